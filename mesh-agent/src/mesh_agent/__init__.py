@@ -1,0 +1,1 @@
+"""CC Mesh agent: one per machine, streams Claude Code sessions to the hub."""

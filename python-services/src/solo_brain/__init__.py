@@ -1,0 +1,1 @@
+"""Solo Brain services: glue, classify, mesh hub and the solo-brain CLI."""

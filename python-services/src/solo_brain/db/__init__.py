@@ -1,0 +1,7 @@
+"""Database access: the embedded or configured Postgres, migrations, connection pools."""
+
+from solo_brain.db.embedded import resolve_database_url
+from solo_brain.db.migrate import MigrationError, apply_migrations
+from solo_brain.db.pool import open_pool
+
+__all__ = ["MigrationError", "apply_migrations", "open_pool", "resolve_database_url"]

@@ -1,0 +1,129 @@
+"""One error envelope for every service.
+
+    ServiceError                      base: every error a service answers on purpose
+    ├── InvalidRequest        400     the caller sent something we cannot use
+    ├── NotFound              404
+    ├── PayloadTooLarge       413
+    ├── UnsupportedMedia      415
+    ├── Unauthorized          401     no or unknown token
+    ├── Forbidden             403     a token without the needed scope
+    └── UpstreamError         502/503 a backend (Whisper, Ollama, Kokoro, ...) failed
+        └── UpstreamUnavailable 503   not configured, unreachable or too slow
+
+Each answer is `{"error": {"code": ..., "message": ..., **extra}}`. `extra` carries what the
+caller needs to recover, e.g. the `audio_ref` of audio that was kept although Whisper was down.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ServiceError(Exception):
+    """An error answered to the caller with a stable code and a clear message."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the answer."""
+        return {"error": {"code": self.code, "message": self.message, **self.extra}}
+
+
+class InvalidRequest(ServiceError):
+    """The request cannot be used as sent."""
+
+    status_code = 400
+    code = "invalid_request"
+
+
+class Unauthorized(ServiceError):
+    """No token, or a token nobody issued."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(ServiceError):
+    """A valid token without the scope this call needs."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    """The thing asked for does not exist."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class PayloadTooLarge(ServiceError):
+    """The body is over the configured limit."""
+
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMedia(ServiceError):
+    """The upload is not a format we accept."""
+
+    status_code = 415
+    code = "unsupported_media"
+
+
+class UpstreamError(ServiceError):
+    """A backend answered with an error or with something unusable."""
+
+    status_code = 502
+    code = "upstream_error"
+
+
+class UpstreamUnavailable(UpstreamError):
+    """A backend is not configured, not reachable, or slower than its time limit."""
+
+    status_code = 503
+    code = "upstream_unavailable"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map ServiceError, validation errors and plain HTTP errors to the one envelope."""
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(p) for p in err.get('loc', ()) if p != 'body')}: {err.get('msg')}"
+            for err in exc.errors()
+        ]
+        body = InvalidRequest("; ".join(problems) or "invalid request").body()
+        body["error"]["details"] = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()
+        ]
+        return JSONResponse(body, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            {"error": {"code": code, "message": str(exc.detail)}},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
