@@ -43,7 +43,9 @@ def pg_dsn(pg_server_url: str) -> Iterator[str]:
     apply_migrations(dsn)
     yield dsn
     with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 TABLES_TO_EMPTY = ("actions", "captures", "projects", "clients", "audit_log")

@@ -14,7 +14,9 @@ from solo_brain.db.migrate import load_migrations
 
 def record(db: psycopg.Connection, payload: dict) -> dict:
     """Call assistant.record_capture the way n8n does: one jsonb argument."""
-    row = db.execute("SELECT assistant.record_capture(%s::jsonb) AS c", (Jsonb(payload),)).fetchone()
+    row = db.execute(
+        "SELECT assistant.record_capture(%s::jsonb) AS c", (Jsonb(payload),)
+    ).fetchone()
     assert row is not None
     return row["c"]
 
