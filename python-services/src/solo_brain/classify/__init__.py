@@ -1,0 +1,1 @@
+"""Classification service: Ollama-backed structured classification with deterministic dates."""

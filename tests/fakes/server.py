@@ -1,0 +1,56 @@
+"""Run a fake upstream as a real HTTP server on a loopback port.
+
+Fakes are ordinary ASGI apps (FastAPI/Starlette). `serve(app)` starts uvicorn on 127.0.0.1 with
+port 0 in a background thread and yields the base URL; the server stops when the context exits.
+Knobs (latency, errors, garbage output) live on each fake's own state object so a test can change
+them while the server runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # a thread cannot own signals
+        pass
+
+
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(app: Any, *, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve `app` on a loopback port in a background thread; yield its base URL."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", loop="asyncio")
+    server = _Server(config)
+    thread = threading.Thread(
+        target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True, name="fake-server"
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("fake server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
