@@ -1,0 +1,57 @@
+"""The `solo-brain` command: run the stack, serve one service, manage the database.
+
+Each feature module registers its own subcommands through a `register(subparsers)` function, so
+this file stays a table of contents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from solo_brain import catalog_cli, db_cli, serve_cli
+
+# --- subcommands registered by feature modules (one line each) ---
+REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
+    serve_cli.register,
+    db_cli.register,
+    catalog_cli.register,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="solo-brain",
+        description="Solo Brain + CC Mesh: captures, classification and Claude Code sessions.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in REGISTRARS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `solo-brain` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("pgserver").setLevel(logging.WARNING)
+    try:
+        code = args.handler(args)
+    except KeyboardInterrupt:
+        code = 130
+    except CommandError as exc:
+        print(f"solo-brain: {exc}", file=sys.stderr)
+        code = 2
+    sys.exit(code or 0)
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message says why."""

@@ -1,0 +1,47 @@
+"""`solo-brain serve NAME`: run one service in the foreground with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+
+
+def _glue(port: int | None) -> tuple[Any, int]:
+    from solo_brain.glue.app import create_app
+    from solo_brain.settings import GlueSettings
+
+    settings = GlueSettings()
+    return create_app(settings), port or settings.port
+
+
+def _classify(port: int | None) -> tuple[Any, int]:
+    from solo_brain.classify.app import create_app
+    from solo_brain.settings import ClassifySettings
+
+    settings = ClassifySettings()
+    return create_app(settings), port or settings.port
+
+
+# Services by name; each factory returns (ASGI app, port). Feature modules add theirs here.
+SERVICES: dict[str, Callable[[int | None], tuple[Any, int]]] = {
+    "glue": _glue,
+    "classify": _classify,
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `serve` command."""
+    serve = sub.add_parser("serve", help="run one service in the foreground")
+    serve.add_argument("service", choices=sorted(SERVICES), help="which service")
+    serve.add_argument("--port", type=int, default=None, help="port (default from settings)")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    app, port = SERVICES[args.service](args.port)
+    uvicorn.run(app, host=args.host, port=port, log_level="info", proxy_headers=True)
+    return 0
