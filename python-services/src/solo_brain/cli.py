@@ -11,13 +11,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from solo_brain import catalog_cli, db_cli, serve_cli
+from solo_brain import catalog_cli, db_cli, serve_cli, stack
 
 # --- subcommands registered by feature modules (one line each) ---
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     serve_cli.register,
     db_cli.register,
     catalog_cli.register,
+    stack.register,
 ]
 
 

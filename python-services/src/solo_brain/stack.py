@@ -1,0 +1,174 @@
+"""`solo-brain up`: the whole local stack in the foreground.
+
+The embedded Postgres is started in this process (it stops when the last process using it
+exits), the schema is migrated, then every service runs as a child process with the resolved
+DATABASE_URL. Ctrl-C (or SIGTERM) stops the children in reverse order, politely first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from solo_brain.db import apply_migrations
+from solo_brain.db_cli import database_url
+from solo_brain.settings import CommonSettings
+
+STOP_GRACE_S = 10.0
+READY_TIMEOUT_S = 120.0
+
+
+@dataclass
+class Child:
+    """One service of the stack: how to start it and how to know it is up."""
+
+    name: str
+    argv: list[str]
+    health_url: str | None
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+
+def solo_brain_argv(*args: str) -> list[str]:
+    """Run `solo-brain ARGS` with the interpreter of this process (works inside `uv run`)."""
+    return [sys.executable, "-m", "solo_brain", *args]
+
+
+def local_agent_token(settings: CommonSettings, db_url: str) -> str:
+    """The token of this machine's own mesh-agent, created once and kept under var/."""
+    path = settings.var_dir / "local-agent.token"
+    if path.exists():
+        return path.read_text().strip()
+    result = subprocess.run(
+        solo_brain_argv("token", "create", "--scope", "agent", "--name", "local-agent"),
+        env={**os.environ, "DATABASE_URL": db_url},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    token = result.stdout.strip().splitlines()[-1]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> list[Child]:
+    """The children to start, in order, according to the command-line switches."""
+    children = [
+        Child("glue", solo_brain_argv("serve", "glue"), "http://127.0.0.1:8101/healthz"),
+        Child("classify", solo_brain_argv("serve", "classify"), "http://127.0.0.1:8102/healthz"),
+    ]
+    if not args.no_mesh:
+        children.append(
+            Child("mesh", solo_brain_argv("serve", "mesh"), "http://127.0.0.1:8100/healthz")
+        )
+        if not args.no_agent:
+            token = local_agent_token(settings, db_url)
+            children.append(
+                Child(
+                    "mesh-agent",
+                    [_mesh_agent_bin(), "run", "--hub", "http://127.0.0.1:8100"],
+                    None,
+                    env={"MESH_AGENT_TOKEN": token},
+                )
+            )
+    if not args.no_n8n:
+        children.append(Child("n8n", solo_brain_argv("n8n", "start"), None))
+    return children
+
+
+def _mesh_agent_bin() -> str:
+    candidate = Path(sys.executable).with_name("mesh-agent")
+    return str(candidate) if candidate.exists() else "mesh-agent"
+
+
+def wait_ready(child: Child, deadline: float) -> bool:
+    """Poll the child's health URL until it answers 200, it dies, or the deadline passes."""
+    if child.health_url is None:
+        return child.process is not None and child.process.poll() is None
+    while time.monotonic() < deadline:
+        if child.process is not None and child.process.poll() is not None:
+            return False
+        try:
+            if httpx.get(child.health_url, timeout=1.0).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def stop(children: list[Child]) -> None:
+    """Terminate the children in reverse order; kill those that outlive the grace period."""
+    for child in reversed(children):
+        if child.process and child.process.poll() is None:
+            child.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_S
+    for child in reversed(children):
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+            child.process.wait()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the stack, report where everything is, and supervise until interrupted."""
+    settings = CommonSettings()
+    db_url = database_url(settings)
+    applied = apply_migrations(db_url)
+    print(
+        f"postgres  ready ({'migrated: ' + ', '.join(applied) if applied else 'schema up to date'})"
+    )
+    os.environ.setdefault("SOLO_BRAIN_INSTANCE", secrets.token_hex(4))
+    children = plan(args, settings, db_url)
+    stopping = False
+
+    def _on_term(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _on_term)
+    try:
+        for child in children:
+            env = {**os.environ, "DATABASE_URL": db_url, **child.env}
+            child.process = subprocess.Popen(child.argv, env=env)
+            if not wait_ready(child, time.monotonic() + READY_TIMEOUT_S):
+                print(f"{child.name:9} FAILED to start (see its output above)", file=sys.stderr)
+                return 1
+            print(f"{child.name:9} up {child.health_url or ''}".rstrip())
+        print("stack up — Ctrl-C stops everything")
+        while True:
+            for child in children:
+                if child.process and child.process.poll() is not None:
+                    print(f"{child.name} exited with {child.process.returncode}", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        stopping = True
+        print("\nstopping…")
+        return 0
+    finally:
+        stop(children)
+        if stopping:
+            print("stopped")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `up` command."""
+    up = sub.add_parser("up", help="run the whole local stack in the foreground (Ctrl-C stops)")
+    up.add_argument("--no-n8n", action="store_true", help="do not start n8n")
+    up.add_argument("--no-mesh", action="store_true", help="do not start the mesh hub and agent")
+    up.add_argument("--no-agent", action="store_true", help="do not start the local mesh-agent")
+    up.set_defaults(handler=run)
