@@ -1,0 +1,310 @@
+"""The CC Mesh wire protocol between a mesh-agent and the hub (see docs/mesh-protocol.md).
+
+One WebSocket per agent, opened by the agent (outbound, works behind NAT) at `WS_PATH` with
+`Authorization: Bearer <agent token>`. Every frame is one JSON text message with a `type`:
+
+    agent → hub   hello, session, messages, prompt_status, permission_request,
+                  permission_resolved, ping, pong
+    hub → agent   welcome, ack, prompt, permission_decision, error, ping, pong
+
+The models below are the single definition of every frame; the hub imports this module too.
+Unknown extra fields are ignored so that either side can add optional fields without breaking
+the other; a frame with an unknown `type` or invalid values raises `ProtocolError`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+PROTOCOL_VERSION = 1
+WS_PATH = "/api/agents/ws"
+# Largest frame the hub accepts from an agent; larger frames close the socket with code 1009.
+MAX_FRAME_BYTES = 1024 * 1024
+# Largest frame the agent accepts from the hub (a welcome lists every acked file).
+MAX_HUB_FRAME_BYTES = 64 * 1024 * 1024
+# Agents keep each text field of a message under this many characters (then mark it truncated).
+MAX_FIELD_CHARS = 64 * 1024
+
+SESSION_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+# A transcript file, relative to the agent's projects/ folder: "<project dir>/<session>.jsonl"
+# or "<project dir>/<session>/subagents/<agent>.jsonl". No "..", no absolute paths.
+FILE_KEY_PATTERN = r"^[A-Za-z0-9._-][A-Za-z0-9._/-]{0,511}$"
+_SESSION_ID_RE = re.compile(SESSION_ID_PATTERN)
+
+
+def _check_file_key(value: str) -> str:
+    if any(part in ("", ".", "..") for part in value.split("/")):
+        raise ValueError("file must be a relative path without empty, '.' or '..' parts")
+    return value
+
+
+SessionId = Annotated[str, Field(pattern=SESSION_ID_PATTERN)]
+FileKey = Annotated[str, Field(pattern=FILE_KEY_PATTERN), AfterValidator(_check_file_key)]
+Offset = Annotated[int, Field(ge=0)]
+Status = Literal["idle", "running", "waiting_permission", "live_terminal"]
+
+
+class ProtocolError(ValueError):
+    """A frame that is not valid JSON, has an unknown type or invalid fields."""
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ToolUse(_Frame):
+    """A tool call requested by the assistant."""
+
+    id: str
+    name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+
+
+class ToolResult(_Frame):
+    """The result of a tool call, flattened to text."""
+
+    tool_use_id: str
+    content: str = ""
+    is_error: bool = False
+
+
+class Message(_Frame):
+    """One normalised transcript line (a user turn, one assistant content block, ...)."""
+
+    uuid: str = Field(min_length=1, max_length=128)
+    parent_uuid: str | None = None
+    role: Literal["user", "assistant", "system"]
+    text: str = ""
+    tool_uses: list[ToolUse] = Field(default_factory=list)
+    tool_results: list[ToolResult] = Field(default_factory=list)
+    timestamp: datetime | None = None
+    is_sidechain: bool = False
+
+
+# --- agent → hub ---------------------------------------------------------------------------
+
+
+class Hello(_Frame):
+    """First frame of a connection: who this agent is."""
+
+    type: Literal["hello"] = "hello"
+    agent: str = Field(min_length=1, max_length=128)
+    hostname: str = Field(default="", max_length=255)
+    version: str = Field(default="", max_length=64)
+    protocol: int = PROTOCOL_VERSION
+
+
+class SessionInfo(_Frame):
+    """Metadata upsert of one session (sent on start and whenever something changes)."""
+
+    type: Literal["session"] = "session"
+    session_id: SessionId
+    cwd: str = ""
+    project: str = ""
+    title: str = ""
+    git_branch: str | None = None
+    status: Status = "idle"
+    last_msg_at: datetime | None = None
+    live: bool = False
+
+
+class Messages(_Frame):
+    """Messages read from bytes [start_offset, end_offset) of one transcript file.
+
+    `messages` may be empty: the batch then only advances the offset past skipped lines.
+    """
+
+    type: Literal["messages"] = "messages"
+    session_id: SessionId
+    file: FileKey
+    start_offset: Offset
+    end_offset: Offset
+    messages: list[Message] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Messages:
+        if self.end_offset < self.start_offset:
+            raise ValueError("end_offset is before start_offset")
+        return self
+
+
+class PromptStatus(_Frame):
+    """Progress of a prompt the hub sent."""
+
+    type: Literal["prompt_status"] = "prompt_status"
+    prompt_id: str = Field(min_length=1, max_length=128)
+    state: Literal["queued", "running", "done", "failed"]
+    error: str | None = None
+
+
+class PermissionRequest(_Frame):
+    """A tool waits for the user's decision (from a prompt run by the agent, or a terminal)."""
+
+    type: Literal["permission_request"] = "permission_request"
+    permission_id: str = Field(min_length=1, max_length=128)
+    session_id: SessionId
+    prompt_id: str | None = None
+    tool_name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+    source: Literal["sdk", "hook"]
+
+
+class PermissionResolved(_Frame):
+    """A pending permission ended without the hub's decision (timeout, prompt cancelled)."""
+
+    type: Literal["permission_resolved"] = "permission_resolved"
+    permission_id: str = Field(min_length=1, max_length=128)
+    reason: str | None = None
+
+
+# --- hub → agent ---------------------------------------------------------------------------
+
+
+class Welcome(_Frame):
+    """Answer to hello: the agent's id and the byte offsets the hub has durably stored."""
+
+    type: Literal["welcome"] = "welcome"
+    agent_id: str
+    acks: dict[str, int] = Field(default_factory=dict)
+
+
+class Ack(_Frame):
+    """The hub committed every message of `file` up to `offset`."""
+
+    type: Literal["ack"] = "ack"
+    session_id: SessionId
+    file: FileKey
+    offset: Offset
+
+
+class Prompt(_Frame):
+    """Run `text` in the session (resume it in its cwd)."""
+
+    type: Literal["prompt"] = "prompt"
+    prompt_id: str = Field(min_length=1, max_length=128)
+    session_id: SessionId
+    text: str = Field(min_length=1)
+    force: bool = False
+
+
+class PermissionDecision(_Frame):
+    """The user's decision on a pending permission."""
+
+    type: Literal["permission_decision"] = "permission_decision"
+    permission_id: str = Field(min_length=1, max_length=128)
+    behavior: Literal["allow", "deny"]
+    message: str | None = None
+
+
+class ErrorFrame(_Frame):
+    """The hub refused a frame; `code` is snake_case, `message` a clear sentence."""
+
+    type: Literal["error"] = "error"
+    code: str
+    message: str = ""
+
+
+# --- both ways -----------------------------------------------------------------------------
+
+
+class Ping(_Frame):
+    """Heartbeat; the other side answers with a pong carrying the same `ts`."""
+
+    type: Literal["ping"] = "ping"
+    ts: float | None = None
+
+
+class Pong(_Frame):
+    """Answer to a ping."""
+
+    type: Literal["pong"] = "pong"
+    ts: float | None = None
+
+
+AgentFrame = Annotated[
+    Hello
+    | SessionInfo
+    | Messages
+    | PromptStatus
+    | PermissionRequest
+    | PermissionResolved
+    | Ping
+    | Pong,
+    Field(discriminator="type"),
+]
+HubFrame = Annotated[
+    Welcome | Ack | Prompt | PermissionDecision | ErrorFrame | Ping | Pong,
+    Field(discriminator="type"),
+]
+_AGENT_FRAMES: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)
+_HUB_FRAMES: TypeAdapter[HubFrame] = TypeAdapter(HubFrame)
+
+
+def parse_agent_frame(data: str | bytes) -> AgentFrame:
+    """Parse a frame sent by an agent; raise ProtocolError when it is not a valid one."""
+    try:
+        return _AGENT_FRAMES.validate_json(data)
+    except ValidationError as exc:
+        raise ProtocolError(_describe(exc)) from exc
+
+
+def parse_hub_frame(data: str | bytes) -> HubFrame:
+    """Parse a frame sent by the hub; raise ProtocolError when it is not a valid one."""
+    try:
+        return _HUB_FRAMES.validate_json(data)
+    except ValidationError as exc:
+        raise ProtocolError(_describe(exc)) from exc
+
+
+def dump_frame(frame: BaseModel) -> str:
+    """The JSON text of a frame (None fields kept, so the shape is always the documented one)."""
+    return frame.model_dump_json()
+
+
+def ack_key(session_id: str, file: str) -> str:
+    """Key of a file in `Welcome.acks`: "<session_id>/<file>"."""
+    return f"{session_id}/{file}"
+
+
+def split_ack_key(key: str) -> tuple[str, str]:
+    """Inverse of ack_key (session ids never contain '/')."""
+    session_id, sep, file = key.partition("/")
+    if not sep or not file:
+        raise ProtocolError(f"ack key {key!r} is not '<session_id>/<file>'")
+    return session_id, file
+
+
+def is_valid_session_id(value: str) -> bool:
+    """Whether `value` is an acceptable session id (letters, digits, '-', at most 64)."""
+    return bool(_SESSION_ID_RE.fullmatch(value))
+
+
+def agent_ws_url(hub: str) -> str:
+    """The agent WebSocket URL for a hub base URL given as http(s):// or ws(s)://."""
+    parts = urlsplit(hub.strip())
+    schemes = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ValueError(f"hub URL {hub!r} must start with http://, https://, ws:// or wss://")
+    base = parts.path.rstrip("/")
+    if base.endswith(WS_PATH):
+        base = base[: -len(WS_PATH)]
+    return urlunsplit((schemes[parts.scheme], parts.netloc, base + WS_PATH, "", ""))
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "frame"
+    return f"invalid frame ({where}: {first.get('msg', 'invalid')})"
