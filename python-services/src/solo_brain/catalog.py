@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import yaml
 from psycopg.rows import dict_row
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 
@@ -35,7 +35,9 @@ class Project(BaseModel):
 
     slug: str = Field(pattern=SLUG.pattern)
     name: str = Field(min_length=1, max_length=200)
-    client_id: str | None = Field(default=None, alias="client")
+    client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("client", "client_id")
+    )
     aliases: list[str] = Field(default_factory=list)
 
     model_config = {"populate_by_name": True}

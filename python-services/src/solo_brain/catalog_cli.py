@@ -53,7 +53,7 @@ def _fail(exc: Exception) -> int:
 def _project_add(args: argparse.Namespace) -> int:
     try:
         project = catalog.Project(
-            slug=args.slug, name=args.name, client=args.client, aliases=args.alias
+            slug=args.slug, name=args.name, client_id=args.client, aliases=args.alias
         )
         with _connect() as conn:
             catalog.upsert_project(conn, project)

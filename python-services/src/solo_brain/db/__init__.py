@@ -2,6 +2,6 @@
 
 from solo_brain.db.embedded import resolve_database_url
 from solo_brain.db.migrate import MigrationError, apply_migrations
-from solo_brain.db.pool import open_pool
+from solo_brain.db.pool import DictPool, open_pool
 
-__all__ = ["MigrationError", "apply_migrations", "open_pool", "resolve_database_url"]
+__all__ = ["DictPool", "MigrationError", "apply_migrations", "open_pool", "resolve_database_url"]
