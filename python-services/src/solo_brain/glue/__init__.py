@@ -1,0 +1,1 @@
+"""Transcription glue service: Whisper (speech to text) and Kokoro (text to speech), port 8101."""

@@ -1,0 +1,104 @@
+"""Client of Kokoro-FastAPI (text to speech, OpenAI-compatible).
+
+    UpstreamError (solo_brain.errors)            502
+    ├── KokoroError                              502  4xx answer, or bytes not in the format asked
+    └── UpstreamUnavailable                      503
+        └── KokoroUnavailable                    503  not configured, unreachable, too slow, 5xx
+
+`POST {base}/v1/audio/speech` with `{model: "kokoro", input, voice, response_format, stream: false}`
+answers the whole file; `opus` comes in an Ogg container, which is what WhatsApp voice notes need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+import httpx
+
+from solo_brain.errors import UpstreamError, UpstreamUnavailable
+from solo_brain.glue.formats import sniff_audio
+from solo_brain.glue.upstream import excerpt, probe
+
+SpeechFormat = Literal["mp3", "wav", "opus"]
+
+# What each requested format must sniff as: (storage extension, codec or None for any).
+EXPECTED: dict[str, tuple[str, str | None]] = {
+    "mp3": ("mp3", None),
+    "wav": ("wav", None),
+    "opus": ("ogg", "opus"),
+}
+
+
+class KokoroError(UpstreamError):
+    """Kokoro answered, but with an error or with bytes that are not the audio asked for."""
+
+    code = "kokoro_error"
+
+
+class KokoroUnavailable(UpstreamUnavailable):
+    """Kokoro is not configured, not reachable, failing (5xx) or slower than its time limit."""
+
+    code = "kokoro_unavailable"
+
+
+class KokoroClient:
+    """Speaks text with Kokoro through an injected shared HTTP client."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str | None, voice: str, timeout: float
+    ) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/") if base_url else None
+        self._voice = voice
+        self._timeout = timeout
+
+    @property
+    def configured(self) -> bool:
+        """True when a KOKORO_URL is set."""
+        return self._base is not None
+
+    async def speak(self, text: str, voice: str | None = None, fmt: SpeechFormat = "mp3") -> bytes:
+        """The audio file of `text` spoken in `fmt`; KokoroUnavailable or KokoroError on failure."""
+        if self._base is None:
+            raise KokoroUnavailable("Kokoro is not configured (set KOKORO_URL)")
+        payload = {
+            "model": "kokoro",
+            "input": text,
+            "voice": voice or self._voice,
+            "response_format": fmt,
+            "stream": False,
+        }
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.post(
+                    f"{self._base}/v1/audio/speech", json=payload, timeout=self._timeout
+                )
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise KokoroUnavailable(f"Kokoro did not answer within {self._timeout:g} s") from exc
+        except httpx.TransportError as exc:
+            raise KokoroUnavailable(f"Kokoro is unreachable at {self._base}: {exc!r}") from exc
+        if response.status_code >= 500:
+            raise KokoroUnavailable(
+                f"Kokoro failed with HTTP {response.status_code}: {excerpt(response)}"
+            )
+        if response.status_code >= 400:
+            raise KokoroError(
+                f"Kokoro refused the request with HTTP {response.status_code}: {excerpt(response)}"
+            )
+        _check_audio(response.content, fmt)
+        return response.content
+
+    async def check(self) -> str | None:
+        """None when Kokoro answers its health route, else why it is not ready."""
+        if self._base is None:
+            return "not configured (set KOKORO_URL)"
+        return await probe(self._http, self._base, "Kokoro")
+
+
+def _check_audio(data: bytes, fmt: str) -> None:
+    ext, codec = EXPECTED[fmt]
+    sniffed = sniff_audio(data)
+    if sniffed is None or sniffed.format != ext or (codec and sniffed.codec != codec):
+        what = f"{sniffed.format}/{sniffed.codec}" if sniffed else "not audio"
+        raise KokoroError(f"Kokoro answered {len(data)} bytes that are not {fmt} audio ({what})")

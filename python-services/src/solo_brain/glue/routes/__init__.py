@@ -1,0 +1,1 @@
+"""HTTP routes of the glue service, one module per resource."""

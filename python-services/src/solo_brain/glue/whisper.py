@@ -1,0 +1,139 @@
+"""Client of the OpenAI-compatible Whisper server (faster-whisper-server / speaches).
+
+    UpstreamError (solo_brain.errors)            502
+    ├── WhisperError                             502  4xx answer, invalid JSON, unusable body
+    └── UpstreamUnavailable                      503
+        └── WhisperUnavailable                   503  not configured, unreachable, too slow, 5xx
+
+`POST {base}/v1/audio/transcriptions` takes multipart `file`, `model`, `language` and
+`response_format=verbose_json`, and answers `{task, language, duration, text, segments[], words}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from solo_brain.errors import UpstreamError, UpstreamUnavailable
+from solo_brain.glue.upstream import excerpt, probe
+
+
+class WhisperError(UpstreamError):
+    """Whisper answered, but with an error or something that is not a transcription."""
+
+    code = "whisper_error"
+
+
+class WhisperUnavailable(UpstreamUnavailable):
+    """Whisper is not configured, not reachable, failing (5xx) or slower than its time limit."""
+
+    code = "whisper_unavailable"
+
+
+class Segment(BaseModel):
+    """One timed stretch of the transcript."""
+
+    start: float
+    end: float
+    text: str
+
+
+class Transcription(BaseModel):
+    """What Whisper heard: the text, the language, the audio duration and timed segments."""
+
+    text: str
+    language: str | None = None
+    duration_s: float | None = None
+    segments: list[Segment] | None = None
+
+
+class _VerboseJson(BaseModel):
+    # The wire shape; extra fields (task, words, tokens, avg_logprob, ...) are ignored.
+    text: str
+    language: str | None = None
+    duration: float | None = None
+    segments: list[Segment] | None = None
+
+
+class WhisperClient:
+    """Transcribes audio with a Whisper server through an injected shared HTTP client."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str | None,
+        model: str,
+        language: str,
+        timeout: float,
+    ) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/") if base_url else None
+        self._model = model
+        self._language = language
+        self._timeout = timeout
+
+    @property
+    def configured(self) -> bool:
+        """True when a WHISPER_URL is set."""
+        return self._base is not None
+
+    async def transcribe(
+        self, data: bytes, filename: str, content_type: str, *, language: str | None = None
+    ) -> Transcription:
+        """The transcription of `data`; WhisperUnavailable or WhisperError when it fails."""
+        base = self._require_base()
+        form = {
+            "model": self._model,
+            "language": language or self._language,
+            "response_format": "verbose_json",
+        }
+        url = f"{base}/v1/audio/transcriptions"
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.post(
+                    url,
+                    data=form,
+                    files={"file": (filename, data, content_type)},
+                    timeout=self._timeout,
+                )
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise WhisperUnavailable(f"Whisper did not answer within {self._timeout:g} s") from exc
+        except httpx.TransportError as exc:
+            raise WhisperUnavailable(f"Whisper is unreachable at {base}: {exc!r}") from exc
+        _raise_for_status(response)
+        try:
+            body = _VerboseJson.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise WhisperError(
+                f"Whisper answered something that is not a transcription: {excerpt(response)}"
+            ) from exc
+        return Transcription(
+            text=body.text.strip(),
+            language=body.language or language or self._language,
+            duration_s=body.duration,
+            segments=body.segments,
+        )
+
+    async def check(self) -> str | None:
+        """None when Whisper answers its health route, else why it is not ready."""
+        if self._base is None:
+            return "not configured (set WHISPER_URL)"
+        return await probe(self._http, self._base, "Whisper")
+
+    def _require_base(self) -> str:
+        if self._base is None:
+            raise WhisperUnavailable("Whisper is not configured (set WHISPER_URL)")
+        return self._base
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    if response.status_code >= 500:
+        raise WhisperUnavailable(
+            f"Whisper failed with HTTP {response.status_code}: {excerpt(response)}"
+        )
+    if response.status_code >= 400:
+        raise WhisperError(
+            f"Whisper refused the request with HTTP {response.status_code}: {excerpt(response)}"
+        )
