@@ -1,0 +1,99 @@
+"""The classification service: notes in, category / project / actions / speech out.
+
+POST /v1/classify        {text, hint?, now?, tz?, source?, public?} -> classification
+POST /v1/resolve-date    {phrase, now?, tz?} -> {due}
+GET  /v1/catalog         the projects and clients a classification may name
+GET  /healthz, /readyz   liveness; database, Ollama (model pulled) and external model readiness
+
+Only the local OLLAMA_URL ever reads a note, unless the note is public and names no client
+(see privacy.py); the heuristic answers whenever no model can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+import ollama
+from fastapi import FastAPI
+
+from solo_brain.classify import routes
+from solo_brain.classify.external_backend import ExternalClassifier, api_base
+from solo_brain.classify.ollama_backend import OllamaClassifier
+from solo_brain.classify.schemas import check_tz
+from solo_brain.classify.service import ClassifyService
+from solo_brain.db import open_pool, resolve_database_url
+from solo_brain.db.pool import DictPool
+from solo_brain.errors import install_error_handlers
+from solo_brain.health import Check, health_router, not_configured
+from solo_brain.settings import ClassifySettings
+
+
+def create_app(settings: ClassifySettings) -> FastAPI:
+    """The classify service configured by `settings`; pool and clients live for its lifespan."""
+    check_tz(settings.tz)  # refuse to start with a zone dates cannot be resolved in
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            url = resolve_database_url(settings.database_url, settings.pgdata_dir)
+            pool = await open_pool(url, min_size=1, max_size=5)
+            stack.push_async_callback(pool.close)
+            app.state.pool = pool
+            app.state.ollama = app.state.external = None
+            if settings.ollama_url:
+                client = ollama.AsyncClient(
+                    host=settings.ollama_url, timeout=settings.ollama_timeout_s
+                )
+                stack.push_async_callback(client.close)
+                app.state.ollama = OllamaClassifier(
+                    client, settings.ollama_model, timeout_s=settings.ollama_timeout_s
+                )
+            if settings.external_llm_url:
+                http = httpx.AsyncClient(
+                    base_url=api_base(settings.external_llm_url),
+                    timeout=settings.ollama_timeout_s,
+                )
+                stack.push_async_callback(http.aclose)
+                app.state.external = ExternalClassifier(
+                    http,
+                    model=settings.external_llm_model,
+                    api_key=settings.external_llm_key,
+                    timeout_s=settings.ollama_timeout_s,
+                )
+            app.state.service = ClassifyService(
+                pool,
+                default_tz=settings.tz,
+                ollama=app.state.ollama,
+                external=app.state.external,
+            )
+            yield
+
+    app = FastAPI(
+        title="Solo Brain classify",
+        summary="Classify notes with the local model, resolve spoken dates deterministically",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(routes.router)
+
+    def checks() -> dict[str, Check]:
+        named: dict[str, Check] = {
+            "database": lambda: _database_ready(app.state.pool),
+            "ollama": app.state.ollama.check if app.state.ollama else not_configured("OLLAMA_URL"),
+        }
+        if app.state.external is not None:
+            named["external_llm"] = app.state.external.check
+        return named
+
+    app.include_router(health_router("classify", checks))
+    return app
+
+
+async def _database_ready(pool: DictPool) -> str | None:
+    async with pool.connection() as conn:
+        await conn.execute("SELECT 1 FROM assistant.projects LIMIT 1")
+    return None

@@ -1,0 +1,127 @@
+"""Bodies of the classification API (what n8n sends and receives)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from solo_brain.classify.answer import Category
+from solo_brain.classify.cc_prompt import CcPrompt
+
+MAX_TEXT_CHARS = 20000
+
+
+def check_tz(value: str | None) -> str | None:
+    """`value` when it names an IANA time zone ("Europe/Paris"); raise ValueError otherwise."""
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (expected e.g. 'Europe/Paris')") from exc
+    return value
+
+
+class ClassifyRequest(BaseModel):
+    """A note to classify, with what is known of where and when it was captured."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    hint: str | None = Field(default=None, max_length=500)
+    now: datetime | None = Field(
+        default=None, description="capture time; due phrases resolve against it (default: now)"
+    )
+    tz: str | None = Field(default=None, description="IANA zone (default: SOLO_BRAIN_TZ)")
+    source: str | None = Field(
+        default=None, max_length=40, pattern=r"^[a-z0-9_-]+$", examples=["siri", "whatsapp"]
+    )
+    public: bool = Field(default=False, description="may an external model read it?")
+    capture_id: str | None = Field(default=None, max_length=64, description="for the logs")
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is blank")
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _known_tz(cls, value: str | None) -> str | None:
+        return check_tz(value)
+
+
+class Action(BaseModel):
+    """Something to do; `due` is resolved from the spoken `due_phrase`, never by a model."""
+
+    text: str
+    due: date | None
+    due_phrase: str | None
+
+
+class ClassifyResult(BaseModel):
+    """Where a note goes, what it asks for, and the sentence to read aloud."""
+
+    category: Category
+    project: str | None
+    client_id: str | None
+    summary: str
+    actions: list[Action]
+    cc_prompt: CcPrompt | None
+    speech: str
+    classifier: str = Field(examples=["ollama:qwen3.6:35b", "heuristic", "external:deepseek-chat"])
+    needs_review: bool
+
+
+class ResolveDateRequest(BaseModel):
+    """A spoken due phrase to turn into a date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phrase: str = Field(min_length=1, max_length=1000)
+    now: datetime | None = None
+    tz: str | None = None
+
+    @field_validator("tz")
+    @classmethod
+    def _known_tz(cls, value: str | None) -> str | None:
+        return check_tz(value)
+
+
+class ResolveDateResult(BaseModel):
+    """The date the phrase names, or null when it names none."""
+
+    due: date | None
+
+
+class CatalogProject(BaseModel):
+    """A known project as the API shows it."""
+
+    slug: str
+    name: str
+    client_id: str | None
+    aliases: list[str]
+
+
+class CatalogClient(BaseModel):
+    """A known client as the API shows it."""
+
+    id: str
+    name: str
+    aliases: list[str]
+
+
+class CatalogResult(BaseModel):
+    """Every project and client a classification may name."""
+
+    projects: list[CatalogProject]
+    clients: list[CatalogClient]
+
+
+class ErrorBody(BaseModel):
+    """The error envelope (documented for OpenAPI)."""
+
+    error: dict[str, object]

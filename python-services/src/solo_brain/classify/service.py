@@ -1,0 +1,166 @@
+"""One classification, start to finish.
+
+1. Read the catalog (projects, clients) fresh from Postgres.
+2. Detect clients deterministically in the text and hint, then let the privacy guard choose
+   which backends may read the note (`privacy.choose_backend`).
+3. Ask each allowed backend in turn; the heuristic answers when every model failed.
+4. Check the answer against the catalog (unknown names mapped through aliases or dropped; a
+   project implies its client), add what the rules see that the model missed, resolve due
+   phrases with `resolve_due`, and phrase the confirmation read aloud.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+import psycopg_pool
+
+from solo_brain.catalog import Project
+from solo_brain.classify.answer import ModelAnswer
+from solo_brain.classify.backends import ModelClassifier
+from solo_brain.classify.catalog_index import CatalogIndex, load_catalog
+from solo_brain.classify.cc_prompt import CcPrompt, find_cc_prompt
+from solo_brain.classify.dates import resolve_due
+from solo_brain.classify.errors import CatalogUnavailable, ClassifierError
+from solo_brain.classify.heuristic import classify_heuristically
+from solo_brain.classify.privacy import Backend, choose_backend
+from solo_brain.classify.prompt import build_messages
+from solo_brain.classify.schemas import Action, ClassifyRequest, ClassifyResult
+from solo_brain.classify.speech import build_speech
+from solo_brain.db.pool import DictPool
+
+log = logging.getLogger(__name__)
+
+
+def local_today(now: datetime, tz: str) -> date:
+    """The calendar day of `now` in `tz` (a naive `now` is taken as already local)."""
+    return now.date() if now.tzinfo is None else now.astimezone(ZoneInfo(tz)).date()
+
+
+@dataclass
+class Reviewed:
+    """A model's (or the rules') answer once checked against the catalog."""
+
+    project: Project | None
+    client_id: str | None
+    repairs: list[str]
+
+
+def check_against_catalog(
+    answer: ModelAnswer, catalog: CatalogIndex, text: str, hint: str | None
+) -> Reviewed:
+    """Only known slugs survive; a project implies its client; the text fills what is missing."""
+    repairs: list[str] = []
+    project = catalog.resolve_project(answer.project)
+    if answer.project and project is None:
+        repairs.append(f"unknown project {answer.project!r} dropped")
+    if project is None:
+        mentioned = catalog.mentioned_projects(text, hint)
+        project = mentioned[0] if mentioned else None
+    client = catalog.resolve_client(answer.client)
+    if answer.client and client is None:
+        repairs.append(f"unknown client {answer.client!r} dropped")
+    if project is not None and project.client_id:
+        if client is not None and client.id != project.client_id:
+            repairs.append(f"client {client.id!r} replaced by {project.client_id!r}, the project's")
+        return Reviewed(project, project.client_id, repairs)
+    if client is None:
+        mentioned_clients = catalog.mentioned_clients(text, hint)
+        client = mentioned_clients[0] if mentioned_clients else None
+    return Reviewed(project, client.id if client else None, repairs)
+
+
+class ClassifyService:
+    """Classifies notes with the backends the privacy guard allows; never invents a slug."""
+
+    def __init__(
+        self,
+        pool: DictPool,
+        *,
+        default_tz: str,
+        ollama: ModelClassifier | None,
+        external: ModelClassifier | None,
+    ) -> None:
+        self._pool = pool
+        self._default_tz = default_tz
+        self._ollama = ollama
+        self._external = external
+
+    async def catalog(self) -> CatalogIndex:
+        """The current projects and clients; CatalogUnavailable when Postgres cannot say."""
+        try:
+            return await load_catalog(self._pool)
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+            raise CatalogUnavailable(f"the projects and clients could not be read: {exc}") from exc
+
+    async def classify(self, request: ClassifyRequest) -> ClassifyResult:
+        """Classify one note (see the module docstring for the steps)."""
+        tz = request.tz or self._default_tz
+        now = request.now or datetime.now(ZoneInfo(tz))
+        catalog = await self.catalog()
+        detected = catalog.detected_client_ids(request.text, request.hint)
+        plan = choose_backend(
+            public=request.public,
+            detected_clients=detected,
+            external_configured=self._external is not None,
+            ollama_configured=self._ollama is not None,
+        )
+        answer, classifier, repairs = await self._ask(plan, request, catalog)
+        reviewed = check_against_catalog(answer, catalog, request.text, request.hint)
+        repairs += reviewed.repairs
+        needs_review = classifier == Backend.HEURISTIC or bool(repairs)
+        if repairs:
+            log.info("capture %s: answer repaired: %s", request.capture_id, "; ".join(repairs))
+        cc_prompt = find_cc_prompt(request.text) or (
+            CcPrompt(**answer.cc_prompt.model_dump()) if answer.cc_prompt else None
+        )
+        actions = [
+            Action(text=a.text, due=resolve_due(a.due_phrase, now, tz), due_phrase=a.due_phrase)
+            for a in answer.actions
+        ]
+        client = catalog.client(reviewed.client_id)
+        speech = build_speech(
+            category=answer.category,
+            project_name=reviewed.project.name if reviewed.project else None,
+            client_name=client.name if client else None,
+            dues=[a.due for a in actions],
+            session_hint=cc_prompt.session_hint if cc_prompt else None,
+            today=local_today(now, tz),
+            needs_review=needs_review,
+        )
+        return ClassifyResult(
+            category=answer.category,
+            project=reviewed.project.slug if reviewed.project else None,
+            client_id=reviewed.client_id,
+            summary=answer.summary,
+            actions=actions,
+            cc_prompt=cc_prompt,
+            speech=speech,
+            classifier=classifier,
+            needs_review=needs_review,
+        )
+
+    async def _ask(
+        self, plan: list[Backend], request: ClassifyRequest, catalog: CatalogIndex
+    ) -> tuple[ModelAnswer, str, list[str]]:
+        for backend in plan:
+            model = {Backend.OLLAMA: self._ollama, Backend.EXTERNAL: self._external}.get(backend)
+            if model is None:
+                break
+            # The external model is never told about clients or their projects.
+            shown = catalog.without_clients() if backend == Backend.EXTERNAL else catalog
+            messages = build_messages(
+                request.text, hint=request.hint, source=request.source, catalog=shown
+            )
+            try:
+                answer, repairs = await model.classify(messages)
+            except ClassifierError as exc:
+                log.warning("capture %s: %s failed: %s", request.capture_id, model.name, exc)
+                continue
+            return answer, model.name, repairs
+        answer = classify_heuristically(request.text, request.hint, catalog)
+        return answer, Backend.HEURISTIC.value, []

@@ -1,0 +1,84 @@
+"""The confirmation read aloud is short French, with dates said relative to the capture day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from solo_brain.classify.speech import build_speech, spoken_date
+
+WEDNESDAY = date(2026, 5, 13)
+
+SPOKEN = [
+    (date(2026, 5, 13), "aujourd'hui"),
+    (date(2026, 5, 14), "demain"),
+    (date(2026, 5, 15), "après-demain"),
+    (date(2026, 5, 16), "samedi"),
+    (date(2026, 5, 19), "mardi"),
+    (date(2026, 5, 20), "mercredi 20 mai"),
+    (date(2026, 5, 22), "vendredi 22 mai"),
+    (date(2026, 6, 1), "le 1er juin"),
+    (date(2026, 8, 15), "le 15 août"),
+    (date(2027, 1, 10), "le 10 janvier"),
+    (date(2027, 6, 10), "le 10 juin 2027"),
+    (date(2026, 5, 1), "le 1er mai"),
+    (date(2025, 12, 24), "le 24 décembre 2025"),
+]
+
+
+@pytest.mark.parametrize(("day", "said"), SPOKEN)
+def test_dates_are_said_the_way_a_person_would(day: date, said: str) -> None:
+    """Near days by name, the next fortnight with weekday and date, later ones as "le 17 juin"."""
+    assert spoken_date(day, WEDNESDAY) == said
+
+
+def _speech(**overrides: object) -> str:
+    values: dict[str, object] = {
+        "category": "idee_rd",
+        "project_name": None,
+        "client_name": None,
+        "dues": [],
+        "session_hint": None,
+        "today": WEDNESDAY,
+        "needs_review": False,
+    }
+    values.update(overrides)
+    return build_speech(**values)  # type: ignore[arg-type]
+
+
+def test_project_and_dated_action_are_both_said() -> None:
+    """The category, the project's name and the action's day all reach the listener."""
+    said = _speech(project_name="IMX8MP vision", dues=[date(2026, 5, 22)])
+    assert said == (
+        "Capté, idée R&D rangée dans le projet IMX8MP vision, action notée pour vendredi 22 mai."
+    )
+
+
+def test_several_actions_name_the_earliest_due_day() -> None:
+    """With several actions the count is said, and the earliest due day as "la première"."""
+    said = _speech(category="todo", dues=[None, date(2026, 5, 20), date(2026, 5, 14)])
+    assert said == "Capté, tâche notée, 3 actions notées, la première pour demain."
+
+
+def test_a_single_todo_is_said_in_one_breath() -> None:
+    """One todo with no project reads "tâche notée pour demain", not two clauses."""
+    assert _speech(category="todo", dues=[date(2026, 5, 14)]) == "Capté, tâche notée pour demain."
+
+
+def test_client_without_project_is_named() -> None:
+    """A note for a client with no project says the client's name."""
+    said = _speech(category="client", client_name="Acme Industries", dues=[None])
+    assert said == "Capté, note client rangée pour le client Acme Industries, action notée."
+
+
+def test_claude_code_prompt_names_the_session() -> None:
+    """A Claude Code instruction is confirmed by naming its session only."""
+    assert _speech(session_hint="orchestrator") == "Prompt pour la session orchestrator noté."
+
+
+def test_a_result_to_review_says_so() -> None:
+    """A heuristic or repaired result asks the user to check the filing."""
+    assert _speech(category="admin", needs_review=True) == (
+        "Capté, note administrative notée. Classement à vérifier."
+    )
