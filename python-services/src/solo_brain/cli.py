@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from solo_brain import catalog_cli, db_cli, purge_cli, serve_cli, stack
+from solo_brain import catalog_cli, db_cli, purge_cli, serve_cli, stack, token_cli
 
 # --- subcommands registered by feature modules (one line each) ---
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -20,6 +20,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     catalog_cli.register,
     stack.register,
     purge_cli.register,
+    token_cli.register,
 ]
 
 

@@ -25,10 +25,19 @@ def _classify(port: int | None) -> tuple[Any, int]:
     return create_app(settings), port or settings.port
 
 
+def _mesh(port: int | None) -> tuple[Any, int]:
+    from solo_brain.mesh.app import create_app
+    from solo_brain.settings import MeshSettings
+
+    settings = MeshSettings()
+    return create_app(settings), port or settings.port
+
+
 # Services by name; each factory returns (ASGI app, port). Feature modules add theirs here.
 SERVICES: dict[str, Callable[[int | None], tuple[Any, int]]] = {
     "glue": _glue,
     "classify": _classify,
+    "mesh": _mesh,
 }
 
 

@@ -68,3 +68,20 @@ class ClassifySettings(CommonSettings):
     external_llm_model: str = Field(default="deepseek-chat", alias="EXTERNAL_LLM_MODEL")
     external_llm_key: str | None = Field(default=None, alias="EXTERNAL_LLM_KEY")
     port: int = Field(default=8102, alias="CLASSIFY_PORT")
+
+
+class MeshSettings(CommonSettings):
+    """CC Mesh hub: agents' WebSocket, sessions API and SSE, events webhook for push."""
+
+    port: int = Field(default=8100, alias="MESH_PORT")
+    events_webhook_url: str | None = Field(default=None, alias="MESH_EVENTS_WEBHOOK_URL")
+    events_timeout_s: float = Field(default=3.0, gt=0, alias="MESH_EVENTS_TIMEOUT_S")
+    max_frame_bytes: int = Field(default=1024 * 1024, ge=1024, alias="MESH_MAX_FRAME_BYTES")
+    heartbeat_s: float = Field(default=20.0, gt=0, alias="MESH_HEARTBEAT_S")
+    agent_offline_after_s: float = Field(default=60.0, gt=0, alias="MESH_AGENT_OFFLINE_AFTER_S")
+    permission_timeout_s: float = Field(default=600.0, gt=0, alias="MESH_PERMISSION_TIMEOUT_S")
+
+    @field_validator("events_webhook_url")
+    @classmethod
+    def _empty_webhook_is_unset(cls, value: str | None) -> str | None:
+        return value or None

@@ -1,0 +1,174 @@
+"""The agents' WebSocket (`mesh_agent.protocol`, docs/mesh-protocol.md): a thin I/O loop.
+
+Handshake: a bearer token of scope `agent` (else HTTP 401/403 before the upgrade), then `hello`
+→ `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub.
+Closes: 1009 for a frame over MESH_MAX_FRAME_BYTES, 1003 for a binary frame, 1008 for a
+protocol violation that cannot be skipped (no hello first, an offset gap), 1001 when the agent
+was silent for MESH_AGENT_OFFLINE_AFTER_S (it reconnects and resumes from its acks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from fastapi import APIRouter, WebSocket
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from mesh_agent.protocol import (
+    WS_PATH,
+    ErrorFrame,
+    Hello,
+    Messages,
+    PermissionRequest,
+    PermissionResolved,
+    Ping,
+    Pong,
+    PromptStatus,
+    ProtocolError,
+    SessionInfo,
+    Welcome,
+    parse_agent_frame,
+)
+from solo_brain.errors import ServiceError
+from solo_brain.mesh import store
+from solo_brain.mesh.deps import authenticate
+from solo_brain.mesh.hub import AgentLink, Hub
+from solo_brain.mesh.store import OffsetGap
+from solo_brain.mesh.tokens import TokenInfo
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+HELLO_TIMEOUT_S = 10.0
+
+
+@router.websocket(WS_PATH)
+async def agent_socket(ws: WebSocket) -> None:
+    """One agent's connection, from handshake to close."""
+    hub: Hub = ws.app.state.hub
+    token = await _authenticate(ws, hub)
+    if token is None:
+        return
+    await ws.accept()
+    hello = await _receive_hello(ws, hub)
+    if hello is None:
+        return
+    agent_id = await store.upsert_agent(hub.pool, hello, token.id)
+    link = AgentLink(agent_id, hello.agent, ws)
+    await hub.attach(link)
+    log.info("agent %s connected (%s, %s)", hello.agent, hello.hostname, hello.version)
+    heartbeat = asyncio.create_task(_heartbeat(link, hub.settings.heartbeat_s))
+    try:
+        await link.send(Welcome(agent_id=agent_id, acks=await store.agent_acks(hub.pool, agent_id)))
+        await hub.dispatch_held(agent_id)
+        await _serve(ws, link, hub)
+    except Exception:
+        log.exception("agent %s: unexpected error, closing its socket", hello.agent)
+        await link.close(1011, "hub error")
+    finally:
+        heartbeat.cancel()
+        link.closed = True
+        await hub.detach(link)
+        log.info("agent %s disconnected", hello.agent)
+
+
+async def _authenticate(ws: WebSocket, hub: Hub) -> TokenInfo | None:
+    try:
+        return await authenticate(hub, ws.headers, "agent")
+    except ServiceError as exc:
+        try:
+            await ws.send_denial_response(JSONResponse(exc.body(), status_code=exc.status_code))
+        except RuntimeError:  # the server cannot answer HTTP on a WebSocket route
+            await ws.close(1008, exc.message)
+        return None
+
+
+async def _receive_text(ws: WebSocket, hub: Hub, silence_s: float) -> str | None:
+    """The next text frame; None after closing the socket (silence, binary, oversized)."""
+    try:
+        message = await asyncio.wait_for(ws.receive(), silence_s)
+    except TimeoutError:
+        await _close(ws, 1001, f"no frame for {silence_s:g} s")
+        return None
+    if message["type"] == "websocket.disconnect":
+        return None
+    text = message.get("text")
+    if text is None:
+        await _close(ws, 1003, "frames are JSON text messages")
+        return None
+    limit = hub.settings.max_frame_bytes
+    if len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit):
+        await _close(ws, 1009, f"frame larger than {limit} bytes")
+        return None
+    return str(text)
+
+
+async def _receive_hello(ws: WebSocket, hub: Hub) -> Hello | None:
+    text = await _receive_text(ws, hub, HELLO_TIMEOUT_S)
+    if text is None:
+        return None
+    try:
+        frame = parse_agent_frame(text)
+    except ProtocolError as exc:
+        frame, problem = None, str(exc)
+    else:
+        problem = "the first frame must be hello"
+    if isinstance(frame, Hello):
+        return frame
+    await _send(ws, ErrorFrame(code="invalid_frame", message=problem))
+    await _close(ws, 1008, problem)
+    return None
+
+
+async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
+    while not link.closed:
+        text = await _receive_text(ws, hub, hub.settings.agent_offline_after_s)
+        if text is None:
+            return
+        try:
+            frame = parse_agent_frame(text)
+        except ProtocolError as exc:
+            await link.send(ErrorFrame(code="invalid_frame", message=str(exc)))
+            continue
+        if isinstance(frame, Messages):
+            try:
+                await hub.on_messages(link, frame)
+            except OffsetGap as exc:
+                await link.send(ErrorFrame(code="offset_gap", message=str(exc)))
+                await link.close(1008, "offset gap")
+                return
+        elif isinstance(frame, SessionInfo):
+            await hub.on_session(link, frame)
+        elif isinstance(frame, PromptStatus):
+            await hub.on_prompt_status(link, frame)
+        elif isinstance(frame, PermissionRequest):
+            await hub.on_permission_request(link, frame)
+        elif isinstance(frame, PermissionResolved):
+            await hub.on_permission_resolved(link, frame)
+        elif isinstance(frame, Ping):
+            await link.send(Pong(ts=frame.ts))
+        elif isinstance(frame, Hello):
+            await link.send(ErrorFrame(code="invalid_frame", message="hello was already sent"))
+
+
+async def _heartbeat(link: AgentLink, every_s: float) -> None:
+    while not link.closed:
+        await asyncio.sleep(every_s)
+        await link.send(Ping(ts=time.time()))
+
+
+async def _send(ws: WebSocket, frame: BaseModel) -> None:
+    try:
+        await ws.send_text(frame.model_dump_json())
+    except Exception:  # the peer is gone; nothing to tell it
+        log.debug("could not send %s", type(frame).__name__)
+
+
+async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    try:
+        await ws.close(code, reason)
+    except Exception:  # already closed
+        log.debug("socket already closed (%s)", reason)

@@ -1,0 +1,64 @@
+"""Dependencies of the hub's routes: the hub itself and bearer tokens checked for a scope.
+
+    def list_sessions(hub: HubDep, token: FullToken) -> ...
+
+No token or an unknown/revoked one → 401 `unauthorized`; a token without the scope → 403
+`forbidden`. A `full` token covers every scope; an `agent` token covers only the agent protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from starlette.datastructures import Headers
+
+from mesh_agent.protocol import SESSION_ID_PATTERN
+from solo_brain.errors import Forbidden, Unauthorized
+from solo_brain.mesh.hub import Hub
+from solo_brain.mesh.tokens import Scope, TokenInfo, verify_token
+
+
+def get_hub(request: Request) -> Hub:
+    """The hub built by the app's lifespan."""
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+def bearer(headers: Headers) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if any."""
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def authenticate(hub: Hub, headers: Headers, scope: Scope) -> TokenInfo:
+    """The token of these headers if it covers `scope`; Unauthorized or Forbidden otherwise."""
+    secret = bearer(headers)
+    if secret is None:
+        raise Unauthorized("an Authorization: Bearer <token> header is required")
+    info = await verify_token(hub.pool, secret)
+    if info is None:
+        raise Unauthorized("unknown or revoked token")
+    if not info.allows(scope):
+        raise Forbidden(f"a token of scope {info.scope!r} may not do this (needs {scope!r})")
+    return info
+
+
+def require(scope: Scope) -> Callable[[Request], Awaitable[TokenInfo]]:
+    """A dependency that returns the caller's token when it covers `scope`."""
+
+    async def dependency(request: Request) -> TokenInfo:
+        return await authenticate(get_hub(request), request.headers, scope)
+
+    return dependency
+
+
+FullToken = Annotated[TokenInfo, Depends(require("full"))]
+SessionIdPath = Annotated[str, Path(pattern=SESSION_ID_PATTERN, description="session id")]
+PermissionIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]

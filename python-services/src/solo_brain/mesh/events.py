@@ -1,0 +1,93 @@
+"""Hub events for the phone (permission pending, prompt finished, agent offline) sent to the
+n8n webhook that turns them into push notifications.
+
+Best effort by design: `emit` never blocks and never raises; a bounded queue feeds one worker
+that POSTs each event with a short time limit. When the webhook is down, events are logged and
+dropped (the PWA still shows the state); a full queue drops the oldest event.
+
+    EventsWebhookError      the webhook refused the event or did not answer in time
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from solo_brain.errors import UpstreamError
+
+log = logging.getLogger(__name__)
+
+PERMISSION_PENDING = "permission_pending"
+PROMPT_FINISHED = "prompt_finished"
+AGENT_OFFLINE = "agent_offline"
+
+
+class EventsWebhookError(UpstreamError):
+    """The events webhook refused an event or did not answer in time."""
+
+
+class EventsWebhook:
+    """Client of the events webhook, with its own queue and worker."""
+
+    def __init__(
+        self, url: str | None, client: httpx.AsyncClient, *, max_pending: int = 1000
+    ) -> None:
+        self.url = url
+        self.client = client
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending)
+        self.sent = 0
+        self.failed = 0
+        self.dropped = 0
+        self._worker: asyncio.Task[None] | None = None
+
+    def emit(self, event: str, **data: Any) -> None:
+        """Queue an event for the webhook (no-op when no webhook is configured)."""
+        if not self.url:
+            return
+        payload = {"event": event, "at": datetime.now(UTC).isoformat(), **data}
+        if self.queue.full():
+            self.queue.get_nowait()
+            self.dropped += 1
+            log.warning("events webhook queue full: dropped the oldest event")
+        self.queue.put_nowait(payload)
+
+    async def post(self, payload: dict[str, Any]) -> None:
+        """POST one event; raise EventsWebhookError when it is not accepted."""
+        assert self.url is not None
+        try:
+            response = await self.client.post(self.url, json=payload)
+        except httpx.HTTPError as exc:
+            raise EventsWebhookError(f"events webhook unreachable: {exc!r}") from exc
+        if response.status_code >= 300:
+            raise EventsWebhookError(
+                f"events webhook answered HTTP {response.status_code} to {payload['event']}"
+            )
+
+    def start(self) -> None:
+        """Start the worker (in the hub's lifespan)."""
+        if self.url and self._worker is None:
+            self._worker = asyncio.create_task(self._run(), name="mesh-events-webhook")
+
+    async def aclose(self) -> None:
+        """Stop the worker; events still queued are dropped."""
+        if self._worker is not None:
+            self._worker.cancel()
+            try:
+                await self._worker
+            except asyncio.CancelledError:
+                pass
+            self._worker = None
+
+    async def _run(self) -> None:
+        while True:
+            payload = await self.queue.get()
+            try:
+                await self.post(payload)
+                self.sent += 1
+            except EventsWebhookError as exc:
+                self.failed += 1
+                log.warning("%s (event dropped)", exc.message)

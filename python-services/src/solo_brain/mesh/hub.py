@@ -1,0 +1,304 @@
+"""The hub's core: connected agents, what their frames change, and what the phone asks of them.
+
+Writes of one session (its messages, status and permission events) run under a per-session
+lock that also covers publishing to the SSE streams, so live events leave in seq order. Frames
+to an agent go through its `AgentLink`; when the agent is away, prompts wait in Postgres
+(`delivered_at IS NULL`) and decisions are re-sent when the agent re-sends its request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+from fastapi import WebSocket
+from pydantic import BaseModel
+
+from mesh_agent.protocol import (
+    Ack,
+    Messages,
+    PermissionDecision,
+    PermissionRequest,
+    PermissionResolved,
+    Prompt,
+    PromptStatus,
+    SessionInfo,
+    dump_frame,
+)
+from solo_brain.errors import NotFound
+from solo_brain.mesh import queries, store, store_actions
+from solo_brain.mesh.broadcast import Broadcaster
+from solo_brain.mesh.events import AGENT_OFFLINE, PERMISSION_PENDING, PROMPT_FINISHED, EventsWebhook
+from solo_brain.mesh.models import DecisionOut, PromptIn, PromptOut
+from solo_brain.mesh.store import Pool
+from solo_brain.mesh.tokens import TokenInfo
+from solo_brain.settings import MeshSettings
+
+log = logging.getLogger(__name__)
+
+LIVE_WARNING = (
+    "Cette session est ouverte dans un terminal : le prompt attend qu'elle se libère. "
+    "Renvoyez-le en forçant pour l'exécuter tout de suite."
+)
+OFFLINE_WARNING = "La machine de cette session est hors ligne : le prompt partira à sa reconnexion."
+DENIED_BY_PHONE = "Refusé depuis le téléphone."
+EXPIRED = "Aucune décision reçue du téléphone à temps : outil refusé."
+
+
+class AgentLink:
+    """One agent's open WebSocket; sends are serialised."""
+
+    def __init__(self, agent_id: str, name: str, ws: WebSocket) -> None:
+        self.agent_id = agent_id
+        self.name = name
+        self.ws = ws
+        self.closed = False
+        self._send_lock = asyncio.Lock()
+
+    async def send(self, frame: BaseModel) -> bool:
+        """Send a frame; False when the socket is gone."""
+        if self.closed:
+            return False
+        async with self._send_lock:
+            try:
+                await self.ws.send_text(dump_frame(frame))
+            except Exception:  # any failure means the socket is unusable
+                self.closed = True
+                return False
+        return True
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close the socket (once)."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self.ws.close(code, reason)
+        except Exception:  # already closed by the peer
+            log.debug("agent %s socket already closed", self.name)
+
+
+class Hub:
+    """State shared by the hub's routes: pool, streams, webhook and the agents online."""
+
+    def __init__(
+        self,
+        settings: MeshSettings,
+        pool: Pool,
+        webhook: EventsWebhook,
+        broadcaster: Broadcaster,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.webhook = webhook
+        self.broadcaster = broadcaster
+        self.links: dict[str, AgentLink] = {}
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._offline_timers: dict[str, asyncio.Task[None]] = {}
+
+    # --- agents coming and going ------------------------------------------------------------
+
+    async def attach(self, link: AgentLink) -> None:
+        """Make `link` the agent's connection (an older one is closed)."""
+        old = self.links.get(link.agent_id)
+        self.links[link.agent_id] = link
+        timer = self._offline_timers.pop(link.agent_id, None)
+        if timer is not None:
+            timer.cancel()
+        if old is not None and old is not link:
+            await old.close(4000, "replaced by a newer connection of the same agent")
+
+    async def detach(self, link: AgentLink) -> None:
+        """Forget a closed connection; say the agent is offline if it does not come back."""
+        if self.links.get(link.agent_id) is not link:
+            return
+        del self.links[link.agent_id]
+        await store.set_agent_online(self.pool, link.agent_id, False)
+        self._offline_timers[link.agent_id] = asyncio.create_task(self._offline_after(link))
+
+    async def _offline_after(self, link: AgentLink) -> None:
+        await asyncio.sleep(self.settings.agent_offline_after_s)
+        self._offline_timers.pop(link.agent_id, None)
+        if link.agent_id not in self.links:
+            log.info("agent %s is offline", link.name)
+            self.webhook.emit(AGENT_OFFLINE, agent_id=link.agent_id, agent=link.name)
+
+    async def close(self) -> None:
+        """Stop the timers (at shutdown)."""
+        for timer in self._offline_timers.values():
+            timer.cancel()
+        self._offline_timers.clear()
+
+    # --- frames from agents -----------------------------------------------------------------
+
+    async def on_session(self, link: AgentLink, info: SessionInfo) -> None:
+        """Store session metadata; a terminal closing releases the prompts waiting for it."""
+        async with self._locks[info.session_id]:
+            event, before = await store.upsert_session(self.pool, link.agent_id, info)
+            if event is not None:
+                self.broadcaster.publish(info.session_id, [event])
+        if before is not None and before["live"] and not info.live:
+            await self.dispatch_held(link.agent_id, info.session_id)
+
+    async def on_messages(self, link: AgentLink, batch: Messages) -> None:
+        """Commit a batch, publish its new messages, then ack it (OffsetGap propagates)."""
+        async with self._locks[batch.session_id]:
+            events = await store.store_messages(self.pool, link.agent_id, batch)
+            self.broadcaster.publish(batch.session_id, events)
+        await link.send(Ack(session_id=batch.session_id, file=batch.file, offset=batch.end_offset))
+
+    async def on_prompt_status(self, link: AgentLink, status: PromptStatus) -> None:
+        """Record a prompt's progress; a finished prompt is announced to the phone."""
+        row = await store_actions.update_prompt(self.pool, link.agent_id, status)
+        if row is None:
+            log.warning("agent %s reported unknown prompt %s", link.name, status.prompt_id)
+            return
+        if status.state in ("done", "failed"):
+            self.webhook.emit(
+                PROMPT_FINISHED,
+                prompt_id=row["id"],
+                session_id=row["session_id"],
+                session_title=row["title"],
+                state=row["state"],
+                error=row["error"],
+                voice_reply=row["voice_reply"],
+            )
+
+    async def on_permission_request(self, link: AgentLink, request: PermissionRequest) -> None:
+        """Show a new permission to the phone; re-send the decision of one already decided."""
+        async with self._locks[request.session_id]:
+            event, row = await store_actions.upsert_permission(self.pool, link.agent_id, request)
+            if event is not None:
+                self.broadcaster.publish(request.session_id, [event])
+        if event is not None:
+            self.webhook.emit(
+                PERMISSION_PENDING,
+                permission_id=row["id"],
+                session_id=row["session_id"],
+                tool_name=row["tool_name"],
+                input=row["input"],
+                source=row["source"],
+            )
+        elif row["state"] != "pending":
+            await link.send(_decision(row))
+
+    async def on_permission_resolved(self, link: AgentLink, resolved: PermissionResolved) -> None:
+        """Drop a permission the agent settled itself from the pending list."""
+        owner = await store_actions.permission_owner(self.pool, resolved.permission_id)
+        if owner is None or owner["agent_id"] != link.agent_id:
+            return
+        await self._expire(owner["session_id"], resolved.permission_id, resolved.reason or "")
+
+    async def _expire(self, session_id: str, permission_id: str, reason: str) -> bool:
+        async with self._locks[session_id]:
+            event = await store_actions.expire_permission(
+                self.pool, session_id, permission_id, reason
+            )
+            if event is not None:
+                self.broadcaster.publish(session_id, [event])
+        return event is not None
+
+    async def expire_stale_permissions(self) -> int:
+        """Deny (to the agent) and expire permissions nobody decided in time; return how many."""
+        count = 0
+        stale = await store_actions.stale_permissions(self.pool, self.settings.permission_timeout_s)
+        for row in stale:
+            if await self._expire(row["session_id"], row["id"], "timeout"):
+                count += 1
+                link = self.links.get(row["agent_id"])
+                if link is not None:
+                    decision = PermissionDecision(
+                        permission_id=row["id"], behavior="deny", message=EXPIRED
+                    )
+                    await link.send(decision)
+        return count
+
+    # --- what the phone asks ----------------------------------------------------------------
+
+    async def submit_prompt(self, session_id: str, body: PromptIn, token: TokenInfo) -> PromptOut:
+        """Record a prompt and send it to the agent now, unless a terminal holds the session
+        (then it waits, with a warning) or the agent is away."""
+        sessions = await queries.list_sessions(self.pool, session_id)
+        if not sessions:
+            raise NotFound(f"no session {session_id}")
+        session = sessions[0]
+        prompt = await store_actions.create_prompt(
+            self.pool,
+            session_id,
+            body.text,
+            voice_reply=body.voice_reply,
+            force=body.force,
+            actor=token.actor,
+        )
+        eta = await store_actions.eta_seconds(self.pool)
+        if session["live"] and not body.force:
+            return PromptOut(
+                prompt_id=prompt["id"], eta_seconds=eta, queued=True, warning=LIVE_WARNING
+            )
+        if await self._deliver(session["agent_id"], prompt):
+            return PromptOut(prompt_id=prompt["id"], eta_seconds=eta, queued=False)
+        return PromptOut(
+            prompt_id=prompt["id"], eta_seconds=eta, queued=True, warning=OFFLINE_WARNING
+        )
+
+    async def _deliver(self, agent_id: str, prompt: dict[str, Any]) -> bool:
+        link = self.links.get(agent_id)
+        if link is None or not await store_actions.claim_delivery(self.pool, prompt["id"]):
+            return False
+        frame = Prompt(
+            prompt_id=prompt["id"],
+            session_id=prompt["session_id"],
+            text=prompt["text"],
+            force=prompt["force"],
+        )
+        if await link.send(frame):
+            return True
+        await store_actions.release_delivery(self.pool, prompt["id"])
+        return False
+
+    async def dispatch_held(self, agent_id: str, session_id: str | None = None) -> int:
+        """Send an agent its waiting prompts whose session is free (or forced); return how many."""
+        sent = 0
+        for prompt in await store_actions.held_prompts(self.pool, agent_id):
+            if session_id is not None and prompt["session_id"] != session_id:
+                continue
+            if (not prompt["live"] or prompt["force"]) and await self._deliver(agent_id, prompt):
+                sent += 1
+        return sent
+
+    async def decide(
+        self,
+        session_id: str,
+        permission_id: str,
+        *,
+        approve: bool,
+        message: str | None,
+        token: TokenInfo,
+    ) -> DecisionOut:
+        """Approve or deny a pending permission and tell the agent waiting for it."""
+        if not approve:
+            message = message or DENIED_BY_PHONE
+        async with self._locks[session_id]:
+            event, row = await store_actions.decide_permission(
+                self.pool,
+                session_id,
+                permission_id,
+                approve=approve,
+                message=message,
+                actor=token.actor,
+            )
+            self.broadcaster.publish(session_id, [event])
+        link = self.links.get(row["agent_id"])
+        delivered = link is not None and await link.send(_decision(row))
+        return DecisionOut(permission_id=permission_id, state=row["state"], delivered=delivered)
+
+
+def _decision(row: dict[str, Any]) -> PermissionDecision:
+    allow = row["state"] == "approved"
+    return PermissionDecision(
+        permission_id=row["id"],
+        behavior="allow" if allow else "deny",
+        message=None if allow else (row["message"] or EXPIRED),
+    )

@@ -1,0 +1,117 @@
+"""Request and response bodies of the hub's REST API (DESIGN.md, "Mesh API")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class PendingPermission(BaseModel):
+    """A tool call waiting for the user's decision."""
+
+    id: str
+    tool_name: str
+    input: dict[str, Any]
+    requested_at: datetime
+    source: Literal["sdk", "hook"]
+    prompt_id: str | None = None
+
+
+class SessionOut(BaseModel):
+    """A Claude Code session as the phone lists it."""
+
+    id: str
+    agent: str
+    agent_id: str
+    agent_online: bool
+    project: str | None
+    cwd: str | None
+    title: str | None
+    git_branch: str | None
+    last_msg_at: datetime | None
+    status: str
+    live: bool
+    pending_permissions: list[PendingPermission] = Field(default_factory=list)
+
+
+class ToolUseOut(BaseModel):
+    """A tool call the assistant asked for."""
+
+    id: str
+    name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+
+
+class ToolResultOut(BaseModel):
+    """What a tool call returned, as text."""
+
+    tool_use_id: str
+    content: str = ""
+    is_error: bool = False
+
+
+class MessageOut(BaseModel):
+    """A normalised transcript message with its event sequence number."""
+
+    seq: int
+    session_id: str
+    uuid: str
+    parent_uuid: str | None
+    role: str
+    text: str
+    tool_uses: list[ToolUseOut]
+    tool_results: list[ToolResultOut]
+    timestamp: datetime | None
+    is_sidechain: bool
+
+
+class MessagesPage(BaseModel):
+    """A page of messages, oldest first; `next_before` asks for the page before it."""
+
+    messages: list[MessageOut]
+    next_before: int | None
+
+
+class PromptIn(BaseModel):
+    """A prompt to run in a session."""
+
+    text: str = Field(min_length=1, max_length=100_000)
+    voice_reply: bool = False
+    force: bool = False
+
+
+class PromptOut(BaseModel):
+    """The prompt's id, a duration estimate, and whether it waits (with a French warning)."""
+
+    prompt_id: str
+    eta_seconds: int
+    queued: bool
+    warning: str | None = None
+
+
+class DenyIn(BaseModel):
+    """Why the user denies the tool (shown to Claude)."""
+
+    message: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionOut(BaseModel):
+    """The permission after the decision, and whether the agent got it already."""
+
+    permission_id: str
+    state: Literal["approved", "denied"]
+    delivered: bool
+
+
+class AgentOut(BaseModel):
+    """A machine running mesh-agent."""
+
+    id: str
+    name: str
+    hostname: str | None
+    version: str | None
+    online: bool
+    last_seen: datetime | None
+    sessions: int

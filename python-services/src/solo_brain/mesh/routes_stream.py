@@ -1,0 +1,78 @@
+"""`GET /api/sessions/{id}/stream`: a session's events as Server-Sent Events.
+
+Each event is `event: message|status|permission`, `id: <seq>`, `data: <json>`. A client that
+reconnects with `Last-Event-ID: N` (or opens with `?after=N`) first gets every event after N from
+Postgres, then the live ones; an event is never sent twice on one stream because live events
+at or below the last sent seq are skipped. Without either, the stream starts from now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from sse_starlette import EventSourceResponse
+
+from solo_brain.errors import InvalidRequest, NotFound
+from solo_brain.mesh import store
+from solo_brain.mesh.deps import FullToken, HubDep, SessionIdPath
+from solo_brain.mesh.hub import Hub
+from solo_brain.mesh.store import StreamEvent
+
+router = APIRouter(prefix="/api", tags=["stream"])
+
+CATCH_UP_BATCH = 500
+RETRY_MS = 3000
+PING_S = 15
+
+
+@router.get("/sessions/{session_id}/stream")
+async def stream_session(
+    hub: HubDep,
+    _: FullToken,
+    session_id: SessionIdPath,
+    after: Annotated[int | None, Query(ge=0, description="resume after this seq")] = None,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> EventSourceResponse:
+    """Live events of one session, resumable by seq."""
+    if last_event_id is not None and last_event_id.strip():
+        if not last_event_id.strip().isdigit():
+            raise InvalidRequest("Last-Event-ID must be the seq of an event (digits)")
+        after = int(last_event_id.strip())
+    if not await store.session_exists(hub.pool, session_id):
+        raise NotFound(f"no session {session_id}")
+    return EventSourceResponse(session_events(hub, session_id, after), ping=PING_S)
+
+
+async def session_events(hub: Hub, session_id: str, after: int | None) -> AsyncIterator[bytes]:
+    """SSE bytes of a session's events after seq `after` (None: from now), then live."""
+    with hub.broadcaster.subscribe(session_id) as sub:
+        last = after if after is not None else await store.latest_seq(hub.pool, session_id)
+        # The first bytes tell a client that it is subscribed: nothing later can be missed.
+        yield f"retry: {RETRY_MS}\r\n\r\n".encode()
+        if after is not None:
+            async for event in _catch_up(hub, session_id, after):
+                last = event.seq
+                yield event.sse
+        while True:
+            queued = await sub.queue.get()
+            if queued is None:  # fell behind: re-read what was dropped from Postgres
+                sub.reset()
+                async for event in _catch_up(hub, session_id, last):
+                    last = event.seq
+                    yield event.sse
+                continue
+            if queued.seq > last:
+                last = queued.seq
+                yield queued.sse
+
+
+async def _catch_up(hub: Hub, session_id: str, after: int) -> AsyncIterator[StreamEvent]:
+    while True:
+        batch = await store.events_after(hub.pool, session_id, after, CATCH_UP_BATCH)
+        for event in batch:
+            after = event.seq
+            yield event
+        if len(batch) < CATCH_UP_BATCH:
+            return
