@@ -16,7 +16,8 @@ router = APIRouter(tags=["audio"])
 CACHE_CONTROL = "private, max-age=604800, immutable"
 
 
-@router.api_route("/audio/{name}", methods=["GET", "HEAD"], response_class=FileResponse)
+@router.get("/audio/{name}", response_class=FileResponse)
+@router.head("/audio/{name}", include_in_schema=False)
 async def get_audio(name: str, store: Store) -> FileResponse:
     """The stored audio named `{ref}` or `{ref}.{ext}`; 404 for anything else."""
     ref, _, ext = name.partition(".")

@@ -1,0 +1,73 @@
+"""`solo-brain purge-audio` deletes audio older than the retention and says what it freed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from solo_brain.media import AudioRef, MediaStore
+
+SOLO_BRAIN = str(Path(sys.executable).parent / "solo-brain")
+DAY = 86400
+
+
+def run(media: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the real console script with MEDIA_DIR pointing at `media`."""
+    environ = {k: v for k, v in os.environ.items() if k != "AUDIO_RETENTION_DAYS"}
+    environ |= {"MEDIA_DIR": str(media), **env}
+    return subprocess.run(
+        [SOLO_BRAIN, "purge-audio", *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=media.parent,
+    )
+
+
+def aged(store: MediaStore, size: int, days: float) -> AudioRef:
+    """Audio of `size` bytes last modified `days` ago."""
+    audio = store.save(b"\0" * size, "ogg")
+    stamp = time.time() - days * DAY
+    os.utime(audio.path, (stamp, stamp))
+    return audio
+
+
+def test_purge_deletes_old_audio_only_and_reports_it(tmp_path: Path) -> None:
+    """Audio past 30 days is deleted, recent audio stays, and the freed size is printed."""
+    store = MediaStore(tmp_path / "media")
+    old = [aged(store, 1_500_000, 45), aged(store, 1_900_000, 31)]
+    recent = aged(store, 1_000, 2)
+
+    dry = run(store.root, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("would purge 2 files, 3.4 MB older than 30 days")
+    assert all(a.path.exists() for a in old)
+
+    done = run(store.root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("purged 2 files, 3.4 MB older than 30 days")
+    assert not any(a.path.exists() for a in old) and recent.path.exists()
+    assert run(store.root).stdout.startswith("purged 0 files, 0 B older than 30 days")
+
+
+def test_days_come_from_the_option_or_the_setting(tmp_path: Path) -> None:
+    """--days overrides AUDIO_RETENTION_DAYS, which overrides the default of 30."""
+    store = MediaStore(tmp_path / "media")
+    week_old = aged(store, 10, 8)
+    assert run(store.root, AUDIO_RETENTION_DAYS="10").stdout.startswith("purged 0 files")
+    assert run(store.root, "--days", "7").stdout.startswith("purged 1 file, 10 B older than 7 days")
+    assert not week_old.path.exists()
+
+
+def test_invalid_days_are_refused(tmp_path: Path) -> None:
+    """A zero, negative or non-numeric --days is a usage error and deletes nothing."""
+    store = MediaStore(tmp_path / "media")
+    audio = aged(store, 10, 400)
+    for value in ("0", "-3", "trente"):
+        result = run(store.root, "--days", value)
+        assert result.returncode == 2 and "--days" in result.stderr
+    assert audio.path.exists()
