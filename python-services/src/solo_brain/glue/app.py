@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from solo_brain.errors import install_error_handlers
 from solo_brain.glue.kokoro import KokoroClient
 from solo_brain.glue.routes import audio, speak, transcribe
+from solo_brain.glue.whatsapp import whatsapp_router
 from solo_brain.glue.whisper import WhisperClient
 from solo_brain.health import Check, health_router
 from solo_brain.media import MediaStore
@@ -55,6 +56,7 @@ def create_app(settings: GlueSettings) -> FastAPI:
     app.include_router(transcribe.router)
     app.include_router(speak.router)
     app.include_router(audio.router)
+    app.include_router(whatsapp_router())  # WhatsApp helpers for n8n, raw audio kept
 
     async def media_writable() -> str | None:
         return await asyncio.to_thread(store.check_writable)
