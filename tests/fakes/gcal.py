@@ -1,0 +1,132 @@
+"""A fake Google Calendar API v3 (events insert and list), as googleapis.com speaks it.
+
+    POST /calendar/v3/calendars/{calendarId}/events   Event resource -> the stored Event
+    GET  /calendar/v3/calendars/{calendarId}/events   ?timeMin&timeMax&singleEvents&orderBy
+                                                      -> {kind: "calendar#events", items: [...]}
+
+A Bearer access token is required (401 with Google's error body otherwise). An event needs
+`start` and `end`, each with `date` (all-day) or `dateTime`; errors use Google's shape
+`{"error": {"code", "message", "errors": [{"domain", "reason", "message"}], "status"}}`.
+
+Knobs on `CalendarState`: `latency_s`, `fail_with` (HTTP status). `events` keeps what was
+inserted per calendar; `requests` every insert body in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+@dataclass
+class CalendarState:
+    """Accepted tokens, failure knobs, the events of each calendar and the insert requests."""
+
+    tokens: set[str] = field(default_factory=lambda: {"google-access-token"})
+    latency_s: float = 0.0
+    fail_with: int | None = None
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _error(code: int, message: str, reason: str, status: str) -> JSONResponse:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "status": status,
+            "errors": [{"domain": "global", "reason": reason, "message": message}],
+        }
+    }
+    return JSONResponse(body, status_code=code)  # fmt: skip
+
+
+def _moment(value: Any) -> datetime | None:
+    """The instant an EventDateTime names (all-day dates count from midnight UTC)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        if value.get("dateTime"):
+            moment = datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if value.get("date"):
+            day = date.fromisoformat(str(value["date"]))
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    except ValueError:
+        return None
+    return None
+
+
+def create_calendar_app(state: CalendarState) -> FastAPI:
+    """The fake Google Calendar answering from `state`."""
+    app = FastAPI(title="fake google calendar")
+
+    async def guard(request: Request) -> JSONResponse | None:
+        if state.latency_s:
+            await asyncio.sleep(state.latency_s)
+        if state.fail_with:
+            return _error(state.fail_with, "Backend Error", "backendError", "UNAVAILABLE")
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in state.tokens:
+            return _error(401, "Request had invalid authentication credentials.",
+                          "authError", "UNAUTHENTICATED")  # fmt: skip
+        return None
+
+    @app.post("/calendar/v3/calendars/{calendar_id}/events")
+    async def insert(calendar_id: str, request: Request) -> JSONResponse:
+        if refused := await guard(request):
+            return refused
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "Parse Error", "parseError", "INVALID_ARGUMENT")
+        if not isinstance(body, dict):
+            return _error(400, "Invalid value", "invalid", "INVALID_ARGUMENT")
+        start, end = _moment(body.get("start")), _moment(body.get("end"))
+        if start is None:
+            return _error(400, "Missing start time.", "required", "INVALID_ARGUMENT")
+        if end is None:
+            return _error(400, "Missing end time.", "required", "INVALID_ARGUMENT")
+        if end < start:
+            return _error(400, "The specified time range is empty.", "timeRangeEmpty",
+                          "INVALID_ARGUMENT")  # fmt: skip
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        event_id = secrets.token_hex(13)
+        event = {
+            "kind": "calendar#event", "etag": f'"{secrets.randbelow(10**16)}"', "id": event_id,
+            "status": "confirmed", "htmlLink": f"https://www.google.com/calendar/event?eid={event_id}",
+            "created": now, "updated": now, "summary": body.get("summary"),
+            "description": body.get("description"),
+            "creator": {"email": "solo@example.com", "self": True},
+            "organizer": {"email": calendar_id, "self": True},
+            "start": body["start"], "end": body["end"], "iCalUID": f"{event_id}@google.com",
+            "sequence": 0, "reminders": body.get("reminders") or {"useDefault": True},
+            "eventType": "default",
+        }  # fmt: skip
+        state.requests.append({"calendar_id": calendar_id, "body": body})
+        state.events.setdefault(calendar_id, []).append(event)
+        return JSONResponse({k: v for k, v in event.items() if v is not None})
+
+    @app.get("/calendar/v3/calendars/{calendar_id}/events")
+    async def list_events(calendar_id: str, request: Request) -> JSONResponse:
+        if refused := await guard(request):
+            return refused
+        low = _moment({"dateTime": request.query_params.get("timeMin")})
+        high = _moment({"dateTime": request.query_params.get("timeMax")})
+        items = [
+            e for e in state.events.get(calendar_id, [])
+            if (low is None or (_moment(e["end"]) or low) > low)
+            and (high is None or (_moment(e["start"]) or high) < high)
+        ]  # fmt: skip
+        if request.query_params.get("orderBy") == "startTime":
+            items.sort(key=lambda e: _moment(e["start"]) or datetime.min.replace(tzinfo=UTC))
+        return JSONResponse({"kind": "calendar#events", "summary": calendar_id,
+                             "timeZone": "Europe/Paris", "items": items})  # fmt: skip
+
+    return app
