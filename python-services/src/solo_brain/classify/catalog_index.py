@@ -113,9 +113,14 @@ ORDER BY 1, 2
 """
 
 
+# A capture waiting longer than this for a database connection is better answered 503 (n8n
+# keeps it pending and retries) than left hanging past the phone's patience.
+CONNECTION_TIMEOUT_S = 5.0
+
+
 async def load_catalog(pool: DictPool) -> CatalogIndex:
     """Read every project and client in one round trip."""
-    async with pool.connection() as conn:
+    async with pool.connection(timeout=CONNECTION_TIMEOUT_S) as conn:
         rows = await (await conn.execute(_CATALOG_SQL)).fetchall()
     projects = [
         Project(slug=r["key"], name=r["name"], client_id=r["client_id"], aliases=r["aliases"])
