@@ -13,6 +13,7 @@ size: one slice (a few MiB) and one batch (under the frame limit) at a time.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -68,6 +69,8 @@ class Index:
         self.slice_bytes = slice_bytes
         self.files: dict[str, FileCursor] = {}
         self.sessions: dict[str, SessionMeta] = {}
+        # advance() runs in worker threads; a reconnection must not rewind a cursor mid-read.
+        self.lock = threading.Lock()
 
     def discover(self) -> list[FileCursor]:
         """Register every transcript on disk; return the cursors of files not seen before."""
@@ -94,8 +97,9 @@ class Index:
 
     def resume(self, acks: dict[str, int]) -> None:
         """Start a new connection: every file is resent from the offset the hub committed."""
-        for key, cursor in self.files.items():
-            cursor.acked = cursor.sent = acks.get(f"{cursor.ref.session_id}/{key}", 0)
+        with self.lock:
+            for key, cursor in list(self.files.items()):
+                cursor.acked = cursor.sent = acks.get(f"{cursor.ref.session_id}/{key}", 0)
 
     def ack(self, key: str, offset: int) -> None:
         """The hub committed `key` up to `offset`."""
@@ -105,10 +109,14 @@ class Index:
 
     def behind(self) -> list[FileCursor]:
         """Cursors of files with bytes not yet scanned or sent."""
-        return [c for c in self.files.values() if c.behind(file_size(c.ref.path))]
+        return [c for c in list(self.files.values()) if c.behind(file_size(c.ref.path))]
 
     def advance(self, cursor: FileCursor) -> Advance:
         """Read the next slice of `cursor`'s file: fold metadata, build at most one batch."""
+        with self.lock:
+            return self._advance(cursor)
+
+    def _advance(self, cursor: FileCursor) -> Advance:
         meta = self.sessions[cursor.ref.session_id]
         before = meta.snapshot()
         start = min(cursor.sent, cursor.scanned)

@@ -1,0 +1,308 @@
+"""The agent daemon: index + watcher + hub connection + prompt runner + hook relay.
+
+Long-lived state (index, permission book, running prompts, liveness) belongs to `Agent`; each
+hub connection is a `HubLink` (hub_link.py) that lives until the socket drops. The connection
+loop is `async for ws in connect(...)` with `backoff.is_retryable` deciding what is fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import OrderedDict, deque
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from mesh_agent import __version__
+from mesh_agent.backoff import backoff_delays, delays_factory, is_retryable
+from mesh_agent.config import AgentConfig
+from mesh_agent.hub_link import HubLink, NotConnected
+from mesh_agent.index import Index
+from mesh_agent.live import FreshWrites, claude_processes, live_sessions
+from mesh_agent.permissions import PermissionBook
+from mesh_agent.protocol import (
+    MAX_HUB_FRAME_BYTES,
+    Hello,
+    PermissionRequest,
+    PermissionResolved,
+    Prompt,
+    PromptStatus,
+    SessionInfo,
+    is_valid_session_id,
+)
+from mesh_agent.relay import serve_relay
+from mesh_agent.runner import PromptRunner
+from mesh_agent.transcript import SessionMeta
+from mesh_agent.watch import watch_transcripts
+
+log = logging.getLogger(__name__)
+
+
+class FatalHubError(Exception):
+    """The hub refused this agent for a reason retrying cannot fix (token, URL)."""
+
+
+class Agent:
+    """One machine's agent."""
+
+    def __init__(self, config: AgentConfig) -> None:
+        self.config = config
+        self.index = Index(config.projects_dir)
+        self.book = PermissionBook()
+        self.fresh = FreshWrites(config.live_window_s)
+        self.runner = PromptRunner(
+            emit=self.emit,
+            book=self.book,
+            permission_timeout_s=config.permission_timeout_s,
+            cli_path=config.claude_cli,
+            on_change=self.touch,
+        )
+        self.link: HubLink | None = None
+        self.wake = asyncio.Event()  # transcripts changed
+        self.dirty: set[str] = set()  # file keys to read
+        self.status_dirty: set[str] = set()  # sessions whose status may have changed
+        self.status_wake = asyncio.Event()
+        self.outbox: deque[BaseModel] = deque(maxlen=1000)  # statuses kept while offline
+        self.running: dict[str, str] = {}  # session → prompt id
+        self.proc_live: set[str] = set()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._prompts: OrderedDict[str, PromptStatus] = OrderedDict()  # last status by prompt
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until cancelled, or until the hub refuses the token (FatalHubError)."""
+        await asyncio.to_thread(self.config.projects_dir.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(self.index.discover)
+        relay = await serve_relay(self.config.socket_path, self.relay_decide)
+        log.info(
+            "mesh-agent %s: %d transcripts under %s, relay on %s",
+            __version__,
+            len(self.index.files),
+            self.config.projects_dir,
+            self.config.socket_path,
+        )
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(watch_transcripts(self))
+                group.create_task(self._live_loop())
+                group.create_task(self._connect_loop())
+        except* FatalHubError as errors:
+            raise errors.exceptions[0] from None
+        finally:
+            relay.close()
+            for task in list(self._tasks):
+                task.cancel()
+
+    async def _connect_loop(self) -> None:
+        pause = backoff_delays(self.config.reconnect_initial_s, self.config.reconnect_max_s)
+        async for ws in connect(
+            self.config.ws_url,
+            additional_headers={"Authorization": f"Bearer {self.config.token}"},
+            user_agent_header=f"mesh-agent/{__version__}",
+            max_size=MAX_HUB_FRAME_BYTES,
+            open_timeout=15,
+            ping_interval=self.config.heartbeat_s,
+            ping_timeout=self.config.heartbeat_s,
+            process_exception=_process_exception,
+            reconnect_delays=delays_factory(
+                self.config.reconnect_initial_s, self.config.reconnect_max_s
+            ),
+        ):
+            started = time.monotonic()
+            link = HubLink(self, ws)
+            try:
+                await link.serve()
+            except Exception as exc:  # a dropped socket or a confused hub: reconnect
+                log.warning("hub connection ended: %s", exc)
+            finally:
+                if self.link is link:
+                    self.link = None
+            if time.monotonic() - started > 30:
+                pause = backoff_delays(self.config.reconnect_initial_s, self.config.reconnect_max_s)
+            else:  # the hub accepts then drops us: do not spin
+                await asyncio.sleep(next(pause))
+
+    def hello(self) -> Hello:
+        """What this agent says about itself first."""
+        return Hello(agent=self.config.name, hostname=socket.gethostname(), version=__version__)
+
+    # --- frames out ------------------------------------------------------------------------
+
+    async def emit(self, frame: BaseModel) -> None:
+        """Send a frame now, or keep a status for the next connection (requests are in the book)."""
+        if isinstance(frame, PromptStatus):
+            self._prompts[frame.prompt_id] = frame
+            while len(self._prompts) > 500:
+                self._prompts.popitem(last=False)
+        link = self.link
+        try:
+            if link is None:
+                raise NotConnected
+            await link.send(frame)
+        except (NotConnected, ConnectionError, OSError, Exception) as exc:
+            if isinstance(frame, PromptStatus | PermissionResolved):
+                self.outbox.append(frame)
+            if not isinstance(exc, NotConnected):
+                log.info("frame kept for the next connection: %s", exc)
+
+    def session_frame(self, session_id: str) -> SessionInfo:
+        """The current `session` frame of a session: transcript metadata + live status."""
+        meta = self.index.sessions.get(session_id) or SessionMeta(session_id)
+        live = session_id in self.proc_live or session_id in self.fresh.live(time.monotonic())
+        if session_id in self.book.waiting_sessions():
+            status = "waiting_permission"
+        elif session_id in self.running:
+            status = "running"
+        elif live:
+            status = "live_terminal"
+        else:
+            status = "idle"
+        return SessionInfo.model_validate(
+            {
+                "session_id": session_id,
+                "cwd": meta.cwd,
+                "project": meta.project,
+                "title": meta.title,
+                "git_branch": meta.git_branch,
+                "status": status,
+                "last_msg_at": meta.last_msg_at,
+                "live": live,
+            }
+        )
+
+    def touch(self, session_id: str) -> None:
+        """A session's status may have changed: re-announce it if so."""
+        self.status_dirty.add(session_id)
+        self.status_wake.set()
+
+    # --- prompts ---------------------------------------------------------------------------
+
+    def start_prompt(self, prompt: Prompt) -> None:
+        """Run a prompt from the hub in the background (one at a time per session)."""
+        if prompt.prompt_id in self._prompts:  # resent by the hub: repeat where it stands
+            self._spawn(self.emit(self._prompts[prompt.prompt_id]))
+            return
+        self._prompts[prompt.prompt_id] = PromptStatus(prompt_id=prompt.prompt_id, state="queued")
+        self._spawn(self._run_prompt(prompt))
+
+    async def _run_prompt(self, prompt: Prompt) -> None:
+        meta = self.index.sessions.get(prompt.session_id)
+        if meta is None or not meta.cwd:
+            error = "Session inconnue sur cette machine."
+            await self.emit(PromptStatus(prompt_id=prompt.prompt_id, state="failed", error=error))
+            return
+        lock = self._locks.setdefault(prompt.session_id, asyncio.Lock())
+        if lock.locked():
+            await self.emit(PromptStatus(prompt_id=prompt.prompt_id, state="queued"))
+        async with lock:
+            self.running[prompt.session_id] = prompt.prompt_id
+            self.fresh.start_own(prompt.session_id)
+            self.touch(prompt.session_id)
+            try:
+                await self.runner.run(prompt, meta.cwd)
+            finally:
+                del self.running[prompt.session_id]
+                self.fresh.stop_own(prompt.session_id, time.monotonic())
+                self.touch(prompt.session_id)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- terminal hook relay ---------------------------------------------------------------
+
+    async def relay_decide(self, payload: dict[str, Any]) -> dict[str, str] | None:
+        """Relay one terminal permission prompt to the hub; None lets the terminal ask."""
+        session_id = str(payload.get("session_id", ""))
+        if self.link is None or not is_valid_session_id(session_id):
+            return None
+        transcript = payload.get("transcript_path")
+        if isinstance(transcript, str) and transcript:
+            cursor = self.index.track(Path(transcript))
+            if cursor is not None:
+                self.dirty.add(cursor.ref.key)
+                self.wake.set()
+        meta = self.index.sessions.setdefault(session_id, SessionMeta(session_id))
+        if not meta.cwd and isinstance(payload.get("cwd"), str):
+            meta.cwd = payload["cwd"]
+        tool_input = payload.get("tool_input")
+        request = PermissionRequest(
+            permission_id=f"perm_{uuid.uuid4().hex}",
+            session_id=session_id,
+            tool_name=str(payload.get("tool_name", "")),
+            input=tool_input if isinstance(tool_input, dict) else {},
+            source="hook",
+        )
+        future = self.book.open(request)
+        self.touch(session_id)
+        try:
+            await self.emit(request)
+            decision = await self.book.wait(future, self.config.hook_timeout_s)
+        finally:
+            closed = self.book.close(request.permission_id)
+            self.touch(session_id)
+        if decision is None:
+            if closed:
+                resolved = PermissionResolved(
+                    permission_id=request.permission_id, reason="terminal"
+                )
+                await self.emit(resolved)
+            return None
+        answer: dict[str, str] = {"behavior": decision.behavior}
+        if decision.behavior == "deny":
+            answer["message"] = decision.message or "Refusé depuis le téléphone."
+        return answer
+
+    # --- liveness --------------------------------------------------------------------------
+
+    async def _live_loop(self) -> None:
+        fresh_before: set[str] = set()
+        while True:
+            processes = await asyncio.to_thread(claude_processes, os.getpid())
+            latest = await asyncio.to_thread(self._latest_by_cwd, {p.cwd for p in processes})
+            live = live_sessions(processes, latest, set(self.index.sessions))
+            for session_id in live ^ self.proc_live:
+                self.touch(session_id)
+            self.proc_live = live
+            fresh = self.fresh.live(time.monotonic())
+            for session_id in fresh ^ fresh_before:  # fresh writes expire without any event
+                self.touch(session_id)
+            fresh_before = fresh
+            await asyncio.sleep(self.config.live_poll_s)
+
+    def _latest_by_cwd(self, cwds: set[str]) -> dict[str, str]:
+        best: dict[str, tuple[float, str]] = {}
+        for cursor in list(self.index.files.values()):
+            meta = self.index.sessions.get(cursor.ref.session_id)
+            if not cursor.ref.main or meta is None or meta.cwd not in cwds:
+                continue
+            try:
+                mtime = cursor.ref.path.stat().st_mtime
+            except OSError:
+                continue
+            if meta.cwd not in best or mtime > best[meta.cwd][0]:
+                best[meta.cwd] = (mtime, cursor.ref.session_id)
+        return {cwd: session for cwd, (_, session) in best.items()}
+
+
+def _process_exception(exc: Exception) -> Exception | None:
+    if is_retryable(exc):
+        log.warning("cannot reach the hub (%s); retrying", exc)
+        return None
+    if isinstance(exc, InvalidStatus) and exc.response.status_code in (401, 403):
+        return FatalHubError(
+            f"the hub refused the agent token (HTTP {exc.response.status_code}): "
+            "check that it exists, is not revoked and has the 'agent' scope"
+        )
+    return FatalHubError(f"cannot connect to the hub: {exc}")

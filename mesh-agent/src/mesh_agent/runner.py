@@ -1,0 +1,139 @@
+"""Runs a prompt from the hub in its session with claude-agent-sdk.
+
+The session is resumed in its cwd with the user's own settings and the `claude_code` system
+prompt. Messages are not forwarded from the SDK: the CLI writes them to the transcript, which
+the agent already streams, so each message reaches the hub exactly once. Every permission the
+CLI asks (`can_use_tool`) becomes a `permission_request` to the hub and waits for the phone's
+decision; without one in time, the tool is denied with a clear message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from claude_agent_sdk import (
+    ClaudeAgentOptions,
+    ClaudeSDKClient,
+    PermissionResultAllow,
+    PermissionResultDeny,
+    ResultMessage,
+    ToolPermissionContext,
+)
+from pydantic import BaseModel
+
+from mesh_agent.permissions import PermissionBook
+from mesh_agent.protocol import PermissionRequest, PermissionResolved, Prompt, PromptStatus
+from mesh_agent.transcript import truncate
+
+log = logging.getLogger(__name__)
+
+# Set for the CLI the agent starts, so that the terminal hook stands aside for it.
+SDK_ENV_FLAG = "MESH_AGENT_SDK"
+TIMEOUT_MESSAGE = "Aucune décision reçue du téléphone à temps : outil refusé."
+DENIED_MESSAGE = "Refusé depuis le téléphone."
+
+Emit = Callable[[BaseModel], Awaitable[None]]
+
+
+class PromptRunner:
+    """Runs prompts with the SDK; one instance per agent."""
+
+    def __init__(
+        self,
+        *,
+        emit: Emit,
+        book: PermissionBook,
+        permission_timeout_s: float,
+        cli_path: str | None,
+        on_change: Callable[[str], None],
+    ) -> None:
+        self._emit = emit
+        self._book = book
+        self._timeout = permission_timeout_s
+        self._cli_path = cli_path
+        self._on_change = on_change  # a session's status may have changed
+
+    async def run(self, prompt: Prompt, cwd: str) -> None:
+        """Run `prompt` to its end and report running, then done or failed."""
+        if not cwd or not await asyncio.to_thread(os.path.isdir, cwd):
+            await self._status(prompt, "failed", f"Dossier de la session introuvable : {cwd!r}")
+            return
+        await self._status(prompt, "running")
+        stderr: list[str] = []
+        options = ClaudeAgentOptions(
+            resume=prompt.session_id,
+            cwd=cwd,
+            cli_path=self._cli_path,
+            can_use_tool=self._permission_asker(prompt),
+            system_prompt={"type": "preset", "preset": "claude_code"},
+            env={SDK_ENV_FLAG: "1"},
+            stderr=lambda line: stderr.append(line) if len(stderr) < 50 else None,
+        )
+        result: ResultMessage | None = None
+        try:
+            async with ClaudeSDKClient(options=options) as client:
+                await client.query(prompt.text)
+                async for message in client.receive_response():
+                    if isinstance(message, ResultMessage):
+                        result = message
+        except Exception as exc:
+            log.warning("prompt %s failed: %s %s", prompt.prompt_id, exc, "".join(stderr[-5:]))
+            await self._status(prompt, "failed", truncate(f"Échec de Claude Code : {exc}", 2000))
+            return
+        if result is None:
+            await self._status(prompt, "failed", "Claude Code s'est arrêté sans résultat.")
+        elif result.is_error:
+            detail = "; ".join(result.errors or []) or result.result or result.subtype
+            await self._status(prompt, "failed", truncate(f"Claude Code : {detail}", 2000))
+        else:
+            await self._status(prompt, "done")
+
+    async def _status(self, prompt: Prompt, state: str, error: str | None = None) -> None:
+        await self._emit(
+            PromptStatus.model_validate(
+                {"prompt_id": prompt.prompt_id, "state": state, "error": error}
+            )
+        )
+
+    def _permission_asker(
+        self, prompt: Prompt
+    ) -> Callable[
+        [str, dict[str, Any], ToolPermissionContext],
+        Awaitable[PermissionResultAllow | PermissionResultDeny],
+    ]:
+        async def can_use_tool(
+            tool_name: str, tool_input: dict[str, Any], context: ToolPermissionContext
+        ) -> PermissionResultAllow | PermissionResultDeny:
+            request = PermissionRequest(
+                permission_id=f"perm_{uuid.uuid4().hex}",
+                session_id=prompt.session_id,
+                prompt_id=prompt.prompt_id,
+                tool_name=tool_name,
+                input=tool_input,
+                source="sdk",
+            )
+            future = self._book.open(request)
+            self._on_change(prompt.session_id)
+            try:
+                await self._emit(request)
+                decision = await self._book.wait(future, self._timeout)
+            finally:
+                closed = self._book.close(request.permission_id)
+                self._on_change(prompt.session_id)
+            if decision is None:
+                if closed:
+                    resolved = PermissionResolved(
+                        permission_id=request.permission_id, reason="timeout"
+                    )
+                    await self._emit(resolved)
+                return PermissionResultDeny(message=TIMEOUT_MESSAGE)
+            if decision.behavior == "allow":
+                return PermissionResultAllow(updated_input=tool_input)
+            return PermissionResultDeny(message=decision.message or DENIED_MESSAGE)
+
+        return can_use_tool
