@@ -13,7 +13,7 @@ ALTER TABLE assistant.captures
     -- The spoken confirmation, once Kokoro has made it.
     ADD COLUMN tts_url text;
 
-CREATE INDEX captures_unrouted_idx ON assistant.captures (created_at)
+CREATE INDEX captures_unrouted_idx ON assistant.captures (updated_at)
     WHERE routed_at IS NULL AND status = 'classified';
 CREATE INDEX actions_unreminded_idx ON assistant.actions (due)
     WHERE NOT done AND reminded_at IS NULL AND due IS NOT NULL;
@@ -41,6 +41,14 @@ LANGUAGE sql STABLE AS $$
     FROM assistant.captures c WHERE c.id = cap_id
 $$;
 
+-- What a workflow needs to hand a capture's outcome back: the answer, and how to reach the user.
+CREATE FUNCTION assistant.capture_outcome(cap_id text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('answer', assistant.capture_answer(c.id), 'channel', c.channel,
+                              'mode', c.mode, 'reply_to', c.reply_to)
+    FROM assistant.captures c WHERE c.id = cap_id
+$$;
+
 -- Record an incoming capture (record_capture) and where its reply goes.
 -- Returns capture_json + created, like record_capture.
 CREATE FUNCTION assistant.receive_capture(p jsonb) RETURNS jsonb
@@ -58,7 +66,8 @@ END $$;
 -- A model step failed: keep the capture pending with what went wrong, schedule the next try
 -- with exponential backoff (p.backoff_s * 2^(attempts-1), at most 6 h), give up after
 -- p.max_attempts ('failed'), and remember that the caller only got a pending answer.
--- p = {capture_id, status, error, speech, backoff_s, max_attempts}. Returns capture_answer.
+-- p = {capture_id, status, error, speech, backoff_s, max_attempts}.
+-- Returns {answer: capture_answer, channel, mode, reply_to}.
 CREATE FUNCTION assistant.keep_pending(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -82,7 +91,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown capture %', cap_id USING ERRCODE = 'P0002';
     END IF;
-    RETURN assistant.capture_answer(cap_id);
+    RETURN assistant.capture_outcome(cap_id);
 END $$;
 
 -- Claim the routing of a classified capture exactly once (calendar, Onyx, Claude Code).
@@ -158,15 +167,15 @@ BEGIN
                               'event_id', p->>'event_id');
 END $$;
 
--- The processing is over: keep the spoken confirmation's URL, mark the capture filed, and say
+-- The processing is over: keep the spoken confirmation's URL, mark the capture filed (unless
+-- p.file is false: something it asked for is still waiting, so it stays in the inbox), and say
 -- whether a notification must carry the outcome (the caller got a pending answer earlier).
--- p = {capture_id, tts_url, speech?}. Returns capture_answer + {deliver, channel, reply_to}.
+-- p = {capture_id, tts_url?, speech?, file?}. Returns capture_outcome + {deliver}.
 CREATE FUNCTION assistant.finish_capture(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     cap_id text := p->>'capture_id';
     before text;
-    c assistant.captures;
 BEGIN
     SELECT confirmation INTO before FROM assistant.captures WHERE id = cap_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -175,21 +184,20 @@ BEGIN
     UPDATE assistant.captures SET
         tts_url = COALESCE(NULLIF(p->>'tts_url', ''), tts_url),
         speech = COALESCE(NULLIF(p->>'speech', ''), speech),
-        status = CASE WHEN status = 'classified' AND routed_at IS NOT NULL THEN 'filed'
+        status = CASE WHEN status = 'classified' AND routed_at IS NOT NULL
+                       AND COALESCE((p->>'file')::boolean, true) THEN 'filed'
                       ELSE status END,
         confirmation = CASE WHEN before IS NULL THEN 'answered'
                             WHEN before = 'deferred' THEN 'notified' ELSE before END,
         updated_at = now()
-    WHERE id = cap_id
-    RETURNING * INTO c;
-    RETURN assistant.capture_answer(cap_id) || jsonb_build_object(
-        'deliver', before IS NOT DISTINCT FROM 'deferred',
-        'channel', c.channel, 'reply_to', c.reply_to);
+    WHERE id = cap_id;
+    RETURN assistant.capture_outcome(cap_id)
+           || jsonb_build_object('deliver', before IS NOT DISTINCT FROM 'deferred');
 END $$;
 
 -- The webhook is answering before the processing ended: from now on the outcome goes by
--- notification. Returns capture_answer + {deferred}; deferred is false when the processing
--- finished just before (its answer is then the capture as stored, to be given right away).
+-- notification. Returns {answer: capture_answer, deferred}; deferred is false when the
+-- processing finished just before (its answer is then the capture as stored, to give now).
 CREATE FUNCTION assistant.defer_confirmation(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -199,11 +207,12 @@ BEGIN
     UPDATE assistant.captures SET confirmation = 'deferred', updated_at = now()
      WHERE id = cap_id AND confirmation IS NULL;
     deferred := FOUND;
-    RETURN assistant.capture_answer(cap_id) || jsonb_build_object('deferred', deferred);
+    RETURN jsonb_build_object('answer', assistant.capture_answer(cap_id), 'deferred', deferred);
 END $$;
 
--- Captures due for another try: pending ones whose backoff has passed, and classified ones
--- that were never routed (a crash between classification and routing) after p.grace_s.
+-- Captures due for another try: pending ones whose backoff has passed, and, after p.grace_s
+-- without any change, pending or classified-but-unrouted ones that nobody scheduled (the process
+-- handling them stopped half-way). A capture being handled for the first time is never taken.
 -- Each is leased for p.lease_s so that overlapping runs never process one capture twice.
 -- p = {limit, lease_s, grace_s}. Returns one row per capture: {capture_id, status, attempts}.
 CREATE FUNCTION assistant.claim_retries(p jsonb)
@@ -213,11 +222,11 @@ LANGUAGE sql AS $$
        SET next_attempt_at = now() + make_interval(secs => COALESCE((p->>'lease_s')::numeric, 300))
      WHERE c.id IN (
         SELECT id FROM assistant.captures
-         WHERE ((status IN ('pending_transcription', 'pending_classification')
-                 AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
-             OR (status = 'classified' AND routed_at IS NULL
-                 AND updated_at < now() - make_interval(secs => COALESCE((p->>'grace_s')::numeric, 120))
-                 AND (next_attempt_at IS NULL OR next_attempt_at <= now())))
+         WHERE (status IN ('pending_transcription', 'pending_classification')
+                AND next_attempt_at <= now())
+            OR (status IN ('pending_transcription', 'pending_classification', 'classified')
+                AND routed_at IS NULL AND next_attempt_at IS NULL
+                AND updated_at < now() - make_interval(secs => COALESCE((p->>'grace_s')::numeric, 300)))
          ORDER BY created_at
          LIMIT COALESCE((p->>'limit')::int, 20)
          FOR UPDATE SKIP LOCKED)
@@ -226,9 +235,9 @@ $$;
 
 -- Open actions due within p.lead_days (0: today or overdue) in the user's zone p.tz, not yet
 -- reminded: each is marked reminded in the same statement, so no action is ever reminded twice.
--- Returns one row per action: {action_id, capture_id, text, due, overdue}.
+-- Returns one row per action: {action_id, capture_id, text, due (YYYY-MM-DD), overdue}.
 CREATE FUNCTION assistant.claim_reminders(p jsonb)
-RETURNS TABLE (action_id bigint, capture_id text, text text, due date, overdue boolean)
+RETURNS TABLE (action_id bigint, capture_id text, text text, due text, overdue boolean)
 LANGUAGE sql AS $$
     WITH today AS (
         SELECT (now() AT TIME ZONE COALESCE(NULLIF(p->>'tz', ''), 'Europe/Paris'))::date AS d)
@@ -241,7 +250,7 @@ LANGUAGE sql AS $$
          ORDER BY x.due, x.id
          LIMIT COALESCE((p->>'limit')::int, 50)
          FOR UPDATE SKIP LOCKED)
-    RETURNING a.id, a.capture_id, a.text, a.due, a.due < today.d
+    RETURNING a.id, a.capture_id, a.text, to_char(a.due, 'YYYY-MM-DD'), a.due < today.d
 $$;
 
 -- The morning briefing's material: open actions due today and overdue ones, in zone p.tz.
