@@ -57,6 +57,7 @@ class Script:
     garbage: int = 0
     garbage_kind: Literal["invalid_json", "schema"] = "invalid_json"
     errors: list[str] = field(default_factory=list)
+    _validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def next_content(self, messages: list[dict[str, Any]], schema: Any) -> str:
         """The text the model answers: scripted, checked against `schema`, or garbage."""
@@ -75,12 +76,21 @@ class Script:
             return answer
         if isinstance(schema, dict):
             try:
-                jsonschema.validate(answer, schema)
+                self._validator(schema).validate(answer)
             except jsonschema.ValidationError as exc:
                 raise self._fail(
                     f"scripted answer breaks the requested schema: {exc.message}"
                 ) from exc
         return json.dumps(answer, ensure_ascii=False)
+
+    def _validator(self, schema: dict[str, Any]) -> Any:
+        # Building a validator checks the schema itself, which costs milliseconds: do it once.
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._validators:
+            cls = jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            self._validators[key] = cls(schema)
+        return self._validators[key]
 
     def _fail(self, message: str) -> ScriptError:
         self.errors.append(message)
