@@ -57,7 +57,7 @@ def test_valid_answer_is_filed_with_dates_resolved_against_now(
     """Ollama's answer is kept, "vendredi" becomes the Friday after `now`, speech says it."""
     state, _ = ollama
     state.reply(answer())
-    result = _classify(service, "Idée : benchmarker le NPU du imx8 d'ici vendredi", source="siri")
+    result = _classify(service, "Idée : benchmarker le NPU du imx8 d'ici vendredi", source="Siri")
     assert result == {
         "category": "idee_rd",
         "project": "imx8mp-vision",

@@ -41,6 +41,11 @@ class ClassifyRequest(BaseModel):
     public: bool = Field(default=False, description="may an external model read it?")
     capture_id: str | None = Field(default=None, max_length=64, description="for the logs")
 
+    @field_validator("source", mode="before")
+    @classmethod
+    def _lowercase_source(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("text")
     @classmethod
     def _not_blank(cls, value: str) -> str:

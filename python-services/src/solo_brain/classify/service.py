@@ -114,7 +114,9 @@ class ClassifyService:
         repairs += reviewed.repairs
         needs_review = classifier == Backend.HEURISTIC or bool(repairs)
         if repairs:
-            log.info("capture %s: answer repaired: %s", request.capture_id, "; ".join(repairs))
+            log.info(
+                "capture %s: answer repaired: %s", request.capture_id or "-", "; ".join(repairs)
+            )
         cc_prompt = find_cc_prompt(request.text) or (
             CcPrompt(**answer.cc_prompt.model_dump()) if answer.cc_prompt else None
         )
@@ -159,7 +161,7 @@ class ClassifyService:
             try:
                 answer, repairs = await model.classify(messages)
             except ClassifierError as exc:
-                log.warning("capture %s: %s failed: %s", request.capture_id, model.name, exc)
+                log.warning("capture %s: %s failed: %s", request.capture_id or "-", model.name, exc)
                 continue
             return answer, model.name, repairs
         answer = classify_heuristically(request.text, request.hint, catalog)
