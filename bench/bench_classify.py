@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -149,8 +151,10 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
     args = parser.parse_args()
-    pgdata = Path(tempfile.mkdtemp(prefix="bench-classify-")) / "pg"
-    url = start_embedded(pgdata, cleanup_mode="delete")  # deleted when this process exits
+    scratch = Path(tempfile.mkdtemp(prefix="bench-classify-"))
+    # Registered first, so it runs last at exit: after pgserver has stopped and deleted its data.
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    url = start_embedded(scratch / "pg", cleanup_mode="delete")
     _seed(url)
     body = {"text": NOTE, "source": "siri"}
     rows = []
