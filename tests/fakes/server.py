@@ -34,7 +34,9 @@ def free_port() -> int:
 @contextmanager
 def serve(app: Any, *, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve `app` on a loopback port in a background thread; yield its base URL."""
-    sock = socket.socket()
+    # IPPROTO_TCP explicitly: with protocol 0 asyncio does not set TCP_NODELAY on accepted
+    # connections, and every reply then waits ~40 ms for Nagle's algorithm.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     config = uvicorn.Config(app, log_level="warning", lifespan="on", loop="asyncio")
