@@ -21,7 +21,7 @@ import httpx
 
 from solo_brain.db import apply_migrations
 from solo_brain.db_cli import database_url
-from solo_brain.settings import CommonSettings
+from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings
 
 STOP_GRACE_S = 10.0
 READY_TIMEOUT_S = 120.0
@@ -64,20 +64,20 @@ def local_agent_token(settings: CommonSettings, db_url: str) -> str:
 
 def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> list[Child]:
     """The children to start, in order, according to the command-line switches."""
+    glue_port, classify_port = GlueSettings().port, ClassifySettings().port
     children = [
-        Child("glue", solo_brain_argv("serve", "glue"), "http://127.0.0.1:8101/healthz"),
-        Child("classify", solo_brain_argv("serve", "classify"), "http://127.0.0.1:8102/healthz"),
+        Child("glue", solo_brain_argv("serve", "glue"), _health(glue_port)),
+        Child("classify", solo_brain_argv("serve", "classify"), _health(classify_port)),
     ]
     if not args.no_mesh:
-        children.append(
-            Child("mesh", solo_brain_argv("serve", "mesh"), "http://127.0.0.1:8100/healthz")
-        )
+        mesh_port = int(os.environ.get("MESH_PORT", "8100"))
+        children.append(Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port)))
         if not args.no_agent:
             token = local_agent_token(settings, db_url)
             children.append(
                 Child(
                     "mesh-agent",
-                    [_mesh_agent_bin(), "run", "--hub", "http://127.0.0.1:8100"],
+                    [_mesh_agent_bin(), "run", "--hub", f"http://127.0.0.1:{mesh_port}"],
                     None,
                     env={"MESH_AGENT_TOKEN": token},
                 )
@@ -85,6 +85,10 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
     if not args.no_n8n:
         children.append(Child("n8n", solo_brain_argv("n8n", "start"), None))
     return children
+
+
+def _health(port: int) -> str:
+    return f"http://127.0.0.1:{port}/healthz"
 
 
 def _mesh_agent_bin() -> str:
