@@ -12,11 +12,12 @@ from typing import Any
 
 import httpx
 import psycopg
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel
 from websockets.asyncio.client import ClientConnection, connect
 
 from mesh_agent.protocol import (
+    Ack,
     Hello,
     HubFrame,
     Message,
@@ -72,6 +73,8 @@ class ScriptedAgent:
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
         self.welcome: Welcome | None = None
+        self._held: list[HubFrame] = []  # frames that arrived while waiting for a pong
+        self._pings = 0
 
     async def send(self, frame: BaseModel) -> None:
         """Send one frame."""
@@ -79,6 +82,8 @@ class ScriptedAgent:
 
     async def recv(self, wait_s: float = WAIT_S) -> HubFrame:
         """The next hub frame other than a ping (pings are answered)."""
+        if self._held:
+            return self._held.pop(0)
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), wait_s)
             frame = parse_hub_frame(raw)
@@ -94,8 +99,24 @@ class ScriptedAgent:
         return frame
 
     async def session(self, session_id: str, **fields: Any) -> None:
-        """Send a session metadata frame."""
+        """Send a session metadata frame and wait until the hub handled it."""
         await self.send(SessionInfo(session_id=session_id, **fields))
+        await self.sync()
+
+    async def sync(self) -> None:
+        """Wait until the hub handled every frame sent so far (it answers frames in order)."""
+        self._pings += 1
+        marker = -float(self._pings)
+        await self.send(Ping(ts=marker))
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), WAIT_S)
+            frame = parse_hub_frame(raw)
+            if isinstance(frame, Pong) and frame.ts == marker:
+                return
+            if isinstance(frame, Ping):
+                await self.send(Pong(ts=frame.ts))
+            else:
+                self._held.append(frame)
 
     async def batch(
         self, session_id: str, file: str, start: int, end: int, messages: list[Message]
@@ -115,8 +136,6 @@ class ScriptedAgent:
 
     async def expect_ack(self) -> Any:
         """The next frame, an ack."""
-        from mesh_agent.protocol import Ack
-
         return await self.expect(Ack)
 
 
@@ -215,8 +234,6 @@ def recording_webhook() -> Iterator[tuple[str, Recorder]]:
     async def receive(request: Request) -> dict[str, bool]:
         recorder.received.append(await request.json())
         if recorder.status >= 300:
-            from fastapi import HTTPException
-
             raise HTTPException(recorder.status)
         return {"ok": True}
 

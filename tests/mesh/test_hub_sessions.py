@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import httpx
 import psycopg
 import pytest
+from websockets.exceptions import ConnectionClosed
 
-from mesh_agent.protocol import ErrorFrame, ToolResult, ToolUse, ack_key
+from mesh_agent.protocol import ErrorFrame, Messages, ToolResult, ToolUse, ack_key
 from tests.mesh.hub_harness import (
     auth,
     hub_settings,
@@ -128,9 +129,6 @@ async def test_hub_restart_resumes_from_acked_offsets(db: psycopg.Connection, pg
 
 async def test_a_gap_in_offsets_is_refused(db: psycopg.Connection, pg_dsn: str) -> None:
     """A batch starting after the stored offset is refused (offset_gap) and the socket closed."""
-    from websockets.exceptions import ConnectionClosed
-
-    from mesh_agent.protocol import Messages
 
     agent_token = issue(pg_dsn, "agent")
     with running_hub(hub_settings(pg_dsn)) as url:

@@ -95,28 +95,32 @@ class Hub:
         self.webhook = webhook
         self.broadcaster = broadcaster
         self.links: dict[str, AgentLink] = {}
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)  # by session
+        self._agent_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._offline_timers: dict[str, asyncio.Task[None]] = {}
 
     # --- agents coming and going ------------------------------------------------------------
 
     async def attach(self, link: AgentLink) -> None:
-        """Make `link` the agent's connection (an older one is closed)."""
-        old = self.links.get(link.agent_id)
-        self.links[link.agent_id] = link
-        timer = self._offline_timers.pop(link.agent_id, None)
-        if timer is not None:
-            timer.cancel()
+        """Make `link` the agent's connection, online (an older one is closed)."""
+        async with self._agent_locks[link.agent_id]:
+            old = self.links.get(link.agent_id)
+            self.links[link.agent_id] = link
+            timer = self._offline_timers.pop(link.agent_id, None)
+            if timer is not None:
+                timer.cancel()
+            await store.set_agent_online(self.pool, link.agent_id, True)
         if old is not None and old is not link:
             await old.close(4000, "replaced by a newer connection of the same agent")
 
     async def detach(self, link: AgentLink) -> None:
         """Forget a closed connection; say the agent is offline if it does not come back."""
-        if self.links.get(link.agent_id) is not link:
-            return
-        del self.links[link.agent_id]
-        await store.set_agent_online(self.pool, link.agent_id, False)
-        self._offline_timers[link.agent_id] = asyncio.create_task(self._offline_after(link))
+        async with self._agent_locks[link.agent_id]:
+            if self.links.get(link.agent_id) is not link:
+                return  # a newer connection of the agent took over
+            del self.links[link.agent_id]
+            await store.set_agent_online(self.pool, link.agent_id, False)
+            self._offline_timers[link.agent_id] = asyncio.create_task(self._offline_after(link))
 
     async def _offline_after(self, link: AgentLink) -> None:
         await asyncio.sleep(self.settings.agent_offline_after_s)

@@ -61,15 +61,13 @@ STATUS_FIELDS = ("status", "live", "title", "project", "cwd", "git_branch")
 
 
 async def upsert_agent(pool: Pool, hello: Hello, token_id: str) -> str:
-    """Record an agent as online (created on its first hello); return its id."""
+    """Record an agent's hello (created on its first); return its id."""
     async with pool.connection() as conn:
         cur = await conn.execute(
-            """INSERT INTO assistant.agents (id, name, hostname, version, token_id, online,
-                                             last_seen)
-               VALUES ('agt_' || assistant.new_ulid(), %s, %s, %s, %s, true, now())
+            """INSERT INTO assistant.agents (id, name, hostname, version, token_id, last_seen)
+               VALUES ('agt_' || assistant.new_ulid(), %s, %s, %s, %s, now())
                ON CONFLICT (name) DO UPDATE SET hostname = EXCLUDED.hostname,
-                   version = EXCLUDED.version, token_id = EXCLUDED.token_id, online = true,
-                   last_seen = now()
+                   version = EXCLUDED.version, token_id = EXCLUDED.token_id, last_seen = now()
                RETURNING id""",
             (hello.agent, hello.hostname, hello.version, token_id),
         )

@@ -1,0 +1,124 @@
+"""Hub: the agent socket's limits (frame size, text only, hello first), heartbeats, and the
+agent-offline event sent to the webhook only when an agent stays away."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from mesh_agent.protocol import ErrorFrame, Hello, Messages, Ping, agent_ws_url, dump_frame
+from tests.mesh.hub_harness import (
+    auth,
+    hub_settings,
+    issue,
+    message,
+    recording_webhook,
+    running_hub,
+    scripted_agent,
+    until,
+)
+
+SID = "e7d9a0b1-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
+FILE = "-srv-x/e7d9a0b1-2c3d-4e5f-8a9b-0c1d2e3f4a5b.jsonl"
+
+
+async def test_oversized_frame_closes_with_1009(db: psycopg.Connection, pg_dsn: str) -> None:
+    """A frame over MESH_MAX_FRAME_BYTES closes the socket with 1009 and stores nothing."""
+    agent_token = issue(pg_dsn, "agent")
+    with running_hub(hub_settings(pg_dsn, max_frame_bytes=64 * 1024)) as url:
+        async with scripted_agent(url, agent_token) as agent:
+            await agent.batch(SID, FILE, 0, 10, [message("u1", "petit")])
+            huge = [message("u2", "é" * 40_000)]  # 80 KB once UTF-8 encoded
+            await agent.send(
+                Messages(session_id=SID, file=FILE, start_offset=10, end_offset=99, messages=huge)
+            )
+            with pytest.raises(ConnectionClosed) as closed:
+                await agent.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    uuids = [r["uuid"] for r in db.execute("SELECT uuid FROM assistant.messages")]
+    assert uuids == ["u1"]
+
+
+async def test_binary_frames_and_missing_hello_are_refused(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """A first frame that is not hello closes with 1008; a binary frame closes with 1003."""
+    agent_token = issue(pg_dsn, "agent")
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with connect(agent_ws_url(url), additional_headers=auth(agent_token)) as ws:
+            await ws.send(dump_frame(Ping(ts=1.0)))
+            error = await ws.recv()
+            assert '"invalid_frame"' in str(error) and "hello" in str(error)
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        async with scripted_agent(url, agent_token) as agent:
+            await agent.send(Hello(agent="gpu-server"))
+            assert (await agent.expect(ErrorFrame)).message == "hello was already sent"
+            await agent.ws.send(b"\x00\x01")
+            with pytest.raises(ConnectionClosed) as closed:
+                await agent.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1003
+
+
+async def test_hub_pings_and_closes_a_silent_agent(db: psycopg.Connection, pg_dsn: str) -> None:
+    """The hub pings every MESH_HEARTBEAT_S and closes (1001) an agent silent for longer than
+    MESH_AGENT_OFFLINE_AFTER_S, marking it offline."""
+    agent_token = issue(pg_dsn, "agent")
+    settings = hub_settings(pg_dsn, heartbeat_s=0.2, agent_offline_after_s=1.0)
+    with running_hub(settings) as url:
+        async with scripted_agent(url, agent_token) as agent:
+            frame = await agent.ws.recv(decode=True)
+            assert '"type":"ping"' in str(frame)
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:  # never answer: the hub must give up on us
+                    await agent.ws.recv()
+        await until(
+            lambda: (
+                db.execute("SELECT online FROM assistant.agents").fetchone() == {"online": False}
+            ),
+            what="agent offline",
+        )
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+
+
+async def test_agent_offline_event_only_when_it_stays_away(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """A quick reconnect sends nothing; an agent away longer than MESH_AGENT_OFFLINE_AFTER_S
+    is announced once as agent_offline."""
+    agent_token = issue(pg_dsn, "agent")
+    with recording_webhook() as (hook_url, recorder):
+        settings = hub_settings(pg_dsn, events_webhook_url=hook_url, agent_offline_after_s=1.0)
+        with running_hub(settings) as url:
+            async with scripted_agent(url, agent_token, "pc-maison"):
+                pass
+            async with scripted_agent(url, agent_token, "pc-maison") as agent:
+                await agent.batch(SID, FILE, 0, 10, [message("u1", "revenu")])
+                await until(
+                    lambda: (
+                        db.execute("SELECT online FROM assistant.agents").fetchone()
+                        == {"online": True}
+                    )
+                )
+            offline = await until(lambda: recorder.events("agent_offline"), what="agent_offline")
+    assert len(offline) == 1 and offline[0]["agent"] == "pc-maison"
+    assert offline[0]["agent_id"].startswith("agt_")
+
+
+async def test_a_second_connection_of_an_agent_replaces_the_first(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """When an agent reconnects before its old socket died, the old one is closed (4000)."""
+    agent_token = issue(pg_dsn, "agent")
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with scripted_agent(url, agent_token, "gpu-server") as old:
+            async with scripted_agent(url, agent_token, "gpu-server") as new:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await old.recv()
+                await new.batch(SID, FILE, 0, 10, [message("u1", "nouveau")])
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4000
+    assert old.welcome is not None and new.welcome is not None
+    assert old.welcome.agent_id == new.welcome.agent_id
