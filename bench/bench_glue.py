@@ -74,7 +74,6 @@ def serve_tcp(app: Any) -> Iterator[str]:
     """Serve a fake with uvicorn binding its own TCP socket (so TCP_NODELAY is set on it)."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

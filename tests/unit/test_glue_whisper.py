@@ -10,7 +10,13 @@ import httpx
 import pytest
 import respx
 
-from solo_brain.glue.whisper import Transcription, WhisperClient, WhisperError, WhisperUnavailable
+from solo_brain.glue.whisper import (
+    Segment,
+    Transcription,
+    WhisperClient,
+    WhisperError,
+    WhisperUnavailable,
+)
 
 BASE = "http://whisper.test:8000"
 # A speaches verbose_json answer (trimmed recording: one segment, no word timestamps).
@@ -52,7 +58,7 @@ async def test_transcription_is_parsed_from_verbose_json(http: httpx.AsyncClient
         text="Rappelle-moi d'appeler Bosch vendredi.",
         language="fr",
         duration_s=3.52,
-        segments=[{"start": 0.0, "end": 3.2, "text": " Rappelle-moi d'appeler Bosch vendredi."}],
+        segments=[Segment(start=0.0, end=3.2, text=" Rappelle-moi d'appeler Bosch vendredi.")],
     )
 
 
