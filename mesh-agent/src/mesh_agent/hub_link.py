@@ -87,9 +87,9 @@ class HubLink:
             group.create_task(self._heartbeat())
 
     async def send(self, frame: BaseModel) -> None:
-        """Send one frame, announcing its session first if the hub has not heard of it yet."""
+        """Send one frame, its session's up-to-date `session` frame first when it changed."""
         session_id = getattr(frame, "session_id", None)
-        if session_id and not isinstance(frame, SessionInfo) and session_id not in self.announced:
+        if session_id and not isinstance(frame, SessionInfo):
             await self.announce(session_id)
         await self.ws.send(dump_frame(frame))
 
