@@ -122,6 +122,14 @@ class ScriptedAgent:
         self, session_id: str, file: str, start: int, end: int, messages: list[Message]
     ) -> None:
         """Send a messages batch and wait for its ack."""
+        await self.send_batch(session_id, file, start, end, messages)
+        ack = await self.expect_ack()
+        assert (ack.session_id, ack.file, ack.offset) == (session_id, file, end)
+
+    async def send_batch(
+        self, session_id: str, file: str, start: int, end: int, messages: list[Message]
+    ) -> None:
+        """Send a messages batch without waiting for its ack."""
         await self.send(
             Messages(
                 session_id=session_id,
@@ -131,8 +139,6 @@ class ScriptedAgent:
                 messages=messages,
             )
         )
-        ack = await self.expect_ack()
-        assert (ack.session_id, ack.file, ack.offset) == (session_id, file, end)
 
     async def expect_ack(self) -> Any:
         """The next frame, an ack."""

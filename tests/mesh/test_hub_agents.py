@@ -44,7 +44,8 @@ async def test_oversized_frame_closes_with_1009(db: psycopg.Connection, pg_dsn: 
 async def test_binary_frames_and_missing_hello_are_refused(
     db: psycopg.Connection, pg_dsn: str
 ) -> None:
-    """A first frame that is not hello closes with 1008; a binary frame closes with 1003."""
+    """A first frame that is not hello, or a hello of another protocol version, closes with
+    1008; a second hello is an error; a binary frame closes with 1003."""
     agent_token = issue(pg_dsn, "agent")
     with running_hub(hub_settings(pg_dsn)) as url:
         async with connect(agent_ws_url(url), additional_headers=auth(agent_token)) as ws:
@@ -54,6 +55,12 @@ async def test_binary_frames_and_missing_hello_are_refused(
             with pytest.raises(ConnectionClosed) as closed:
                 await ws.recv()
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        async with connect(agent_ws_url(url), additional_headers=auth(agent_token)) as ws:
+            await ws.send(dump_frame(Hello(agent="gpu-server", protocol=99)))
+            error = await ws.recv()
+            assert '"unsupported_protocol"' in str(error)
+            with pytest.raises(ConnectionClosed):
+                await ws.recv()
         async with scripted_agent(url, agent_token) as agent:
             await agent.send(Hello(agent="gpu-server"))
             assert (await agent.expect(ErrorFrame)).message == "hello was already sent"

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mesh_agent.protocol import (
+    PROTOCOL_VERSION,
     WS_PATH,
     ErrorFrame,
     Hello,
@@ -116,9 +117,13 @@ async def _receive_hello(ws: WebSocket, hub: Hub) -> Hello | None:
         frame, problem = None, str(exc)
     else:
         problem = "the first frame must be hello"
-    if isinstance(frame, Hello):
+    if isinstance(frame, Hello) and frame.protocol == PROTOCOL_VERSION:
         return frame
-    await _send(ws, ErrorFrame(code="invalid_frame", message=problem))
+    code = "invalid_frame"
+    if isinstance(frame, Hello):
+        code = "unsupported_protocol"
+        problem = f"this hub speaks protocol {PROTOCOL_VERSION}, not {frame.protocol}"
+    await _send(ws, ErrorFrame(code=code, message=problem))
     await _close(ws, 1008, problem)
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from solo_brain.errors import NotFound
 from solo_brain.mesh import queries
@@ -26,10 +26,10 @@ from solo_brain.mesh.store import session_exists
 router = APIRouter(prefix="/api", tags=["sessions"])
 
 
-@router.get("/sessions")
-async def list_sessions(hub: HubDep, _: FullToken) -> list[SessionOut]:
+@router.get("/sessions", response_model=list[SessionOut])
+async def list_sessions(hub: HubDep, _: FullToken) -> Response:
     """Every session of every machine, most recently active first."""
-    return [SessionOut.model_validate(row) for row in await queries.list_sessions(hub.pool)]
+    return Response(await queries.sessions_json(hub.pool), media_type="application/json")
 
 
 @router.get("/sessions/lookup")
