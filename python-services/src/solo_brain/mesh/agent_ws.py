@@ -36,7 +36,8 @@ from mesh_agent.protocol import (
 from solo_brain.errors import ServiceError
 from solo_brain.mesh import store
 from solo_brain.mesh.deps import authenticate
-from solo_brain.mesh.hub import AgentLink, Hub
+from solo_brain.mesh.hub import Hub
+from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.store import OffsetGap
 from solo_brain.mesh.tokens import TokenInfo
 

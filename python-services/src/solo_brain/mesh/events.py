@@ -5,6 +5,14 @@ Best effort by design: `emit` never blocks and never raises; a bounded queue fee
 that POSTs each event with a short time limit. When the webhook is down, events are logged and
 dropped (the PWA still shows the state); a full queue drops the oldest event.
 
+Each event is one JSON POST to MESH_EVENTS_WEBHOOK_URL, `{"event": NAME, "at": ISO 8601, ...}`:
+
+    permission_pending  permission_id, session_id, tool_name, input, source (sdk | hook)
+    prompt_finished     prompt_id, session_id, session_title, state (done | failed), error,
+                        voice_reply
+    agent_offline       agent_id, agent (sent once the agent stayed away
+                        MESH_AGENT_OFFLINE_AFTER_S, so a quick reconnect sends nothing)
+
     EventsWebhookError      the webhook refused the event or did not answer in time
 """
 

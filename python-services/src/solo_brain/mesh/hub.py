@@ -13,9 +13,6 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from fastapi import WebSocket
-from pydantic import BaseModel
-
 from mesh_agent.protocol import (
     Ack,
     Messages,
@@ -25,12 +22,12 @@ from mesh_agent.protocol import (
     Prompt,
     PromptStatus,
     SessionInfo,
-    dump_frame,
 )
 from solo_brain.errors import NotFound
 from solo_brain.mesh import queries, store, store_actions
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.events import AGENT_OFFLINE, PERMISSION_PENDING, PROMPT_FINISHED, EventsWebhook
+from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.models import DecisionOut, PromptIn, PromptOut
 from solo_brain.mesh.store import Pool
 from solo_brain.mesh.tokens import TokenInfo
@@ -45,39 +42,6 @@ LIVE_WARNING = (
 OFFLINE_WARNING = "La machine de cette session est hors ligne : le prompt partira à sa reconnexion."
 DENIED_BY_PHONE = "Refusé depuis le téléphone."
 EXPIRED = "Aucune décision reçue du téléphone à temps : outil refusé."
-
-
-class AgentLink:
-    """One agent's open WebSocket; sends are serialised."""
-
-    def __init__(self, agent_id: str, name: str, ws: WebSocket) -> None:
-        self.agent_id = agent_id
-        self.name = name
-        self.ws = ws
-        self.closed = False
-        self._send_lock = asyncio.Lock()
-
-    async def send(self, frame: BaseModel) -> bool:
-        """Send a frame; False when the socket is gone."""
-        if self.closed:
-            return False
-        async with self._send_lock:
-            try:
-                await self.ws.send_text(dump_frame(frame))
-            except Exception:  # any failure means the socket is unusable
-                self.closed = True
-                return False
-        return True
-
-    async def close(self, code: int, reason: str) -> None:
-        """Close the socket (once)."""
-        if self.closed:
-            return
-        self.closed = True
-        try:
-            await self.ws.close(code, reason)
-        except Exception:  # already closed by the peer
-            log.debug("agent %s socket already closed", self.name)
 
 
 class Hub:
