@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from tests.fakes.whisper import FakeServer
+from tests.fakes.server import FakeServer
 from tests.support.audio import render_speech
 
 CONTENT_TYPES = {

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import uvicorn
@@ -56,3 +56,35 @@ def serve(app: Any, *, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+class FakeServer:
+    """A fake app served on one fixed loopback port that a test can take down and bring back."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._running: ExitStack | None = None
+
+    def up(self) -> None:
+        """Start serving (again) on the same port."""
+        if self._running is None:
+            stack = ExitStack()
+            stack.enter_context(serve(self.app, port=self.port))
+            self._running = stack
+
+    def down(self) -> None:
+        """Stop serving: connections to the port are refused until `up()`."""
+        if self._running is not None:
+            self._running.close()
+            self._running = None
+
+    @contextmanager
+    def running(self) -> Iterator[FakeServer]:
+        """Serve for the duration of the block."""
+        self.up()
+        try:
+            yield self
+        finally:
+            self.down()

@@ -18,14 +18,14 @@ import hashlib
 import io
 import wave
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Form, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from tests.fakes.server import free_port, serve
+from tests.fakes.server import FakeServer
 from tests.support.audio import decoded_duration, probe
 
 DEFAULT_MODEL = "Systran/faster-whisper-large-v3"
@@ -152,38 +152,6 @@ def _answer(text: str, language: str, duration: float, response_format: str) -> 
 def _srt_time(seconds: float) -> str:
     ms = round(seconds * 1000)
     return f"{ms // 3600000:02}:{ms // 60000 % 60:02}:{ms // 1000 % 60:02},{ms % 1000:03}"
-
-
-class FakeServer:
-    """A fake app served on one fixed loopback port that a test can take down and bring back."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._running: ExitStack | None = None
-
-    def up(self) -> None:
-        """Start serving (again) on the same port."""
-        if self._running is None:
-            stack = ExitStack()
-            stack.enter_context(serve(self.app, port=self.port))
-            self._running = stack
-
-    def down(self) -> None:
-        """Stop serving: connections to the port are refused until `up()`."""
-        if self._running is not None:
-            self._running.close()
-            self._running = None
-
-    @contextmanager
-    def running(self) -> Iterator[FakeServer]:
-        """Serve for the duration of the block."""
-        self.up()
-        try:
-            yield self
-        finally:
-            self.down()
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import pytest
 
 from solo_brain.classify.answer import answer_schema
 from tests.fakes.ollama import OllamaState
-from tests.integration.test_classify_support import MODEL, answer, fake_gateway, fake_ollama
+from tests.support.classify import MODEL, answer, fake_gateway, fake_ollama
 
 MESSAGES = [{"role": "user", "content": "une note"}]
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.fakes.ollama import OllamaState
 from tests.fakes.openai_compat import OpenAIState
-from tests.integration.test_classify_support import (
+from tests.support.classify import (
     MODEL,
     NOW,
     answer,

@@ -17,7 +17,7 @@ from solo_brain.classify.answer import answer_schema
 from solo_brain.db import apply_migrations
 from tests.fakes.ollama import OllamaState
 from tests.fakes.server import free_port
-from tests.integration.test_classify_support import (
+from tests.support.classify import (
     MODEL,
     NOW,
     answer,

@@ -1,7 +1,4 @@
-"""Helpers (no tests) shared by the classify integration tests: catalog, fakes, the service.
-
-Named test_classify_* so it sits with the tests it serves; pytest finds nothing to run in it.
-"""
+"""Helpers shared by the classify tests: a seeded catalog, the fakes, the service on loopback."""
 
 from __future__ import annotations
 
