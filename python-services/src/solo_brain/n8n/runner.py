@@ -1,0 +1,284 @@
+"""Run the local n8n: credentials and workflows imported, workflows activated, process supervised.
+
+Imports are incremental: the digest of every credential (as rendered) and workflow file (as
+patched) is kept in `{N8N_USER_FOLDER}/solo-brain-import.json`, and only what changed is
+imported again. So edits made in the n8n editor survive restarts until the file in the repository
+changes, and an OAuth token obtained in the editor (Google Calendar) is never overwritten.
+n8n's CLI deactivates what it imports; the workflows that have a trigger are then activated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+from psycopg.conninfo import conninfo_to_dict
+
+from solo_brain.n8n.config import SECRET_NAMES, N8nSettings
+from solo_brain.n8n.install import N8nInstall
+from solo_brain.n8n.templates import (
+    TemplateError,
+    Workflow,
+    check_workflow,
+    load_workflows,
+    render_credentials,
+    require_capture_token,
+)
+
+STATE_FILE = "solo-brain-import.json"
+STOP_GRACE_S = 20.0
+
+
+class N8nCommandError(RuntimeError):
+    """An n8n CLI command failed; the message carries the end of its output."""
+
+
+@dataclass
+class ImportReport:
+    """What one import did."""
+
+    credentials: list[str] = field(default_factory=list)
+    workflows: list[str] = field(default_factory=list)
+    activated: list[str] = field(default_factory=list)
+
+
+def database_credential_env(url: str) -> dict[str, str]:
+    """The DATABASE_* values the Postgres credential template reads, from a libpq URL."""
+    params = conninfo_to_dict(url)
+    return {
+        "DATABASE_HOST": str(params.get("host") or "127.0.0.1"),
+        "DATABASE_PORT": str(params.get("port") or 5432),
+        "DATABASE_NAME": str(params.get("dbname") or params.get("user") or "postgres"),
+        "DATABASE_USER": str(params.get("user") or "postgres"),
+        "DATABASE_PASSWORD": str(params.get("password") or ""),
+        "DATABASE_SSL": "require"
+        if params.get("sslmode") in ("require", "verify-full")
+        else "disable",
+    }
+
+
+class N8nRunner:
+    """One n8n instance: its folder, its environment, its process."""
+
+    def __init__(
+        self,
+        settings: N8nSettings,
+        install: N8nInstall,
+        database_url: str,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings, self.install = settings, install
+        self._environ = dict(os.environ if environ is None else environ)
+        self._database_url = database_url
+        self.process: subprocess.Popen[bytes] | None = None
+
+    # --- environment -----------------------------------------------------------------------
+
+    def internal_token(self) -> str:
+        """The secret n8n's own calls between workflows carry (kept in the n8n folder)."""
+        if token := self._environ.get("N8N_INTERNAL_TOKEN"):
+            return token
+        path = self.settings.folder / "internal.token"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32) + "\n")
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def template_env(self) -> dict[str, str]:
+        """The values credential templates are filled with."""
+        return {
+            **self._environ,
+            **database_credential_env(self._database_url),
+            "N8N_INTERNAL_TOKEN": self.internal_token(),
+        }
+
+    def n8n_env(self) -> dict[str, str]:
+        """The n8n process environment: no secrets, its Node.js first, the workflow settings."""
+        base = {k: v for k, v in self._environ.items() if k not in SECRET_NAMES}
+        return {
+            **base,
+            **self.install.env(),
+            **self.settings.process_env(),
+            **self.settings.workflow_env(),
+        }
+
+    def cli(self, *args: str, timeout: float = 180.0) -> str:
+        """Run one n8n CLI command against this instance's folder; its output."""
+        self.settings.folder.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            [str(self.install.n8n), *args],
+            env=self.n8n_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            tail = (result.stdout + result.stderr).strip().splitlines()[-15:]
+            raise N8nCommandError(f"n8n {' '.join(args)} failed:\n" + "\n".join(tail))
+        return result.stdout
+
+    # --- import ------------------------------------------------------------------------------
+
+    def import_all(self, *, force: bool = False) -> ImportReport:
+        """Import the credentials and workflows that changed (all with `force`), then activate."""
+        credentials = render_credentials(self.settings.workflows_dir / "credentials",
+                                         self.template_env())  # fmt: skip
+        workflows = load_workflows(self.settings.workflows_dir)
+        problems = [f"{w.path.name}: {p}" for w in workflows
+                    for p in check_workflow(w.doc, credentials)]  # fmt: skip
+        if problems:
+            raise TemplateError("workflows break the house rules:\n" + "\n".join(problems))
+        capture_token = bool(self._environ.get("CAPTURE_WEBHOOK_TOKEN"))
+        docs = {w.id: require_capture_token(w.doc) if capture_token else w.doc for w in workflows}
+
+        state = self._load_state()
+        new_state: dict[str, dict[str, str]] = {"credentials": {}, "workflows": {}}
+        report = ImportReport()
+        changed_credentials = []
+        for credential in credentials:
+            digest = _digest(credential)
+            new_state["credentials"][credential["id"]] = digest
+            if force or state.get("credentials", {}).get(credential["id"]) != digest:
+                changed_credentials.append(credential)
+        changed = []
+        for workflow in workflows:
+            digest = _digest(docs[workflow.id])
+            new_state["workflows"][workflow.id] = digest
+            if force or state.get("workflows", {}).get(workflow.id) != digest:
+                changed.append(workflow)
+
+        with tempfile.TemporaryDirectory(dir=self.settings.folder, prefix=".import-") as tmp:
+            if changed_credentials:
+                path = Path(tmp) / "credentials.json"
+                path.write_text(json.dumps(changed_credentials))
+                path.chmod(0o600)
+                self.cli("import:credentials", f"--input={path}")
+                report.credentials = [c["name"] for c in changed_credentials]
+            if changed:
+                folder = Path(tmp) / "workflows"
+                folder.mkdir()
+                for workflow in changed:
+                    (folder / workflow.path.name).write_text(json.dumps(docs[workflow.id]))
+                self.cli("import:workflow", "--separate", f"--input={folder}")
+                report.workflows = [str(w.doc.get("name")) for w in changed]
+        report.activated = self._activate(changed, workflows)
+        self._save_state(new_state)
+        return report
+
+    def _activate(self, changed: list[Workflow], everything: list[Workflow]) -> list[str]:
+        wanted = [w for w in changed if w.has_trigger]
+        if not wanted:
+            return []
+        if {w.id for w in wanted} == {w.id for w in everything if w.has_trigger}:
+            # One CLI start instead of one per workflow: activate all, then undo the others.
+            self.cli("update:workflow", "--all", "--active=true")
+            for workflow in everything:
+                if not workflow.has_trigger:
+                    self.cli("update:workflow", f"--id={workflow.id}", "--active=false")
+        else:
+            for workflow in wanted:
+                self.cli("update:workflow", f"--id={workflow.id}", "--active=true")
+        return [str(w.doc.get("name")) for w in wanted]
+
+    def _load_state(self) -> dict[str, Any]:
+        path = self.settings.folder / STATE_FILE
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
+        if state.get("n8n_version") != self.settings.version:
+            return {}
+        return state if isinstance(state, dict) else {}
+
+    def _save_state(self, state: dict[str, Any]) -> None:
+        path = self.settings.folder / STATE_FILE
+        path.write_text(json.dumps({**state, "n8n_version": self.settings.version}, indent=1))
+
+    # --- process -----------------------------------------------------------------------------
+
+    def start(self, log: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
+        """Start `n8n start` (its own process group); output to `log`, or inherited."""
+        self.process = subprocess.Popen(
+            [str(self.install.n8n), "start"],
+            env=self.n8n_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT if log else None,
+            start_new_session=True,
+        )
+        return self.process
+
+    def wait_ready(self, webhook_paths: list[str], timeout: float = 120.0) -> None:
+        """Poll until /healthz answers and every webhook path is registered."""
+        deadline = time.monotonic() + timeout
+        pending = ["/healthz", *(f"/webhook/{p}" for p in webhook_paths)]
+        with httpx.Client(base_url=self.settings.base_url, timeout=2.0) as http:
+            while pending:
+                if self.process is not None and self.process.poll() is not None:
+                    raise N8nCommandError(f"n8n exited with {self.process.returncode}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"n8n is not ready after {timeout:g} s: {pending[0]}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if _is_up(http, pending[0]):
+                        pending.pop(0)
+                        continue
+                time.sleep(0.2)
+
+    def stop(self) -> int | None:
+        """Stop n8n politely (SIGTERM to its group), then by force; its exit code."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return process.returncode if process else None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            return process.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            return process.wait()
+
+    @contextlib.contextmanager
+    def running(self, log: IO[bytes] | None = None, timeout: float = 120.0) -> Iterator[str]:
+        """n8n started and ready for the block (its base URL), stopped after it."""
+        self.start(log)
+        try:
+            self.wait_ready(self.webhook_paths(), timeout)
+            yield self.settings.base_url
+        finally:
+            self.stop()
+
+    def webhook_paths(self) -> list[str]:
+        """The production webhook paths of the workflows that get activated."""
+        return sorted({
+            str(node["parameters"]["path"])
+            for w in load_workflows(self.settings.workflows_dir) if w.has_trigger
+            for node in w.doc["nodes"] if node["type"] == "n8n-nodes-base.webhook"
+        })  # fmt: skip
+
+
+def _is_up(http: httpx.Client, path: str) -> bool:
+    if path == "/healthz":
+        return http.get(path).status_code == 200
+    # No workflow here listens to DELETE: n8n tells a path registered for other methods ("did
+    # you mean ...?") from an unknown one, without running anything.
+    response = http.delete(path)
+    return response.status_code != 404 or "did you mean" in response.text.lower()
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
