@@ -1,0 +1,50 @@
+"""The scheduled workflows, fired by n8n's own Schedule Triggers (fast crons in tests)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from tests.e2e.n8n.stack import Stack, wait_for
+
+pytestmark = pytest.mark.n8n
+
+
+def test_action_due_today_is_reminded_exactly_once(stack: Stack) -> None:
+    """An open action due today gets one reminder (Gotify), never a second one."""
+    stack.brain.when("comptable", answer={"category": "admin", "summary": "Comptable",
+        "actions": [{"text": "Appeler le comptable", "due_phrase": "aujourd'hui"}]})  # fmt: skip
+    response = stack.capture(text="Rappelle-moi d'appeler le comptable aujourd'hui")
+    assert response.status_code == 200, response.text
+    capture_id = response.json()["capture_id"]
+
+    def reminders() -> list[dict]:
+        return [m for m in stack.gotify.messages
+                if m["title"] == "Rappel" and "Appeler le comptable" in m["message"]]  # fmt: skip
+
+    (reminder,) = wait_for(reminders, timeout=30, what="the reminder")
+    assert reminder["message"].startswith("Aujourd'hui")
+    (action,) = stack.rows("SELECT * FROM assistant.actions WHERE capture_id = %s", capture_id)
+    assert action["reminded_at"] is not None
+    time.sleep(5)  # two more runs of the reminders schedule: still one reminder
+    assert len(reminders()) == 1
+
+
+def test_briefing_fires_and_delivers_spoken_audio(stack: Stack) -> None:
+    """The morning briefing runs on its schedule and sends a French summary with its audio."""
+    since = datetime.now(UTC)
+
+    def briefings() -> list[dict]:
+        return [m for m in stack.gotify.messages if m["title"] == "Briefing du matin"
+                and datetime.fromisoformat(m["date"]) > since]  # fmt: skip
+
+    briefing = wait_for(briefings, timeout=40, what="a briefing")[0]
+    text, _, link = briefing["message"].partition("\n🔊 ")
+    assert text.startswith("Bonjour") and "aujourd'hui" in text
+    assert briefing["extras"]["client::notification"]["click"]["url"] == link
+    audio = httpx.get(link)
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
+    assert len(audio.content) > 1000
