@@ -304,7 +304,9 @@ class SseReader:
                 event_id, kind, data = None, "message", ""
 
 
-def transcript_line(session_id: str, cwd: str, n: int, **extra: Any) -> bytes:
+def transcript_line(
+    session_id: str, cwd: str, n: int, text: str | None = None, **extra: Any
+) -> bytes:
     """One realistic transcript line (user/assistant alternating), as Claude Code writes it."""
     record = {
         "parentUuid": f"{session_id[:8]}-{n - 1:06d}" if n else None,
@@ -312,7 +314,7 @@ def transcript_line(session_id: str, cwd: str, n: int, **extra: Any) -> bytes:
         "type": "user" if n % 2 == 0 else "assistant",
         "message": {
             "role": "user" if n % 2 == 0 else "assistant",
-            "content": [{"type": "text", "text": f"ligne numéro {n}"}],
+            "content": [{"type": "text", "text": text or f"ligne numéro {n}"}],
         },
         "uuid": f"{session_id[:8]}-{n:06d}",
         "timestamp": f"2026-05-14T09:{n // 60 % 60:02d}:{n % 60:02d}.000Z",

@@ -35,8 +35,11 @@ def test_agent_with_a_wrong_or_wrong_scope_token_stops_with_a_clear_error(
     machine = Machine(tmp_path, "intrus", "http://127.0.0.1:9")
     token = create_token(hub.dsn, scope) if scope else "sbt_" + "x" * 43
     machine.start_agent(hub.url, token)
-    assert machine.proc is not None
-    assert machine.proc.wait(30) == 3
+    try:
+        assert machine.proc is not None
+        assert machine.proc.wait(30) == 3
+    finally:
+        machine.kill_agent()
     assert "refused the agent token" in machine.log.read_text()
 
 

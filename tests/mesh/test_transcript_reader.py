@@ -143,15 +143,16 @@ def test_skipped_lines_only_move_the_offset(tmp_path: Path) -> None:
 def test_batches_stay_under_the_frame_limit(tmp_path: Path) -> None:
     """Many large messages are split into batches that each fit in a frame."""
     path = _transcript(tmp_path)
-    _append(path, b"".join(_line(n, "z" * 60_000) for n in range(40)))
+    _append(path, b"".join(_line(n, "zé€" * 20_000) for n in range(40)))
     index = Index(tmp_path)
     [cursor] = index.discover()
     batches = []
     while (batch := index.advance(cursor).batch) is not None:
         batches.append(batch)
     assert len(batches) > 2
-    assert all(len(b.model_dump_json()) < MAX_FRAME_BYTES for b in batches)
-    assert all(len(b.model_dump_json()) <= BATCH_BUDGET + 70_000 for b in batches)
+    sizes = [len(b.model_dump_json().encode()) for b in batches]
+    assert all(size < MAX_FRAME_BYTES for size in sizes)
+    assert all(size <= BATCH_BUDGET + 200_000 for size in sizes)
     assert [b.start_offset for b in batches[1:]] == [b.end_offset for b in batches[:-1]]
     assert sum(len(b.messages) for b in batches) == 40
 
@@ -168,7 +169,7 @@ def test_a_huge_message_is_shrunk_to_fit_a_frame(tmp_path: Path) -> None:
     [cursor] = index.discover()
     batch = index.advance(cursor).batch
     assert batch is not None and len(batch.messages[0].tool_results) == 8
-    assert len(batch.model_dump_json()) < MAX_FRAME_BYTES
+    assert len(batch.model_dump_json().encode()) < MAX_FRAME_BYTES
 
 
 def test_resume_resends_only_what_the_hub_did_not_commit(tmp_path: Path) -> None:

@@ -123,7 +123,7 @@ class Agent:
             try:
                 await link.serve()
             except Exception as exc:  # a dropped socket or a confused hub: reconnect
-                log.warning("hub connection ended: %s", exc)
+                log.warning("hub connection ended: %s", _reason(exc))
             finally:
                 if self.link is link:
                     self.link = None
@@ -294,6 +294,12 @@ class Agent:
             if meta.cwd not in best or mtime > best[meta.cwd][0]:
                 best[meta.cwd] = (mtime, cursor.ref.session_id)
         return {cwd: session for cwd, (_, session) in best.items()}
+
+
+def _reason(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _process_exception(exc: Exception) -> Exception | None:

@@ -19,6 +19,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic_core import to_json
+
 from mesh_agent.protocol import MAX_FRAME_BYTES, Message, Messages
 from mesh_agent.reader import (
     FileShrunk,
@@ -150,10 +152,10 @@ class Index:
             record = parse_line(line.data) if line.data is not None else None
             message = to_message(record) if record is not None else None
             if message is not None and line.data is not None and len(line.data) > _EXACT_SIZE_ABOVE:
-                size = len(message.model_dump_json())
+                size = len(to_json(message))
                 if size > MESSAGE_BUDGET and record is not None:
                     message = to_message(record, _SMALL_FIELD_CHARS)
-                    size = len(message.model_dump_json()) if message else 0
+                    size = len(to_json(message)) if message else 0
             else:
                 size = len(line.data) if line.data is not None else 0
             if line.end > cursor.scanned:
