@@ -149,3 +149,36 @@ def test_invalid_settings_file_is_not_overwritten(tmp_path: Path) -> None:
 async def test_relay_socket_is_private(relay: object, socket_path: Path) -> None:
     """Only the user can connect to the relay socket."""
     assert os.stat(socket_path).st_mode & 0o777 == 0o600
+
+
+async def test_hook_killed_while_waiting_cancels_the_pending_decision(socket_path: Path) -> None:
+    """When Claude Code kills the hook (user answered in the terminal), the agent stops waiting."""
+    cancelled = asyncio.Event()
+    asked = asyncio.Event()
+
+    async def decide(payload: dict[str, Any]) -> dict[str, str] | None:
+        asked.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return None
+
+    server = await serve_relay(socket_path, decide)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "mesh_agent", "hook", "permission-request",
+        "--socket", str(socket_path), stdin=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(HOOK_INPUT).encode())
+    proc.stdin.close()
+    try:
+        await asyncio.wait_for(asked.wait(), 30)
+        proc.kill()
+        await asyncio.wait_for(cancelled.wait(), 10)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+        server.close()

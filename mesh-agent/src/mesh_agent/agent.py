@@ -246,17 +246,19 @@ class Agent:
         )
         future = self.book.open(request)
         self.touch(session_id)
+        resolved = PermissionResolved(permission_id=request.permission_id, reason="terminal")
         try:
             await self.emit(request)
             decision = await self.book.wait(future, self.config.hook_timeout_s)
+        except asyncio.CancelledError:  # the hook hung up: the terminal decides
+            if self.book.close(request.permission_id):
+                await self.emit(resolved)
+            raise
         finally:
             closed = self.book.close(request.permission_id)
             self.touch(session_id)
         if decision is None:
             if closed:
-                resolved = PermissionResolved(
-                    permission_id=request.permission_id, reason="terminal"
-                )
                 await self.emit(resolved)
             return None
         answer: dict[str, str] = {"behavior": decision.behavior}

@@ -36,7 +36,7 @@ async def serve_relay(path: Path, decide: Decide) -> asyncio.Server:
             line = await reader.readline()
             payload = json.loads(line)
             if isinstance(payload, dict):
-                decision = await decide(payload)
+                decision = await _unless_gone(decide(payload), reader)
         except (ValueError, asyncio.LimitOverrunError, ConnectionError):
             decision = None
         try:
@@ -54,6 +54,22 @@ async def serve_relay(path: Path, decide: Decide) -> asyncio.Server:
         os.umask(old_umask)
     os.chmod(path, 0o600)
     return server
+
+
+async def _unless_gone(
+    deciding: Awaitable[dict[str, str] | None], reader: asyncio.StreamReader
+) -> dict[str, str] | None:
+    """The decision, or None (deciding cancelled) when the hook hangs up first: the user
+    answered in the terminal, or Claude Code's hook timeout killed the hook."""
+    decide_task = asyncio.ensure_future(deciding)
+    gone_task = asyncio.ensure_future(reader.read(1))
+    done, _ = await asyncio.wait({decide_task, gone_task}, return_when=asyncio.FIRST_COMPLETED)
+    if decide_task in done:
+        gone_task.cancel()
+        return decide_task.result()
+    decide_task.cancel()
+    await asyncio.gather(decide_task, return_exceptions=True)
+    return None
 
 
 def _clear(path: Path) -> None:
