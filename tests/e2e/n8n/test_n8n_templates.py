@@ -23,7 +23,6 @@ FULL_ENV = {
     "DATABASE_PORT": "5432",
     "DATABASE_NAME": "solo",
     "DATABASE_USER": "postgres",
-    "N8N_INTERNAL_TOKEN": "internal",
 }
 
 
@@ -153,8 +152,7 @@ def test_n8n_never_sees_the_secrets(tmp_path: Path) -> None:
     settings = N8nSettings(
         N8N_USER_FOLDER=str(tmp_path), N8N_PORT="15678", HUB_URL="", GOTIFY_URL="http://gotify.lan/"
     )
-    environ = {name: "secret-value" for name in SECRET_NAMES if name != "N8N_INTERNAL_TOKEN"}
-    environ["PATH"] = "/usr/bin"
+    environ = {name: "secret-value" for name in SECRET_NAMES} | {"PATH": "/usr/bin"}
     runner = N8nRunner(
         settings, N8nInstall(tmp_path), "user=postgres dbname=x host=/tmp", environ=environ
     )
@@ -162,8 +160,6 @@ def test_n8n_never_sees_the_secrets(tmp_path: Path) -> None:
     env = runner.n8n_env()
     assert "secret-value" not in env.values()
     assert env["GOTIFY_URL"] == "http://gotify.lan" and "HUB_URL" not in env
-    assert env["N8N_INTERNAL_URL"] == "http://127.0.0.1:15678"
     assert env["N8N_RUNNERS_BROKER_PORT"] != "5679"
     assert env["EXECUTIONS_DATA_SAVE_ON_SUCCESS"] == "none"
-    assert runner.template_env()["N8N_INTERNAL_TOKEN"] == runner.internal_token()
-    assert (tmp_path / "internal.token").stat().st_mode & 0o077 == 0
+    assert runner.template_env()["DATABASE_HOST"] == "/tmp"

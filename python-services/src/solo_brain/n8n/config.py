@@ -18,7 +18,7 @@ INSTALL_SCRIPT = PROJECT_ROOT / "scripts" / "install-n8n.sh"
 SECRET_NAMES = (
     "DATABASE_URL", "HUB_TOKEN", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "ONYX_API_KEY",
     "GOTIFY_TOKEN", "GOOGLE_CLIENT_SECRET", "GOOGLE_OAUTH_TOKEN_JSON", "CAPTURE_WEBHOOK_TOKEN",
-    "N8N_INTERNAL_TOKEN", "EXTERNAL_LLM_KEY",
+    "EXTERNAL_LLM_KEY",
 )  # fmt: skip
 
 
@@ -105,7 +105,6 @@ class N8nSettings(CommonSettings):
             "REMINDER_LEAD_DAYS": self.reminder_lead_days, "BRIEFING_TIME": self.briefing_time,
             "BRIEFING_CRON": self.briefing_cron, "REMINDERS_CRON": self.reminders_cron,
             "RETRY_PENDING_CRON": self.retry_pending_cron, "SOLO_BRAIN_TZ": self.tz,
-            "N8N_INTERNAL_URL": self.base_url,
         }  # fmt: skip
         env = {name: str(value) for name, value in values.items() if value is not None}
         for name in ("GLUE_URL", "CLASSIFY_URL", "HUB_URL", "ONYX_URL", "GOTIFY_URL"):
@@ -128,6 +127,8 @@ class N8nSettings(CommonSettings):
             "EXECUTIONS_DATA_SAVE_ON_PROGRESS": "false",
             "EXECUTIONS_DATA_PRUNE": "true",
             "EXECUTIONS_DATA_MAX_AGE": "168",
+            # Per-execution statistics for the Insights dashboard: database writes we never read.
+            "N8N_DISABLED_MODULES": "insights",
             "GENERIC_TIMEZONE": self.tz,
             "TZ": self.tz,
             "N8N_PAYLOAD_SIZE_MAX": "32",

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import os
-import secrets
 import signal
 import subprocess
 import tempfile
@@ -87,24 +86,9 @@ class N8nRunner:
 
     # --- environment -----------------------------------------------------------------------
 
-    def internal_token(self) -> str:
-        """The secret n8n's own calls between workflows carry (kept in the n8n folder)."""
-        if token := self._environ.get("N8N_INTERNAL_TOKEN"):
-            return token
-        path = self.settings.folder / "internal.token"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(32) + "\n")
-            path.chmod(0o600)
-        return path.read_text().strip()
-
     def template_env(self) -> dict[str, str]:
         """The values credential templates are filled with."""
-        return {
-            **self._environ,
-            **database_credential_env(self._database_url),
-            "N8N_INTERNAL_TOKEN": self.internal_token(),
-        }
+        return {**self._environ, **database_credential_env(self._database_url)}
 
     def n8n_env(self) -> dict[str, str]:
         """The n8n process environment: no secrets, its Node.js first, the workflow settings."""
@@ -136,6 +120,7 @@ class N8nRunner:
 
     def import_all(self, *, force: bool = False) -> ImportReport:
         """Import the credentials and workflows that changed (all with `force`), then activate."""
+        self.settings.folder.mkdir(parents=True, exist_ok=True)
         credentials = render_credentials(self.settings.workflows_dir / "credentials",
                                          self.template_env())  # fmt: skip
         workflows = load_workflows(self.settings.workflows_dir)
