@@ -43,7 +43,7 @@ def machine(
     hub: Hub, model: tuple[str, FakeAnthropic], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Machine]:
     """A machine whose agent runs, with the terminal permission hook installed."""
-    machine = Machine(tmp_path_factory.mktemp("gpu"), "gpu-server", model[0])
+    machine = Machine(tmp_path_factory.mktemp("gpu"), "gpu-e2e-prompts", model[0])
     installed = machine.mesh_agent("install-hook", "--config", str(_config(machine)))
     assert installed.returncode == 0, installed.stderr
     machine.start_agent(hub.url, create_token(hub.dsn, "agent", "gpu"))

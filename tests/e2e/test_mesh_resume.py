@@ -51,7 +51,7 @@ def test_sse_client_sees_every_message_once_across_agent_kill_and_hub_restart(
     hub: Hub, tmp_path: Path
 ) -> None:
     """A transcript written while the agent is SIGKILLed and the hub restarted arrives whole."""
-    machine = Machine(tmp_path / "m", "gpu-server", "http://127.0.0.1:9")
+    machine = Machine(tmp_path / "m", "gpu-e2e-resume", "http://127.0.0.1:9")
     path = machine.projects / encoded(Path(CWD)) / f"{SID}.jsonl"
     path.parent.mkdir(parents=True)
     path.write_bytes(transcript_line(SID, CWD, 0))

@@ -51,9 +51,12 @@ def _git_repo(path: Path, branch: str) -> None:
     subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "init"], cwd=path, check=True)
 
 
-def _titled(api: Api, count: int) -> list[dict[str, object]] | None:
-    sessions = api.sessions()
-    return sessions if len(sessions) >= count and all(s["title"] for s in sessions) else None
+def _titled(api: Api, agents: set[str]) -> list[dict[str, object]] | None:
+    """The sessions of these agents once each agent has one with a title (the database is
+    shared with other tests, so other agents' sessions are ignored)."""
+    sessions = [s for s in api.sessions() if s["agent"] in agents]
+    titled = {s["agent"] for s in sessions if s["title"]}
+    return sessions if titled == agents else None
 
 
 def test_sessions_of_two_machines_are_listed_with_cwd_title_and_branch(
@@ -61,8 +64,8 @@ def test_sessions_of_two_machines_are_listed_with_cwd_title_and_branch(
 ) -> None:
     """Each machine's sessions appear once, with real cwd (accents, spaces), title and branch."""
     url, fake = model
-    gpu = Machine(tmp_path / "gpu", "gpu-server", url)
-    laptop = Machine(tmp_path / "laptop", "pc-perso", url)
+    gpu = Machine(tmp_path / "gpu", "gpu-e2e-sessions", url)
+    laptop = Machine(tmp_path / "laptop", "pc-e2e-sessions", url)
     orchestrator = tmp_path / "work" / "Projets clients" / "orchestrator été"
     _git_repo(orchestrator, "feature/health-check")
     notes = tmp_path / "notes perso"
@@ -80,18 +83,19 @@ def test_sessions_of_two_machines_are_listed_with_cwd_title_and_branch(
     gpu.start_agent(hub.url, create_token(hub.dsn, "agent", "gpu"))
     laptop.start_agent(hub.url, create_token(hub.dsn, "agent", "laptop"))
     try:
-        sessions = wait_for(lambda: _titled(api, 2), 60, "both machines' sessions")
+        names = {"gpu-e2e-sessions", "pc-e2e-sessions"}
+        sessions = wait_for(lambda: _titled(api, names), 60, "both machines' sessions")
         by_agent = {s["agent"]: s for s in sessions}
-        assert set(by_agent) == {"gpu-server", "pc-perso"}
-        gpu_session = by_agent["gpu-server"]
+        assert len(sessions) == 2
+        gpu_session = by_agent["gpu-e2e-sessions"]
         assert gpu_session["cwd"] == str(orchestrator)
         assert gpu_session["project"] == "orchestrator été"
         assert gpu_session["title"] == "Ajoute un endpoint /health"
         assert gpu_session["git_branch"] == "feature/health-check"
         assert gpu_session["id"] == gpu.transcripts()[0].stem
         assert gpu.transcripts()[0].parent.name == encoded(orchestrator)
-        assert by_agent["pc-perso"]["cwd"] == str(notes)
-        assert by_agent["pc-perso"]["title"] == "Mes notes"
+        assert by_agent["pc-e2e-sessions"]["cwd"] == str(notes)
+        assert by_agent["pc-e2e-sessions"]["title"] == "Mes notes"
         messages = wait_for(lambda: api.messages(gpu_session["id"]), 30, "messages")
         assert messages[0]["role"] == "user"
         assert messages[0]["text"] == "Ajoute un endpoint /health"
