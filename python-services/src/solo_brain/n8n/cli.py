@@ -1,17 +1,25 @@
-"""`solo-brain n8n install|import|start`: the local n8n with the project's workflows."""
+"""`solo-brain n8n install|import|credentials|start`: the local n8n with the project's workflows."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import signal
 import sys
+from pathlib import Path
 
 from solo_brain.db import apply_migrations
 from solo_brain.db_cli import database_url
 from solo_brain.n8n.config import N8nSettings
 from solo_brain.n8n.install import N8nNotInstalled, install_n8n
-from solo_brain.n8n.runner import ImportReport, N8nCommandError, N8nRunner
-from solo_brain.n8n.templates import TemplateError
+from solo_brain.n8n.runner import (
+    ImportReport,
+    N8nCommandError,
+    N8nRunner,
+    database_credential_env,
+)
+from solo_brain.n8n.templates import TemplateError, render_credentials
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = actions.add_parser("import", help="import credentials and workflows, then activate")
     imp.add_argument("--force", action="store_true", help="import everything, changed or not")
     imp.set_defaults(handler=_import)
+    creds = actions.add_parser(
+        "credentials", help="write the filled-in credentials for another n8n's import:credentials"
+    )
+    creds.add_argument("--output", type=Path, required=True, help="file to write (mode 0600)")
+    creds.set_defaults(handler=_credentials)
     start = actions.add_parser("start", help="install if needed, import, and run n8n")
     start.add_argument("--force-import", action="store_true", help="re-import everything")
     start.set_defaults(handler=_start)
@@ -71,14 +84,35 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _credentials(args: argparse.Namespace) -> int:
+    from solo_brain.cli import CommandError
+
+    settings = N8nSettings()
+    env = {**os.environ, **database_credential_env(database_url(settings))}
+    try:
+        rendered = render_credentials(settings.workflows_dir / "credentials", env)
+    except TemplateError as exc:
+        raise CommandError(str(exc)) from exc
+    args.output.touch(mode=0o600)
+    args.output.chmod(0o600)
+    args.output.write_text(json.dumps(rendered, indent=1))
+    print(f"{len(rendered)} credentials written to {args.output}: "
+          f"n8n import:credentials --input={args.output}, then delete it")  # fmt: skip
+    return 0
+
+
 def _start(args: argparse.Namespace) -> int:
     settings = N8nSettings()
     runner = _runner(settings)
     _import_with(runner, args.force_import)
+    stopping = False
 
     def _on_signal(*_: object) -> None:
-        runner.stop()
-        sys.exit(0)
+        # Only signal here: waiting for n8n happens in the main flow (Popen.wait is not
+        # re-entrant), and a second Ctrl-C kills it.
+        nonlocal stopping
+        runner.terminate(force=stopping)
+        stopping = True
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
@@ -86,9 +120,11 @@ def _start(args: argparse.Namespace) -> int:
     try:
         runner.wait_ready(runner.webhook_paths())
     except (TimeoutError, N8nCommandError) as exc:
-        print(f"n8n did not come up: {exc}", file=sys.stderr)
+        if not stopping:
+            print(f"n8n did not come up: {exc}", file=sys.stderr)
         runner.stop()
-        return 1
+        return 0 if stopping else 1
     print(f"n8n ready: editor at {settings.base_url}, workflows active "
           f"(webhooks under {settings.base_url}/webhook/)", flush=True)  # fmt: skip
-    return process.wait()
+    code = process.wait()
+    return 0 if stopping else code

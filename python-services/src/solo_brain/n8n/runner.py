@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -211,6 +212,7 @@ class N8nRunner:
         """Poll until /healthz answers and every webhook path is registered."""
         deadline = time.monotonic() + timeout
         pending = ["/healthz", *(f"/webhook/{p}" for p in webhook_paths)]
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per probe is noise
         with httpx.Client(base_url=self.settings.base_url, timeout=2.0) as http:
             while pending:
                 if self.process is not None and self.process.poll() is not None:
@@ -221,7 +223,13 @@ class N8nRunner:
                     if _is_up(http, pending[0]):
                         pending.pop(0)
                         continue
-                time.sleep(0.2)
+                time.sleep(0.5)
+
+    def terminate(self, *, force: bool = False) -> None:
+        """Ask n8n to stop (SIGTERM to its process group; SIGKILL with `force`), not waiting."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL if force else signal.SIGTERM)
 
     def stop(self) -> int | None:
         """Stop n8n politely (SIGTERM to its group), then by force; its exit code."""
