@@ -227,3 +227,14 @@ def test_subagent_messages_belong_to_their_session(tmp_path: Path) -> None:
     batch = index.advance(cursors[1]).batch
     assert batch is not None and batch.session_id == SID
     assert batch.messages[0].is_sidechain and index.sessions[SID].title == ""
+
+
+def test_changes_reported_through_a_symlinked_config_are_tracked(tmp_path: Path) -> None:
+    """A ~/.claude that is a symlink still maps the watcher's real paths to transcripts."""
+    real = tmp_path / "real-projects"
+    path = _transcript(real)
+    link = tmp_path / "projects"
+    link.symlink_to(real)
+    cursor = Index(link).track(path)
+    assert cursor is not None and cursor.ref.key == f"{PROJECT}/{SID}.jsonl"
+    assert Index(link).track(tmp_path / "elsewhere.jsonl") is None

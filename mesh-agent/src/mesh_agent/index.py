@@ -81,6 +81,12 @@ class Index:
     def track(self, path: Path) -> FileCursor | None:
         """The cursor of `path` (registered if new), or None when it is not a transcript."""
         ref = transcript_ref(self.projects, path)
+        if ref is None and path.suffix == ".jsonl":  # reported through a symlink's target?
+            try:
+                rel = path.resolve().relative_to(self.projects.resolve())
+            except (OSError, ValueError):
+                return None
+            ref = transcript_ref(self.projects, self.projects / rel)
         if ref is None:
             return None
         return self._register(ref) or self.files[ref.key]
