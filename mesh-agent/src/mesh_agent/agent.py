@@ -149,7 +149,7 @@ class Agent:
             if link is None:
                 raise NotConnected
             await link.send(frame)
-        except (NotConnected, ConnectionError, OSError, Exception) as exc:
+        except Exception as exc:  # a dropped socket: statuses wait for the next connection
             if isinstance(frame, PromptStatus | PermissionResolved):
                 self.outbox.append(frame)
             if not isinstance(exc, NotConnected):
