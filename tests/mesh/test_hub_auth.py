@@ -14,7 +14,7 @@ from websockets.exceptions import InvalidStatus
 
 from mesh_agent.protocol import agent_ws_url
 from solo_brain.mesh.tokens import hash_token
-from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub, scripted_agent
+from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub
 
 SID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 
@@ -124,10 +124,15 @@ async def test_auth_check_for_nginx(db: psycopg.Connection, pg_dsn: str) -> None
 async def test_agent_socket_refuses_bad_tokens_at_the_handshake(
     db: psycopg.Connection, pg_dsn: str
 ) -> None:
-    """The agent WebSocket answers HTTP 401 without a valid token and 403 for a capture token."""
-    capture = issue(pg_dsn, "capture")
+    """The agent WebSocket answers 401 without a valid token, 403 for a capture or phone token."""
+    capture, full = issue(pg_dsn, "capture"), issue(pg_dsn, "full")
     with running_hub(hub_settings(pg_dsn)) as url:
-        for headers, status in ((auth("sbt_unknown"), 401), ({}, 401), (auth(capture), 403)):
+        for headers, status in (
+            (auth("sbt_unknown"), 401),
+            ({}, 401),
+            (auth(capture), 403),
+            (auth(full), 403),
+        ):
             with pytest.raises(InvalidStatus) as refused:
                 async with connect(agent_ws_url(url), additional_headers=headers):
                     pass
@@ -148,13 +153,3 @@ async def test_path_traversal_session_ids_are_rejected(db: psycopg.Connection, p
             assert answer.status_code == 400
             prompt = await client.post("/api/sessions/a.b/prompt", json={"text": "x"})
             assert prompt.status_code == 400
-
-
-async def test_scripted_agent_with_full_token_is_accepted(
-    db: psycopg.Connection, pg_dsn: str
-) -> None:
-    """A full token covers the agent protocol too (it covers every scope)."""
-    full = issue(pg_dsn, "full")
-    with running_hub(hub_settings(pg_dsn)) as url:
-        async with scripted_agent(url, full) as agent:
-            assert agent.welcome is not None and agent.welcome.agent_id.startswith("agt_")

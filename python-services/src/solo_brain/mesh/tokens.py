@@ -6,7 +6,7 @@ tokens. Scopes:
 
     agent     the agent WebSocket protocol only (never prompts, approvals or reads)
     capture   captures only (nginx asks /api/auth/check before forwarding to n8n)
-    full      a PWA device: everything
+    full      a PWA device: everything but speaking as an agent
 
 The CLI uses the synchronous functions, the hub the `async` ones; both share the SQL.
 """
@@ -47,8 +47,14 @@ class TokenInfo(BaseModel):
     revoked_at: datetime | None = None
 
     def allows(self, needed: Scope) -> bool:
-        """Whether this token may do what `needed` scope covers (full covers everything)."""
-        return self.revoked_at is None and (self.scope == needed or self.scope == "full")
+        """Whether this token may do what `needed` covers.
+
+        `full` covers every scope but `agent`: a phone's token never registers as a machine, so
+        what a session's agent reports can only come from that machine's own token.
+        """
+        if self.revoked_at is not None:
+            return False
+        return self.scope == needed or (self.scope == "full" and needed != "agent")
 
     @property
     def actor(self) -> str:
