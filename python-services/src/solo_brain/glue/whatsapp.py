@@ -193,10 +193,10 @@ class GraphClient:
             data={"messaging_product": "whatsapp", "type": mime_type},
             files={"file": (filename, data, mime_type)},
         )
-        media_id = _json(response).get("id")
-        if not isinstance(media_id, str):
-            raise GraphError(f"the Graph API media upload answered {excerpt(response)}")
-        return media_id
+        try:
+            return str(response.json()["id"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise GraphError(f"the Graph API media upload answered {excerpt(response)}") from exc
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         if not self._s.token:
@@ -217,14 +217,6 @@ class GraphClient:
             raise GraphError(f"the Graph API refused with HTTP {response.status_code}: "
                              f"{excerpt(response)}")  # fmt: skip
         return response
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 class StoredAudio(BaseModel):
