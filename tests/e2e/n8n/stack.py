@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
@@ -24,10 +25,12 @@ from psycopg.rows import dict_row
 
 from solo_brain.classify.app import create_app as create_classify_app
 from solo_brain.glue.app import create_app as create_glue_app
+from solo_brain.mesh.app import create_app as create_hub_app
+from solo_brain.mesh.tokens import create_token
 from solo_brain.n8n.config import N8nSettings
 from solo_brain.n8n.install import install_n8n
 from solo_brain.n8n.runner import N8nRunner
-from solo_brain.settings import ClassifySettings, GlueSettings
+from solo_brain.settings import ClassifySettings, GlueSettings, MeshSettings
 from tests.fakes.gcal import CalendarState, create_calendar_app
 from tests.fakes.gotify import GotifyState, create_gotify_app
 from tests.fakes.graph import GraphState, create_graph_app, sign
@@ -95,6 +98,7 @@ class Stack:
     graph: GraphState
     onyx: OnyxState
     gotify: GotifyState
+    hub: FakeServer
     log_path: Path
 
     def capture(
@@ -121,6 +125,20 @@ class Stack:
         """The stored capture."""
         (row,) = self.rows("SELECT * FROM assistant.captures WHERE id = %s", capture_id)
         return row
+
+    def add_session(self, project: str) -> str:
+        """A Claude Code session of project `project` on an offline machine, as the hub knows it."""
+        session_id = str(uuid.uuid4())
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(
+                "WITH agent AS (INSERT INTO assistant.agents (id, name, hostname) "
+                "VALUES ('agt_' || assistant.new_ulid(), %s, 'pc') RETURNING id) "
+                "INSERT INTO assistant.sessions (id, agent_id, cwd, project, title) "
+                "SELECT %s, id, %s, %s, %s FROM agent",
+                (f"pc-{session_id[:8]}", session_id, f"/home/solo/{project}", project,
+                 f"Travail sur {project}"),
+            )  # fmt: skip
+        return session_id
 
     def count_captures(self) -> int:
         """How many captures are stored."""
@@ -198,6 +216,11 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
         glue_url = _glue_app(stack, tmp, whisper.url, kokoro_server.url, graph_url, graph)
         classify = create_classify_app(ClassifySettings(OLLAMA_URL=ollama_url, DATABASE_URL=dsn))
         classify_url = stack.enter_context(serve(classify))
+        hub = FakeServer(create_hub_app(MeshSettings(DATABASE_URL=dsn)))  # the real hub
+        hub.up()
+        stack.callback(hub.down)
+        with psycopg.connect(dsn) as conn:
+            _, hub_token = create_token(conn, "full", f"n8n-e2e-{uuid.uuid4().hex[:6]}")
 
         values = {
             "N8N_PORT": str(free_port()), "N8N_RUNNERS_BROKER_PORT": str(free_port()),
@@ -207,7 +230,7 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
             "GOOGLE_CALENDAR_API_URL": calendar_url, "GOOGLE_CALENDAR_ID": "solo@example.com",
             "CAPTURE_TIME_BUDGET_S": "6", "LONG_NOTE_CHARS": "300", "RETRY_BACKOFF_S": "1",
             "RETRY_PENDING_CRON": "*/2 * * * * *", "REMINDERS_CRON": "*/2 * * * * *",
-            "BRIEFING_CRON": "*/15 * * * * *", "HUB_URL": "",
+            "BRIEFING_CRON": "*/15 * * * * *", "HUB_URL": hub.url,
             **knobs,
         }  # fmt: skip
         settings = N8nSettings(**values)  # type: ignore[arg-type]
@@ -215,7 +238,7 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
             "WHATSAPP_TOKEN": graph.token, "ONYX_API_KEY": next(iter(onyx.api_keys)),
             "GOTIFY_TOKEN": next(iter(gotify.tokens)), "GOOGLE_CLIENT_ID": "test-client",
             "GOOGLE_CLIENT_SECRET": "test-secret", "CAPTURE_WEBHOOK_TOKEN": CAPTURE_TOKEN,
-            "GOOGLE_OAUTH_TOKEN_JSON": json.dumps(GOOGLE_TOKEN),
+            "GOOGLE_OAUTH_TOKEN_JSON": json.dumps(GOOGLE_TOKEN), "HUB_TOKEN": hub_token,
         }  # fmt: skip
         runner = N8nRunner(settings, install_n8n(settings), dsn,
                            environ={**os.environ, **secrets_env})  # fmt: skip
@@ -224,4 +247,4 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
         log = stack.enter_context(log_path.open("wb"))
         n8n_url = stack.enter_context(runner.running(log))
         yield Stack(n8n_url, glue_url, dsn, settings, whisper, whisper_state, ollama, brain,
-                    kokoro, calendar, graph, onyx, gotify, log_path)  # fmt: skip
+                    kokoro, calendar, graph, onyx, gotify, hub, log_path)  # fmt: skip

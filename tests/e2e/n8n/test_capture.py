@@ -83,13 +83,44 @@ def test_long_note_reaches_onyx_once_even_when_sent_twice(stack: Stack) -> None:
     assert f"onyx://{document_id}" in again.json()["stored_in"]
 
 
-def test_claude_code_prompt_waits_in_the_inbox_without_a_hub(stack: Stack) -> None:
-    """A prompt for a Claude Code session is recorded and said to be waiting when no hub runs."""
-    response = stack.capture(text="Pour la session orchestrator, ajoute un endpoint /health")
+def test_claude_code_prompt_reaches_the_matching_session(stack: Stack) -> None:
+    """A spoken instruction for a session is handed to the hub's matching session, once."""
+    session_id = stack.add_session("thermocam")
+
+    response = stack.capture(text="Pour la session thermocam, ajoute un test du capteur")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    (prompt,) = stack.rows("SELECT * FROM assistant.prompts WHERE session_id = %s", session_id)
+    assert prompt["text"] == "ajoute un test du capteur"
+    assert f"cc:{session_id}/{prompt['id']}" in body["stored_in"]
+    # The fake machine is offline: the hub queues the prompt and says so.
+    assert body["speech"].startswith("Prompt pour la session thermocam mis en file")
+    assert stack.capture_row(body["capture_id"])["status"] == "filed"
+
+
+def test_claude_code_prompt_without_matching_session_waits_in_the_inbox(stack: Stack) -> None:
+    """No session matches the spoken name: the capture stays in the inbox and the answer says so."""
+    response = stack.capture(text="Pour la session zeppelin, relance les tests")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["speech"].endswith("gardé dans l'inbox : aucune session ne correspond.")
+    assert stack.capture_row(body["capture_id"])["status"] == "classified"
+
+
+def test_claude_code_prompt_waits_in_the_inbox_when_the_hub_is_down(stack: Stack) -> None:
+    """With no hub running, the prompt is recorded and reported as waiting in the inbox."""
+    stack.hub.down()
+    try:
+        response = stack.capture(text="Pour la session orchestrator, ajoute un endpoint /health")
+    finally:
+        stack.hub.up()
 
     assert response.status_code == 200, response.text
     body = response.json()
     assert "orchestrator" in body["speech"] and "inbox" in body["speech"]
+    assert "pas joignable" in body["speech"]
     row = stack.capture_row(body["capture_id"])
     assert row["cc_prompt"]["session_hint"] == "orchestrator"
     assert row["status"] == "classified"  # not filed: the prompt still has to reach its session
