@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 from pathlib import Path
 
 from solo_brain.db import apply_migrations
 from solo_brain.db_cli import database_url
-from solo_brain.n8n.config import N8nSettings
+from solo_brain.n8n.config import N8nSettings, environment
 from solo_brain.n8n.install import N8nNotInstalled, install_n8n
 from solo_brain.n8n.runner import (
     ImportReport,
@@ -88,7 +87,7 @@ def _credentials(args: argparse.Namespace) -> int:
     from solo_brain.cli import CommandError
 
     settings = N8nSettings()
-    env = {**os.environ, **database_credential_env(database_url(settings))}
+    env = {**environment(), **database_credential_env(database_url(settings))}
     try:
         rendered = render_credentials(settings.workflows_dir / "credentials", env)
     except TemplateError as exc:

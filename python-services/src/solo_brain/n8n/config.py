@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dotenv import dotenv_values
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -20,6 +21,12 @@ SECRET_NAMES = (
     "GOTIFY_TOKEN", "GOOGLE_CLIENT_SECRET", "GOOGLE_OAUTH_TOKEN_JSON", "CAPTURE_WEBHOOK_TOKEN",
     "EXTERNAL_LLM_KEY",
 )  # fmt: skip
+
+
+def environment() -> dict[str, str]:
+    """The process environment over the values of `.env` (as the settings classes read them)."""
+    from_file = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    return {**from_file, **os.environ}
 
 
 def default_install_home(version: str) -> Path:

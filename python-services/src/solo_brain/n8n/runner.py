@@ -26,7 +26,7 @@ from typing import IO, Any
 import httpx
 from psycopg.conninfo import conninfo_to_dict
 
-from solo_brain.n8n.config import SECRET_NAMES, N8nSettings
+from solo_brain.n8n.config import SECRET_NAMES, N8nSettings, environment
 from solo_brain.n8n.install import N8nInstall
 from solo_brain.n8n.templates import (
     TemplateError,
@@ -81,7 +81,7 @@ class N8nRunner:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.settings, self.install = settings, install
-        self._environ = dict(os.environ if environ is None else environ)
+        self._environ = environment() if environ is None else dict(environ)
         self._database_url = database_url
         self.process: subprocess.Popen[bytes] | None = None
 
