@@ -1,7 +1,9 @@
 """One n8n per test session (it takes seconds to boot), with the whole stack around it.
 
-The stack gets a database of its own: n8n's schedules keep running for the rest of the session,
-and must not remind, retry or otherwise touch what other tests put in the shared test database.
+The fixtures are package-scoped: every n8n test lives in this package, so n8n starts once and
+stops after the last of them instead of running its schedules through the rest of the suite.
+The stack also gets a database of its own, so that its schedules never remind, retry or
+otherwise touch what other tests put in the shared test database.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from solo_brain.db import apply_migrations
 from tests.e2e.n8n.stack import Stack, run_stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def n8n_dsn(pg_server_url: str) -> Iterator[str]:
     """A freshly migrated database for the n8n stack alone, dropped at the end."""
     name = f"sb_n8n_{uuid.uuid4().hex[:10]}"
@@ -34,7 +36,7 @@ def n8n_dsn(pg_server_url: str) -> Iterator[str]:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(n8n_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """n8n with the workflows active, the services and the fakes, on the stack's database."""
     tmp = tmp_path_factory.mktemp("n8n-stack")
