@@ -38,8 +38,8 @@ from tests.fakes.kokoro import KokoroState, create_kokoro_app
 from tests.fakes.ollama import OllamaState
 from tests.fakes.ollama import create_app as create_ollama_app
 from tests.fakes.onyx import OnyxState, create_onyx_app
-from tests.fakes.server import free_port, serve
-from tests.fakes.whisper import FakeServer, WhisperState, create_whisper_app
+from tests.fakes.server import FakeServer, free_port, serve
+from tests.fakes.whisper import WhisperState, create_whisper_app
 
 T = TypeVar("T")
 
