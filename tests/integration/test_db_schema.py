@@ -106,3 +106,17 @@ def test_reclassification_is_audited(db: psycopg.Connection) -> None:
     ).fetchone()
     assert audit is not None and audit["actor"] == "pwa:phone"
     assert audit["detail"]["before"]["category"] == "perso"
+
+
+def test_existing_capture_takes_a_partial_update(db: psycopg.Connection) -> None:
+    """A later call with only the capture id and new fields updates the capture in place."""
+    cap = record(db, {"channel": "pwa", "text": "note"})
+    updated = record(db, {"capture_id": cap["capture_id"], "category": "perso"})
+    assert updated["created"] is False and updated["category"] == "perso"
+    assert updated["text"] == "note" and updated["status"] == "classified"
+
+
+def test_new_capture_without_input_is_refused_clearly(db: psycopg.Connection) -> None:
+    """A capture with no text, transcript or audio is refused with a message saying so."""
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="needs text, transcript"):
+        record(db, {"channel": "pwa", "category": "todo"})
