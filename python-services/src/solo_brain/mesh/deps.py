@@ -3,7 +3,8 @@
     def list_sessions(hub: HubDep, token: FullToken) -> ...
 
 No token or an unknown/revoked one → 401 `unauthorized`; a token without the scope → 403
-`forbidden`. A `full` token covers every scope but `agent`; an `agent` token covers only the agent protocol.
+`forbidden`. A `full` token covers every scope but `agent`; an `agent` token covers only the
+agent protocol.
 """
 
 from __future__ import annotations
