@@ -1,36 +1,33 @@
-"""`solo-brain up` on embedded defaults: Postgres, migrations, glue and classify."""
+"""`solo-brain up` on embedded defaults: Postgres, migrations, the services, hub, agent, n8n."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 
 from tests.fakes.server import free_port
 
+# n8n is installed by the test command beforehand; starting the whole stack takes ~20 s.
+STACK_UP_TIMEOUT_S = 180
 
-def test_up_starts_and_stops_the_stack_cleanly(tmp_path: Path) -> None:
-    """Without DATABASE_URL, `up` runs embedded Postgres, migrates, serves; Ctrl-C stops all."""
-    glue_port, classify_port = free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "WHISPER_URL", "OLLAMA_URL", "KOKORO_URL"}
-    }
-    env |= {
-        "SOLO_BRAIN_VAR_DIR": str(tmp_path / "var"),
-        "GLUE_PORT": str(glue_port),
-        "CLASSIFY_PORT": str(classify_port),
-    }
+
+@contextmanager
+def running_up(tmp_path: Path, env: dict[str, str], args: list[str]) -> Iterator[list[str]]:
+    """`solo-brain up ARGS` until the block ends, then Ctrl-C; checks it stopped cleanly."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "solo_brain", "up", "--no-n8n", "--no-mesh"],
+        [sys.executable, "-m", "solo_brain", "up", *args],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -50,7 +47,30 @@ def test_up_starts_and_stops_the_stack_cleanly(tmp_path: Path) -> None:
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        assert up.wait(120), "".join(lines)
+        assert up.wait(STACK_UP_TIMEOUT_S), "".join(lines)
+        yield lines
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+        reader.join(timeout=5)
+    assert code == 0, "".join(lines)
+    assert "stopped" in "".join(lines)
+
+
+def test_up_starts_and_stops_the_stack_cleanly(tmp_path: Path) -> None:
+    """Without DATABASE_URL, `up` runs embedded Postgres, migrates, serves; Ctrl-C stops all."""
+    glue_port, classify_port = free_port(), free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "WHISPER_URL", "OLLAMA_URL", "KOKORO_URL"}
+    }
+    env |= {
+        "SOLO_BRAIN_VAR_DIR": str(tmp_path / "var"),
+        "GLUE_PORT": str(glue_port),
+        "CLASSIFY_PORT": str(classify_port),
+    }
+    with running_up(tmp_path, env, ["--no-n8n", "--no-mesh"]):
         for port in (glue_port, classify_port):
             assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
         ready = httpx.get(f"http://127.0.0.1:{glue_port}/readyz").json()
@@ -59,13 +79,60 @@ def test_up_starts_and_stops_the_stack_cleanly(tmp_path: Path) -> None:
         with psycopg.connect(db_url) as conn:
             row = conn.execute("SELECT count(*) FROM assistant.schema_migrations").fetchone()
             assert row is not None and row[0] >= 1
-    finally:
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=60)
-        reader.join(timeout=5)
-    assert code == 0, "".join(lines)
-    assert "stopped" in "".join(lines)
     deadline = time.monotonic() + 20
     while (tmp_path / "var" / "pgdata" / "postmaster.pid").exists():
         assert time.monotonic() < deadline, "embedded Postgres still running after up stopped"
         time.sleep(0.2)
+
+
+def write_session(config_dir: Path, session_id: str, cwd: str) -> None:
+    """A one-line Claude Code transcript, as the CLI writes it, for the local agent to find."""
+    folder = config_dir / "projects" / "".join(c if c.isalnum() else "-" for c in cwd)
+    folder.mkdir(parents=True)
+    line = {
+        "type": "user", "uuid": "8d0c5b3e-4a1e-4c59-9f0e-0d6a4c1f2b11", "parentUuid": None,
+        "sessionId": session_id, "cwd": cwd, "gitBranch": "main", "isSidechain": False,
+        "timestamp": "2026-11-21T08:00:00.000Z",
+        "message": {"role": "user", "content": "ajoute un endpoint /health"},
+    }  # fmt: skip
+    (folder / f"{session_id}.jsonl").write_text(json.dumps(line) + "\n")
+
+
+@pytest.mark.n8n
+def test_up_runs_the_whole_stack_with_n8n_and_the_local_agent(tmp_path: Path) -> None:
+    """The default `up` runs hub, agent and n8n too: a text capture goes through n8n's webhook
+    and the machine's own Claude Code session is listed by the hub."""
+    ports = {name: free_port() for name in ("GLUE", "CLASSIFY", "MESH", "N8N")}
+    session_id = "5b1f9c3a-2d4e-4f6a-8b7c-9d0e1f2a3b4c"
+    write_session(tmp_path / "claude", session_id, "/srv/orchestrator")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "WHISPER_URL", "OLLAMA_URL", "KOKORO_URL", "HUB_URL"}
+    }
+    env |= {f"{name}_PORT": str(port) for name, port in ports.items()}
+    env |= {
+        "SOLO_BRAIN_VAR_DIR": str(tmp_path / "var"),
+        "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"),
+        "N8N_RUNNERS_BROKER_PORT": str(free_port()),
+    }
+    with running_up(tmp_path, env, []) as lines:
+        capture = httpx.post(
+            f"http://127.0.0.1:{ports['N8N']}/webhook/capture",
+            data={"text": "Rappelle-moi d'appeler le garage demain", "mode": "text"},
+            timeout=30,
+        )
+        assert capture.status_code == 200, capture.text
+        answer = capture.json()
+        assert answer["capture_id"].startswith("cap_") and answer["speech"], answer
+        token = (tmp_path / "var" / "local-n8n.token").read_text().strip()
+        hub = f"http://127.0.0.1:{ports['MESH']}"
+        deadline = time.monotonic() + 30
+        sessions: list[dict] = []
+        while not sessions and time.monotonic() < deadline:
+            sessions = httpx.get(
+                f"{hub}/api/sessions", headers={"Authorization": f"Bearer {token}"}
+            ).json()
+            time.sleep(0.3)
+        assert [s["id"] for s in sessions] == [session_id], "".join(lines)
+        assert sessions[0]["cwd"] == "/srv/orchestrator"

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings
 
 STOP_GRACE_S = 10.0
 READY_TIMEOUT_S = 120.0
+# The first `n8n start` on a machine installs n8n (several minutes on 2 cores).
+N8N_READY_TIMEOUT_S = 1200.0
 
 
 @dataclass
@@ -35,6 +38,10 @@ class Child:
     argv: list[str]
     health_url: str | None
     env: dict[str, str] = field(default_factory=dict)
+    ready_timeout_s: float = READY_TIMEOUT_S
+    # How to ask the health URL, and how to tell its answer means "up" (default: GET → 200).
+    probe_method: str = "GET"
+    is_up: Callable[[httpx.Response], bool] = lambda response: response.status_code == 200
     process: subprocess.Popen[bytes] | None = None
 
 
@@ -43,13 +50,13 @@ def solo_brain_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "solo_brain", *args]
 
 
-def local_agent_token(settings: CommonSettings, db_url: str) -> str:
-    """The token of this machine's own mesh-agent, created once and kept under var/."""
-    path = settings.var_dir / "local-agent.token"
+def local_token(settings: CommonSettings, db_url: str, scope: str, name: str) -> str:
+    """A token for a local component (the agent, n8n), created once and kept under var/."""
+    path = settings.var_dir / f"{name}.token"
     if path.exists():
         return path.read_text().strip()
     result = subprocess.run(
-        solo_brain_argv("token", "create", "--scope", "agent", "--name", "local-agent"),
+        solo_brain_argv("token", "create", "--scope", scope, "--name", name),
         env={**os.environ, "DATABASE_URL": db_url},
         check=True,
         capture_output=True,
@@ -57,8 +64,8 @@ def local_agent_token(settings: CommonSettings, db_url: str) -> str:
     )
     token = result.stdout.strip().splitlines()[-1]
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
     path.write_text(token + "\n")
-    path.chmod(0o600)
     return token
 
 
@@ -73,7 +80,7 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
         mesh_port = int(os.environ.get("MESH_PORT", "8100"))
         children.append(Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port)))
         if not args.no_agent:
-            token = local_agent_token(settings, db_url)
+            token = local_token(settings, db_url, "agent", "local-agent")
             children.append(
                 Child(
                     "mesh-agent",
@@ -83,8 +90,33 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
                 )
             )
     if not args.no_n8n:
-        children.append(Child("n8n", solo_brain_argv("n8n", "start"), None))
+        n8n_port = int(os.environ.get("N8N_PORT", "5678"))
+        n8n_env = {
+            "GLUE_URL": os.environ.get("GLUE_URL", f"http://127.0.0.1:{glue_port}"),
+            "CLASSIFY_URL": os.environ.get("CLASSIFY_URL", f"http://127.0.0.1:{classify_port}"),
+        }
+        if not args.no_mesh and not os.environ.get("HUB_URL"):
+            # Out of the box, a spoken "pour la session X, ..." reaches the local hub.
+            n8n_env["HUB_URL"] = f"http://127.0.0.1:{mesh_port}"
+            n8n_env["HUB_TOKEN"] = local_token(settings, db_url, "full", "local-n8n")
+        children.append(
+            Child(
+                "n8n",
+                solo_brain_argv("n8n", "start"),
+                f"http://127.0.0.1:{n8n_port}/webhook/capture",
+                env=n8n_env,
+                ready_timeout_s=N8N_READY_TIMEOUT_S,
+                probe_method="DELETE",
+                is_up=_webhook_registered,
+            )
+        )
     return children
+
+
+def _webhook_registered(response: httpx.Response) -> bool:
+    # Probed with DELETE, which no workflow listens to: n8n answers "did you mean ...?" for a
+    # registered path and a plain 404 for an unknown one, without running anything.
+    return response.status_code != 404 or "did you mean" in response.text.lower()
 
 
 def _health(port: int) -> str:
@@ -97,18 +129,18 @@ def _mesh_agent_bin() -> str:
 
 
 def wait_ready(child: Child, deadline: float) -> bool:
-    """Poll the child's health URL until it answers 200, it dies, or the deadline passes."""
+    """Poll the child's health URL until it says up, the child dies, or the deadline passes."""
     if child.health_url is None:
         return child.process is not None and child.process.poll() is None
     while time.monotonic() < deadline:
         if child.process is not None and child.process.poll() is not None:
             return False
         try:
-            if httpx.get(child.health_url, timeout=1.0).status_code == 200:
+            if child.is_up(httpx.request(child.probe_method, child.health_url, timeout=2.0)):
                 return True
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.3)
     return False
 
 
@@ -148,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         for child in children:
             env = {**os.environ, "DATABASE_URL": db_url, **child.env}
             child.process = subprocess.Popen(child.argv, env=env)
-            if not wait_ready(child, time.monotonic() + READY_TIMEOUT_S):
+            if not wait_ready(child, time.monotonic() + child.ready_timeout_s):
                 print(f"{child.name:9} FAILED to start (see its output above)", file=sys.stderr)
                 return 1
             print(f"{child.name:9} up {child.health_url or ''}".rstrip())
