@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,25 @@ def test_n8n_never_sees_the_secrets(tmp_path: Path) -> None:
     assert env["N8N_RUNNERS_BROKER_PORT"] != "5679"
     assert env["EXECUTIONS_DATA_SAVE_ON_SUCCESS"] == "none"
     assert runner.template_env()["DATABASE_HOST"] == "/tmp"
+
+
+def test_a_capture_being_filed_is_not_retried_meanwhile() -> None:
+    """capture-process's model calls end before retry-pending may take their capture."""
+    docs = {w.doc["name"]: w.doc for w in load_workflows(WORKFLOWS_DIR)}
+    (claim,) = [
+        n for n in docs["retry-pending"]["nodes"] if n["name"] == "Claim the captures to retry"
+    ]
+    claim_args = claim["parameters"]["options"]["queryReplacement"]
+    lease_s, grace_s = (
+        int(re.findall(rf"{key}: (\d+)", claim_args)[0]) for key in ("lease_s", "grace_s")
+    )
+    nodes = {n["name"]: n for n in docs["capture-process"]["nodes"]}
+    transcribe_s, classify_s = (
+        int(nodes[name]["parameters"]["options"]["timeout"]) / 1000
+        for name in ("Transcribe the kept audio", "Classify the note")
+    )
+    # A first pass updates the capture after each model call (transcript, then the routing
+    # claim): a pass still waiting on a model is never "left half-done for grace_s". A retry
+    # holds its lease through both calls.
+    assert max(transcribe_s, classify_s) < grace_s
+    assert transcribe_s + classify_s < lease_s
