@@ -8,6 +8,7 @@ DATABASE_URL. Ctrl-C (or SIGTERM) stops the children in reverse order, politely 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import signal
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -119,6 +121,13 @@ def _webhook_registered(response: httpx.Response) -> bool:
     return response.status_code != 404 or "did you mean" in response.text.lower()
 
 
+def _base_url(url: str | None) -> str:
+    if url is None:
+        return ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _health(port: int) -> str:
     return f"http://127.0.0.1:{port}/healthz"
 
@@ -162,12 +171,13 @@ def stop(children: list[Child]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the stack, report where everything is, and supervise until interrupted."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe is noise
     settings = CommonSettings()
     db_url = database_url(settings)
     applied = apply_migrations(db_url)
-    print(
-        f"postgres  ready ({'migrated: ' + ', '.join(applied) if applied else 'schema up to date'})"
-    )
+    schema = f"migrated {', '.join(applied)}" if applied else "schema up to date"
+    where = "DATABASE_URL" if settings.database_url else f"embedded in {settings.pgdata_dir}"
+    print(f"{'postgres':10} up  {where} ({schema})", flush=True)
     os.environ.setdefault("SOLO_BRAIN_INSTANCE", secrets.token_hex(4))
     children = plan(args, settings, db_url)
     stopping = False
@@ -181,10 +191,10 @@ def run(args: argparse.Namespace) -> int:
             env = {**os.environ, "DATABASE_URL": db_url, **child.env}
             child.process = subprocess.Popen(child.argv, env=env)
             if not wait_ready(child, time.monotonic() + child.ready_timeout_s):
-                print(f"{child.name:9} FAILED to start (see its output above)", file=sys.stderr)
+                print(f"{child.name:10} FAILED to start (see its output above)", file=sys.stderr)
                 return 1
-            print(f"{child.name:9} up {child.health_url or ''}".rstrip())
-        print("stack up — Ctrl-C stops everything")
+            print(f"{child.name:10} up  {_base_url(child.health_url)}".rstrip(), flush=True)
+        print("stack up — Ctrl-C stops everything", flush=True)
         while True:
             for child in children:
                 if child.process and child.process.poll() is not None:
