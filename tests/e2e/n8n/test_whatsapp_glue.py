@@ -132,6 +132,17 @@ def test_inbound_refuses_forged_and_accepts_signed_deliveries(glue: str) -> None
     }
 
 
+def test_oversized_delivery_is_refused_before_it_is_read_whole(glue: str) -> None:
+    """A delivery over 1 MiB is answered 413 whatever its signature claims."""
+    body = b'{"entry": "' + b"x" * (1024 * 1024 + 1) + b'"}'
+    answer = httpx.post(
+        f"{glue}/v1/whatsapp/inbound",
+        content=body,
+        headers={"X-Hub-Signature-256": sign(body, SECRET)},
+    )
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "payload_too_large"
+
+
 def test_voice_note_is_downloaded_through_graph_and_kept(
     glue: str, graph: tuple[str, GraphState]
 ) -> None:

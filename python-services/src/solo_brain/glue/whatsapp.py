@@ -43,6 +43,9 @@ from solo_brain.glue.upload import read_audio_form
 from solo_brain.glue.upstream import excerpt
 from solo_brain.media import AUDIO_TYPES
 
+# Meta's deliveries are a few kilobytes (media come by id, not inline).
+MAX_DELIVERY_BYTES = 1024 * 1024
+
 
 class WhatsAppSettings(BaseSettings):
     """WhatsApp Business (Cloud API) settings of the glue service."""
@@ -270,7 +273,7 @@ def whatsapp_router(settings: WhatsAppSettings | None = None) -> APIRouter:
         """The messages of a delivery whose signature is valid; 401 for a forged one."""
         if not wa.app_secret:
             raise UpstreamUnavailable("set WHATSAPP_APP_SECRET: unsigned deliveries are refused")
-        body = await request.body()
+        body = await _read_limited(request, MAX_DELIVERY_BYTES)
         if not signature_is_valid(wa.app_secret, body, request.headers.get("x-hub-signature-256")):
             raise Unauthorized("the X-Hub-Signature-256 of this delivery is missing or wrong")
         try:
@@ -312,6 +315,17 @@ def whatsapp_router(settings: WhatsAppSettings | None = None) -> APIRouter:
         return await _keep(store, upload.data)
 
     return router
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it grows past `limit` bytes."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"a WhatsApp delivery is at most {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def _keep(store: Any, data: bytes) -> StoredAudio:
