@@ -27,7 +27,11 @@ from solo_brain.db import open_pool, resolve_database_url
 from solo_brain.db.pool import DictPool
 from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, health_router, not_configured
+from solo_brain.limits import BodyLimit
 from solo_brain.settings import ClassifySettings
+
+# A note is at most 20 000 characters: no classify request needs more than this.
+MAX_BODY_BYTES = 256 * 1024
 
 
 def create_app(settings: ClassifySettings) -> FastAPI:
@@ -76,6 +80,7 @@ def create_app(settings: ClassifySettings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(routes.router)

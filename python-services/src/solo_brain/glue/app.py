@@ -22,6 +22,7 @@ from solo_brain.glue.routes import audio, speak, transcribe
 from solo_brain.glue.whatsapp import whatsapp_router
 from solo_brain.glue.whisper import WhisperClient
 from solo_brain.health import Check, health_router
+from solo_brain.limits import BodyLimit
 from solo_brain.media import MediaStore
 from solo_brain.settings import GlueSettings
 
@@ -50,6 +51,8 @@ def create_app(settings: GlueSettings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    # The audio limit is enforced exactly while an upload streams; this caps everything else.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_audio_bytes + 1024 * 1024)
     app.state.settings = settings
     app.state.store = store = MediaStore(settings.media_path)
     install_error_handlers(app)

@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from solo_brain.db import apply_migrations, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, health_router
+from solo_brain.limits import BodyLimit
 from solo_brain.mesh import agent_ws, routes_auth, routes_sessions, routes_stream, store
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.events import EventsWebhook
@@ -35,6 +36,8 @@ from solo_brain.settings import MeshSettings
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
+# The largest request is a prompt (100 000 characters at most).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings: MeshSettings) -> FastAPI:
@@ -66,6 +69,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
             await pool.close()
 
     app = FastAPI(title="CC Mesh hub", version="1", lifespan=lifespan)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     install_error_handlers(app)
     app.include_router(health_router("mesh", lambda: _checks(app)))
     app.include_router(routes_auth.router)

@@ -1,0 +1,96 @@
+"""A cap on request bodies, answered with the error envelope of `solo_brain.errors`.
+
+Starlette's own limit answers a plain-text 413, and FastAPI turns a limit hit while it parses a
+chunked body into a 400. This middleware answers `413 payload_too_large` in both cases: at once
+when Content-Length says too much, and as soon as a streamed body goes past the limit (the
+application's own answer, if any, is then dropped).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from solo_brain.errors import PayloadTooLarge
+
+log = logging.getLogger(__name__)
+
+
+class _Cut(Exception):
+    """Raised into the application when its body went past the limit."""
+
+
+class BodyLimit:
+    """ASGI middleware: request bodies over `max_bytes` get `413 payload_too_large`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _declared_length(scope) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received, started, refused = 0, False, False
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    if not started and not refused:
+                        refused = True
+                        await self._refuse(send)
+                    raise _Cut
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 is the answer; whatever the application says now is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except _Cut:
+            if not refused:
+                raise
+        except Exception:
+            if not refused:
+                raise
+            log.debug("request cut at %d bytes", self.max_bytes, exc_info=True)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            PayloadTooLarge(f"the request body is over the limit of {self.max_bytes} bytes").body()
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
