@@ -6,8 +6,8 @@ Three ways to file the same capture, in the same run, with zero-latency fakes (W
 Kokoro answers are cached by text), the real glue and classify services and a real Postgres:
 
   floor   a trivial workflow: Webhook -> Respond to Webhook (n8n's own cost per execution)
-  n8n     POST /webhook/capture: the capture workflow, which runs capture-process within the
-          time budget (record, transcribe, classify, record, claim routing, speak, file)
+  n8n     POST /webhook/capture: the capture workflow, which starts capture-process and answers
+          once it has filed the capture (record, transcribe, classify, claim routing, speak, file)
   direct  the same service calls and SQL functions made by a Python client, no n8n
 
 Text captures and voice captures (a short WAV) are measured separately. Prints p50 / p95 latency,
