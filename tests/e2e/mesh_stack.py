@@ -14,30 +14,16 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from tests.fakes.anthropic import bundled_cli, claude_env
 from tests.fakes.server import free_port
+from tests.support.wait import wait_for
 
-T = TypeVar("T")
 VENV_BIN = Path(sys.executable).parent
-
-
-def wait_for(check: Callable[[], T | None], timeout: float = 30.0, what: str = "condition") -> T:
-    """Poll `check` until it returns something truthy; fail with `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:

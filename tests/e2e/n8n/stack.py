@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import psycopg
@@ -40,26 +39,13 @@ from tests.fakes.ollama import create_app as create_ollama_app
 from tests.fakes.onyx import OnyxState, create_onyx_app
 from tests.fakes.server import FakeServer, free_port, serve
 from tests.fakes.whisper import WhisperState, create_whisper_app
-
-T = TypeVar("T")
+from tests.support.wait import wait_for
 
 APP_SECRET = "meta-app-secret-for-tests"
 VERIFY_TOKEN = "meta-verify-token-for-tests"
 CAPTURE_TOKEN = "capture-token-for-tests"
 GOOGLE_TOKEN = {"access_token": "google-access-token", "token_type": "Bearer",
                 "expires_in": 3599, "refresh_token": "google-refresh-token"}  # fmt: skip
-
-
-def wait_for(check: Callable[[], T | None], timeout: float = 30.0, what: str = "condition") -> T:
-    """Poll `check` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.1)
 
 
 @dataclass
