@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ import psycopg
 import pytest
 
 from tests.fakes.server import free_port
+from tests.support.wait import wait_for
 
 # n8n is installed by the test command beforehand; starting the whole stack takes ~20 s.
 STACK_UP_TIMEOUT_S = 180
@@ -79,10 +79,8 @@ def test_up_starts_and_stops_the_stack_cleanly(tmp_path: Path) -> None:
         with psycopg.connect(db_url) as conn:
             row = conn.execute("SELECT count(*) FROM assistant.schema_migrations").fetchone()
             assert row is not None and row[0] >= 1
-    deadline = time.monotonic() + 20
-    while (tmp_path / "var" / "pgdata" / "postmaster.pid").exists():
-        assert time.monotonic() < deadline, "embedded Postgres still running after up stopped"
-        time.sleep(0.2)
+    pid_file = tmp_path / "var" / "pgdata" / "postmaster.pid"
+    wait_for(lambda: not pid_file.exists(), 20, "the embedded Postgres to stop with the stack")
 
 
 def write_session(config_dir: Path, session_id: str, cwd: str) -> None:
@@ -127,12 +125,11 @@ def test_up_runs_the_whole_stack_with_n8n_and_the_local_agent(tmp_path: Path) ->
         assert answer["capture_id"].startswith("cap_") and answer["speech"], answer
         token = (tmp_path / "var" / "local-n8n.token").read_text().strip()
         hub = f"http://127.0.0.1:{ports['MESH']}"
-        deadline = time.monotonic() + 30
-        sessions: list[dict] = []
-        while not sessions and time.monotonic() < deadline:
-            sessions = httpx.get(
+        sessions = wait_for(
+            lambda: httpx.get(
                 f"{hub}/api/sessions", headers={"Authorization": f"Bearer {token}"}
-            ).json()
-            time.sleep(0.3)
-        assert [s["id"] for s in sessions] == [session_id], "".join(lines)
+            ).json(),
+            what="the local agent's session on the hub\n" + "".join(lines),
+        )
+        assert [s["id"] for s in sessions] == [session_id]
         assert sessions[0]["cwd"] == "/srv/orchestrator"
