@@ -38,7 +38,9 @@ from typing import Any, Literal
 import jsonschema
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
+
+from tests.fakes.server import HangUpWhenDown
 
 Answer = dict[str, Any] | str
 Responder = Callable[[list[dict[str, Any]], Any], Answer]
@@ -151,20 +153,6 @@ def _wrapped(content: str) -> str:
     return f"<think>\nLa note parle de quoi ?\n</think>\n\n```json\n{content}\n```"
 
 
-class _DropConnections:
-    """With `down`, start an answer and hang up: what a crashing or vanished server does."""
-
-    def __init__(self, app: ASGIApp, state: OllamaState) -> None:
-        self.app, self.state = app, state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.state.down:
-            headers = [(b"content-type", b"application/json"), (b"content-length", b"100")]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            return  # uvicorn closes the connection: the client sees an incomplete answer
-        await self.app(scope, receive, send)
-
-
 def create_app(state: OllamaState | None = None) -> ASGIApp:
     """The fake Ollama as an ASGI app; its state is `app.state.ollama` of the inner app."""
     state = state or OllamaState()
@@ -236,7 +224,7 @@ def create_app(state: OllamaState | None = None) -> ASGIApp:
             }
         )
 
-    return _DropConnections(app, state)
+    return HangUpWhenDown(app, state)
 
 
 async def _stream(model: str, content: str, messages: list[dict[str, Any]], started: float) -> Any:

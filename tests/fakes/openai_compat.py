@@ -27,9 +27,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from tests.fakes.ollama import Answer, Script, ScriptError
+from tests.fakes.server import HangUpWhenDown
 
 
 @dataclass
@@ -62,18 +63,6 @@ class OpenAIState:
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
     body = {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
     return JSONResponse(body, status_code=status)
-
-
-class _DropConnections:
-    def __init__(self, app: ASGIApp, state: OpenAIState) -> None:
-        self.app, self.state = app, state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.state.down:
-            headers = [(b"content-type", b"application/json"), (b"content-length", b"100")]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            return
-        await self.app(scope, receive, send)
 
 
 def create_app(state: OpenAIState | None = None) -> ASGIApp:
@@ -161,7 +150,7 @@ def create_app(state: OpenAIState | None = None) -> ASGIApp:
             }
         )
 
-    return _DropConnections(app, state)
+    return HangUpWhenDown(app, state)
 
 
 def _schema(response_format: Any) -> Any:

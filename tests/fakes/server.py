@@ -14,9 +14,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class _Server(uvicorn.Server):
@@ -88,3 +89,24 @@ class FakeServer:
             yield self
         finally:
             self.down()
+
+
+class _HasDown(Protocol):
+    down: bool
+
+
+class HangUpWhenDown:
+    """With `state.down`, start an answer and hang up: what a crashing or vanished server does.
+
+    (A refused connection is `FakeServer.down()`; this is the other way a backend fails.)
+    """
+
+    def __init__(self, app: ASGIApp, state: _HasDown) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.state.down:
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"100")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            return  # uvicorn closes the connection: the client sees an incomplete answer
+        await self.app(scope, receive, send)
