@@ -10,25 +10,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.mesh_stack import Api, Hub, Machine, SseReader, create_token, wait_for
-from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall, running_fake_anthropic
+from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall
 
 pytestmark = pytest.mark.mesh
-
-
-@pytest.fixture(scope="module")
-def model() -> Iterator[tuple[str, FakeAnthropic]]:
-    """The scripted fake model."""
-    with running_fake_anthropic() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def hub(pg_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """The real hub on the test database."""
-    hub = Hub(pg_dsn, tmp_path_factory.mktemp("hub"))
-    hub.start()
-    yield hub
-    hub.stop()
 
 
 @pytest.fixture(scope="module")

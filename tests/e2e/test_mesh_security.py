@@ -18,15 +18,6 @@ from tests.e2e.mesh_stack import Hub, Machine, create_token
 pytestmark = pytest.mark.mesh
 
 
-@pytest.fixture(scope="module")
-def hub(pg_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """The real hub on the test database."""
-    hub = Hub(pg_dsn, tmp_path_factory.mktemp("hub"))
-    hub.start()
-    yield hub
-    hub.stop()
-
-
 @pytest.mark.parametrize("scope", [None, "capture"])
 def test_agent_with_a_wrong_or_wrong_scope_token_stops_with_a_clear_error(
     hub: Hub, tmp_path: Path, scope: str | None

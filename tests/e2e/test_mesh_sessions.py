@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,25 +16,9 @@ from tests.e2e.mesh_stack import (
     transcript_line,
     wait_for,
 )
-from tests.fakes.anthropic import FakeAnthropic, running_fake_anthropic
+from tests.fakes.anthropic import FakeAnthropic
 
 pytestmark = pytest.mark.mesh
-
-
-@pytest.fixture(scope="module")
-def model() -> Iterator[tuple[str, FakeAnthropic]]:
-    """The scripted fake model both machines' CLIs talk to."""
-    with running_fake_anthropic() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def hub(pg_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """The real hub on the test database."""
-    hub = Hub(pg_dsn, tmp_path_factory.mktemp("hub"))
-    hub.start()
-    yield hub
-    hub.stop()
 
 
 @pytest.fixture(scope="module")
