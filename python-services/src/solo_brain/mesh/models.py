@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+# Tool calls and results look the same on the wire from the agent and in the API to the phone.
+from mesh_agent.protocol import ToolResult, ToolUse
+
 
 class PendingPermission(BaseModel):
     """A tool call waiting for the user's decision."""
@@ -36,22 +39,6 @@ class SessionOut(BaseModel):
     pending_permissions: list[PendingPermission] = Field(default_factory=list)
 
 
-class ToolUseOut(BaseModel):
-    """A tool call the assistant asked for."""
-
-    id: str
-    name: str
-    input: dict[str, Any] = Field(default_factory=dict)
-
-
-class ToolResultOut(BaseModel):
-    """What a tool call returned, as text."""
-
-    tool_use_id: str
-    content: str = ""
-    is_error: bool = False
-
-
 class MessageOut(BaseModel):
     """A normalised transcript message with its event sequence number."""
 
@@ -61,8 +48,8 @@ class MessageOut(BaseModel):
     parent_uuid: str | None
     role: str
     text: str
-    tool_uses: list[ToolUseOut]
-    tool_results: list[ToolResultOut]
+    tool_uses: list[ToolUse]
+    tool_results: list[ToolResult]
     timestamp: datetime | None
     is_sidechain: bool
 
