@@ -35,7 +35,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mesh_agent.protocol import Message  # noqa: E402
+from mesh_protocol import Message  # noqa: E402
 from solo_brain.db import apply_migrations  # noqa: E402
 from solo_brain.db.embedded import start_embedded  # noqa: E402
 from tests.fakes.server import free_port  # noqa: E402

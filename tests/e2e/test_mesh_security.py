@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from mesh_agent.protocol import MAX_FRAME_BYTES, agent_ws_url
+from mesh_protocol import MAX_FRAME_BYTES, agent_ws_url
 from tests.e2e.mesh_stack import Hub, Machine, create_token
 
 pytestmark = pytest.mark.mesh

@@ -16,7 +16,7 @@ from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel
 from websockets.asyncio.client import ClientConnection, connect
 
-from mesh_agent.protocol import (
+from mesh_protocol import (
     Ack,
     Hello,
     HubFrame,

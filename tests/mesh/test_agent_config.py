@@ -11,7 +11,7 @@ from websockets.http11 import Response
 
 from mesh_agent.backoff import backoff_delays, is_retryable
 from mesh_agent.config import ConfigError, load_config, load_hook_place
-from mesh_agent.protocol import agent_ws_url
+from mesh_protocol import agent_ws_url
 
 
 def _status(code: int) -> InvalidStatus:

@@ -8,7 +8,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from mesh_agent.protocol import ErrorFrame, Hello, Messages, Ping, agent_ws_url, dump_frame
+from mesh_protocol import ErrorFrame, Hello, Messages, Ping, agent_ws_url, dump_frame
 from tests.mesh.hub_harness import (
     auth,
     hub_settings,

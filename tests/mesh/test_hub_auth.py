@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from mesh_agent.protocol import agent_ws_url
+from mesh_protocol import agent_ws_url
 from solo_brain.mesh.tokens import hash_token
 from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub
 

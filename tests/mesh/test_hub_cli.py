@@ -15,7 +15,7 @@ import httpx
 import psycopg
 import pytest
 
-from mesh_agent.protocol import ack_key
+from mesh_protocol import ack_key
 from tests.fakes.server import free_port
 from tests.mesh.hub_harness import issue, message, scripted_agent, sse
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import psycopg
 
-from mesh_agent.protocol import PermissionDecision, PermissionRequest
+from mesh_protocol import PermissionDecision, PermissionRequest
 from solo_brain.mesh.events import EventsWebhook
 from tests.fakes.server import free_port
 from tests.mesh.hub_harness import (

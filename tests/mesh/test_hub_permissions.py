@@ -6,8 +6,13 @@ from __future__ import annotations
 import httpx
 import psycopg
 
-from mesh_agent.protocol import PermissionDecision, PermissionRequest, PermissionResolved
-from solo_brain.mesh.hub import DENIED_BY_PHONE, EXPIRED
+from mesh_protocol import (
+    DENIED_BY_PHONE,
+    NO_DECISION_IN_TIME,
+    PermissionDecision,
+    PermissionRequest,
+    PermissionResolved,
+)
 from tests.mesh.hub_harness import (
     auth,
     hub_settings,
@@ -148,7 +153,7 @@ async def test_resolved_and_stale_permissions_leave_the_pending_list(
     assert (decision.permission_id, decision.behavior, decision.message) == (
         "perm-f",
         "deny",
-        EXPIRED,
+        NO_DECISION_IN_TIME,
     )
     assert left == [] and late.status_code == 409
     states = db.execute("SELECT id, state, message FROM assistant.permissions ORDER BY id")

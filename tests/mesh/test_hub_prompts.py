@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import psycopg
 
-from mesh_agent.protocol import Ping, Pong, Prompt, PromptStatus
+from mesh_protocol import Ping, Pong, Prompt, PromptStatus
 from solo_brain.mesh.hub import LIVE_WARNING, OFFLINE_WARNING
 from tests.mesh.hub_harness import (
     auth,

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from mesh_agent.protocol import ErrorFrame, Messages, ToolResult, ToolUse, ack_key
+from mesh_protocol import ErrorFrame, Messages, ToolResult, ToolUse, ack_key
 from tests.mesh.hub_harness import (
     auth,
     hub_settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import psycopg
 
-from mesh_agent.protocol import PermissionRequest
+from mesh_protocol import PermissionRequest
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.store import StreamEvent
 from tests.mesh.hub_harness import (

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from mesh_agent.index import BATCH_BUDGET, Index
-from mesh_agent.protocol import MAX_FRAME_BYTES, ack_key
 from mesh_agent.reader import FileShrunk, Line, discover, read_lines, transcript_ref
+from mesh_protocol import MAX_FRAME_BYTES, ack_key
 
 SID = "7ea8a545-ad35-4404-af13-9eb69725f374"
 PROJECT = "-home-moi-projet--t--x"

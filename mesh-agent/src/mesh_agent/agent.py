@@ -28,7 +28,12 @@ from mesh_agent.hub_link import HubLink, NotConnected
 from mesh_agent.index import Index
 from mesh_agent.live import FreshWrites, claude_processes, live_sessions
 from mesh_agent.permissions import PermissionBook
-from mesh_agent.protocol import (
+from mesh_agent.relay import serve_relay
+from mesh_agent.runner import PromptRunner
+from mesh_agent.transcript import SessionMeta
+from mesh_agent.watch import watch_transcripts
+from mesh_protocol import (
+    DENIED_BY_PHONE,
     MAX_HUB_FRAME_BYTES,
     Hello,
     PermissionRequest,
@@ -38,10 +43,6 @@ from mesh_agent.protocol import (
     SessionInfo,
     is_valid_session_id,
 )
-from mesh_agent.relay import serve_relay
-from mesh_agent.runner import PromptRunner
-from mesh_agent.transcript import SessionMeta
-from mesh_agent.watch import watch_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +264,7 @@ class Agent:
             return None
         answer: dict[str, str] = {"behavior": decision.behavior}
         if decision.behavior == "deny":
-            answer["message"] = decision.message or "Refusé depuis le téléphone."
+            answer["message"] = decision.message or DENIED_BY_PHONE
         return answer
 
     # --- liveness --------------------------------------------------------------------------

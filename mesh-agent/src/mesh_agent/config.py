@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from mesh_agent.protocol import agent_ws_url
+from mesh_protocol import agent_ws_url
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "token", "xxx", "your-token", "<token>"}
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 from websockets.asyncio.client import ClientConnection
 
-from mesh_agent.protocol import (
+from mesh_protocol import (
     Ack,
     ErrorFrame,
     PermissionDecision,

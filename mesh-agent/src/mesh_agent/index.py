@@ -21,7 +21,6 @@ from pathlib import Path
 
 from pydantic_core import to_json
 
-from mesh_agent.protocol import MAX_FRAME_BYTES, Message, Messages
 from mesh_agent.reader import (
     FileShrunk,
     Line,
@@ -32,6 +31,7 @@ from mesh_agent.reader import (
     transcript_ref,
 )
 from mesh_agent.transcript import SessionMeta, parse_line, to_message
+from mesh_protocol import MAX_FRAME_BYTES, Message, Messages, ack_key
 
 # A batch stays well under the hub's frame limit; sizes of small lines are estimated from the raw
 # line, which is always larger than its normalised message.
@@ -107,7 +107,7 @@ class Index:
         """Start a new connection: every file is resent from the offset the hub committed."""
         with self.lock:
             for key, cursor in list(self.files.items()):
-                cursor.acked = cursor.sent = acks.get(f"{cursor.ref.session_id}/{key}", 0)
+                cursor.acked = cursor.sent = acks.get(ack_key(cursor.ref.session_id, key), 0)
 
     def ack(self, key: str, offset: int) -> None:
         """The hub committed `key` up to `offset`."""

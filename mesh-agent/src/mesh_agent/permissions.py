@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from mesh_agent.protocol import PermissionDecision, PermissionRequest
+from mesh_protocol import PermissionDecision, PermissionRequest
 
 Decided = asyncio.Future[PermissionDecision | None]
 

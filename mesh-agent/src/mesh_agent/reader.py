@@ -16,7 +16,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mesh_agent.protocol import FILE_KEY_PATTERN, is_valid_session_id
+from mesh_protocol import FILE_KEY_PATTERN, is_valid_session_id
 
 MAX_LINE_BYTES = 32 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024

@@ -27,15 +27,20 @@ from claude_agent_sdk import (
 from pydantic import BaseModel
 
 from mesh_agent.permissions import PermissionBook
-from mesh_agent.protocol import PermissionRequest, PermissionResolved, Prompt, PromptStatus
 from mesh_agent.transcript import truncate
+from mesh_protocol import (
+    DENIED_BY_PHONE,
+    NO_DECISION_IN_TIME,
+    PermissionRequest,
+    PermissionResolved,
+    Prompt,
+    PromptStatus,
+)
 
 log = logging.getLogger(__name__)
 
 # Set for the CLI the agent starts, so that the terminal hook stands aside for it.
 SDK_ENV_FLAG = "MESH_AGENT_SDK"
-TIMEOUT_MESSAGE = "Aucune décision reçue du téléphone à temps : outil refusé."
-DENIED_MESSAGE = "Refusé depuis le téléphone."
 
 Emit = Callable[[BaseModel], Awaitable[None]]
 
@@ -131,9 +136,9 @@ class PromptRunner:
                         permission_id=request.permission_id, reason="timeout"
                     )
                     await self._emit(resolved)
-                return PermissionResultDeny(message=TIMEOUT_MESSAGE)
+                return PermissionResultDeny(message=NO_DECISION_IN_TIME)
             if decision.behavior == "allow":
                 return PermissionResultAllow(updated_input=tool_input)
-            return PermissionResultDeny(message=decision.message or DENIED_MESSAGE)
+            return PermissionResultDeny(message=decision.message or DENIED_BY_PHONE)
 
         return can_use_tool

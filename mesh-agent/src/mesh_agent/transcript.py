@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mesh_agent.protocol import MAX_FIELD_CHARS, Message, ToolResult, ToolUse
+from mesh_protocol import MAX_FIELD_CHARS, Message, ToolResult, ToolUse
 
 # Records worth parsing; any other line is skipped without running the JSON parser on it.
 _WANTED = re.compile(rb'"type"\s*:\s*"(?:user|assistant|system|summary|custom-title|ai-title)"')

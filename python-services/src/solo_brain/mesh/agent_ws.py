@@ -1,4 +1,4 @@
-"""The agents' WebSocket (`mesh_agent.protocol`, docs/mesh-protocol.md): a thin I/O loop.
+"""The agents' WebSocket (`mesh_protocol`, docs/mesh-protocol.md): a thin I/O loop.
 
 Handshake: a bearer token of scope `agent` (else HTTP 401/403 before the upgrade), then `hello`
 → `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub.
@@ -17,7 +17,7 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from mesh_agent.protocol import (
+from mesh_protocol import (
     PROTOCOL_VERSION,
     WS_PATH,
     ErrorFrame,

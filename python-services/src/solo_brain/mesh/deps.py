@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from starlette.datastructures import Headers
 
-from mesh_agent.protocol import SESSION_ID_PATTERN
+from mesh_protocol import SESSION_ID_PATTERN
 from solo_brain.errors import Forbidden, Unauthorized
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.tokens import Scope, TokenInfo, verify_token

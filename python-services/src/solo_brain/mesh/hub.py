@@ -13,7 +13,9 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from mesh_agent.protocol import (
+from mesh_protocol import (
+    DENIED_BY_PHONE,
+    NO_DECISION_IN_TIME,
     Ack,
     Messages,
     PermissionDecision,
@@ -40,8 +42,6 @@ LIVE_WARNING = (
     "Renvoyez-le en forçant pour l'exécuter tout de suite."
 )
 OFFLINE_WARNING = "La machine de cette session est hors ligne : le prompt partira à sa reconnexion."
-DENIED_BY_PHONE = "Refusé depuis le téléphone."
-EXPIRED = "Aucune décision reçue du téléphone à temps : outil refusé."
 
 
 class Hub:
@@ -178,7 +178,7 @@ class Hub:
                 link = self.links.get(row["agent_id"])
                 if link is not None:
                     decision = PermissionDecision(
-                        permission_id=row["id"], behavior="deny", message=EXPIRED
+                        permission_id=row["id"], behavior="deny", message=NO_DECISION_IN_TIME
                     )
                     await link.send(decision)
         return count
@@ -268,5 +268,5 @@ def _decision(row: dict[str, Any]) -> PermissionDecision:
     return PermissionDecision(
         permission_id=row["id"],
         behavior="allow" if allow else "deny",
-        message=None if allow else (row["message"] or EXPIRED),
+        message=None if allow else (row["message"] or NO_DECISION_IN_TIME),
     )

@@ -8,7 +8,7 @@ import logging
 from fastapi import WebSocket
 from pydantic import BaseModel
 
-from mesh_agent.protocol import dump_frame
+from mesh_protocol import dump_frame
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 # Tool calls and results look the same on the wire from the agent and in the API to the phone.
-from mesh_agent.protocol import ToolResult, ToolUse
+from mesh_protocol import ToolResult, ToolUse
 
 
 class PendingPermission(BaseModel):

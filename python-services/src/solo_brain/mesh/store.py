@@ -17,7 +17,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from mesh_agent.protocol import Hello, Messages, SessionInfo, ack_key
+from mesh_protocol import Hello, Messages, SessionInfo, ack_key
 from solo_brain.db import DictPool
 
 Row = dict[str, Any]

@@ -10,7 +10,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from mesh_agent.protocol import PermissionRequest, PromptStatus
+from mesh_protocol import PermissionRequest, PromptStatus
 from solo_brain.errors import NotFound, ServiceError
 from solo_brain.mesh.store import Conn, Pool, Row, StreamEvent, add_event, jsonable, lock_session
 

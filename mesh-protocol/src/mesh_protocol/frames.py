@@ -1,4 +1,4 @@
-"""The CC Mesh wire protocol between a mesh-agent and the hub (see docs/mesh-protocol.md).
+"""The frames of the CC Mesh wire protocol between a mesh-agent and the hub (docs/mesh-protocol.md).
 
 One WebSocket per agent, opened by the agent (outbound, works behind NAT) at `WS_PATH` with
 `Authorization: Bearer <agent token>`. Every frame is one JSON text message with a `type`:
@@ -7,7 +7,7 @@ One WebSocket per agent, opened by the agent (outbound, works behind NAT) at `WS
                   permission_resolved, ping, pong
     hub → agent   welcome, ack, prompt, permission_decision, error, ping, pong
 
-The models below are the single definition of every frame; the hub imports this module too.
+The models below are the single definition of every frame, for the agent and the hub alike.
 Unknown extra fields are ignored so that either side can add optional fields without breaking
 the other; a frame with an unknown `type` or invalid values raises `ProtocolError`.
 """
@@ -277,14 +277,6 @@ def dump_frame(frame: BaseModel) -> str:
 def ack_key(session_id: str, file: str) -> str:
     """Key of a file in `Welcome.acks`: "<session_id>/<file>"."""
     return f"{session_id}/{file}"
-
-
-def split_ack_key(key: str) -> tuple[str, str]:
-    """Inverse of ack_key (session ids never contain '/')."""
-    session_id, sep, file = key.partition("/")
-    if not sep or not file:
-        raise ProtocolError(f"ack key {key!r} is not '<session_id>/<file>'")
-    return session_id, file
 
 
 def is_valid_session_id(value: str) -> bool:
