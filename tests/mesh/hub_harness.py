@@ -31,7 +31,7 @@ from mesh_protocol import (
     parse_hub_frame,
 )
 from solo_brain.mesh.app import create_app
-from solo_brain.mesh.tokens import create_token
+from solo_brain.mesh.store.tokens import create_token
 from solo_brain.settings import MeshSettings
 from tests.fakes.server import serve
 

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from mesh_protocol import agent_ws_url
-from solo_brain.mesh.tokens import hash_token
+from solo_brain.mesh.store.tokens import hash_token
 from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub
 
 SID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"

@@ -6,7 +6,7 @@ import httpx
 import psycopg
 
 from mesh_protocol import PermissionDecision, PermissionRequest
-from solo_brain.mesh.events import EventsWebhook
+from solo_brain.mesh.clients.events import EventsWebhook
 from tests.fakes.server import free_port
 from tests.mesh.hub_harness import (
     auth,

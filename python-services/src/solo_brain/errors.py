@@ -3,6 +3,7 @@
     ServiceError                      base: every error a service answers on purpose
     ├── InvalidRequest        400     the caller sent something we cannot use
     ├── NotFound              404
+    ├── Conflict              409     exists, but its state does not allow this (already decided)
     ├── PayloadTooLarge       413
     ├── UnsupportedMedia      415
     ├── Unauthorized          401     no or unknown token
@@ -68,6 +69,13 @@ class NotFound(ServiceError):
 
     status_code = 404
     code = "not_found"
+
+
+class Conflict(ServiceError):
+    """The thing exists but is no longer in a state that allows this (e.g. already decided)."""
+
+    status_code = 409
+    code = "conflict"
 
 
 class PayloadTooLarge(ServiceError):

@@ -13,7 +13,7 @@ import psycopg
 
 from solo_brain.db import apply_migrations
 from solo_brain.db_cli import database_url
-from solo_brain.mesh.tokens import SCOPES, TokenError, create_token, list_tokens, revoke_token
+from solo_brain.mesh.store.tokens import SCOPES, TokenError, create_token, list_tokens, revoke_token
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -25,7 +25,7 @@ from psycopg.rows import dict_row
 from solo_brain.classify.app import create_app as create_classify_app
 from solo_brain.glue.app import create_app as create_glue_app
 from solo_brain.mesh.app import create_app as create_hub_app
-from solo_brain.mesh.tokens import create_token
+from solo_brain.mesh.store.tokens import create_token
 from solo_brain.n8n.config import N8nSettings
 from solo_brain.n8n.install import install_n8n
 from solo_brain.n8n.runner import N8nRunner

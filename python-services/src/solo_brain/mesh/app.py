@@ -1,11 +1,13 @@
 """The CC Mesh hub (port 8100): agents' WebSocket, sessions REST + SSE, token check for nginx.
 
-GET  /api/agents/ws                                   agents (token scope agent)
-GET  /api/sessions, /api/sessions/lookup?hint=        the phone (scope full)
-GET  /api/sessions/{id}, /{id}/messages, /{id}/stream
-POST /api/sessions/{id}/prompt, /{id}/permissions/{pid}/approve|deny
-GET  /api/agents
-GET  /api/auth/check?scope=capture                    nginx auth_request
+GET  /api/agents/ws                                   agents (token scope agent)  routes/agents_ws
+GET  /api/sessions, /api/sessions/lookup?hint=        the phone (scope full)      routes/sessions
+GET  /api/sessions/{id}, /{id}/messages                                           routes/sessions
+GET  /api/sessions/{id}/stream                        SSE, resumable by seq       routes/stream
+POST /api/sessions/{id}/prompt                                                    routes/prompts
+POST /api/sessions/{id}/permissions/{pid}/approve|deny                            routes/permissions
+GET  /api/agents                                                                  routes/agents
+GET  /api/auth/check?scope=capture                    nginx auth_request          routes/auth
 GET  /healthz, /readyz
 /    the PWA, once mesh/static/index.html exists
 """
@@ -13,8 +15,6 @@ GET  /healthz, /readyz
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,13 +27,13 @@ from solo_brain.db import apply_migrations, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, health_router
 from solo_brain.limits import BodyLimit
-from solo_brain.mesh import agent_ws, routes_auth, routes_sessions, routes_stream, store
 from solo_brain.mesh.broadcast import Broadcaster
-from solo_brain.mesh.events import EventsWebhook
+from solo_brain.mesh.clients.events import EventsWebhook
 from solo_brain.mesh.hub import Hub
+from solo_brain.mesh.routes import agents, agents_ws, auth, permissions, prompts, sessions, stream
+from solo_brain.mesh.store.agents import mark_all_agents_offline
+from solo_brain.mesh.sweeper import running_sweeper
 from solo_brain.settings import MeshSettings
-
-log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 # The largest request is a prompt (100 000 characters at most).
@@ -53,16 +53,13 @@ def create_app(settings: MeshSettings) -> FastAPI:
         client = httpx.AsyncClient(timeout=settings.events_timeout_s)
         webhook = EventsWebhook(settings.events_webhook_url, client)
         hub = Hub(settings, pool, webhook, Broadcaster())
-        await store.mark_all_agents_offline(pool)
+        await mark_all_agents_offline(pool)
         app.state.hub = hub
         webhook.start()
-        sweeper = asyncio.create_task(_sweep_permissions(hub), name="mesh-permission-sweeper")
         try:
-            yield
+            async with running_sweeper(hub):
+                yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
             await hub.close()
             await webhook.aclose()
             await client.aclose()
@@ -72,10 +69,8 @@ def create_app(settings: MeshSettings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     install_error_handlers(app)
     app.include_router(health_router("mesh", lambda: _checks(app)))
-    app.include_router(routes_auth.router)
-    app.include_router(routes_sessions.router)
-    app.include_router(routes_stream.router)
-    app.include_router(agent_ws.router)
+    for module in (auth, sessions, stream, prompts, permissions, agents, agents_ws):
+        app.include_router(module.router)
     if (STATIC_DIR / "index.html").is_file():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="pwa")
     return app
@@ -92,14 +87,3 @@ def _checks(app: FastAPI) -> dict[str, Check]:
         return None
 
     return {"database": database}
-
-
-async def _sweep_permissions(hub: Hub) -> None:
-    """Expire permissions nobody decided in time, every few seconds."""
-    every = max(0.2, min(5.0, hub.settings.permission_timeout_s / 4))
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await hub.expire_stale_permissions()
-        except Exception:  # a failed sweep is retried at the next tick
-            log.exception("permission sweep failed")

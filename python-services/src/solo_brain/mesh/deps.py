@@ -1,6 +1,6 @@
-"""Dependencies of the hub's routes: the hub itself and bearer tokens checked for a scope.
+"""Dependencies of the hub's routes: the hub, its pool, and bearer tokens checked for a scope.
 
-    def list_sessions(hub: HubDep, token: FullToken) -> ...
+    async def list_agents(pool: DbPool, _: FullToken) -> list[AgentOut]: ...
 
 No token or an unknown/revoked one → 401 `unauthorized`; a token without the scope → 403
 `forbidden`. A `full` token covers every scope but `agent`; an `agent` token covers only the
@@ -18,7 +18,8 @@ from starlette.datastructures import Headers
 from mesh_protocol import SESSION_ID_PATTERN
 from solo_brain.errors import Forbidden, Unauthorized
 from solo_brain.mesh.hub import Hub
-from solo_brain.mesh.tokens import Scope, TokenInfo, verify_token
+from solo_brain.mesh.store import Pool
+from solo_brain.mesh.store.tokens import Scope, TokenInfo, verify_token
 
 
 def get_hub(request: Request) -> Hub:
@@ -27,7 +28,13 @@ def get_hub(request: Request) -> Hub:
     return hub
 
 
+def get_pool(request: Request) -> Pool:
+    """The hub's Postgres pool."""
+    return get_hub(request).pool
+
+
 HubDep = Annotated[Hub, Depends(get_hub)]
+DbPool = Annotated[Pool, Depends(get_pool)]
 
 
 def bearer(headers: Headers) -> str | None:

@@ -26,13 +26,17 @@ from mesh_protocol import (
     SessionInfo,
 )
 from solo_brain.errors import NotFound
-from solo_brain.mesh import queries, store, store_actions
 from solo_brain.mesh.broadcast import Broadcaster
-from solo_brain.mesh.events import AGENT_OFFLINE, PERMISSION_PENDING, PROMPT_FINISHED, EventsWebhook
+from solo_brain.mesh.clients.events import (
+    AGENT_OFFLINE,
+    PERMISSION_PENDING,
+    PROMPT_FINISHED,
+    EventsWebhook,
+)
 from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.models import DecisionOut, PromptIn, PromptOut
-from solo_brain.mesh.store import Pool
-from solo_brain.mesh.tokens import TokenInfo
+from solo_brain.mesh.store import Pool, agents, messages, permissions, prompts, sessions
+from solo_brain.mesh.store.tokens import TokenInfo
 from solo_brain.settings import MeshSettings
 
 log = logging.getLogger(__name__)
@@ -73,7 +77,7 @@ class Hub:
             timer = self._offline_timers.pop(link.agent_id, None)
             if timer is not None:
                 timer.cancel()
-            await store.set_agent_online(self.pool, link.agent_id, True)
+            await agents.set_agent_online(self.pool, link.agent_id, True)
         if old is not None and old is not link:
             await old.close(4000, "replaced by a newer connection of the same agent")
 
@@ -83,7 +87,7 @@ class Hub:
             if self.links.get(link.agent_id) is not link:
                 return  # a newer connection of the agent took over
             del self.links[link.agent_id]
-            await store.set_agent_online(self.pool, link.agent_id, False)
+            await agents.set_agent_online(self.pool, link.agent_id, False)
             self._offline_timers[link.agent_id] = asyncio.create_task(self._offline_after(link))
 
     async def _offline_after(self, link: AgentLink) -> None:
@@ -104,7 +108,7 @@ class Hub:
     async def on_session(self, link: AgentLink, info: SessionInfo) -> None:
         """Store session metadata; a terminal closing releases the prompts waiting for it."""
         async with self._locks[info.session_id]:
-            event, before = await store.upsert_session(self.pool, link.agent_id, info)
+            event, before = await sessions.upsert_session(self.pool, link.agent_id, info)
             if event is not None:
                 self.broadcaster.publish(info.session_id, [event])
         if before is not None and before["live"] and not info.live:
@@ -113,13 +117,13 @@ class Hub:
     async def on_messages(self, link: AgentLink, batch: Messages) -> None:
         """Commit a batch, publish its new messages, then ack it (OffsetGap propagates)."""
         async with self._locks[batch.session_id]:
-            events = await store.store_messages(self.pool, link.agent_id, batch)
+            events = await messages.store_messages(self.pool, link.agent_id, batch)
             self.broadcaster.publish(batch.session_id, events)
         await link.send(Ack(session_id=batch.session_id, file=batch.file, offset=batch.end_offset))
 
     async def on_prompt_status(self, link: AgentLink, status: PromptStatus) -> None:
         """Record a prompt's progress; a finished prompt is announced to the phone."""
-        row = await store_actions.update_prompt(self.pool, link.agent_id, status)
+        row = await prompts.update_prompt(self.pool, link.agent_id, status)
         if row is None:
             log.warning("agent %s reported unknown prompt %s", link.name, status.prompt_id)
             return
@@ -137,7 +141,7 @@ class Hub:
     async def on_permission_request(self, link: AgentLink, request: PermissionRequest) -> None:
         """Show a new permission to the phone; re-send the decision of one already decided."""
         async with self._locks[request.session_id]:
-            event, row = await store_actions.upsert_permission(self.pool, link.agent_id, request)
+            event, row = await permissions.upsert_permission(self.pool, link.agent_id, request)
             if event is not None:
                 self.broadcaster.publish(request.session_id, [event])
         if event is not None:
@@ -154,14 +158,14 @@ class Hub:
 
     async def on_permission_resolved(self, link: AgentLink, resolved: PermissionResolved) -> None:
         """Drop a permission the agent settled itself from the pending list."""
-        owner = await store_actions.permission_owner(self.pool, resolved.permission_id)
+        owner = await permissions.permission_owner(self.pool, resolved.permission_id)
         if owner is None or owner["agent_id"] != link.agent_id:
             return
         await self._expire(owner["session_id"], resolved.permission_id, resolved.reason or "")
 
     async def _expire(self, session_id: str, permission_id: str, reason: str) -> bool:
         async with self._locks[session_id]:
-            event = await store_actions.expire_permission(
+            event = await permissions.expire_permission(
                 self.pool, session_id, permission_id, reason
             )
             if event is not None:
@@ -171,7 +175,7 @@ class Hub:
     async def expire_stale_permissions(self) -> int:
         """Deny (to the agent) and expire permissions nobody decided in time; return how many."""
         count = 0
-        stale = await store_actions.stale_permissions(self.pool, self.settings.permission_timeout_s)
+        stale = await permissions.stale_permissions(self.pool, self.settings.permission_timeout_s)
         for row in stale:
             if await self._expire(row["session_id"], row["id"], "timeout"):
                 count += 1
@@ -188,11 +192,11 @@ class Hub:
     async def submit_prompt(self, session_id: str, body: PromptIn, token: TokenInfo) -> PromptOut:
         """Record a prompt and send it to the agent now, unless a terminal holds the session
         (then it waits, with a warning) or the agent is away."""
-        sessions = await queries.list_sessions(self.pool, session_id)
-        if not sessions:
+        found = await sessions.list_sessions(self.pool, session_id)
+        if not found:
             raise NotFound(f"no session {session_id}")
-        session = sessions[0]
-        prompt = await store_actions.create_prompt(
+        session = found[0]
+        prompt = await prompts.create_prompt(
             self.pool,
             session_id,
             body.text,
@@ -200,7 +204,7 @@ class Hub:
             force=body.force,
             actor=token.actor,
         )
-        eta = await store_actions.eta_seconds(self.pool)
+        eta = await prompts.eta_seconds(self.pool)
         if session["live"] and not body.force:
             return PromptOut(
                 prompt_id=prompt["id"], eta_seconds=eta, queued=True, warning=LIVE_WARNING
@@ -213,7 +217,7 @@ class Hub:
 
     async def _deliver(self, agent_id: str, prompt: dict[str, Any]) -> bool:
         link = self.links.get(agent_id)
-        if link is None or not await store_actions.claim_delivery(self.pool, prompt["id"]):
+        if link is None or not await prompts.claim_delivery(self.pool, prompt["id"]):
             return False
         frame = Prompt(
             prompt_id=prompt["id"],
@@ -223,13 +227,13 @@ class Hub:
         )
         if await link.send(frame):
             return True
-        await store_actions.release_delivery(self.pool, prompt["id"])
+        await prompts.release_delivery(self.pool, prompt["id"])
         return False
 
     async def dispatch_held(self, agent_id: str, session_id: str | None = None) -> int:
         """Send an agent its waiting prompts whose session is free (or forced); return how many."""
         sent = 0
-        for prompt in await store_actions.held_prompts(self.pool, agent_id):
+        for prompt in await prompts.held_prompts(self.pool, agent_id):
             if session_id is not None and prompt["session_id"] != session_id:
                 continue
             if (not prompt["live"] or prompt["force"]) and await self._deliver(agent_id, prompt):
@@ -249,7 +253,7 @@ class Hub:
         if not approve:
             message = message or DENIED_BY_PHONE
         async with self._locks[session_id]:
-            event, row = await store_actions.decide_permission(
+            event, row = await permissions.decide_permission(
                 self.pool,
                 session_id,
                 permission_id,

@@ -15,10 +15,9 @@ from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse
 
 from solo_brain.errors import InvalidRequest, NotFound
-from solo_brain.mesh import store
 from solo_brain.mesh.deps import FullToken, HubDep, SessionIdPath
 from solo_brain.mesh.hub import Hub
-from solo_brain.mesh.store import StreamEvent
+from solo_brain.mesh.store import StreamEvent, sessions
 
 router = APIRouter(prefix="/api", tags=["stream"])
 
@@ -40,7 +39,7 @@ async def stream_session(
         if not last_event_id.strip().isdigit():
             raise InvalidRequest("Last-Event-ID must be the seq of an event (digits)")
         after = int(last_event_id.strip())
-    if not await store.session_exists(hub.pool, session_id):
+    if not await sessions.session_exists(hub.pool, session_id):
         raise NotFound(f"no session {session_id}")
     return EventSourceResponse(session_events(hub, session_id, after), ping=PING_S)
 
@@ -48,7 +47,7 @@ async def stream_session(
 async def session_events(hub: Hub, session_id: str, after: int | None) -> AsyncIterator[bytes]:
     """SSE bytes of a session's events after seq `after` (None: from now), then live."""
     with hub.broadcaster.subscribe(session_id) as sub:
-        last = after if after is not None else await store.latest_seq(hub.pool, session_id)
+        last = after if after is not None else await sessions.latest_seq(hub.pool, session_id)
         # The first bytes tell a client that it is subscribed: nothing later can be missed.
         yield f"retry: {RETRY_MS}\r\n\r\n".encode()
         if after is not None:
@@ -70,7 +69,7 @@ async def session_events(hub: Hub, session_id: str, after: int | None) -> AsyncI
 
 async def _catch_up(hub: Hub, session_id: str, after: int) -> AsyncIterator[StreamEvent]:
     while True:
-        batch = await store.events_after(hub.pool, session_id, after, CATCH_UP_BATCH)
+        batch = await sessions.events_after(hub.pool, session_id, after, CATCH_UP_BATCH)
         for event in batch:
             after = event.seq
             yield event

@@ -8,7 +8,7 @@ tokens. Scopes:
     capture   captures only (nginx asks /api/auth/check before forwarding to n8n)
     full      a PWA device: everything but speaking as an agent
 
-The CLI uses the synchronous functions, the hub the `async` ones; both share the SQL.
+The CLI issues, lists and revokes tokens (synchronous, one connection); the hub verifies them.
 """
 
 from __future__ import annotations
@@ -146,13 +146,6 @@ def revoke_token(conn: psycopg.Connection, id_or_name: str) -> list[TokenInfo]:
     if not rows:
         raise TokenError(f"no live token has the id or name {id_or_name!r}")
     return [TokenInfo.model_validate(row) for row in rows]
-
-
-def verify_token_sync(conn: psycopg.Connection, token: str) -> TokenInfo | None:
-    """The live token matching `token`, or None (unknown or revoked)."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(_BY_HASH, (hash_token(token),)).fetchone()
-    return _check(token, row)
 
 
 async def verify_token(pool: DictPool, token: str) -> TokenInfo | None:

@@ -13,7 +13,6 @@ Each event is one JSON POST to MESH_EVENTS_WEBHOOK_URL, `{"event": NAME, "at": I
     agent_offline       agent_id, agent (sent once the agent stayed away
                         MESH_AGENT_OFFLINE_AFTER_S, so a quick reconnect sends nothing)
 
-    EventsWebhookError      the webhook refused the event or did not answer in time
 """
 
 from __future__ import annotations
@@ -25,17 +24,13 @@ from typing import Any
 
 import httpx
 
-from solo_brain.errors import UpstreamError
+from solo_brain.mesh.errors import EventsWebhookError
 
 log = logging.getLogger(__name__)
 
 PERMISSION_PENDING = "permission_pending"
 PROMPT_FINISHED = "prompt_finished"
 AGENT_OFFLINE = "agent_offline"
-
-
-class EventsWebhookError(UpstreamError):
-    """The events webhook refused an event or did not answer in time."""
 
 
 class EventsWebhook:

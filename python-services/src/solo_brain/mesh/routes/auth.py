@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from solo_brain.mesh.deps import HubDep, authenticate
-from solo_brain.mesh.tokens import Scope
+from solo_brain.mesh.store.tokens import Scope
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

@@ -34,12 +34,12 @@ from mesh_protocol import (
     parse_agent_frame,
 )
 from solo_brain.errors import ServiceError
-from solo_brain.mesh import store
 from solo_brain.mesh.deps import authenticate
+from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.link import AgentLink
-from solo_brain.mesh.store import OffsetGap
-from solo_brain.mesh.tokens import TokenInfo
+from solo_brain.mesh.store import agents
+from solo_brain.mesh.store.tokens import TokenInfo
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -58,13 +58,15 @@ async def agent_socket(ws: WebSocket) -> None:
     hello = await _receive_hello(ws, hub)
     if hello is None:
         return
-    agent_id = await store.upsert_agent(hub.pool, hello, token.id)
+    agent_id = await agents.upsert_agent(hub.pool, hello, token.id)
     link = AgentLink(agent_id, hello.agent, ws)
     await hub.attach(link)
     log.info("agent %s connected (%s, %s)", hello.agent, hello.hostname, hello.version)
     heartbeat = asyncio.create_task(_heartbeat(link, hub.settings.heartbeat_s))
     try:
-        await link.send(Welcome(agent_id=agent_id, acks=await store.agent_acks(hub.pool, agent_id)))
+        await link.send(
+            Welcome(agent_id=agent_id, acks=await agents.agent_acks(hub.pool, agent_id))
+        )
         await hub.dispatch_held(agent_id)
         await _serve(ws, link, hub)
     except Exception:

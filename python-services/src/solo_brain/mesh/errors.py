@@ -1,0 +1,34 @@
+"""Errors of the hub.
+
+    ServiceError (solo_brain.errors)
+    ├── Conflict                    409
+    │   └── OffsetGap               409  offset_gap: a batch starts after the stored offset
+    └── UpstreamError               502
+        └── EventsWebhookError      502  events_webhook_error: the webhook refused or timed out
+
+Routes and the store also raise the shared NotFound, Conflict, InvalidRequest, Unauthorized and
+Forbidden of `solo_brain.errors`. An OffsetGap never reaches HTTP: the agents' socket answers it
+with an `error {code: "offset_gap"}` frame and closes; an EventsWebhookError is logged, never
+answered (events are best effort).
+"""
+
+from __future__ import annotations
+
+from solo_brain.errors import Conflict, UpstreamError
+
+
+class OffsetGap(Conflict):
+    """A batch starts after the offset the hub stored for its file: bytes would be missing."""
+
+    code = "offset_gap"
+
+    def __init__(self, stored: int, start: int) -> None:
+        super().__init__(f"batch starts at byte {start} but the hub has stored up to {stored}")
+        self.stored = stored
+        self.start = start
+
+
+class EventsWebhookError(UpstreamError):
+    """The events webhook refused an event or did not answer in time."""
+
+    code = "events_webhook_error"

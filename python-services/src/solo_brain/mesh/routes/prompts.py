@@ -1,0 +1,18 @@
+"""`POST /api/sessions/{id}/prompt`: run a prompt in a session from the phone."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from solo_brain.mesh.deps import FullToken, HubDep, SessionIdPath
+from solo_brain.mesh.models import PromptIn, PromptOut
+
+router = APIRouter(prefix="/api", tags=["prompts"])
+
+
+@router.post("/sessions/{session_id}/prompt")
+async def send_prompt(
+    hub: HubDep, token: FullToken, session_id: SessionIdPath, body: PromptIn
+) -> PromptOut:
+    """Run a prompt in the session (waits while a terminal holds it, unless forced)."""
+    return await hub.submit_prompt(session_id, body, token)

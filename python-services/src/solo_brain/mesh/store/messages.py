@@ -1,0 +1,90 @@
+"""Messages: the normalised transcript lines agents send, committed with their file offsets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from mesh_protocol import Messages
+from solo_brain.mesh.errors import OffsetGap
+from solo_brain.mesh.store import Pool, Row, StreamEvent, jsonable, lock_session
+
+MESSAGE_COLUMNS = """seq, session_id, uuid, parent_uuid, role, text, tool_uses, tool_results,
+    "timestamp", is_sidechain"""
+
+
+def message_json(row: Row) -> dict[str, Any]:
+    """The API shape of a stored message."""
+    out = jsonable(row)
+    out["seq"] = int(out["seq"])
+    return out
+
+
+async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
+    """Commit a batch (idempotent on (session_id, uuid)) and its file offset; return the
+    events of the messages that were new. Raise OffsetGap when bytes would be missing."""
+    rows = [{**m.model_dump(mode="json"), "ord": i} for i, m in enumerate(batch.messages)]
+    async with pool.connection() as conn, conn.transaction():
+        await lock_session(conn, batch.session_id, agent_id)
+        cur = await conn.execute(
+            'SELECT "offset" FROM assistant.mesh_offsets '
+            "WHERE agent_id = %s AND session_id = %s AND file = %s",
+            (agent_id, batch.session_id, batch.file),
+        )
+        found = await cur.fetchone()
+        stored = int(found["offset"]) if found else 0
+        if batch.start_offset > stored:
+            raise OffsetGap(stored, batch.start_offset)
+        inserted: list[Row] = []
+        if rows:
+            cur = await conn.execute(
+                f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
+                        tool_uses, tool_results, "timestamp", is_sidechain, file)
+                    SELECT %(sid)s, m.uuid, m.parent_uuid, m.role, m.text,
+                           COALESCE(m.tool_uses, '[]'), COALESCE(m.tool_results, '[]'),
+                           m."timestamp", COALESCE(m.is_sidechain, false), %(file)s
+                    FROM jsonb_to_recordset(%(rows)s) AS m(
+                        uuid text, parent_uuid text, role text, text text, tool_uses jsonb,
+                        tool_results jsonb, "timestamp" timestamptz, is_sidechain boolean,
+                        ord int)
+                    ORDER BY m.ord
+                    ON CONFLICT (session_id, uuid) DO NOTHING
+                    RETURNING {MESSAGE_COLUMNS}""",  # noqa: S608
+                {"sid": batch.session_id, "file": batch.file, "rows": Jsonb(rows)},
+            )
+            inserted = list(await cur.fetchall())
+        await conn.execute(
+            """INSERT INTO assistant.mesh_offsets (agent_id, session_id, file, "offset")
+               VALUES (%s, %s, %s, %s)
+               ON CONFLICT (agent_id, session_id, file)
+               DO UPDATE SET "offset" = EXCLUDED."offset", updated_at = now()""",
+            (agent_id, batch.session_id, batch.file, batch.end_offset),
+        )
+        latest = max((m.timestamp for m in batch.messages if m.timestamp), default=None)
+        if latest is not None:
+            await conn.execute(
+                "UPDATE assistant.sessions SET last_msg_at = GREATEST(last_msg_at, %s) "
+                "WHERE id = %s",
+                (latest, batch.session_id),
+            )
+    inserted.sort(key=lambda r: r["seq"])
+    return [StreamEvent(int(r["seq"]), "message", message_json(r)) for r in inserted]
+
+
+async def page_messages(
+    pool: Pool, session_id: str, before: int | None, limit: int
+) -> tuple[list[Row], int | None]:
+    """Up to `limit` messages older than seq `before` (newest when None), oldest first, and
+    the `before` of the previous page (None when this page reaches the first message)."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            f"""SELECT {MESSAGE_COLUMNS} FROM assistant.messages
+                WHERE session_id = %s AND (%s::bigint IS NULL OR seq < %s)
+                ORDER BY seq DESC LIMIT %s""",  # noqa: S608
+            (session_id, before, before, limit + 1),
+        )
+        rows = list(await cur.fetchall())
+    more = len(rows) > limit
+    page = [message_json(r) for r in reversed(rows[:limit])]
+    return page, (page[0]["seq"] if more and page else None)
