@@ -9,10 +9,10 @@ import psycopg
 
 from solo_brain.glue.app import create_app as create_glue
 from solo_brain.mesh.app import create_app as create_hub
-from solo_brain.settings import GlueSettings, MeshSettings
 from tests.fakes.server import serve
 from tests.mesh.hub_harness import issue
 from tests.support.classify import classify_service
+from tests.support.settings import glue_settings, mesh_settings
 
 SID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 
@@ -36,7 +36,7 @@ def test_classify_refuses_a_body_over_its_limit(db: psycopg.Connection, pg_dsn: 
 def test_hub_refuses_a_body_over_its_limit(db: psycopg.Connection, pg_dsn: str) -> None:
     """A 2 MB prompt is refused with 413 even from a full token."""
     token = issue(pg_dsn, "full")
-    with serve(create_hub(MeshSettings(database_url=pg_dsn))) as hub:
+    with serve(create_hub(mesh_settings(database_url=pg_dsn))) as hub:
         answer = httpx.post(
             f"{hub}/api/sessions/{SID}/prompt",
             content=b'{"text": "' + b"a" * 2_000_000 + b'"}',
@@ -47,9 +47,7 @@ def test_hub_refuses_a_body_over_its_limit(db: psycopg.Connection, pg_dsn: str) 
 
 def test_glue_refuses_a_chunked_body_over_its_limit(tmp_path: Path) -> None:
     """A chunked upload (no Content-Length) over the limit is cut off with 413, nothing kept."""
-    settings = GlueSettings(  # type: ignore[call-arg]
-        _env_file=None, media_dir=tmp_path / "media", max_audio_bytes=64 * 1024
-    )
+    settings = glue_settings(media_dir=tmp_path / "media", max_audio_bytes=64 * 1024)
 
     def chunks():  # type: ignore[no-untyped-def]
         for _ in range(40):

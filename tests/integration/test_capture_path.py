@@ -17,11 +17,11 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from solo_brain.glue.app import create_app as create_glue
-from solo_brain.settings import GlueSettings
 from tests.fakes.server import serve
 from tests.fakes.whisper import FakeServer, WhisperState, run_whisper
 from tests.support.audio import speech_file
 from tests.support.classify import NOW, answer, classify_service, fake_ollama, seed_catalog
+from tests.support.settings import glue_settings
 
 SAID = "Idée pour le projet imx8 : benchmarker le NPU vendredi."
 
@@ -30,8 +30,8 @@ SAID = "Idée pour le projet imx8 : benchmarker le NPU vendredi."
 def glue_service(tmp_path: Path) -> Iterator[tuple[httpx.Client, FakeServer, WhisperState]]:
     """The glue service in front of a fake Whisper; audio kept under tmp_path/media."""
     with run_whisper() as (whisper, state):
-        settings = GlueSettings(  # type: ignore[call-arg]
-            _env_file=None, whisper_url=whisper.url, kokoro_url=None, media_dir=tmp_path / "media"
+        settings = glue_settings(
+            whisper_url=whisper.url, kokoro_url=None, media_dir=tmp_path / "media"
         )
         with serve(create_glue(settings)) as url, httpx.Client(base_url=url, timeout=30) as http:
             yield http, whisper, state

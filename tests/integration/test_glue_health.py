@@ -10,16 +10,16 @@ from typing import Any
 import httpx
 
 from solo_brain.glue.app import create_app
-from solo_brain.settings import GlueSettings
 from tests.fakes.kokoro import run_kokoro
 from tests.fakes.server import serve
 from tests.fakes.whisper import run_whisper
+from tests.support.settings import glue_settings
 
 
 @contextmanager
 def glue(**settings: Any) -> Iterator[httpx.Client]:
     """An HTTP client to the glue app served on loopback with these settings."""
-    app = create_app(GlueSettings(_env_file=None, **settings))  # type: ignore[call-arg]
+    app = create_app(glue_settings(**settings))
     with serve(app) as url, httpx.Client(base_url=url, timeout=10) as http:
         yield http
 

@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from solo_brain.glue.app import create_app
-from solo_brain.settings import GlueSettings
 from tests.fakes.kokoro import KokoroState, run_kokoro
 from tests.fakes.server import serve
 from tests.fakes.whisper import FakeServer
 from tests.support.audio import probe, tone_wav
+from tests.support.settings import glue_settings
 
 PUBLIC_URL = "https://assistant.example"
 SPEECH = "Capté, idée R&D rangée dans le projet IMX8MP, action notée pour vendredi."
@@ -50,7 +50,7 @@ def glue(tmp_path: Path, kokoro_fake: tuple[FakeServer, KokoroState]) -> Iterato
     state.requests.clear()
     settings: dict[str, Any] = {"kokoro_url": server.url, "whisper_url": None}
     settings |= {"media_dir": tmp_path / "media", "public_url": PUBLIC_URL + "/"}
-    app = create_app(GlueSettings(_env_file=None, **settings))  # type: ignore[call-arg]
+    app = create_app(glue_settings(**settings))
     server.up()
     with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
         yield Glue(http, tmp_path / "media", server, state)

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from solo_brain.glue.app import create_app
-from solo_brain.settings import GlueSettings
 from tests.fakes.server import serve
 from tests.fakes.whisper import FakeServer, WhisperState, run_whisper
 from tests.support.audio import probe, speech_file, tone_wav
+from tests.support.settings import glue_settings
 
 PHRASE = "Idée pour le projet vision : benchmarker le NPU vendredi."
 
@@ -41,7 +41,7 @@ def glue_service(tmp_path: Path, **settings: Any) -> Iterator[Glue]:
     with run_whisper() as (whisper, state):
         values: dict[str, Any] = {"whisper_url": whisper.url, "kokoro_url": None}
         values |= {"media_dir": tmp_path / "media", **settings}
-        app = create_app(GlueSettings(_env_file=None, **values))  # type: ignore[call-arg]
+        app = create_app(glue_settings(**values))
         with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
             yield Glue(http, tmp_path / "media", whisper, state)
 

@@ -20,9 +20,9 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from solo_brain.mesh.app import create_app
-from solo_brain.settings import MeshSettings
 from tests.fakes.server import free_port, serve
 from tests.mesh.hub_harness import issue
+from tests.support.settings import mesh_settings
 
 NGINX_DIR = Path(__file__).resolve().parents[2] / "nginx"
 
@@ -66,7 +66,7 @@ def site(pg_dsn: str, db: object, tmp_path: Path) -> Iterator[dict]:
     assert Path(nginx).exists(), "nginx is missing: scripts/bootstrap.sh installs it"
     n8n_app, n8n_seen = recorder()
     glue_app, glue_seen = recorder()
-    hub_app = create_app(MeshSettings(database_url=pg_dsn))
+    hub_app = create_app(mesh_settings(database_url=pg_dsn))
     with serve(hub_app) as hub, serve(n8n_app) as n8n, serve(glue_app) as glue:
         port_of = {8100: hub, 8101: glue, 5678: n8n}
         upstreams = (NGINX_DIR / "upstreams.conf").read_text()

@@ -34,13 +34,14 @@ from solo_brain.mesh.app import create_app
 from solo_brain.mesh.store.tokens import create_token
 from solo_brain.settings import MeshSettings
 from tests.fakes.server import serve
+from tests.support.settings import mesh_settings
 
 WAIT_S = 10.0
 
 
 def hub_settings(pg_dsn: str, **overrides: Any) -> MeshSettings:
     """Hub settings on the test database; timings shrink through `overrides`."""
-    return MeshSettings(database_url=pg_dsn, **overrides)
+    return mesh_settings(database_url=pg_dsn, **overrides)
 
 
 @contextmanager

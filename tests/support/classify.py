@@ -11,12 +11,12 @@ import psycopg
 
 from solo_brain.catalog import Client, Project, upsert_client, upsert_project
 from solo_brain.classify.app import create_app
-from solo_brain.settings import ClassifySettings
 from tests.fakes.ollama import OllamaState
 from tests.fakes.ollama import create_app as create_ollama
 from tests.fakes.openai_compat import OpenAIState
 from tests.fakes.openai_compat import create_app as create_gateway
 from tests.fakes.server import serve
+from tests.support.settings import classify_settings
 
 MODEL = "qwen3.6:35b"
 # A Wednesday morning in Paris.
@@ -59,7 +59,7 @@ def classify_service(pg_dsn: str, **overrides: Any) -> Iterator[httpx.Client]:
         "SOLO_BRAIN_TZ": "Europe/Paris",
     }
     values.update(overrides)
-    settings = ClassifySettings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = classify_settings(**values)
     with serve(create_app(settings)) as base, httpx.Client(base_url=base, timeout=30) as http:
         yield http
 

@@ -10,8 +10,8 @@ import pytest
 import respx
 
 from solo_brain.classify.answer import answer_schema
+from solo_brain.classify.clients.external import ExternalClassifier, api_base
 from solo_brain.classify.errors import ExternalLLMError
-from solo_brain.classify.external_backend import ExternalClassifier, api_base
 
 BASE = "http://litellm.test:4000"
 MESSAGES = [{"role": "user", "content": "une idée publique"}]

@@ -11,8 +11,8 @@ import pytest
 import respx
 
 from solo_brain.classify.answer import answer_schema
+from solo_brain.classify.clients.ollama import OllamaClassifier
 from solo_brain.classify.errors import InvalidAnswer, OllamaError
-from solo_brain.classify.ollama_backend import OllamaClassifier
 
 BASE = "http://ollama.test:11434"
 MODEL = "qwen3.6:35b"

@@ -9,7 +9,8 @@ import httpx
 import pytest
 import respx
 
-from solo_brain.glue.kokoro import KokoroClient, KokoroError, KokoroUnavailable, SpeechFormat
+from solo_brain.glue.clients.kokoro import KokoroClient, SpeechFormat
+from solo_brain.glue.errors import KokoroError, KokoroUnavailable
 from tests.support.audio import render_speech
 
 BASE = "http://kokoro.test:8880"

@@ -10,13 +10,8 @@ import httpx
 import pytest
 import respx
 
-from solo_brain.glue.whisper import (
-    Segment,
-    Transcription,
-    WhisperClient,
-    WhisperError,
-    WhisperUnavailable,
-)
+from solo_brain.glue.clients.whisper import Segment, Transcription, WhisperClient
+from solo_brain.glue.errors import WhisperError, WhisperUnavailable
 
 BASE = "http://whisper.test:8000"
 # A speaches verbose_json answer (trimmed recording: one segment, no word timestamps).

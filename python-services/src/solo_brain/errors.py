@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -104,6 +105,19 @@ class UpstreamUnavailable(UpstreamError):
 
     status_code = 503
     code = "upstream_unavailable"
+
+
+class ErrorBody(BaseModel):
+    """The error envelope, as OpenAPI documents it: `{"error": {"code", "message", ...}}`."""
+
+    error: dict[str, object]
+
+
+def documented_errors(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each status with the error envelope and what it means."""
+    return {
+        status: {"model": ErrorBody, "description": text} for status, text in descriptions.items()
+    }
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -24,7 +24,6 @@ class CommonSettings(BaseSettings):
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     var_dir: Path = Field(default=DEFAULT_VAR_DIR, alias="SOLO_BRAIN_VAR_DIR")
     tz: str = Field(default="Europe/Paris", alias="SOLO_BRAIN_TZ")
-    public_url: str = Field(default="http://127.0.0.1:8101", alias="PUBLIC_URL")
 
     @field_validator("database_url")
     @classmethod
@@ -38,8 +37,9 @@ class CommonSettings(BaseSettings):
 
 
 class GlueSettings(CommonSettings):
-    """Transcription glue: Whisper in, Kokoro out, audio kept under MEDIA_DIR."""
+    """Transcription glue: Whisper in, Kokoro out, audio kept under MEDIA_DIR, WhatsApp helpers."""
 
+    public_url: str = Field(default="http://127.0.0.1:8101", alias="PUBLIC_URL")
     whisper_url: str | None = Field(default=None, alias="WHISPER_URL")
     whisper_model: str = Field(default="Systran/faster-whisper-large-v3", alias="WHISPER_MODEL")
     whisper_language: str = Field(default="fr", alias="WHISPER_LANGUAGE")
@@ -51,6 +51,14 @@ class GlueSettings(CommonSettings):
     audio_retention_days: int = Field(default=30, ge=1, alias="AUDIO_RETENTION_DAYS")
     max_audio_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, alias="MAX_AUDIO_BYTES")
     port: int = Field(default=8101, alias="GLUE_PORT")
+    # WhatsApp Business (Cloud API): deliveries are checked, media fetched, voice notes uploaded.
+    whatsapp_app_secret: str | None = Field(default=None, alias="WHATSAPP_APP_SECRET")
+    whatsapp_token: str | None = Field(default=None, alias="WHATSAPP_TOKEN")
+    whatsapp_phone_number_id: str | None = Field(default=None, alias="WHATSAPP_PHONE_NUMBER_ID")
+    whatsapp_verify_token: str | None = Field(default=None, alias="WHATSAPP_VERIFY_TOKEN")
+    graph_api_url: str = Field(default="https://graph.facebook.com", alias="GRAPH_API_URL")
+    graph_api_version: str = Field(default="v21.0", alias="GRAPH_API_VERSION")
+    graph_timeout_s: float = Field(default=20.0, alias="GRAPH_TIMEOUT_S")
 
     @property
     def media_path(self) -> Path:

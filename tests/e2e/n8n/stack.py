@@ -29,7 +29,6 @@ from solo_brain.mesh.store.tokens import create_token
 from solo_brain.n8n.config import N8nSettings
 from solo_brain.n8n.install import install_n8n
 from solo_brain.n8n.runner import N8nRunner
-from solo_brain.settings import ClassifySettings, GlueSettings, MeshSettings
 from tests.fakes.gcal import CalendarState, create_calendar_app
 from tests.fakes.gotify import GotifyState, create_gotify_app
 from tests.fakes.graph import GraphState, create_graph_app, sign
@@ -39,6 +38,7 @@ from tests.fakes.ollama import create_app as create_ollama_app
 from tests.fakes.onyx import OnyxState, create_onyx_app
 from tests.fakes.server import FakeServer, free_port, serve
 from tests.fakes.whisper import WhisperState, create_whisper_app
+from tests.support.settings import classify_settings, glue_settings, mesh_settings
 from tests.support.wait import wait_for
 
 APP_SECRET = "meta-app-secret-for-tests"
@@ -161,22 +161,12 @@ def _glue_app(stack: ExitStack, tmp: Path, whisper: str, kokoro: str, graph: str
               graph_state: GraphState) -> str:  # fmt: skip
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = GlueSettings(WHISPER_URL=whisper, KOKORO_URL=kokoro, MEDIA_DIR=tmp / "media",
-                            PUBLIC_URL=url)  # fmt: skip
-    whatsapp = {"WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_TOKEN": graph_state.token,
-                "WHATSAPP_PHONE_NUMBER_ID": graph_state.phone_number_id,
-                "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "GRAPH_API_URL": graph}  # fmt: skip
-    saved = {k: os.environ.get(k) for k in whatsapp}
-    os.environ.update(whatsapp)  # the WhatsApp router reads its settings when the app is built
-    try:
-        app = create_glue_app(settings)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    stack.enter_context(serve(app, port=port))
+    settings = glue_settings(WHISPER_URL=whisper, KOKORO_URL=kokoro, MEDIA_DIR=tmp / "media",
+                             PUBLIC_URL=url, WHATSAPP_APP_SECRET=APP_SECRET,
+                             WHATSAPP_TOKEN=graph_state.token,
+                             WHATSAPP_PHONE_NUMBER_ID=graph_state.phone_number_id,
+                             WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN, GRAPH_API_URL=graph)  # fmt: skip
+    stack.enter_context(serve(create_glue_app(settings), port=port))
     return url
 
 
@@ -200,9 +190,9 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
         onyx_url = stack.enter_context(serve(create_onyx_app(onyx)))
         gotify_url = stack.enter_context(serve(create_gotify_app(gotify)))
         glue_url = _glue_app(stack, tmp, whisper.url, kokoro_server.url, graph_url, graph)
-        classify = create_classify_app(ClassifySettings(OLLAMA_URL=ollama_url, DATABASE_URL=dsn))
+        classify = create_classify_app(classify_settings(OLLAMA_URL=ollama_url, DATABASE_URL=dsn))
         classify_url = stack.enter_context(serve(classify))
-        hub = FakeServer(create_hub_app(MeshSettings(DATABASE_URL=dsn)))  # the real hub
+        hub = FakeServer(create_hub_app(mesh_settings(DATABASE_URL=dsn)))  # the real hub
         hub.up()
         stack.callback(hub.down)
         with psycopg.connect(dsn) as conn:

@@ -8,18 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from solo_brain.errors import InvalidRequest, install_error_handlers
+from solo_brain.errors import InvalidRequest
 from solo_brain.glue.app import create_app
-from solo_brain.glue.whatsapp import (
-    WhatsAppSettings,
-    normalise,
-    signature_is_valid,
-    whatsapp_router,
-)
-from solo_brain.media import MediaStore
-from solo_brain.settings import GlueSettings
+from solo_brain.glue.whatsapp import normalise, signature_is_valid
 from tests.fakes.graph import (
     GraphState,
     create_graph_app,
@@ -30,6 +22,7 @@ from tests.fakes.graph import (
 )
 from tests.fakes.server import serve
 from tests.support.audio import render_speech
+from tests.support.settings import glue_settings
 
 SECRET = "app-secret"
 
@@ -43,20 +36,18 @@ def graph() -> Iterator[tuple[str, GraphState]]:
 
 
 @pytest.fixture
-def glue(
-    graph: tuple[str, GraphState], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    """The real glue app with its WhatsApp router pointed at the Graph fake."""
+def glue(graph: tuple[str, GraphState], tmp_path: Path) -> Iterator[str]:
+    """The real glue app with its WhatsApp routes pointed at the Graph fake."""
     url, state = graph
-    for name, value in {
-        "WHATSAPP_APP_SECRET": SECRET,
-        "WHATSAPP_TOKEN": state.token,
-        "WHATSAPP_PHONE_NUMBER_ID": state.phone_number_id,
-        "WHATSAPP_VERIFY_TOKEN": "verify-me",
-        "GRAPH_API_URL": url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    app = create_app(GlueSettings(MEDIA_DIR=tmp_path / "media", WHISPER_URL="", KOKORO_URL=""))
+    settings = glue_settings(
+        MEDIA_DIR=tmp_path / "media",
+        WHATSAPP_APP_SECRET=SECRET,
+        WHATSAPP_TOKEN=state.token,
+        WHATSAPP_PHONE_NUMBER_ID=state.phone_number_id,
+        WHATSAPP_VERIFY_TOKEN="verify-me",
+        GRAPH_API_URL=url,
+    )
+    app = create_app(settings)
     with serve(app) as base:
         yield base
 
@@ -169,12 +160,9 @@ def test_unknown_media_is_a_graph_error(glue: str) -> None:
 
 def test_graph_down_is_unavailable(tmp_path: Path) -> None:
     """With the Graph API unreachable, media download is a 503 graph_unavailable."""
-    settings = WhatsAppSettings(WHATSAPP_TOKEN="t", GRAPH_API_URL="http://127.0.0.1:9")
-    app = FastAPI()
-    install_error_handlers(app)
-    app.state.settings = GlueSettings(MEDIA_DIR=tmp_path)
-    app.state.store = MediaStore(tmp_path)
-    app.include_router(whatsapp_router(settings))
+    app = create_app(
+        glue_settings(MEDIA_DIR=tmp_path, WHATSAPP_TOKEN="t", GRAPH_API_URL="http://127.0.0.1:9")
+    )
     with serve(app) as base:
         response = httpx.post(f"{base}/v1/whatsapp/media/42")
     assert response.status_code == 503 and response.json()["error"]["code"] == "graph_unavailable"

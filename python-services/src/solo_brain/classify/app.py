@@ -1,8 +1,9 @@
 """The classification service: notes in, category / project / actions / speech out.
 
 POST /v1/classify        {text, hint?, now?, tz?, source?, public?} -> classification
-POST /v1/resolve-date    {phrase, now?, tz?} -> {due}
-GET  /v1/catalog         the projects and clients a classification may name
+                                                                          routes/classify
+POST /v1/resolve-date    {phrase, now?, tz?} -> {due}                     routes/dates
+GET  /v1/catalog         the projects and clients a classification may name  routes/catalog
 GET  /healthz, /readyz   liveness; database, Ollama (model pulled) and external model readiness
 
 Only the local OLLAMA_URL ever reads a note, unless the note is public and names no client
@@ -18,10 +19,10 @@ import httpx
 import ollama
 from fastapi import FastAPI
 
-from solo_brain.classify import routes
-from solo_brain.classify.external_backend import ExternalClassifier, api_base
-from solo_brain.classify.ollama_backend import OllamaClassifier
-from solo_brain.classify.schemas import check_tz
+from solo_brain.classify.clients.external import ExternalClassifier, api_base
+from solo_brain.classify.clients.ollama import OllamaClassifier
+from solo_brain.classify.models import check_tz
+from solo_brain.classify.routes import catalog, classify, dates
 from solo_brain.classify.service import ClassifyService
 from solo_brain.db import open_pool, resolve_database_url
 from solo_brain.db.pool import DictPool
@@ -83,7 +84,8 @@ def create_app(settings: ClassifySettings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.state.settings = settings
     install_error_handlers(app)
-    app.include_router(routes.router)
+    for module in (classify, dates, catalog):
+        app.include_router(module.router)
 
     def checks() -> dict[str, Check]:
         named: dict[str, Check] = {

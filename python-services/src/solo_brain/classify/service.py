@@ -21,15 +21,15 @@ import psycopg_pool
 
 from solo_brain.catalog import Project
 from solo_brain.classify.answer import ModelAnswer
-from solo_brain.classify.backends import ModelClassifier
 from solo_brain.classify.catalog_index import CatalogIndex, load_catalog
 from solo_brain.classify.cc_prompt import CcPrompt, find_cc_prompt
+from solo_brain.classify.clients import ModelClassifier
 from solo_brain.classify.dates import resolve_due
 from solo_brain.classify.errors import CatalogUnavailable, ClassifierError
 from solo_brain.classify.heuristic import classify_heuristically
+from solo_brain.classify.models import Action, ClassifyRequest, ClassifyResult
 from solo_brain.classify.privacy import Backend, choose_backend
 from solo_brain.classify.prompt import build_messages
-from solo_brain.classify.schemas import Action, ClassifyRequest, ClassifyResult
 from solo_brain.classify.speech import build_speech
 from solo_brain.db.pool import DictPool
 

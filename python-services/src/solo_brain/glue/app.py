@@ -2,8 +2,15 @@
 
 POST /v1/transcribe              multipart `audio` (+ `language`) -> stored, then transcribed
 POST /v1/transcribe/{audio_ref}  transcribe stored audio again (retry of a pending capture)
+                                                                          routes/transcribe
 POST /v1/speak                   {text, format, voice} -> Kokoro -> stored -> public URL
-GET  /audio/{ref}[.{ext}]        the stored audio with its media type
+                                                                          routes/speak
+POST /v1/audio                   multipart `audio` kept as is (no transcription yet)
+GET  /audio/{ref}[.{ext}]        the stored audio with its media type     routes/audio
+GET  /v1/whatsapp/verify         Meta's subscription check
+POST /v1/whatsapp/inbound        a signed delivery -> its text and voice messages
+POST /v1/whatsapp/media/{id}     a received voice note downloaded and kept
+POST /v1/whatsapp/voice-notes    a stored OGG/Opus file uploaded -> media id  routes/whatsapp
 GET  /healthz, /readyz           liveness; media dir, Whisper and Kokoro readiness
 """
 
@@ -17,10 +24,10 @@ import httpx
 from fastapi import FastAPI
 
 from solo_brain.errors import install_error_handlers
-from solo_brain.glue.kokoro import KokoroClient
-from solo_brain.glue.routes import audio, speak, transcribe
-from solo_brain.glue.whatsapp import whatsapp_router
-from solo_brain.glue.whisper import WhisperClient
+from solo_brain.glue.clients.graph import GraphClient
+from solo_brain.glue.clients.kokoro import KokoroClient
+from solo_brain.glue.clients.whisper import WhisperClient
+from solo_brain.glue.routes import audio, speak, transcribe, whatsapp
 from solo_brain.health import Check, health_router
 from solo_brain.limits import BodyLimit
 from solo_brain.media import MediaStore
@@ -32,7 +39,11 @@ def create_app(settings: GlueSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(follow_redirects=False) as http:
+        # The Graph API answers media downloads with a redirect to its CDN; the models never do.
+        async with (
+            httpx.AsyncClient(follow_redirects=False) as http,
+            httpx.AsyncClient(follow_redirects=True) as graph_http,
+        ):
             app.state.whisper = WhisperClient(
                 http,
                 settings.whisper_url,
@@ -42,6 +53,14 @@ def create_app(settings: GlueSettings) -> FastAPI:
             )
             app.state.kokoro = KokoroClient(
                 http, settings.kokoro_url, settings.kokoro_voice, settings.kokoro_timeout_s
+            )
+            app.state.graph = GraphClient(
+                graph_http,
+                base_url=settings.graph_api_url,
+                version=settings.graph_api_version,
+                token=settings.whatsapp_token,
+                phone_number_id=settings.whatsapp_phone_number_id,
+                timeout_s=settings.graph_timeout_s,
             )
             yield
 
@@ -56,10 +75,8 @@ def create_app(settings: GlueSettings) -> FastAPI:
     app.state.settings = settings
     app.state.store = store = MediaStore(settings.media_path)
     install_error_handlers(app)
-    app.include_router(transcribe.router)
-    app.include_router(speak.router)
-    app.include_router(audio.router)
-    app.include_router(whatsapp_router())  # WhatsApp helpers for n8n, raw audio kept
+    for module in (transcribe, speak, audio, whatsapp):
+        app.include_router(module.router)
 
     async def media_writable() -> str | None:
         return await asyncio.to_thread(store.check_writable)

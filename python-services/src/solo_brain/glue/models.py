@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, field_validator
 
-from solo_brain.glue.kokoro import SpeechFormat
+from solo_brain.glue.clients.kokoro import SpeechFormat
 
 
 class TranscribeResponse(BaseModel):
@@ -42,7 +44,43 @@ class SpeakResponse(BaseModel):
     bytes: int
 
 
-class ErrorBody(BaseModel):
-    """The error envelope (documented for OpenAPI)."""
+class StoredAudio(BaseModel):
+    """Audio kept under `audio_ref`, in the format its bytes say."""
 
-    error: dict[str, object]
+    audio_ref: str
+    format: str
+    bytes: int
+
+
+class InboundMessage(BaseModel):
+    """One WhatsApp message as the workflows use it."""
+
+    message_id: str
+    from_: str = Field(serialization_alias="from")
+    name: str | None = None
+    type: Literal["text", "audio"]
+    text: str | None = None
+    media_id: str | None = None
+    voice: bool = False
+    timestamp: str | None = Field(default=None, description="ISO 8601, UTC")
+
+
+class Inbound(BaseModel):
+    """The messages of one webhook delivery; `ignore` when there is nothing to capture."""
+
+    ignore: bool
+    reason: str | None = None
+    messages: list[InboundMessage] = []
+    skipped: list[dict[str, str]] = Field(default=[], description="unsupported message types")
+
+
+class VoiceNoteRequest(BaseModel):
+    """A stored OGG/Opus file to upload as a WhatsApp voice note."""
+
+    audio_ref: str = Field(pattern=r"^[0-9a-f]{32}$")
+
+
+class VoiceNoteResponse(BaseModel):
+    """The WhatsApp media id to send the voice note with."""
+
+    media_id: str

@@ -111,6 +111,18 @@ class _Collector:
         self.finished = True
 
 
+def audio_form_schema(file_field: str, description: str, **fields: str) -> dict[str, Any]:
+    """The OpenAPI `requestBody` of a multipart upload: the file, and text fields by example."""
+    properties: dict[str, Any] = {
+        file_field: {"type": "string", "format": "binary", "description": description}
+    }
+    properties |= {name: {"type": "string", "example": example} for name, example in fields.items()}
+    schema = {"type": "object", "required": [file_field], "properties": properties}
+    return {
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    }
+
+
 async def read_audio_form(request: Request, *, file_field: str, max_bytes: int) -> AudioUpload:
     """The `file_field` upload of a multipart request; 413 past `max_bytes`, 400 if malformed."""
     media_type, options = parse_options_header(request.headers.get("content-type"))

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter
 
+from solo_brain.errors import documented_errors
+from solo_brain.glue.clients.kokoro import EXPECTED
 from solo_brain.glue.deps import Kokoro, Settings, Store
-from solo_brain.glue.kokoro import EXPECTED
-from solo_brain.glue.models import ErrorBody, SpeakRequest, SpeakResponse
+from solo_brain.glue.models import SpeakRequest, SpeakResponse
 
 router = APIRouter(prefix="/v1", tags=["speak"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "text empty or over 5000 characters, bad format"},
-    502: {"model": ErrorBody, "description": "Kokoro refused the text or answered non-audio"},
-    503: {"model": ErrorBody, "description": "Kokoro down, slow or not configured"},
-}
+_ERRORS = documented_errors(
+    {
+        400: "text empty or over 5000 characters, bad format",
+        502: "Kokoro refused the text or answered non-audio",
+        503: "Kokoro down, slow or not configured",
+    }
+)
 
 
 @router.post("/speak", response_model=SpeakResponse, responses=_ERRORS)

@@ -9,55 +9,39 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from solo_brain.errors import InvalidRequest, UnsupportedMedia
+from solo_brain.errors import InvalidRequest, documented_errors
+from solo_brain.glue.clients.whisper import WhisperClient
 from solo_brain.glue.deps import Settings, Store, Whisper
-from solo_brain.glue.formats import sniff_audio
-from solo_brain.glue.models import ErrorBody, TranscribeResponse
-from solo_brain.glue.upload import read_audio_form
-from solo_brain.glue.whisper import WhisperClient, WhisperError, WhisperUnavailable
+from solo_brain.glue.errors import WhisperError
+from solo_brain.glue.keep import ACCEPTED, keep_audio
+from solo_brain.glue.models import TranscribeResponse
+from solo_brain.glue.upload import audio_form_schema, read_audio_form
 from solo_brain.media import AudioRef
 
 router = APIRouter(prefix="/v1", tags=["transcribe"])
 
 LANGUAGE = re.compile(r"[a-z]{2,3}")
-ACCEPTED = "wav, mp3, m4a/aac, ogg (opus or vorbis), webm, flac"
 
-_UPLOAD_FORM: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["audio"],
-                    "properties": {
-                        "audio": {"type": "string", "format": "binary", "description": ACCEPTED},
-                        "language": {"type": "string", "example": "fr"},
-                    },
-                }
-            }
-        },
-    }
-}
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text}
-    for status, text in {
+_ERRORS = documented_errors(
+    {
         400: "malformed form or language",
         404: "no stored audio has this ref",
         413: "audio over MAX_AUDIO_BYTES; nothing stored",
         415: "not a recognised audio format; nothing stored",
         502: "Whisper answered garbage (error.audio_ref: the audio was kept)",
         503: "Whisper down, slow or not configured (error.audio_ref: the audio was kept)",
-    }.items()
-}
+    }
+)
 
 
 @router.post(
-    "/transcribe", response_model=TranscribeResponse, openapi_extra=_UPLOAD_FORM, responses=_ERRORS
+    "/transcribe",
+    response_model=TranscribeResponse,
+    openapi_extra=audio_form_schema("audio", ACCEPTED, language="fr"),
+    responses=_ERRORS,
 )
 async def transcribe_upload(
     request: Request, settings: Settings, store: Store, whisper: Whisper
@@ -65,15 +49,7 @@ async def transcribe_upload(
     """Store the uploaded audio, then transcribe it; on Whisper failure the ref is still given."""
     upload = await read_audio_form(request, file_field="audio", max_bytes=settings.max_audio_bytes)
     language = _language(upload.fields.get("language"))
-    if not upload.data:
-        raise UnsupportedMedia("the audio file is empty")
-    sniffed = sniff_audio(upload.data)
-    if sniffed is None:
-        raise UnsupportedMedia(
-            f"{upload.filename!r} ({upload.content_type}) is not audio in a format we accept: "
-            f"{ACCEPTED}"
-        )
-    audio = await asyncio.to_thread(store.save, upload.data, sniffed.format)
+    audio = await keep_audio(store, upload.data, f"{upload.filename!r} ({upload.content_type})")
     return await _transcribe(whisper, audio, upload.data, language)
 
 
@@ -97,7 +73,7 @@ async def _transcribe(
         result = await whisper.transcribe(
             data, f"{audio.ref}.{audio.ext}", audio.content_type, language=language
         )
-    except (WhisperUnavailable, WhisperError) as exc:
+    except WhisperError as exc:
         exc.extra.update(audio_ref=audio.ref, format=audio.ext)
         raise
     return TranscribeResponse(

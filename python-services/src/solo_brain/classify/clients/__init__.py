@@ -1,4 +1,5 @@
-"""What every model backend shares: the classify call, and the validate-then-retry-once loop.
+"""Clients of the model backends, one module each (ollama, external), and what they share: the
+classify call every backend offers, and the validate-then-retry-once loop.
 
 A backend only has to send chat messages and return the model's raw text; `ask_for_answer`
 validates it, and on an unusable answer asks once more with the problem spelled out.

@@ -1,9 +1,7 @@
 """Client of the OpenAI-compatible Whisper server (faster-whisper-server / speaches).
 
-    UpstreamError (solo_brain.errors)            502
-    ├── WhisperError                             502  4xx answer, invalid JSON, unusable body
-    └── UpstreamUnavailable                      503
-        └── WhisperUnavailable                   503  not configured, unreachable, too slow, 5xx
+It raises WhisperUnavailable (503) when Whisper is not configured, unreachable, too slow or
+answers 5xx, and WhisperError (502) for a 4xx answer or a body that is not a transcription.
 
 `POST {base}/v1/audio/transcriptions` takes multipart `file`, `model`, `language` and
 `response_format=verbose_json`, and answers `{task, language, duration, text, segments[], words}`.
@@ -16,20 +14,8 @@ import asyncio
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from solo_brain.errors import UpstreamError, UpstreamUnavailable
-from solo_brain.glue.upstream import excerpt, probe
-
-
-class WhisperError(UpstreamError):
-    """Whisper answered, but with an error or something that is not a transcription."""
-
-    code = "whisper_error"
-
-
-class WhisperUnavailable(UpstreamUnavailable):
-    """Whisper is not configured, not reachable, failing (5xx) or slower than its time limit."""
-
-    code = "whisper_unavailable"
+from solo_brain.glue.clients import excerpt, probe
+from solo_brain.glue.errors import WhisperError, WhisperUnavailable
 
 
 class Segment(BaseModel):
@@ -73,11 +59,6 @@ class WhisperClient:
         self._model = model
         self._language = language
         self._timeout = timeout
-
-    @property
-    def configured(self) -> bool:
-        """True when a WHISPER_URL is set."""
-        return self._base is not None
 
     async def transcribe(
         self, data: bytes, filename: str, content_type: str, *, language: str | None = None

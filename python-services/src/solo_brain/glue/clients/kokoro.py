@@ -1,9 +1,7 @@
 """Client of Kokoro-FastAPI (text to speech, OpenAI-compatible).
 
-    UpstreamError (solo_brain.errors)            502
-    ├── KokoroError                              502  4xx answer, or bytes not in the format asked
-    └── UpstreamUnavailable                      503
-        └── KokoroUnavailable                    503  not configured, unreachable, too slow, 5xx
+It raises KokoroUnavailable (503) when Kokoro is not configured, unreachable, too slow or
+answers 5xx, and KokoroError (502) for a 4xx answer or bytes that are not the format asked.
 
 `POST {base}/v1/audio/speech` with `{model: "kokoro", input, voice, response_format, stream: false}`
 answers the whole file; `opus` comes in an Ogg container, which is what WhatsApp voice notes need.
@@ -16,9 +14,9 @@ from typing import Literal
 
 import httpx
 
-from solo_brain.errors import UpstreamError, UpstreamUnavailable
+from solo_brain.glue.clients import excerpt, probe
+from solo_brain.glue.errors import KokoroError, KokoroUnavailable
 from solo_brain.glue.formats import sniff_audio
-from solo_brain.glue.upstream import excerpt, probe
 
 SpeechFormat = Literal["mp3", "wav", "opus"]
 
@@ -28,18 +26,6 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "wav": ("wav", None),
     "opus": ("ogg", "opus"),
 }
-
-
-class KokoroError(UpstreamError):
-    """Kokoro answered, but with an error or with bytes that are not the audio asked for."""
-
-    code = "kokoro_error"
-
-
-class KokoroUnavailable(UpstreamUnavailable):
-    """Kokoro is not configured, not reachable, failing (5xx) or slower than its time limit."""
-
-    code = "kokoro_unavailable"
 
 
 class KokoroClient:
@@ -52,11 +38,6 @@ class KokoroClient:
         self._base = base_url.rstrip("/") if base_url else None
         self._voice = voice
         self._timeout = timeout
-
-    @property
-    def configured(self) -> bool:
-        """True when a KOKORO_URL is set."""
-        return self._base is not None
 
     async def speak(self, text: str, voice: str | None = None, fmt: SpeechFormat = "mp3") -> bytes:
         """The audio file of `text` spoken in `fmt`; KokoroUnavailable or KokoroError on failure."""

@@ -1,4 +1,6 @@
-"""Helpers shared by the upstream clients: a readiness probe and a printable body excerpt."""
+"""Clients of the glue's upstreams, one module each (whisper, kokoro, graph), each a class taking
+an injected `httpx.AsyncClient`; what they share lives here: a readiness probe and a printable
+body excerpt for error messages."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import httpx
 import ollama
 
 from solo_brain.classify.answer import ModelAnswer, answer_schema
-from solo_brain.classify.backends import Messages, ask_for_answer
+from solo_brain.classify.clients import Messages, ask_for_answer
 from solo_brain.classify.errors import OllamaError
 
 log = logging.getLogger(__name__)

@@ -124,9 +124,3 @@ class CatalogResult(BaseModel):
 
     projects: list[CatalogProject]
     clients: list[CatalogClient]
-
-
-class ErrorBody(BaseModel):
-    """The error envelope (documented for OpenAPI)."""
-
-    error: dict[str, object]

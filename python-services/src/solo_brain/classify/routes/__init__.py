@@ -1,0 +1,1 @@
+"""HTTP routes of the classify service, one module per resource."""

@@ -1,0 +1,27 @@
+"""`POST /v1/resolve-date`: the date a spoken phrase names, resolved without any model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter
+
+from solo_brain.classify.dates import resolve_due
+from solo_brain.classify.deps import DefaultTz
+from solo_brain.classify.models import ResolveDateRequest, ResolveDateResult
+from solo_brain.errors import documented_errors
+
+router = APIRouter(prefix="/v1", tags=["dates"])
+
+
+@router.post(
+    "/resolve-date",
+    response_model=ResolveDateResult,
+    responses=documented_errors({400: "invalid body (blank or too long phrase, bad tz)"}),
+)
+async def resolve_date(body: ResolveDateRequest, default_tz: DefaultTz) -> ResolveDateResult:
+    """The date a spoken phrase names ("vendredi", "dans 3 jours"), or null."""
+    tz = body.tz or default_tz
+    now = body.now or datetime.now(ZoneInfo(tz))
+    return ResolveDateResult(due=resolve_due(body.phrase, now, tz))
