@@ -48,9 +48,6 @@ def pg_dsn(pg_server_url: str) -> Iterator[str]:
         )
 
 
-TABLES_TO_EMPTY = ("actions", "captures", "projects", "clients", "audit_log")
-
-
 @pytest.fixture
 def db(pg_dsn: str) -> Iterator[psycopg.Connection]:
     """An autocommit connection to the test database, its assistant tables emptied first."""

@@ -9,7 +9,6 @@ wait_for   poll a condition with a deadline (no sleeps to "wait for" things)
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -316,12 +315,3 @@ def transcript_line(
 def encoded(cwd: Path) -> str:
     """The projects/ folder name of a cwd."""
     return "".join(c if c.isascii() and c.isalnum() else "-" for c in str(cwd))
-
-
-def pids_alive(pid: int) -> bool:
-    """Whether a process still exists."""
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True

@@ -44,7 +44,7 @@ def test_claude_config_dir_comes_from_the_environment(tmp_path: Path) -> None:
         ({"MESH_HUB_URL": "http://h"}, {"token": "changeme"}, "placeholder"),
         ({"MESH_HUB_URL": "ftp://h"}, {"token": "t0k3n"}, "must start with http"),
         (
-            {"MESH_HUB_URL": "http://h", "MESH_PERMISSION_TIMEOUT_S": "-1"},
+            {"MESH_HUB_URL": "http://h", "MESH_AGENT_PERMISSION_TIMEOUT_S": "-1"},
             {"token": "t"},
             "greater",
         ),

@@ -8,7 +8,7 @@ Config file (TOML, `--config FILE` or MESH_AGENT_CONFIG), every key optional:
     claude_config_dir = "~/.claude"         # CLAUDE_CONFIG_DIR
     relay_socket = "/run/user/1000/mesh-agent.sock"
     cli_path = "/usr/local/bin/claude"      # default: `claude` on PATH, else the bundled CLI
-    permission_timeout_s = 600              # MESH_PERMISSION_TIMEOUT_S
+    permission_timeout_s = 600              # MESH_AGENT_PERMISSION_TIMEOUT_S
     hook_timeout_s = 300
     live_window_s = 15
 """
@@ -110,7 +110,8 @@ _ENV = {
     "MESH_AGENT_TOKEN": "token",
     "MESH_AGENT_NAME": "name",
     "CLAUDE_CONFIG_DIR": "claude_config_dir",
-    "MESH_PERMISSION_TIMEOUT_S": "permission_timeout_s",
+    # Not MESH_PERMISSION_TIMEOUT_S: that is the hub's own deadline, on another machine.
+    "MESH_AGENT_PERMISSION_TIMEOUT_S": "permission_timeout_s",
 }
 
 

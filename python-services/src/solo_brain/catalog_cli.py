@@ -9,7 +9,8 @@ import psycopg
 from pydantic import ValidationError
 
 from solo_brain import catalog
-from solo_brain.db_cli import database_url
+from solo_brain.db import database_url
+from solo_brain.errors import CommandError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,8 +46,6 @@ def _connect() -> psycopg.Connection:
 
 
 def _fail(exc: Exception) -> int:
-    from solo_brain.cli import CommandError
-
     raise CommandError(str(exc)) from exc
 
 

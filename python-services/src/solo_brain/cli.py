@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from solo_brain import catalog_cli, db_cli, purge_cli, serve_cli, stack, token_cli
+from solo_brain.errors import CommandError
 from solo_brain.n8n import cli as n8n_cli
 
 # --- subcommands registered by feature modules (one line each) ---
@@ -56,7 +57,3 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"solo-brain: {exc}", file=sys.stderr)
         code = 2
     sys.exit(code or 0)
-
-
-class CommandError(Exception):
-    """A command cannot do what was asked; the message says why."""

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from solo_brain.db import apply_migrations, resolve_database_url
-from solo_brain.settings import CommonSettings
-
-
-def database_url(settings: CommonSettings | None = None) -> str:
-    """The configured DATABASE_URL, or the embedded Postgres started on demand."""
-    settings = settings or CommonSettings()
-    return resolve_database_url(settings.database_url, settings.pgdata_dir)
+from solo_brain.db import apply_migrations, database_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:

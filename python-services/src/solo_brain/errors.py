@@ -1,4 +1,4 @@
-"""One error envelope for every service.
+"""One error envelope for every service, and the one error of the command line.
 
     ServiceError                      base: every error a service answers on purpose
     ├── InvalidRequest        400     the caller sent something we cannot use
@@ -11,6 +11,9 @@
     └── UpstreamError         502/503 a backend (Whisper, Ollama, Kokoro, ...) failed
         └── UpstreamUnavailable 503   not configured, unreachable or too slow
 
+    CommandError                      a `solo-brain` command cannot do what was asked (exit 2)
+
+Each service keeps its own subclasses in `<service>/errors.py` (one base class per upstream).
 Each answer is `{"error": {"code": ..., "message": ..., **extra}}`. `extra` carries what the
 caller needs to recover, e.g. the `audio_ref` of audio that was kept although Whisper was down.
 """
@@ -24,6 +27,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class CommandError(Exception):
+    """A `solo-brain` command cannot do what was asked; the message says why."""
 
 
 class ServiceError(Exception):

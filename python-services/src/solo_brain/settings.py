@@ -8,12 +8,26 @@ only sees, and only validates, what it uses.
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+# The user's time zone unless SOLO_BRAIN_TZ says otherwise: relative dates, "today", briefings.
+DEFAULT_TZ = "Europe/Paris"
+
+
+def check_tz(value: str | None) -> str | None:
+    """`value` when it names an IANA time zone ("Europe/Paris"); raise ValueError otherwise."""
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (expected e.g. 'Europe/Paris')") from exc
+    return value
 
 
 class CommonSettings(BaseSettings):
@@ -23,12 +37,17 @@ class CommonSettings(BaseSettings):
 
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     var_dir: Path = Field(default=DEFAULT_VAR_DIR, alias="SOLO_BRAIN_VAR_DIR")
-    tz: str = Field(default="Europe/Paris", alias="SOLO_BRAIN_TZ")
+    tz: str = Field(default=DEFAULT_TZ, alias="SOLO_BRAIN_TZ")
 
     @field_validator("database_url")
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("tz")
+    @classmethod
+    def _known_tz(cls, value: str) -> str:
+        return check_tz(value) or DEFAULT_TZ
 
     @property
     def pgdata_dir(self) -> Path:
@@ -75,6 +94,7 @@ class ClassifySettings(CommonSettings):
     external_llm_url: str | None = Field(default=None, alias="EXTERNAL_LLM_URL")
     external_llm_model: str = Field(default="deepseek-chat", alias="EXTERNAL_LLM_MODEL")
     external_llm_key: str | None = Field(default=None, alias="EXTERNAL_LLM_KEY")
+    external_llm_timeout_s: float = Field(default=60.0, gt=0, alias="EXTERNAL_LLM_TIMEOUT_S")
     port: int = Field(default=8102, alias="CLASSIFY_PORT")
 
 

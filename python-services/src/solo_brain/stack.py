@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from solo_brain.db import apply_migrations
-from solo_brain.db_cli import database_url
-from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings
+from solo_brain.db import apply_migrations, database_url
+from solo_brain.n8n.config import N8nSettings
+from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings, MeshSettings
 
 STOP_GRACE_S = 10.0
 READY_TIMEOUT_S = 120.0
@@ -79,7 +79,7 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
         Child("classify", solo_brain_argv("serve", "classify"), _health(classify_port)),
     ]
     if not args.no_mesh:
-        mesh_port = int(os.environ.get("MESH_PORT", "8100"))
+        mesh_port = MeshSettings().port
         children.append(Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port)))
         if not args.no_agent:
             token = local_token(settings, db_url, "agent", "local-agent")
@@ -92,12 +92,14 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
                 )
             )
     if not args.no_n8n:
-        n8n_port = int(os.environ.get("N8N_PORT", "5678"))
-        n8n_env = {
-            "GLUE_URL": os.environ.get("GLUE_URL", f"http://127.0.0.1:{glue_port}"),
-            "CLASSIFY_URL": os.environ.get("CLASSIFY_URL", f"http://127.0.0.1:{classify_port}"),
-        }
-        if not args.no_mesh and not os.environ.get("HUB_URL"):
+        n8n = N8nSettings()
+        n8n_env = {}
+        # Unless configured, the workflows call the services this stack starts, on their ports.
+        if "glue_url" not in n8n.model_fields_set:
+            n8n_env["GLUE_URL"] = f"http://127.0.0.1:{glue_port}"
+        if "classify_url" not in n8n.model_fields_set:
+            n8n_env["CLASSIFY_URL"] = f"http://127.0.0.1:{classify_port}"
+        if not args.no_mesh and not n8n.hub_url:
             # Out of the box, a spoken "pour la session X, ..." reaches the local hub.
             n8n_env["HUB_URL"] = f"http://127.0.0.1:{mesh_port}"
             n8n_env["HUB_TOKEN"] = local_token(settings, db_url, "full", "local-n8n")
@@ -105,7 +107,7 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
             Child(
                 "n8n",
                 solo_brain_argv("n8n", "start"),
-                f"http://127.0.0.1:{n8n_port}/webhook/capture",
+                f"http://127.0.0.1:{n8n.port}/webhook/capture",
                 env=n8n_env,
                 ready_timeout_s=N8N_READY_TIMEOUT_S,
                 probe_method="DELETE",

@@ -11,8 +11,8 @@ from datetime import datetime
 
 import psycopg
 
-from solo_brain.db import apply_migrations
-from solo_brain.db_cli import database_url
+from solo_brain.db import apply_migrations, database_url
+from solo_brain.errors import CommandError
 from solo_brain.mesh.store.tokens import SCOPES, TokenError, create_token, list_tokens, revoke_token
 
 
@@ -38,8 +38,6 @@ def _connect() -> psycopg.Connection:
 
 
 def _create(args: argparse.Namespace) -> int:
-    from solo_brain.cli import CommandError
-
     try:
         with _connect() as conn:
             info, secret = create_token(conn, args.scope, args.name or args.scope)
@@ -71,8 +69,6 @@ def _list(_: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    from solo_brain.cli import CommandError
-
     try:
         with _connect() as conn:
             revoked = revoke_token(conn, args.token)

@@ -21,7 +21,6 @@ from fastapi import FastAPI
 
 from solo_brain.classify.clients.external import ExternalClassifier, api_base
 from solo_brain.classify.clients.ollama import OllamaClassifier
-from solo_brain.classify.models import check_tz
 from solo_brain.classify.routes import catalog, classify, dates
 from solo_brain.classify.service import ClassifyService
 from solo_brain.db import open_pool, resolve_database_url
@@ -37,7 +36,6 @@ MAX_BODY_BYTES = 256 * 1024
 
 def create_app(settings: ClassifySettings) -> FastAPI:
     """The classify service configured by `settings`; pool and clients live for its lifespan."""
-    check_tz(settings.tz)  # refuse to start with a zone dates cannot be resolved in
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,14 +56,14 @@ def create_app(settings: ClassifySettings) -> FastAPI:
             if settings.external_llm_url:
                 http = httpx.AsyncClient(
                     base_url=api_base(settings.external_llm_url),
-                    timeout=settings.ollama_timeout_s,
+                    timeout=settings.external_llm_timeout_s,
                 )
                 stack.push_async_callback(http.aclose)
                 app.state.external = ExternalClassifier(
                     http,
                     model=settings.external_llm_model,
                     api_key=settings.external_llm_key,
-                    timeout_s=settings.ollama_timeout_s,
+                    timeout_s=settings.external_llm_timeout_s,
                 )
             app.state.service = ClassifyService(
                 pool,

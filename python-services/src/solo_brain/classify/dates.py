@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from solo_brain.settings import DEFAULT_TZ
+
 _Handler = Callable[[re.Match[str], date], date | None]
 
 _WEEKDAYS = {
@@ -265,15 +267,15 @@ def _first_rule_match(normalised: str) -> tuple[re.Match[str], _Handler] | None:
     return best
 
 
-def _local_today(now: datetime, tz: str) -> date:
-    # A naive `now` is trusted to be local already; an aware one is converted, so 23:30 UTC in
-    # May is already the next day in Paris.
+def local_today(now: datetime, tz: str) -> date:
+    """The calendar day of `now` in `tz`; a naive `now` is taken as already local."""
+    # An aware `now` is converted, so 23:30 UTC in May is already the next day in Paris.
     if now.tzinfo is None:
         return now.date()
     return now.astimezone(ZoneInfo(tz)).date()
 
 
-def resolve_due(phrase: str | None, now: datetime, tz: str = "Europe/Paris") -> date | None:
+def resolve_due(phrase: str | None, now: datetime, tz: str = DEFAULT_TZ) -> date | None:
     """Resolve a spoken due phrase to a calendar date in `tz`, or None when it names no date.
 
     The first date expression in the phrase decides ("pour demain soir" is tomorrow); a phrase
@@ -285,7 +287,7 @@ def resolve_due(phrase: str | None, now: datetime, tz: str = "Europe/Paris") -> 
     if found is None:
         return None
     match, handler = found
-    return handler(match, _local_today(now, tz))
+    return handler(match, local_today(now, tz))
 
 
 def find_due_phrase(text: str) -> str | None:

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from solo_brain.classify.answer import Category
 from solo_brain.classify.cc_prompt import CcPrompt
+from solo_brain.settings import check_tz
 
 MAX_TEXT_CHARS = 20000
-
-
-def check_tz(value: str | None) -> str | None:
-    """`value` when it names an IANA time zone ("Europe/Paris"); raise ValueError otherwise."""
-    if value is None:
-        return None
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r} (expected e.g. 'Europe/Paris')") from exc
-    return value
 
 
 class ClassifyRequest(BaseModel):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -24,7 +24,7 @@ from solo_brain.classify.answer import ModelAnswer
 from solo_brain.classify.catalog_index import CatalogIndex, load_catalog
 from solo_brain.classify.cc_prompt import CcPrompt, find_cc_prompt
 from solo_brain.classify.clients import ModelClassifier
-from solo_brain.classify.dates import resolve_due
+from solo_brain.classify.dates import local_today, resolve_due
 from solo_brain.classify.errors import CatalogUnavailable, ClassifierError
 from solo_brain.classify.heuristic import classify_heuristically
 from solo_brain.classify.models import Action, ClassifyRequest, ClassifyResult
@@ -34,11 +34,6 @@ from solo_brain.classify.speech import build_speech
 from solo_brain.db.pool import DictPool
 
 log = logging.getLogger(__name__)
-
-
-def local_today(now: datetime, tz: str) -> date:
-    """The calendar day of `now` in `tz` (a naive `now` is taken as already local)."""
-    return now.date() if now.tzinfo is None else now.astimezone(ZoneInfo(tz)).date()
 
 
 @dataclass

@@ -12,7 +12,8 @@ import os
 import warnings
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+
+from solo_brain.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,7 @@ def resolve_database_url(database_url: str | None, pgdata: Path) -> str:
     return start_embedded(pgdata)
 
 
-def socket_dir(url: str) -> str | None:
-    """The unix-socket folder of a libpq URL (`?host=/path`), or None for a TCP URL."""
-    host = parse_qs(urlparse(url).query).get("host", [None])[0]
-    if host and host.startswith("/"):
-        return host
-    return None
+def database_url(settings: CommonSettings | None = None) -> str:
+    """The DATABASE_URL of `settings` (read now when None), or the embedded Postgres it names."""
+    settings = settings or CommonSettings()
+    return resolve_database_url(settings.database_url, settings.pgdata_dir)

@@ -1,4 +1,4 @@
-"""Request and response bodies of the hub's REST API (DESIGN.md, "Mesh API")."""
+"""Request and response bodies of the hub's REST API (docs/api.md, "Mesh hub")."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
-from solo_brain.db import apply_migrations
-from solo_brain.db_cli import database_url
+from solo_brain.db import apply_migrations, database_url
+from solo_brain.errors import CommandError
 from solo_brain.n8n.config import N8nSettings, environment
 from solo_brain.n8n.install import N8nNotInstalled, install_n8n
 from solo_brain.n8n.runner import (
@@ -41,8 +41,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _runner(settings: N8nSettings) -> N8nRunner:
-    from solo_brain.cli import CommandError
-
     try:
         install = install_n8n(settings)
     except N8nNotInstalled as exc:
@@ -53,8 +51,6 @@ def _runner(settings: N8nSettings) -> N8nRunner:
 
 
 def _import_with(runner: N8nRunner, force: bool) -> ImportReport:
-    from solo_brain.cli import CommandError
-
     try:
         report = runner.import_all(force=force)
     except (TemplateError, N8nCommandError) as exc:
@@ -67,8 +63,6 @@ def _import_with(runner: N8nRunner, force: bool) -> ImportReport:
 
 
 def _install(_: argparse.Namespace) -> int:
-    from solo_brain.cli import CommandError
-
     settings = N8nSettings()
     try:
         install = install_n8n(settings)
@@ -84,8 +78,6 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _credentials(args: argparse.Namespace) -> int:
-    from solo_brain.cli import CommandError
-
     settings = N8nSettings()
     env = {**environment(), **database_credential_env(database_url(settings))}
     try:

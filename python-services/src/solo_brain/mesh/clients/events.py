@@ -1,5 +1,6 @@
-"""Hub events for the phone (permission pending, prompt finished, agent offline) sent to the
-n8n webhook that turns them into push notifications.
+"""Hub events for the phone (permission pending, prompt finished, agent offline) POSTed to
+MESH_EVENTS_WEBHOOK_URL. No workflow of this repository receives them yet: the one that turns
+them into push notifications comes with the phone's backend.
 
 Best effort by design: `emit` never blocks and never raises; a bounded queue feeds one worker
 that POSTs each event with a short time limit. When the webhook is down, events are logged and
