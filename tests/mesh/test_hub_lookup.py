@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import httpx
 import psycopg
 
-from solo_brain.mesh.lookup import Candidate, best_match, hint_words, normalize
+from solo_brain.mesh.lookup import Candidate, best_match, hint_words
+from solo_brain.text import fold
 from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub, scripted_agent
 
 
@@ -24,9 +25,9 @@ SESSIONS = [
 ]
 
 
-def test_normalize_drops_accents_case_and_punctuation() -> None:
+def test_names_fold_without_accents_case_and_punctuation() -> None:
     """Accents, case and punctuation do not matter."""
-    assert normalize("  Réseau-Élec / Compta! ") == "reseau elec compta"
+    assert fold("  Réseau-Élec / Compta! ") == "reseau elec compta"
 
 
 def test_fillers_are_dropped_from_hints() -> None:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from solo_brain.classify.errors import InvalidAnswer
-from solo_brain.classify.textnorm import fold
+from solo_brain.text import fold
 
 Category = Literal["client", "idee_rd", "todo", "note_tech", "admin", "perso"]
 CATEGORIES: tuple[str, ...] = ("client", "idee_rd", "todo", "note_tech", "admin", "perso")

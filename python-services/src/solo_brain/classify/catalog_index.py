@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from solo_brain.catalog import Client, Project
-from solo_brain.classify.textnorm import contains_words, fold
 from solo_brain.db.pool import DictPool
+from solo_brain.text import contains_words, fold
 
 # Shorter names match inside too many unrelated words to be trusted.
 MIN_TERM_LENGTH = 2

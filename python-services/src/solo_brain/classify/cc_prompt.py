@@ -21,7 +21,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from solo_brain.classify.textnorm import plain
+from solo_brain.text import plain
 
 
 class CcPrompt(BaseModel):

@@ -2,8 +2,9 @@
 
 The classify service asks the LLM for the phrase that was *spoken*, never for a date: models do
 calendar arithmetic badly and do not know "now". This module does the arithmetic in the user's
-time zone with a small table of (regex, handler) rules, tried against normalised text
-(lowercase, accents stripped, single spaces). A phrase no rule knows resolves to None: never guess.
+time zone with a small table of (regex, handler) rules, tried against folded text
+(`solo_brain.text.fold_chars`: lowercase, accents stripped, single spaces). A phrase no rule
+knows resolves to None: never guess.
 
 Conventions a listener could dispute, chosen once here:
 
@@ -27,12 +28,12 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from solo_brain.settings import DEFAULT_TZ
+from solo_brain.text import fold_chars
 
 _Handler = Callable[[re.Match[str], date], date | None]
 
@@ -70,9 +71,6 @@ _SMALL_NUMBERS = (
 ).split("|")
 _NUMBERS = {word: i + 1 for i, words in enumerate(_SMALL_NUMBERS) for word in words.split()}
 _NUMBERS |= {"quinze": 15, "fifteen": 15, "vingt": 20, "twenty": 20, "trente": 30, "thirty": 30}
-
-# Speech-to-text and phone keyboards produce typographic apostrophes and hyphens.
-_PUNCTUATION = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "‐": "-", "‑": "-", "–": "-"})
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -236,26 +234,6 @@ _RULES: list[tuple[str, _Handler]] = [
 _COMPILED_RULES = [(re.compile(rf"\b(?:{pattern})\b"), handler) for pattern, handler in _RULES]
 
 
-def _normalise(text: str) -> tuple[str, list[int]]:
-    """Lowercase, strip accents and collapse spaces; also map each output char to its source index.
-
-    The map lets find_due_phrase hand back the phrase exactly as the user wrote it.
-    """
-    chars: list[str] = []
-    sources: list[int] = []
-    for index, original in enumerate(text.translate(_PUNCTUATION)):
-        for char in unicodedata.normalize("NFKD", original).lower():
-            if unicodedata.combining(char):
-                continue
-            if char.isspace():
-                if not chars or chars[-1] == " ":
-                    continue
-                char = " "
-            chars.append(char)
-            sources.append(index)
-    return "".join(chars), sources
-
-
 def _first_rule_match(normalised: str) -> tuple[re.Match[str], _Handler] | None:
     best: tuple[re.Match[str], _Handler] | None = None
     for pattern, handler in _COMPILED_RULES:
@@ -283,7 +261,7 @@ def resolve_due(phrase: str | None, now: datetime, tz: str = DEFAULT_TZ) -> date
     """
     if not phrase:
         return None
-    found = _first_rule_match(_normalise(phrase)[0])
+    found = _first_rule_match(fold_chars(phrase)[0])
     if found is None:
         return None
     match, handler = found
@@ -296,7 +274,7 @@ def find_due_phrase(text: str) -> str | None:
     Used by the heuristic classifier. The phrase is returned as written in `text` (accents and
     case kept), ready for resolve_due.
     """
-    normalised, sources = _normalise(text)
+    normalised, sources = fold_chars(text)
     found = _first_rule_match(normalised)
     if found is None:
         return None

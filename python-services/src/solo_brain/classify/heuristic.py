@@ -20,7 +20,7 @@ from solo_brain.classify.answer import CATEGORIES, ModelAction, ModelAnswer, Mod
 from solo_brain.classify.catalog_index import CatalogIndex
 from solo_brain.classify.cc_prompt import find_cc_prompt
 from solo_brain.classify.dates import find_due_phrase
-from solo_brain.classify.textnorm import fold, sentences, shorten
+from solo_brain.text import fold, sentences, shorten
 
 SUMMARY_CHARS = 120
 MAX_ACTIONS = 20

@@ -1,18 +1,18 @@
 """Find the session a spoken hint names ("pour la session orchestrator", "le projet Vision").
 
-Pure matching, no I/O. The hint and each session's title, project and cwd basename are
-compared accent-insensitively, word by word, after dropping the filler words people say around
-a name. The best score wins; ties go to the most recently active session.
+Pure matching, no I/O. The hint and each session's title, project and cwd basename are folded
+(`solo_brain.text.fold`) and compared word by word, after dropping the filler words people say
+around a name. The best score wins; ties go to the most recently active session.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
+
+from solo_brain.text import fold
 
 # Words said around a session's name that never identify it.
 FILLER = frozenset(
@@ -34,16 +34,9 @@ class Candidate:
     last_msg_at: datetime | None
 
 
-def normalize(text: str) -> str:
-    """Lower case, accents removed, every run of non-alphanumerics as one space."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return " ".join(re.split(r"[^a-z0-9]+", plain)).strip()
-
-
 def hint_words(hint: str) -> list[str]:
     """The words of a hint that may name a session (fillers dropped)."""
-    words = normalize(hint).split()
+    words = fold(hint).split()
     kept = [w for w in words if w not in FILLER]
     return kept or words
 
@@ -52,7 +45,7 @@ def _names(candidate: Candidate) -> list[str]:
     names = [candidate.title or "", candidate.project or ""]
     if candidate.cwd:
         names.append(PurePosixPath(candidate.cwd.replace("\\", "/")).name)
-    return [n for n in (normalize(x) for x in names) if n]
+    return [n for n in (fold(x) for x in names) if n]
 
 
 def score(words: Sequence[str], candidate: Candidate) -> int:

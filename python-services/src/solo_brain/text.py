@@ -1,7 +1,13 @@
-"""Text helpers shared by the heuristic, the catalog matching and the Claude Code prompt finder.
+"""Text folding shared by every service: spoken, typed and transcribed variants compare equal.
 
-`fold` makes spoken and typed variants compare equal ("IMX8MP-Vision", "imx8mp vision",
-"Électricité" vs "electricite"); `sentences` cuts a note into the pieces actions come from.
+`fold_chars` is the one folding: ASCII apostrophes and hyphens for their typographic forms,
+accents removed, lower case, runs of whitespace as one space, and for each character kept the
+index of the character of the input it comes from (so a match can be handed back as written).
+Built on it:
+
+    fold        words only: "IMX8MP-Vision" -> "imx8mp vision" (the catalog, the heuristic, the
+                hub's session lookup)
+    sentences   a note cut into the pieces actions come from
 """
 
 from __future__ import annotations
@@ -20,10 +26,22 @@ def plain(text: str) -> str:
     return text.translate(_TYPOGRAPHY)
 
 
-def strip_accents(text: str) -> str:
-    """Remove combining accents: "été" becomes "ete"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+def fold_chars(text: str) -> tuple[str, list[int]]:
+    """`text` folded (ASCII typography, no accents, lower case, single spaces), and for each
+    character of the result the index in `text` of the character it comes from."""
+    chars: list[str] = []
+    sources: list[int] = []
+    for index, original in enumerate(plain(text)):
+        for char in unicodedata.normalize("NFKD", original).lower():
+            if unicodedata.combining(char):
+                continue
+            if char.isspace():
+                if not chars or chars[-1] == " ":
+                    continue
+                char = " "
+            chars.append(char)
+            sources.append(index)
+    return "".join(chars), sources
 
 
 def fold(text: str) -> str:
@@ -31,7 +49,7 @@ def fold(text: str) -> str:
 
     Punctuation becomes a word boundary, except "&" so that "R&D" stays one word.
     """
-    return _NOT_WORD.sub(" ", strip_accents(plain(text)).lower()).strip()
+    return _NOT_WORD.sub(" ", fold_chars(text)[0]).strip()
 
 
 def contains_words(haystack_folded: str, needle: str) -> int:
