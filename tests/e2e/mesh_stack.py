@@ -3,7 +3,6 @@
 Hub        `solo-brain serve mesh --port P` on the test database (restartable on one port)
 Machine    a temporary HOME + CLAUDE_CONFIG_DIR, its `mesh-agent run` process, its CLI runs
 SseReader  a thread reading a session's SSE stream, reconnecting with Last-Event-ID
-wait_for   poll a condition with a deadline (no sleeps to "wait for" things)
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import httpx
 
 from tests.fakes.anthropic import bundled_cli, claude_env
 from tests.fakes.server import free_port
+from tests.support.processes import bare_dir
 from tests.support.wait import wait_for
 
 VENV_BIN = Path(sys.executable).parent
@@ -41,6 +41,7 @@ def solo_brain(dsn: str, *args: str) -> str:
     done = subprocess.run(
         [str(VENV_BIN / "solo-brain"), *args],
         env=base_env({"DATABASE_URL": dsn}),
+        cwd=bare_dir(),  # no .env of the clone
         capture_output=True,
         text=True,
         timeout=60,
@@ -75,6 +76,7 @@ class Hub:
             self.proc = subprocess.Popen(
                 [str(VENV_BIN / "solo-brain"), "serve", "mesh", "--port", str(self.port)],
                 env=self.env,
+                cwd=bare_dir(),  # no .env of the clone
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -287,31 +289,3 @@ class SseReader:
                 if event_id:
                     self.last_id = event_id
                 event_id, kind, data = None, "message", ""
-
-
-def transcript_line(
-    session_id: str, cwd: str, n: int, text: str | None = None, **extra: Any
-) -> bytes:
-    """One realistic transcript line (user/assistant alternating), as Claude Code writes it."""
-    record = {
-        "parentUuid": f"{session_id[:8]}-{n - 1:06d}" if n else None,
-        "isSidechain": False,
-        "type": "user" if n % 2 == 0 else "assistant",
-        "message": {
-            "role": "user" if n % 2 == 0 else "assistant",
-            "content": [{"type": "text", "text": text or f"ligne numéro {n}"}],
-        },
-        "uuid": f"{session_id[:8]}-{n:06d}",
-        "timestamp": f"2026-05-14T09:{n // 60 % 60:02d}:{n % 60:02d}.000Z",
-        "cwd": cwd,
-        "sessionId": session_id,
-        "version": "2.1.330",
-        "gitBranch": "main",
-        **extra,
-    }
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-
-
-def encoded(cwd: Path) -> str:
-    """The projects/ folder name of a cwd."""
-    return "".join(c if c.isascii() and c.isalnum() else "-" for c in str(cwd))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import psycopg
 import pytest
 
 from solo_brain import catalog
+from tests.support.processes import bare_dir, service_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +19,8 @@ def run_cli(pg_dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `solo-brain ARGS` against the test database."""
     return subprocess.run(
         [sys.executable, "-m", "solo_brain", *args],
-        env={**os.environ, "DATABASE_URL": pg_dsn},
+        env=service_env(DATABASE_URL=pg_dsn),
+        cwd=bare_dir(),
         capture_output=True,
         text=True,
         timeout=60,

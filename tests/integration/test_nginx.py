@@ -11,7 +11,6 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from solo_brain.mesh.app import create_app
 from tests.fakes.server import free_port, serve
 from tests.mesh.hub_harness import issue
 from tests.support.settings import mesh_settings
+from tests.support.wait import wait_for
 
 NGINX_DIR = Path(__file__).resolve().parents[2] / "nginx"
 
@@ -50,13 +50,12 @@ def recorder() -> tuple[FastAPI, list[dict[str, str]]]:
 
 def wait_port(port: int, deadline_s: float = 10.0) -> None:
     """Wait until something accepts connections on 127.0.0.1:port."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
+
+    def accepts() -> bool:
         with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {port}")
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_for(accepts, deadline_s, f"something listening on port {port}")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from solo_brain.media import AudioRef, MediaStore
+from tests.support.processes import service_env
 
 SOLO_BRAIN = str(Path(sys.executable).parent / "solo-brain")
 DAY = 86400
@@ -16,11 +17,9 @@ DAY = 86400
 
 def run(media: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run the real console script with MEDIA_DIR pointing at `media`."""
-    environ = {k: v for k, v in os.environ.items() if k != "AUDIO_RETENTION_DAYS"}
-    environ |= {"MEDIA_DIR": str(media), **env}
     return subprocess.run(
         [SOLO_BRAIN, "purge-audio", *args],
-        env=environ,
+        env=service_env(MEDIA_DIR=media, **env),
         capture_output=True,
         text=True,
         timeout=60,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import psycopg
 import pytest
 
 from tests.fakes.server import free_port
+from tests.support.processes import service_env
 from tests.support.wait import wait_for
 
 # n8n is installed by the test command beforehand; starting the whole stack takes ~20 s.
@@ -60,16 +60,11 @@ def running_up(tmp_path: Path, env: dict[str, str], args: list[str]) -> Iterator
 def test_up_starts_and_stops_the_stack_cleanly(tmp_path: Path) -> None:
     """Without DATABASE_URL, `up` runs embedded Postgres, migrates, serves; Ctrl-C stops all."""
     glue_port, classify_port = free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "WHISPER_URL", "OLLAMA_URL", "KOKORO_URL"}
-    }
-    env |= {
-        "SOLO_BRAIN_VAR_DIR": str(tmp_path / "var"),
-        "GLUE_PORT": str(glue_port),
-        "CLASSIFY_PORT": str(classify_port),
-    }
+    env = service_env(
+        SOLO_BRAIN_VAR_DIR=tmp_path / "var",
+        GLUE_PORT=str(glue_port),
+        CLASSIFY_PORT=str(classify_port),
+    )
     with running_up(tmp_path, env, ["--no-n8n", "--no-mesh"]):
         for port in (glue_port, classify_port):
             assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
@@ -103,12 +98,7 @@ def test_up_runs_the_whole_stack_with_n8n_and_the_local_agent(tmp_path: Path) ->
     ports = {name: free_port() for name in ("GLUE", "CLASSIFY", "MESH", "N8N")}
     session_id = "5b1f9c3a-2d4e-4f6a-8b7c-9d0e1f2a3b4c"
     write_session(tmp_path / "claude", session_id, "/srv/orchestrator")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "WHISPER_URL", "OLLAMA_URL", "KOKORO_URL", "HUB_URL"}
-    }
-    env |= {f"{name}_PORT": str(port) for name, port in ports.items()}
+    env = service_env(**{f"{name}_PORT": str(port) for name, port in ports.items()})
     env |= {
         "SOLO_BRAIN_VAR_DIR": str(tmp_path / "var"),
         "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"),

@@ -246,17 +246,3 @@ def recording_webhook() -> Iterator[tuple[str, Recorder]]:
 
     with serve(app) as url:
         yield f"{url}/webhook/mesh-events", recorder
-
-
-async def until(condition: Any, wait_s: float = WAIT_S, what: str = "condition") -> Any:
-    """Poll `condition()` (sync or async) until it is truthy; return its value."""
-    deadline = asyncio.get_running_loop().time() + wait_s
-    while True:
-        value = condition()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import tempfile
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from websockets.http11 import Request, Response
 from mesh_agent.agent import Agent, FatalHubError
 from mesh_agent.config import AgentConfig
 from mesh_agent.hub_link import WINDOW
-from tests.e2e.mesh_stack import encoded, transcript_line
 from tests.fakes.anthropic import (
     Answer,
     ToolCall,
@@ -28,6 +26,8 @@ from tests.fakes.anthropic import (
     claude_env,
     running_fake_anthropic,
 )
+from tests.support.transcripts import encoded, transcript_line
+from tests.support.wait import until
 
 SID = "3c2b1a00-dddd-4eee-8fff-000011112222"
 CWD = "/srv/projet"
@@ -89,16 +89,6 @@ class FakeHub:
         """Send a frame to the connected agent."""
         assert self.current is not None
         await self.current.send(json.dumps(frame))
-
-
-async def until(check: Callable[[], Any], within: float = 20.0, what: str = "it") -> Any:
-    """Poll `check` on the event loop until truthy."""
-    deadline = time.monotonic() + within
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-    return value
 
 
 @pytest.fixture

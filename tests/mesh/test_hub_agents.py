@@ -17,8 +17,8 @@ from tests.mesh.hub_harness import (
     recording_webhook,
     running_hub,
     scripted_agent,
-    until,
 )
+from tests.support.wait import until
 
 SID = "e7d9a0b1-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
 FILE = "-srv-x/e7d9a0b1-2c3d-4e5f-8a9b-0c1d2e3f4a5b.jsonl"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -15,16 +14,17 @@ from websockets.exceptions import InvalidStatus
 from mesh_protocol import agent_ws_url
 from solo_brain.mesh.store.tokens import hash_token
 from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub
+from tests.support.processes import bare_dir, service_env
 
 SID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 
 
 def solo_brain(pg_dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the real `solo-brain` CLI on the test database."""
-    env = {**os.environ, "DATABASE_URL": pg_dsn}
     return subprocess.run(
         [sys.executable, "-m", "solo_brain", *args],
-        env=env,
+        env=service_env(DATABASE_URL=pg_dsn),
+        cwd=bare_dir(),
         capture_output=True,
         text=True,
         timeout=120,

@@ -3,7 +3,6 @@ under a connected agent and an open SSE stream; nothing is lost or shown twice."
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import pytest
 from mesh_protocol import ack_key
 from tests.fakes.server import free_port
 from tests.mesh.hub_harness import issue, message, scripted_agent, sse
+from tests.support.processes import bare_dir, service_env
+from tests.support.wait import wait_for
 
 SID = "5d41402a-bc4b-4a76-b971-9d911017c592"
 FILE = "-srv-api/5d41402a-bc4b-4a76-b971-9d911017c592.jsonl"
@@ -26,25 +27,24 @@ FILE = "-srv-api/5d41402a-bc4b-4a76-b971-9d911017c592.jsonl"
 @contextmanager
 def hub_process(pg_dsn: str, port: int) -> Iterator[str]:
     """`solo-brain serve mesh --port PORT` until SIGTERM; yields its URL once ready."""
-    env = {**os.environ, "DATABASE_URL": pg_dsn, "MESH_HEARTBEAT_S": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "solo_brain", "serve", "mesh", "--port", str(port)],
-        env=env,
+        env=service_env(DATABASE_URL=pg_dsn, MESH_HEARTBEAT_S="1"),
+        cwd=bare_dir(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+
+    def ready() -> bool:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        try:
+            return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
     try:
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "hub did not become ready"
-            time.sleep(0.1)
+        wait_for(ready, 60, "the hub to be ready", poll=0.1)
         yield url
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -15,8 +15,8 @@ from tests.mesh.hub_harness import (
     recording_webhook,
     running_hub,
     scripted_agent,
-    until,
 )
+from tests.support.wait import until
 
 SID = "aa11bb22-cc33-4d44-8e55-ff6677889900"
 

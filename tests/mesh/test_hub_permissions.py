@@ -20,8 +20,8 @@ from tests.mesh.hub_harness import (
     recording_webhook,
     running_hub,
     scripted_agent,
-    until,
 )
+from tests.support.wait import until
 
 SID = "c56a4180-65aa-42ec-a945-5fd21dec0538"
 

@@ -15,8 +15,8 @@ from tests.mesh.hub_harness import (
     recording_webhook,
     running_hub,
     scripted_agent,
-    until,
 )
+from tests.support.wait import until
 
 SID = "9b2d5e8a-1c3f-4a6b-8d7e-0f1a2b3c4d5e"
 OTHER = "1a2b3c4d-0000-4000-8000-000000000001"
