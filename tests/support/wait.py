@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -25,14 +25,11 @@ def wait_for(
     poll: float = 0.05,
 ) -> T:
     """Poll `check` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
+    for _ in _attempts(timeout, what):
+        if value := check():
             return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(poll)
+    raise AssertionError("unreachable")
 
 
 async def until(
@@ -42,13 +39,20 @@ async def until(
     poll: float = 0.02,
 ) -> Any:
     """Poll `check` (sync or async) on the event loop until truthy; fail after `within` s."""
-    deadline = time.monotonic() + within
-    while True:
+    for _ in _attempts(within, what):
         value = check()
         if inspect.isawaitable(value):
             value = await value
         if value:
             return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within:g} s waiting for {what}")
         await asyncio.sleep(poll)
+    raise AssertionError("unreachable")
+
+
+def _attempts(seconds: float, what: str) -> Iterator[None]:
+    """One step per attempt; the step after the deadline fails naming `what`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        yield
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds:g} s waiting for {what}")

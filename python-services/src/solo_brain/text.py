@@ -52,6 +52,13 @@ def fold(text: str) -> str:
     return _NOT_WORD.sub(" ", fold_chars(text)[0]).strip()
 
 
+def not_blank(value: str) -> str:
+    """`value` unchanged; ValueError when it holds nothing but whitespace (a Pydantic validator)."""
+    if not value.strip():
+        raise ValueError("text is blank")
+    return value
+
+
 def contains_words(haystack_folded: str, needle: str) -> int:
     """Position of `needle` as whole words in an already folded text, or -1."""
     folded = fold(needle)

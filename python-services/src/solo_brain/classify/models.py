@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from solo_brain.classify.answer import Category
 from solo_brain.classify.cc_prompt import CcPrompt
 from solo_brain.settings import check_tz
+from solo_brain.text import not_blank
 
 MAX_TEXT_CHARS = 20000
 
@@ -18,7 +20,7 @@ class ClassifyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    text: Annotated[str, AfterValidator(not_blank)] = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     hint: str | None = Field(default=None, max_length=500)
     now: datetime | None = Field(
         default=None, description="capture time; due phrases resolve against it (default: now)"
@@ -34,13 +36,6 @@ class ClassifyRequest(BaseModel):
     @classmethod
     def _lowercase_source(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text is blank")
-        return value
 
     @field_validator("tz")
     @classmethod

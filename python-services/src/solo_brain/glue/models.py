@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from solo_brain.glue.clients.kokoro import SpeechFormat
+from solo_brain.text import not_blank
 
 
 class TranscribeResponse(BaseModel):
@@ -22,16 +23,9 @@ class TranscribeResponse(BaseModel):
 class SpeakRequest(BaseModel):
     """Text to speak, the file format wanted and optionally a Kokoro voice."""
 
-    text: str = Field(min_length=1, max_length=5000)
+    text: Annotated[str, AfterValidator(not_blank)] = Field(min_length=1, max_length=5000)
     format: SpeechFormat = "mp3"
     voice: str | None = Field(default=None, min_length=1, max_length=100)
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text is blank")
-        return value
 
 
 class SpeakResponse(BaseModel):

@@ -7,12 +7,13 @@ validates it, and on an unusable answer asks once more with the problem spelled 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from solo_brain.classify.answer import ModelAnswer, parse_answer
-from solo_brain.classify.errors import InvalidAnswer
+from solo_brain.classify.errors import ClassifierError, InvalidAnswer
 from solo_brain.classify.prompt import retry_message
 
 log = logging.getLogger(__name__)
@@ -58,3 +59,14 @@ async def ask_for_answer(chat: Chat, messages: Messages) -> tuple[ModelAnswer, l
     answer = parse_answer(await chat(follow_up))
     log.info("the model answered usably on its second try")
     return answer
+
+
+async def ask_in_time(
+    chat: Chat, messages: Messages, timeout_s: float, late: ClassifierError
+) -> tuple[ModelAnswer, list[str]]:
+    """`ask_for_answer` within `timeout_s` seconds, retry included; raise `late` past them."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await ask_for_answer(chat, messages)
+    except TimeoutError as exc:
+        raise late from exc

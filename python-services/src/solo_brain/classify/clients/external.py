@@ -7,14 +7,13 @@ decision is `privacy.choose_backend`, taken before this class is involved. The r
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from solo_brain.classify.answer import ModelAnswer, answer_schema
-from solo_brain.classify.clients import Messages, ask_for_answer
+from solo_brain.classify.clients import Messages, ask_in_time
 from solo_brain.classify.errors import ExternalLLMError
 
 
@@ -68,13 +67,8 @@ class ExternalClassifier:
 
     async def classify(self, messages: Messages) -> tuple[ModelAnswer, list[str]]:
         """The validated answer (retried once when unusable) within the time limit."""
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                return await ask_for_answer(self._chat, messages)
-        except TimeoutError as exc:
-            raise ExternalLLMError(
-                f"the external model gave no answer within {self._timeout_s:g} s"
-            ) from exc
+        late = ExternalLLMError(f"the external model gave no answer within {self._timeout_s:g} s")
+        return await ask_in_time(self._chat, messages, self._timeout_s, late)
 
     async def _chat(self, messages: Messages) -> str:
         body: dict[str, Any] = {

@@ -7,14 +7,13 @@ the lower library into OllamaError.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import httpx
 import ollama
 
 from solo_brain.classify.answer import ModelAnswer, answer_schema
-from solo_brain.classify.clients import Messages, ask_for_answer
+from solo_brain.classify.clients import Messages, ask_in_time
 from solo_brain.classify.errors import OllamaError
 
 log = logging.getLogger(__name__)
@@ -46,11 +45,8 @@ class OllamaClassifier:
 
     async def classify(self, messages: Messages) -> tuple[ModelAnswer, list[str]]:
         """The validated answer (retried once when unusable) within the time limit."""
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                return await ask_for_answer(self._chat, messages)
-        except TimeoutError as exc:
-            raise OllamaError(f"Ollama gave no answer within {self._timeout_s:g} s") from exc
+        late = OllamaError(f"Ollama gave no answer within {self._timeout_s:g} s")
+        return await ask_in_time(self._chat, messages, self._timeout_s, late)
 
     async def _chat(self, messages: Messages) -> str:
         try:

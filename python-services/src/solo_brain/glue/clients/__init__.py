@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import httpx
 
+from solo_brain.errors import UpstreamError
+
 PROBE_TIMEOUT_S = 3.0
 
 
@@ -32,3 +34,18 @@ def excerpt(response: httpx.Response, limit: int = 200) -> str:
     except (UnicodeDecodeError, LookupError):
         return f"({len(response.content)} bytes of binary data)"
     return (text[:limit] + "…") if len(text) > limit else (text or "(empty body)")
+
+
+def raise_for_status(
+    response: httpx.Response,
+    name: str,
+    error: type[UpstreamError],
+    unavailable: type[UpstreamError],
+) -> None:
+    """`unavailable` for a 5xx answer (worth retrying later), `error` for a 4xx, else nothing."""
+    if response.status_code >= 500:
+        raise unavailable(f"{name} failed with HTTP {response.status_code}: {excerpt(response)}")
+    if response.status_code >= 400:
+        raise error(
+            f"{name} refused the request with HTTP {response.status_code}: {excerpt(response)}"
+        )

@@ -14,7 +14,7 @@ from typing import Literal
 
 import httpx
 
-from solo_brain.glue.clients import excerpt, probe
+from solo_brain.glue.clients import probe, raise_for_status
 from solo_brain.glue.errors import KokoroError, KokoroUnavailable
 from solo_brain.glue.formats import sniff_audio
 
@@ -59,14 +59,7 @@ class KokoroClient:
             raise KokoroUnavailable(f"Kokoro did not answer within {self._timeout:g} s") from exc
         except httpx.TransportError as exc:
             raise KokoroUnavailable(f"Kokoro is unreachable at {self._base}: {exc!r}") from exc
-        if response.status_code >= 500:
-            raise KokoroUnavailable(
-                f"Kokoro failed with HTTP {response.status_code}: {excerpt(response)}"
-            )
-        if response.status_code >= 400:
-            raise KokoroError(
-                f"Kokoro refused the request with HTTP {response.status_code}: {excerpt(response)}"
-            )
+        raise_for_status(response, "Kokoro", KokoroError, KokoroUnavailable)
         _check_audio(response.content, fmt)
         return response.content
 

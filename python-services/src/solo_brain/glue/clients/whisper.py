@@ -14,7 +14,7 @@ import asyncio
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from solo_brain.glue.clients import excerpt, probe
+from solo_brain.glue.clients import excerpt, probe, raise_for_status
 from solo_brain.glue.errors import WhisperError, WhisperUnavailable
 
 
@@ -83,7 +83,7 @@ class WhisperClient:
             raise WhisperUnavailable(f"Whisper did not answer within {self._timeout:g} s") from exc
         except httpx.TransportError as exc:
             raise WhisperUnavailable(f"Whisper is unreachable at {base}: {exc!r}") from exc
-        _raise_for_status(response)
+        raise_for_status(response, "Whisper", WhisperError, WhisperUnavailable)
         try:
             body = _VerboseJson.model_validate_json(response.content)
         except ValidationError as exc:
@@ -107,14 +107,3 @@ class WhisperClient:
         if self._base is None:
             raise WhisperUnavailable("Whisper is not configured (set WHISPER_URL)")
         return self._base
-
-
-def _raise_for_status(response: httpx.Response) -> None:
-    if response.status_code >= 500:
-        raise WhisperUnavailable(
-            f"Whisper failed with HTTP {response.status_code}: {excerpt(response)}"
-        )
-    if response.status_code >= 400:
-        raise WhisperError(
-            f"Whisper refused the request with HTTP {response.status_code}: {excerpt(response)}"
-        )
