@@ -3,6 +3,8 @@
     ServiceError                      base: every error a service answers on purpose
     ├── InvalidRequest        400     the caller sent something we cannot use
     ├── NotFound              404
+    ├── Conflict              409     the change clashes with what exists (a taken slug, ...)
+    ├── TooManyRequests       429     too many attempts from one address; retry later
     ├── PayloadTooLarge       413
     ├── UnsupportedMedia      415
     ├── Unauthorized          401     no or unknown token
@@ -68,6 +70,20 @@ class NotFound(ServiceError):
 
     status_code = 404
     code = "not_found"
+
+
+class Conflict(ServiceError):
+    """The change clashes with what is stored (a slug already taken, a thing still in use)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class TooManyRequests(ServiceError):
+    """Too many attempts from one caller; the answer says when to try again."""
+
+    status_code = 429
+    code = "too_many_requests"
 
 
 class PayloadTooLarge(ServiceError):

@@ -80,8 +80,41 @@ class MeshSettings(CommonSettings):
     heartbeat_s: float = Field(default=20.0, gt=0, alias="MESH_HEARTBEAT_S")
     agent_offline_after_s: float = Field(default=60.0, gt=0, alias="MESH_AGENT_OFFLINE_AFTER_S")
     permission_timeout_s: float = Field(default=600.0, gt=0, alias="MESH_PERMISSION_TIMEOUT_S")
+    # The phone's backend: pairing, inbox audio, Web Push.
+    public_hub_url: str = Field(default="http://127.0.0.1:8100", alias="PUBLIC_HUB_URL")
+    media_dir: Path | None = Field(default=None, alias="MEDIA_DIR")
+    pairing_code_ttl_s: float = Field(default=300.0, gt=0, le=3600, alias="PAIRING_CODE_TTL_S")
+    pair_max_attempts: int = Field(default=10, ge=1, alias="PAIR_MAX_ATTEMPTS")
+    pair_window_s: float = Field(default=600.0, gt=0, alias="PAIR_WINDOW_S")
+    push_endpoint_allow: str = Field(default="", alias="PUSH_ENDPOINT_ALLOW")
+    vapid_subject: str = Field(default="mailto:solo-brain@localhost", alias="VAPID_SUBJECT")
+    push_ttl_s: int = Field(default=43200, ge=0, le=2419200, alias="PUSH_TTL_S")
+    push_timeout_s: float = Field(default=10.0, gt=0, alias="PUSH_TIMEOUT_S")
 
     @field_validator("events_webhook_url")
     @classmethod
     def _empty_webhook_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("media_dir", mode="before")
+    @classmethod
+    def _empty_media_dir_is_unset(cls, value: object) -> object:
+        return value or None
+
+    @field_validator("vapid_subject")
+    @classmethod
+    def _mailto_subject(cls, value: str) -> str:
+        # Apple refuses a VAPID subject that is not a plain mailto: (or an https: URL).
+        if not (value.startswith("mailto:") and "@" in value) and not value.startswith("https://"):
+            raise ValueError("VAPID_SUBJECT must be mailto:you@example.org (or an https:// URL)")
+        return value
+
+    @property
+    def media_path(self) -> Path:
+        """Where the glue service keeps audio (MEDIA_DIR, or var/media by default)."""
+        return self.media_dir or self.var_dir / "media"
+
+    @property
+    def push_allow_prefixes(self) -> list[str]:
+        """PUSH_ENDPOINT_ALLOW as a list of URL prefixes (the real push services need none)."""
+        return [p.strip() for p in self.push_endpoint_allow.split(",") if p.strip()]

@@ -6,6 +6,11 @@ GET  /api/sessions/{id}, /{id}/messages, /{id}/stream
 POST /api/sessions/{id}/prompt, /{id}/permissions/{pid}/approve|deny
 GET  /api/agents
 GET  /api/auth/check?scope=capture                    nginx auth_request
+POST /api/pairing-codes, /api/pair                    pairing a phone (routes/pairing.py)
+GET  /api/devices, DELETE /api/devices/{id}           devices (routes/devices.py)
+GET|PATCH /api/captures..., POST .../retry            the inbox (routes/captures.py)
+GET|POST|PATCH|DELETE /api/projects, /api/clients     the catalog (routes/projects.py, clients.py)
+GET  /api/push/key, POST|DELETE /api/push/subscriptions, POST /api/notify   Web Push
 GET  /healthz, /readyz
 /    the PWA, once mesh/static/index.html exists
 """
@@ -27,10 +32,16 @@ from solo_brain.db import apply_migrations, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, health_router
 from solo_brain.limits import BodyLimit
+from solo_brain.media import MediaStore
 from solo_brain.mesh import agent_ws, routes_auth, routes_sessions, routes_stream, store
 from solo_brain.mesh.broadcast import Broadcaster
+from solo_brain.mesh.clients.webpush import WebPushClient
 from solo_brain.mesh.events import EventsWebhook
 from solo_brain.mesh.hub import Hub
+from solo_brain.mesh.push import PushService
+from solo_brain.mesh.ratelimit import AttemptLimiter
+from solo_brain.mesh.routes import captures, clients, devices, notify, pairing, projects, push
+from solo_brain.mesh.store import push as push_store
 from solo_brain.settings import MeshSettings
 
 log = logging.getLogger(__name__)
@@ -54,6 +65,12 @@ def create_app(settings: MeshSettings) -> FastAPI:
         webhook = EventsWebhook(settings.events_webhook_url, client)
         hub = Hub(settings, pool, webhook, Broadcaster())
         await store.mark_all_agents_offline(pool)
+        push_http = httpx.AsyncClient(timeout=settings.push_timeout_s)
+        vapid = await push_store.vapid_key(pool)
+        sender = WebPushClient(
+            push_http, vapid, settings.vapid_subject, settings.push_allow_prefixes
+        )
+        app.state.push = PushService(pool, sender, settings.push_ttl_s)
         app.state.hub = hub
         webhook.start()
         sweeper = asyncio.create_task(_sweep_permissions(hub), name="mesh-permission-sweeper")
@@ -66,9 +83,12 @@ def create_app(settings: MeshSettings) -> FastAPI:
             await hub.close()
             await webhook.aclose()
             await client.aclose()
+            await push_http.aclose()
             await pool.close()
 
     app = FastAPI(title="CC Mesh hub", version="1", lifespan=lifespan)
+    app.state.pair_limiter = AttemptLimiter(settings.pair_max_attempts, settings.pair_window_s)
+    app.state.media = MediaStore(settings.media_path)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     install_error_handlers(app)
     app.include_router(health_router("mesh", lambda: _checks(app)))
@@ -76,6 +96,8 @@ def create_app(settings: MeshSettings) -> FastAPI:
     app.include_router(routes_sessions.router)
     app.include_router(routes_stream.router)
     app.include_router(agent_ws.router)
+    for phone in (pairing, devices, captures, projects, clients, push, notify):
+        app.include_router(phone.router)
     if (STATIC_DIR / "index.html").is_file():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="pwa")
     return app
