@@ -90,8 +90,8 @@ async def test_a_revoked_device_gets_401_at_once(db: psycopg.Connection, pg_dsn:
     with running_hub(hub_settings(pg_dsn)) as url:
         async with httpx.AsyncClient(base_url=url) as client:
             made = await _code(client, laptop)
-            paired = await client.post("/api/pair", json={"code": made["code"], "device_name": "iPad"},
-                                       headers={"User-Agent": "Safari/17"})  # fmt: skip
+            body = {"code": made["code"], "device_name": "iPad"}
+            paired = await client.post("/api/pair", json=body, headers={"User-Agent": "Safari/17"})
             phone = paired.json()["token"]
             listed = (await client.get("/api/devices", headers=auth(phone))).json()
             assert [(d["name"], d["current"], d["paired"]) for d in listed] == [
