@@ -78,9 +78,16 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
         Child("glue", solo_brain_argv("serve", "glue"), _health(glue_port)),
         Child("classify", solo_brain_argv("serve", "classify"), _health(classify_port)),
     ]
+    n8n_port = int(os.environ.get("N8N_PORT", "5678"))
     if not args.no_mesh:
         mesh_port = int(os.environ.get("MESH_PORT", "8100"))
-        children.append(Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port)))
+        mesh_env = {}
+        if not args.no_n8n and not os.environ.get("MESH_EVENTS_WEBHOOK_URL"):
+            # Out of the box, the hub's events reach the mesh-events workflow (push to phones).
+            mesh_env["MESH_EVENTS_WEBHOOK_URL"] = f"http://127.0.0.1:{n8n_port}/webhook/mesh-events"
+        children.append(
+            Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port), env=mesh_env)
+        )
         if not args.no_agent:
             token = local_token(settings, db_url, "agent", "local-agent")
             children.append(
@@ -92,7 +99,6 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
                 )
             )
     if not args.no_n8n:
-        n8n_port = int(os.environ.get("N8N_PORT", "5678"))
         n8n_env = {
             "GLUE_URL": os.environ.get("GLUE_URL", f"http://127.0.0.1:{glue_port}"),
             "CLASSIFY_URL": os.environ.get("CLASSIFY_URL", f"http://127.0.0.1:{classify_port}"),
