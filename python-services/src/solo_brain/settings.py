@@ -101,9 +101,13 @@ class MeshSettings(CommonSettings):
     def _empty_media_dir_is_unset(cls, value: object) -> object:
         return value or None
 
-    @field_validator("vapid_subject")
+    @field_validator("vapid_subject", mode="before")
     @classmethod
-    def _mailto_subject(cls, value: str) -> str:
+    def _mailto_subject(cls, value: object) -> object:
+        if value in (None, ""):
+            return "mailto:solo-brain@localhost"
+        if not isinstance(value, str):
+            return value
         # Apple refuses a VAPID subject that is not a plain mailto: (or an https: URL).
         if not (value.startswith("mailto:") and "@" in value) and not value.startswith("https://"):
             raise ValueError("VAPID_SUBJECT must be mailto:you@example.org (or an https:// URL)")

@@ -10,9 +10,10 @@ agent protocol.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import HTTPBearer
 from starlette.datastructures import Headers
 
 from mesh_agent.protocol import SESSION_ID_PATTERN
@@ -95,3 +96,9 @@ Media = Annotated[MediaStore, Depends(get_media)]
 CaptureIdPath = Annotated[
     str, Path(pattern=r"^cap_[0-9A-HJKMNP-TV-Z]{26}$", description="capture id")
 ]
+
+# OpenAPI: the bearer scheme and the scope a phone route needs (`x-scope`). The check itself is
+# FullToken above; this only documents it.
+_BEARER_DOC = Security(HTTPBearer(auto_error=False, description="a hub token (sbt_...)"))
+FULL_SCOPE: dict[str, Any] = {"dependencies": [_BEARER_DOC], "openapi_extra": {"x-scope": "full"}}
+NO_TOKEN: dict[str, Any] = {"openapi_extra": {"x-scope": "none"}}

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from solo_brain.media import AudioNotFound
-from solo_brain.mesh.deps import CaptureIdPath, FullToken, HubDep, Media
+from solo_brain.mesh.deps import FULL_SCOPE, CaptureIdPath, FullToken, HubDep, Media
 from solo_brain.mesh.events import CAPTURE_RECLASSIFIED, CAPTURE_RETRY
 from solo_brain.mesh.models import CaptureOut, CapturesPage, Category, ReclassifyIn, RetryOut
 from solo_brain.mesh.store import captures
@@ -40,7 +40,7 @@ def _detail(row: dict[str, Any]) -> CaptureOut:
     return CaptureOut.model_validate({**row, "audio_url": audio})
 
 
-@router.get("")
+@router.get("", **FULL_SCOPE)
 async def list_captures(
     hub: HubDep,
     _: FullToken,
@@ -59,13 +59,13 @@ async def list_captures(
     return CapturesPage.model_validate({"captures": page, "next_before": next_before})
 
 
-@router.get("/{capture_id}")
+@router.get("/{capture_id}", **FULL_SCOPE)
 async def get_capture(hub: HubDep, _: FullToken, capture_id: CaptureIdPath) -> CaptureOut:
     """One capture with its actions, deliveries and audit trail."""
     return _detail(await captures.get_capture(hub.pool, capture_id))
 
 
-@router.get("/{capture_id}/audio", response_class=FileResponse)
+@router.get("/{capture_id}/audio", response_class=FileResponse, **FULL_SCOPE)
 async def get_capture_audio(
     hub: HubDep, _: FullToken, media: Media, capture_id: CaptureIdPath
 ) -> FileResponse:
@@ -78,7 +78,7 @@ async def get_capture_audio(
                         headers={"Cache-Control": "private, max-age=3600"})  # fmt: skip
 
 
-@router.patch("/{capture_id}")
+@router.patch("/{capture_id}", **FULL_SCOPE)
 async def reclassify_capture(
     hub: HubDep, token: FullToken, capture_id: CaptureIdPath, body: ReclassifyIn
 ) -> CaptureOut:
@@ -94,7 +94,7 @@ async def reclassify_capture(
     return _detail(await captures.get_capture(hub.pool, capture_id))
 
 
-@router.post("/{capture_id}/retry", status_code=202)
+@router.post("/{capture_id}/retry", status_code=202, **FULL_SCOPE)
 async def retry_capture(hub: HubDep, token: FullToken, capture_id: CaptureIdPath) -> RetryOut:
     """Take a pending or failed capture (or its failed deliveries) again now; 409 when nothing
     is left to do."""

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from solo_brain.catalog import Client
-from solo_brain.mesh.deps import FullToken, HubDep
+from solo_brain.mesh.deps import FULL_SCOPE, FullToken, HubDep
 from solo_brain.mesh.models import CLIENT_ID_PATTERN, ClientOut, ClientPatch
 from solo_brain.mesh.store import catalog
 
@@ -22,20 +22,20 @@ router = APIRouter(prefix="/api/clients", tags=["catalog"])
 ClientIdPath = Annotated[str, Path(pattern=CLIENT_ID_PATTERN)]
 
 
-@router.get("")
+@router.get("", **FULL_SCOPE)
 async def list_clients(hub: HubDep, _: FullToken) -> list[ClientOut]:
     """Every client, by id."""
     return [ClientOut.model_validate(c) for c in await catalog.list_clients(hub.pool)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **FULL_SCOPE)
 async def create_client(hub: HubDep, _: FullToken, body: Client) -> ClientOut:
     """Add a client (409 when the id is taken)."""
     await catalog.save_client(hub.pool, body)
     return ClientOut.model_validate(await catalog.get_client(hub.pool, body.id))
 
 
-@router.patch("/{client_id}")
+@router.patch("/{client_id}", **FULL_SCOPE)
 async def update_client(
     hub: HubDep, _: FullToken, client_id: ClientIdPath, body: ClientPatch
 ) -> ClientOut:
@@ -46,7 +46,7 @@ async def update_client(
     return ClientOut.model_validate(await catalog.get_client(hub.pool, merged.id))
 
 
-@router.delete("/{client_id}", status_code=204, response_class=Response)
+@router.delete("/{client_id}", status_code=204, response_class=Response, **FULL_SCOPE)
 async def delete_client(
     hub: HubDep, _: FullToken, client_id: ClientIdPath, force: Annotated[bool, Query()] = False
 ) -> Response:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from solo_brain.mesh.deps import FullToken, PushDep
+from solo_brain.mesh.deps import FULL_SCOPE, FullToken, PushDep
 from solo_brain.mesh.models import NotifyIn, NotifyOut
 
 router = APIRouter(prefix="/api", tags=["push"])
 
 
-@router.post("/notify")
+@router.post("/notify", **FULL_SCOPE)
 async def notify(push: PushDep, _: FullToken, body: NotifyIn) -> NotifyOut:
     """Encrypt and send the notification to each device (RFC 8291, VAPID RFC 8292)."""
     return await push.notify(body)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from solo_brain.mesh.deps import FullToken, HubDep, PairLimiter
+from solo_brain.mesh.deps import FULL_SCOPE, NO_TOKEN, FullToken, HubDep, PairLimiter
 from solo_brain.mesh.models import PairedDevice, PairIn, PairingCodeIn, PairingCodeOut, PairOut
 from solo_brain.mesh.store import pairing
 
@@ -23,7 +23,7 @@ def pairing_url(public_hub_url: str, code: str) -> str:
     return f"{public_hub_url.rstrip('/')}/pair?code={code}"
 
 
-@router.post("/pairing-codes", status_code=201)
+@router.post("/pairing-codes", status_code=201, **FULL_SCOPE)
 async def create_pairing_code(
     hub: HubDep, token: FullToken, body: PairingCodeIn | None = None
 ) -> PairingCodeOut:
@@ -37,7 +37,7 @@ async def create_pairing_code(
     )
 
 
-@router.post("/pair", status_code=201)
+@router.post("/pair", status_code=201, **NO_TOKEN)
 async def pair(hub: HubDep, limiter: PairLimiter, request: Request, body: PairIn) -> PairOut:
     """Exchange a pairing code for this device's token (shown once); 400 for a used, expired
     or unknown code, 429 after too many attempts from one address."""

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from solo_brain.catalog import Project
-from solo_brain.mesh.deps import FullToken, HubDep
+from solo_brain.mesh.deps import FULL_SCOPE, FullToken, HubDep
 from solo_brain.mesh.models import SLUG_PATTERN, ProjectOut, ProjectPatch
 from solo_brain.mesh.store import catalog
 
@@ -22,20 +22,20 @@ router = APIRouter(prefix="/api/projects", tags=["catalog"])
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN)]
 
 
-@router.get("")
+@router.get("", **FULL_SCOPE)
 async def list_projects(hub: HubDep, _: FullToken) -> list[ProjectOut]:
     """Every project, by slug."""
     return [ProjectOut.model_validate(p) for p in await catalog.list_projects(hub.pool)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **FULL_SCOPE)
 async def create_project(hub: HubDep, _: FullToken, body: Project) -> ProjectOut:
     """Add a project (409 when the slug is taken, 400 for an unknown client)."""
     await catalog.save_project(hub.pool, body)
     return ProjectOut.model_validate(await catalog.get_project(hub.pool, body.slug))
 
 
-@router.patch("/{slug}")
+@router.patch("/{slug}", **FULL_SCOPE)
 async def update_project(
     hub: HubDep, _: FullToken, slug: SlugPath, body: ProjectPatch
 ) -> ProjectOut:
@@ -46,7 +46,7 @@ async def update_project(
     return ProjectOut.model_validate(await catalog.get_project(hub.pool, merged.slug))
 
 
-@router.delete("/{slug}", status_code=204, response_class=Response)
+@router.delete("/{slug}", status_code=204, response_class=Response, **FULL_SCOPE)
 async def delete_project(
     hub: HubDep, _: FullToken, slug: SlugPath, force: Annotated[bool, Query()] = False
 ) -> Response:

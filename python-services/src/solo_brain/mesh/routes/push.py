@@ -14,20 +14,20 @@ from fastapi import APIRouter, Response
 
 from solo_brain.errors import InvalidRequest
 from solo_brain.mesh.clients.webpush import Subscription
-from solo_brain.mesh.deps import FullToken, HubDep, PushDep
+from solo_brain.mesh.deps import FULL_SCOPE, FullToken, HubDep, PushDep
 from solo_brain.mesh.models import PushKeyOut, SubscriptionDeleteIn, SubscriptionIn, SubscriptionOut
 from solo_brain.mesh.store import push as push_store
 
 router = APIRouter(prefix="/api/push", tags=["push"])
 
 
-@router.get("/key")
+@router.get("/key", **FULL_SCOPE)
 async def push_key(push: PushDep, _: FullToken) -> PushKeyOut:
     """The hub's VAPID public key (base64url, uncompressed P-256 point)."""
     return PushKeyOut(public_key=push.client.key.public_key)
 
 
-@router.post("/subscriptions", status_code=201)
+@router.post("/subscriptions", status_code=201, **FULL_SCOPE)
 async def subscribe(
     hub: HubDep, push: PushDep, token: FullToken, body: SubscriptionIn, response: Response
 ) -> SubscriptionOut:
@@ -44,7 +44,7 @@ async def subscribe(
     return SubscriptionOut(endpoint=body.endpoint, created=created)
 
 
-@router.delete("/subscriptions", status_code=204, response_class=Response)
+@router.delete("/subscriptions", status_code=204, response_class=Response, **FULL_SCOPE)
 async def unsubscribe(
     hub: HubDep, token: FullToken, body: SubscriptionDeleteIn | None = None
 ) -> Response:
