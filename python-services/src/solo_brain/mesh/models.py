@@ -158,8 +158,8 @@ class ActionOut(BaseModel):
     calendar_event_id: str | None = None
 
 
-class CaptureSummary(BaseModel):
-    """A capture as the inbox lists it (`excerpt`: the start of its transcript or text)."""
+class CaptureBase(BaseModel):
+    """What the inbox list and the capture detail both show of a capture."""
 
     capture_id: str
     created_at: datetime
@@ -174,6 +174,11 @@ class CaptureSummary(BaseModel):
     needs_review: bool
     last_error: str | None
     has_audio: bool
+
+
+class CaptureSummary(CaptureBase):
+    """A capture as the inbox lists it (`excerpt`: the start of its transcript or text)."""
+
     excerpt: str
     actions: list[ActionOut]
     deliveries: dict[str, int] = Field(description="count of deliveries by state")
@@ -213,19 +218,9 @@ class AuditEntry(BaseModel):
     detail: dict[str, Any]
 
 
-class CaptureOut(BaseModel):
+class CaptureOut(CaptureBase):
     """One capture in full, with its actions, deliveries and audit trail."""
 
-    capture_id: str
-    created_at: datetime
-    updated_at: datetime
-    channel: str
-    mode: str
-    status: str
-    category: Category | None
-    project: str | None
-    client_id: str | None
-    summary: str | None
     transcript: str | None
     text: str | None
     hint: str | None
@@ -233,16 +228,13 @@ class CaptureOut(BaseModel):
     duration_s: float | None
     public: bool
     classifier: str | None
-    needs_review: bool
     cc_prompt: dict[str, Any] | None
     speech: str | None
     tts_url: str | None
     stored_in: list[str]
     attempts: int
-    last_error: str | None
     next_attempt_at: datetime | None
     routed_at: datetime | None
-    has_audio: bool
     audio_url: str | None
     actions: list[ActionOut]
     deliveries: list[DeliveryOut]
