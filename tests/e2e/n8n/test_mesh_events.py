@@ -14,7 +14,9 @@ import pytest
 from tests.e2e.mesh_stack import Api, Machine, create_token
 from tests.e2e.n8n.stack import Stack
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall
+from tests.fakes.graph import meta_delivery, voice_message
 from tests.fakes.push import Browser
+from tests.support.audio import render_speech
 from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.n8n, pytest.mark.mesh]
@@ -103,6 +105,35 @@ def test_voice_reply_is_spoken_and_pushed_with_its_audio(
     assert any(r.input == "Tout est prêt. Les tests passent." for r in stack.kokoro.requests)
     audio = httpx.get(push["audio_url"], timeout=10)
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
+
+
+def test_prompt_dictated_on_whatsapp_is_answered_there_by_voice(
+    stack: Stack, phone: tuple[Api, Browser], machine: Machine, model: tuple[str, FakeAnthropic],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """A voice note for a session runs as a voice_reply prompt; Claude's answer comes back on
+    WhatsApp as text and as a voice note, not as a push."""
+    api, browser = phone
+    sid = _session(machine, api, tmp_path / "atelier")
+    model[1].script("fais le point sur les tests", Answer("Les tests passent tous."))
+    number = "33611223344"
+    said = "Pour la session atelier, fais le point sur les tests."
+    ogg = render_speech(said, "ogg")
+    stack.whisper_state.expect(ogg, said)
+    media_id = stack.graph.receive_media(ogg)
+    sent = stack.whatsapp(meta_delivery([voice_message(media_id, sender=number)]))
+    assert sent.status_code == 200, sent.text
+
+    def answered() -> list[dict[str, Any]]:
+        return [m for m in stack.graph.sent if m["to"] == number and m["type"] == "text"
+                and m["text"]["body"] == "Les tests passent tous."]  # fmt: skip
+
+    wait_for(answered, 120, "Claude's answer on WhatsApp")
+    voices = lambda: [m for m in stack.graph.sent if m["to"] == number and m["type"] == "audio"]  # noqa: E731
+    wait_for(lambda: len(voices()) == 2, 60, "the confirmation and the answer as voice notes")
+    [prompt] = stack.rows("SELECT * FROM assistant.prompts WHERE session_id = %s", sid)
+    assert prompt["voice_reply"] is True and prompt["capture_id"].startswith("cap_")
+    assert not _pushes(stack, browser, f"prompt-{prompt['id']}")
 
 
 def test_a_failed_capture_retried_from_the_phone_is_filed_now(

@@ -9,7 +9,7 @@ Each event is one JSON POST to MESH_EVENTS_WEBHOOK_URL, `{"event": NAME, "at": I
 
     permission_pending  permission_id, session_id, tool_name, input, source (sdk | hook)
     prompt_finished     prompt_id, session_id, session_title, state (done | failed), error,
-                        voice_reply
+                        voice_reply, capture_id (the capture the prompt came from, if any)
     agent_offline       agent_id, agent (sent once the agent stayed away
                         MESH_AGENT_OFFLINE_AFTER_S, so a quick reconnect sends nothing)
     capture_reclassified  capture_id, actor (re-classified by hand: deliver what it implies)

@@ -136,6 +136,7 @@ class Hub:
                 error=row["error"],
                 voice_reply=row["voice_reply"],
                 reply_text=reply,
+                capture_id=row["capture_id"],
             )
 
     async def on_permission_request(self, link: AgentLink, request: PermissionRequest) -> None:
@@ -209,6 +210,7 @@ class Hub:
             voice_reply=body.voice_reply,
             force=body.force,
             actor=token.actor,
+            capture_id=body.capture_id,
         )
         eta = await store_actions.eta_seconds(self.pool)
         if session["live"] and not body.force:

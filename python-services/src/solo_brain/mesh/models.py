@@ -67,6 +67,9 @@ class PromptIn(BaseModel):
     text: str = Field(min_length=1, max_length=100_000)
     voice_reply: bool = False
     force: bool = False
+    capture_id: str | None = Field(
+        default=None, max_length=40, description="the capture it came from (its reply channel)"
+    )
 
 
 class PromptOut(BaseModel):

@@ -35,6 +35,11 @@ CREATE TABLE assistant.push_subscriptions (
     last_error       text
 );
 
+-- A prompt filed from a capture (a voice note "pour la session X, ...") remembers it, so that a
+-- spoken answer goes back where the capture came from (WhatsApp).
+ALTER TABLE assistant.prompts
+    ADD COLUMN capture_id text REFERENCES assistant.captures (id) ON DELETE SET NULL;
+
 -- The hub's VAPID key pair (RFC 8292), made on first start and kept: one row.
 CREATE TABLE assistant.push_vapid (
     singleton    boolean PRIMARY KEY DEFAULT true CHECK (singleton),
