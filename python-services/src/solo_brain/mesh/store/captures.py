@@ -7,6 +7,7 @@ them run only once that table exists, so the inbox works on a database that does
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +41,13 @@ _DETAIL_COLUMNS = f"""c.id AS capture_id, c.created_at, c.updated_at, c.channel,
     c.language, c.duration_s, c.public, c.classifier, c.needs_review, c.cc_prompt, c.speech,
     c.tts_url, c.stored_in, c.attempts, c.last_error, c.next_attempt_at, c.routed_at,
     c.audio_ref IS NOT NULL AS has_audio, {_ACTIONS}"""
-_SEARCH = """(assistant.french_search_vector(assistant.capture_search_text(c.transcript, c.text,
-    c.summary)) @@ q.tsq OR EXISTS (SELECT 1 FROM assistant.actions a
-    WHERE a.capture_id = c.id AND assistant.french_search_vector(a.text) @@ q.tsq))"""
+# Both sides are GIN-indexed expressions; the query is a constant, so each side is one bitmap
+# index scan (an OR over a correlated EXISTS would filter every capture, seconds on 20 000).
+_SEARCH = """c.id IN (SELECT x.id FROM assistant.captures x
+    WHERE assistant.french_search_vector(assistant.capture_search_text(x.transcript, x.text,
+          x.summary)) @@ assistant.french_search_query({q})
+    UNION SELECT a.capture_id FROM assistant.actions a
+    WHERE assistant.french_search_vector(a.text) @@ assistant.french_search_query({q}))"""
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,8 @@ async def list_captures(
                               ("client_id", where.client)):  # fmt: skip
             if value:
                 clauses.append(sql.SQL("c.{} = {}").format(sql.Identifier(column), value))
-        if where.q and where.q.strip():
-            clauses.append(sql.SQL("(q.tsq IS NULL OR {})").format(sql.SQL(_SEARCH)))
+        if where.q and re.search(r"[^\W_]", where.q):
+            clauses.append(sql.SQL(_SEARCH).format(q=where.q))
         if before:
             cur = await conn.execute(
                 "SELECT created_at, id FROM assistant.captures WHERE id = %s", (before,)
@@ -101,13 +106,11 @@ async def list_captures(
             clauses.append(sql.SQL("(c.created_at, c.id) < ({}, {})").format(
                 edge["created_at"], edge["id"]))  # fmt: skip
         query = sql.SQL(
-            "SELECT {columns}, {deliveries} FROM assistant.captures c, "
-            "(SELECT assistant.french_search_query({q}) AS tsq) q WHERE {where} "
+            "SELECT {columns}, {deliveries} FROM assistant.captures c WHERE {where} "
             "ORDER BY c.created_at DESC, c.id DESC LIMIT {limit}"
         ).format(
             columns=sql.SQL(_LIST_COLUMNS),
             deliveries=sql.SQL(_DELIVERY_COUNTS if deliveries else "'{}'::jsonb AS deliveries"),
-            q=where.q or "",
             where=sql.SQL(" AND ").join(clauses),
             limit=limit + 1,
         )
