@@ -10,7 +10,7 @@ import httpx
 import psycopg
 
 from solo_brain.mesh.store.pairing import ALPHABET, normalize
-from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub
+from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub, scripted_agent, sse
 
 
 async def _code(client: httpx.AsyncClient, token: str, **body: str) -> dict[str, str]:
@@ -106,6 +106,29 @@ async def test_a_revoked_device_gets_401_at_once(db: psycopg.Connection, pg_dsn:
             assert refused.status_code == 401
             again = await client.delete(f"/api/devices/{device_id}", headers=auth(laptop))
             assert again.status_code == 404
+
+
+async def test_a_revoked_device_loses_its_open_stream(db: psycopg.Connection, pg_dsn: str) -> None:
+    """A session stream opened before the revocation ends on its own shortly after it."""
+    agent_token, laptop = issue(pg_dsn, "agent"), issue(pg_dsn, "full", "laptop")
+    phone = issue(pg_dsn, "full", "phone")
+    sid = "ab12cd34-0000-4000-8000-00000000beef"
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with (
+            scripted_agent(url, agent_token) as agent,
+            httpx.AsyncClient(base_url=url, timeout=30) as client,
+        ):
+            await agent.session(sid, cwd="/tmp/x")
+            async with sse(client, f"/api/sessions/{sid}/stream", phone) as stream:
+                [me] = [d for d in (await client.get("/api/devices", headers=auth(laptop))).json()
+                        if d["name"] == "phone"]  # fmt: skip
+                revoked = await client.delete(f"/api/devices/{me['id']}", headers=auth(laptop))
+                assert revoked.status_code == 204
+                try:
+                    await stream.next(wait_s=15)
+                    raise AssertionError("the stream sent an event after the revocation")
+                except EOFError:
+                    pass  # the hub closed it
 
 
 def test_normalize_accepts_what_a_user_types() -> None:

@@ -79,3 +79,12 @@ async def revoke_device(pool: Pool, device_id: str, actor: str) -> None:
             "VALUES (%s, 'device.revoked', %s, jsonb_build_object('name', %s::text))",
             (actor, row["id"], row["name"]),
         )
+
+
+async def token_is_live(pool: Pool, token_id: str) -> bool:
+    """Whether a token exists and is not revoked (long-lived streams ask it again and again)."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT 1 FROM assistant.tokens WHERE id = %s AND revoked_at IS NULL", (token_id,)
+        )
+        return await cur.fetchone() is not None
