@@ -10,6 +10,7 @@ ends within REVOKED_CHECK_S once its device's token is revoked.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -29,6 +30,7 @@ CATCH_UP_BATCH = 500
 RETRY_MS = 3000
 PING_S = 15
 REVOKED_CHECK_S = 5.0
+_QUIET = object()  # no event during REVOKED_CHECK_S
 
 
 @router.get("/sessions/{session_id}/stream")
@@ -62,12 +64,18 @@ async def session_events(
             async for event in _catch_up(hub, session_id, after):
                 last = event.seq
                 yield event.sse
+        checked = time.monotonic()
         while True:
+            queued: StreamEvent | object | None
             try:
                 queued = await asyncio.wait_for(sub.queue.get(), REVOKED_CHECK_S)
             except TimeoutError:
-                if token_id and not await token_is_live(hub.pool, token_id):
+                queued = _QUIET
+            if token_id and time.monotonic() - checked >= REVOKED_CHECK_S:
+                if not await token_is_live(hub.pool, token_id):
                     return
+                checked = time.monotonic()
+            if queued is _QUIET:
                 continue
             if queued is None:  # fell behind: re-read what was dropped from Postgres
                 sub.reset()
@@ -75,6 +83,7 @@ async def session_events(
                     last = event.seq
                     yield event.sse
                 continue
+            assert isinstance(queued, StreamEvent)
             if queued.seq > last:
                 last = queued.seq
                 yield queued.sse
