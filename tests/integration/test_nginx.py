@@ -205,3 +205,18 @@ def test_production_site_is_valid_nginx(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_pairing_through_nginx_is_limited_per_address(site: dict, pg_dsn: str) -> None:
+    """/api/pair reaches the hub without a token, and nginx stops a burst of guesses (429)."""
+    full = issue(pg_dsn, "full")
+    made = httpx.post(
+        site["url"] + "/api/pairing-codes", headers={"Authorization": f"Bearer {full}"}
+    )
+    paired = httpx.post(site["url"] + "/api/pair", json={"code": made.json()["code"]})
+    assert paired.status_code == 201, paired.text
+    answers = [
+        httpx.post(site["url"] + "/api/pair", json={"code": "WXYZ-2345"}).status_code
+        for _ in range(8)
+    ]
+    assert 400 in answers and answers[-1] == 429

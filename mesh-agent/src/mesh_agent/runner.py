@@ -96,12 +96,19 @@ class PromptRunner:
             detail = "; ".join(result.errors or []) or result.result or result.subtype
             await self._status(prompt, "failed", truncate(f"Claude Code : {detail}", 2000))
         else:
-            await self._status(prompt, "done")
+            await self._status(prompt, "done", answer=truncate(result.result or "", 100_000))
 
-    async def _status(self, prompt: Prompt, state: str, error: str | None = None) -> None:
+    async def _status(
+        self, prompt: Prompt, state: str, error: str | None = None, *, answer: str | None = None
+    ) -> None:
         await self._emit(
             PromptStatus.model_validate(
-                {"prompt_id": prompt.prompt_id, "state": state, "error": error}
+                {
+                    "prompt_id": prompt.prompt_id,
+                    "state": state,
+                    "error": error,
+                    "result": answer or None,
+                }
             )
         )
 

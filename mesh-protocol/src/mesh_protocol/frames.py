@@ -148,6 +148,8 @@ class PromptStatus(_Frame):
     prompt_id: str = Field(min_length=1, max_length=128)
     state: Literal["queued", "running", "done", "failed"]
     error: str | None = None
+    # Claude's final answer of a finished prompt (spoken back for a voice_reply prompt).
+    result: str | None = Field(default=None, max_length=100_000)
 
 
 class PermissionRequest(_Frame):

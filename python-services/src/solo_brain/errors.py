@@ -3,7 +3,8 @@
     ServiceError                      base: every error a service answers on purpose
     ├── InvalidRequest        400     the caller sent something we cannot use
     ├── NotFound              404
-    ├── Conflict              409     exists, but its state does not allow this (already decided)
+    ├── Conflict              409     the state does not allow this (already decided, slug taken)
+    ├── TooManyRequests       429     too many attempts from one address; retry later
     ├── PayloadTooLarge       413
     ├── UnsupportedMedia      415
     ├── Unauthorized          401     no or unknown token
@@ -80,10 +81,17 @@ class NotFound(ServiceError):
 
 
 class Conflict(ServiceError):
-    """The thing exists but is no longer in a state that allows this (e.g. already decided)."""
+    """The change clashes with what is stored (already decided, a slug taken, still in use)."""
 
     status_code = 409
     code = "conflict"
+
+
+class TooManyRequests(ServiceError):
+    """Too many attempts from one caller; the answer says when to try again."""
+
+    status_code = 429
+    code = "too_many_requests"
 
 
 class PayloadTooLarge(ServiceError):

@@ -38,10 +38,12 @@ class CommonSettings(BaseSettings):
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     var_dir: Path = Field(default=DEFAULT_VAR_DIR, alias="SOLO_BRAIN_VAR_DIR")
     tz: str = Field(default=DEFAULT_TZ, alias="SOLO_BRAIN_TZ")
+    # Audio kept by the glue service and served to the phone's inbox by the hub.
+    media_dir: Path | None = Field(default=None, alias="MEDIA_DIR")
 
-    @field_validator("database_url")
+    @field_validator("database_url", "media_dir", mode="before")
     @classmethod
-    def _empty_is_unset(cls, value: str | None) -> str | None:
+    def _empty_is_unset(cls, value: object) -> object:
         return value or None
 
     @field_validator("tz")
@@ -53,6 +55,11 @@ class CommonSettings(BaseSettings):
     def pgdata_dir(self) -> Path:
         """Folder of the embedded Postgres used when DATABASE_URL is unset."""
         return self.var_dir / "pgdata"
+
+    @property
+    def media_path(self) -> Path:
+        """Where audio is stored (MEDIA_DIR, or var/media by default)."""
+        return self.media_dir or self.var_dir / "media"
 
 
 class GlueSettings(CommonSettings):
@@ -66,7 +73,6 @@ class GlueSettings(CommonSettings):
     kokoro_url: str | None = Field(default=None, alias="KOKORO_URL")
     kokoro_voice: str = Field(default="ff_siwis", alias="KOKORO_VOICE")
     kokoro_timeout_s: float = Field(default=30.0, alias="KOKORO_TIMEOUT_S")
-    media_dir: Path | None = Field(default=None, alias="MEDIA_DIR")
     audio_retention_days: int = Field(default=30, ge=1, alias="AUDIO_RETENTION_DAYS")
     max_audio_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, alias="MAX_AUDIO_BYTES")
     port: int = Field(default=8101, alias="GLUE_PORT")
@@ -78,11 +84,6 @@ class GlueSettings(CommonSettings):
     graph_api_url: str = Field(default="https://graph.facebook.com", alias="GRAPH_API_URL")
     graph_api_version: str = Field(default="v21.0", alias="GRAPH_API_VERSION")
     graph_timeout_s: float = Field(default=20.0, alias="GRAPH_TIMEOUT_S")
-
-    @property
-    def media_path(self) -> Path:
-        """Where audio is stored (MEDIA_DIR, or var/media by default)."""
-        return self.media_dir or self.var_dir / "media"
 
 
 class ClassifySettings(CommonSettings):
@@ -108,8 +109,34 @@ class MeshSettings(CommonSettings):
     heartbeat_s: float = Field(default=20.0, gt=0, alias="MESH_HEARTBEAT_S")
     agent_offline_after_s: float = Field(default=60.0, gt=0, alias="MESH_AGENT_OFFLINE_AFTER_S")
     permission_timeout_s: float = Field(default=600.0, gt=0, alias="MESH_PERMISSION_TIMEOUT_S")
+    # The phone's backend: pairing, inbox audio, Web Push.
+    public_hub_url: str = Field(default="http://127.0.0.1:8100", alias="PUBLIC_HUB_URL")
+    pairing_code_ttl_s: float = Field(default=300.0, gt=0, le=3600, alias="PAIRING_CODE_TTL_S")
+    pair_max_attempts: int = Field(default=10, ge=1, alias="PAIR_MAX_ATTEMPTS")
+    pair_window_s: float = Field(default=600.0, gt=0, alias="PAIR_WINDOW_S")
+    push_endpoint_allow: str = Field(default="", alias="PUSH_ENDPOINT_ALLOW")
+    vapid_subject: str = Field(default="mailto:solo-brain@localhost", alias="VAPID_SUBJECT")
+    push_ttl_s: int = Field(default=43200, ge=0, le=2419200, alias="PUSH_TTL_S")
+    push_timeout_s: float = Field(default=10.0, gt=0, alias="PUSH_TIMEOUT_S")
 
     @field_validator("events_webhook_url")
     @classmethod
     def _empty_webhook_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("vapid_subject", mode="before")
+    @classmethod
+    def _mailto_subject(cls, value: object) -> object:
+        if value in (None, ""):
+            return "mailto:solo-brain@localhost"
+        if not isinstance(value, str):
+            return value
+        # Apple refuses a VAPID subject that is not a plain mailto: (or an https: URL).
+        if not (value.startswith("mailto:") and "@" in value) and not value.startswith("https://"):
+            raise ValueError("VAPID_SUBJECT must be mailto:you@example.org (or an https:// URL)")
+        return value
+
+    @property
+    def push_allow_prefixes(self) -> list[str]:
+        """PUSH_ENDPOINT_ALLOW as a list of URL prefixes (the real push services need none)."""
+        return [p.strip() for p in self.push_endpoint_allow.split(",") if p.strip()]

@@ -78,9 +78,17 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
         Child("glue", solo_brain_argv("serve", "glue"), _health(glue_port)),
         Child("classify", solo_brain_argv("serve", "classify"), _health(classify_port)),
     ]
+    n8n = N8nSettings()
     if not args.no_mesh:
-        mesh_port = MeshSettings().port
-        children.append(Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port)))
+        mesh = MeshSettings()
+        mesh_env = {}
+        if not args.no_n8n and not mesh.events_webhook_url:
+            # Out of the box, the hub's events reach the mesh-events workflow (push to phones).
+            mesh_env["MESH_EVENTS_WEBHOOK_URL"] = f"{n8n.base_url}/webhook/mesh-events"
+        mesh_port = mesh.port
+        children.append(
+            Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port), env=mesh_env)
+        )
         if not args.no_agent:
             token = local_token(settings, db_url, "agent", "local-agent")
             children.append(
@@ -92,7 +100,6 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
                 )
             )
     if not args.no_n8n:
-        n8n = N8nSettings()
         n8n_env = {}
         # Unless configured, the workflows call the services this stack starts, on their ports.
         if "glue_url" not in n8n.model_fields_set:

@@ -36,6 +36,7 @@ from tests.fakes.kokoro import KokoroState, create_kokoro_app
 from tests.fakes.ollama import OllamaState
 from tests.fakes.ollama import create_app as create_ollama_app
 from tests.fakes.onyx import OnyxState, create_onyx_app
+from tests.fakes.push import PushState, running_push_service
 from tests.fakes.server import FakeServer, free_port, serve
 from tests.fakes.whisper import WhisperState, create_whisper_app
 from tests.support.settings import classify_settings, glue_settings, mesh_settings
@@ -86,6 +87,8 @@ class Stack:
     gotify: GotifyState
     hub: FakeServer
     log_path: Path
+    push: PushState  # the Web Push service the phones subscribe on
+    hub_token: str  # n8n's full token on the hub
 
     def capture(
         self,
@@ -192,14 +195,20 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
         glue_url = _glue_app(stack, tmp, whisper.url, kokoro_server.url, graph_url, graph)
         classify = create_classify_app(classify_settings(OLLAMA_URL=ollama_url, DATABASE_URL=dsn))
         classify_url = stack.enter_context(serve(classify))
-        hub = FakeServer(create_hub_app(mesh_settings(DATABASE_URL=dsn)))  # the real hub
+        n8n_port = free_port()
+        push_origin, push = stack.enter_context(running_push_service())
+        hub_settings = mesh_settings(  # the real hub, its events to the mesh-events workflow
+            DATABASE_URL=dsn, MESH_EVENTS_WEBHOOK_URL=f"http://127.0.0.1:{n8n_port}/webhook/mesh-events",
+            PUSH_ENDPOINT_ALLOW=f"{push_origin}/push/", MEDIA_DIR=tmp / "media",
+        )  # fmt: skip
+        hub = FakeServer(create_hub_app(hub_settings))
         hub.up()
         stack.callback(hub.down)
         with psycopg.connect(dsn) as conn:
             _, hub_token = create_token(conn, "full", f"n8n-e2e-{uuid.uuid4().hex[:6]}")
 
         values = {
-            "N8N_PORT": str(free_port()), "N8N_RUNNERS_BROKER_PORT": str(free_port()),
+            "N8N_PORT": str(n8n_port), "N8N_RUNNERS_BROKER_PORT": str(free_port()),
             "N8N_USER_FOLDER": str(tmp / "n8n"), "GLUE_URL": glue_url,
             "CLASSIFY_URL": classify_url, "ONYX_URL": onyx_url, "GOTIFY_URL": gotify_url,
             "GRAPH_API_URL": graph_url, "WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
@@ -223,4 +232,5 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
         log = stack.enter_context(log_path.open("wb"))
         n8n_url = stack.enter_context(runner.running(log))
         yield Stack(n8n_url, glue_url, dsn, settings, whisper, whisper_state, ollama, brain,
-                    kokoro, calendar, graph, onyx, gotify, hub, log_path)  # fmt: skip
+                    kokoro, calendar, graph, onyx, gotify, hub, log_path, push,
+                    hub_token)  # fmt: skip

@@ -85,6 +85,7 @@ def test_repository_workflows_follow_the_house_rules() -> None:
         "retry-pending",
         "briefing",
         "error-handler",
+        "mesh-events",
     }
     for workflow in workflows:
         assert check_workflow(workflow.doc, credentials) == [], workflow.path.name

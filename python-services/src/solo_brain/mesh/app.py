@@ -8,6 +8,13 @@ POST /api/sessions/{id}/prompt                                                  
 POST /api/sessions/{id}/permissions/{pid}/approve|deny                            routes/permissions
 GET  /api/agents                                                                  routes/agents
 GET  /api/auth/check?scope=capture                    nginx auth_request          routes/auth
+POST /api/pairing-codes, /api/pair                    pairing a phone             routes/pairing
+GET  /api/devices, DELETE /api/devices/{id}           paired devices              routes/devices
+GET|PATCH /api/captures..., POST .../retry            the inbox                   routes/captures
+GET|POST|PATCH|DELETE /api/projects                   the catalog                 routes/projects
+GET|POST|PATCH|DELETE /api/clients                                                routes/clients
+GET  /api/push/key, POST|DELETE /api/push/subscriptions  Web Push                 routes/push
+POST /api/notify                                      a push to every device      routes/notify
 GET  /healthz, /readyz
 /    the PWA, once mesh/static/index.html exists
 """
@@ -27,10 +34,30 @@ from solo_brain.db import apply_migrations, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, health_router
 from solo_brain.limits import BodyLimit
+from solo_brain.media import MediaStore
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.clients.events import EventsWebhook
+from solo_brain.mesh.clients.webpush import WebPushClient
 from solo_brain.mesh.hub import Hub
-from solo_brain.mesh.routes import agents, agents_ws, auth, permissions, prompts, sessions, stream
+from solo_brain.mesh.push import PushService
+from solo_brain.mesh.ratelimit import AttemptLimiter
+from solo_brain.mesh.routes import (
+    agents,
+    agents_ws,
+    auth,
+    captures,
+    clients,
+    devices,
+    notify,
+    pairing,
+    permissions,
+    projects,
+    prompts,
+    push,
+    sessions,
+    stream,
+)
+from solo_brain.mesh.store import push as push_store
 from solo_brain.mesh.store.agents import mark_all_agents_offline
 from solo_brain.mesh.sweeper import running_sweeper
 from solo_brain.settings import MeshSettings
@@ -54,6 +81,12 @@ def create_app(settings: MeshSettings) -> FastAPI:
         webhook = EventsWebhook(settings.events_webhook_url, client)
         hub = Hub(settings, pool, webhook, Broadcaster())
         await mark_all_agents_offline(pool)
+        push_http = httpx.AsyncClient(timeout=settings.push_timeout_s)
+        vapid = await push_store.vapid_key(pool)
+        sender = WebPushClient(
+            push_http, vapid, settings.vapid_subject, settings.push_allow_prefixes
+        )
+        app.state.push = PushService(pool, sender, settings.push_ttl_s)
         app.state.hub = hub
         webhook.start()
         try:
@@ -63,14 +96,19 @@ def create_app(settings: MeshSettings) -> FastAPI:
             await hub.close()
             await webhook.aclose()
             await client.aclose()
+            await push_http.aclose()
             await pool.close()
 
     app = FastAPI(title="CC Mesh hub", version="1", lifespan=lifespan)
+    app.state.pair_limiter = AttemptLimiter(settings.pair_max_attempts, settings.pair_window_s)
+    app.state.media = MediaStore(settings.media_path)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     install_error_handlers(app)
     app.include_router(health_router("mesh", lambda: _checks(app)))
     for module in (auth, sessions, stream, prompts, permissions, agents, agents_ws):
         app.include_router(module.router)
+    for phone in (pairing, devices, captures, projects, clients, push, notify):
+        app.include_router(phone.router)
     if (STATIC_DIR / "index.html").is_file():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="pwa")
     return app

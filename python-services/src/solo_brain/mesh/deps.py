@@ -10,14 +10,18 @@ agent protocol.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import HTTPBearer
 from starlette.datastructures import Headers
 
 from mesh_protocol import SESSION_ID_PATTERN
 from solo_brain.errors import Forbidden, Unauthorized
+from solo_brain.media import MediaStore
 from solo_brain.mesh.hub import Hub
+from solo_brain.mesh.push import PushService
+from solo_brain.mesh.ratelimit import AttemptLimiter
 from solo_brain.mesh.store import Pool
 from solo_brain.mesh.store.tokens import Scope, TokenInfo, verify_token
 
@@ -70,3 +74,38 @@ def require(scope: Scope) -> Callable[[Request], Awaitable[TokenInfo]]:
 FullToken = Annotated[TokenInfo, Depends(require("full"))]
 SessionIdPath = Annotated[str, Path(pattern=SESSION_ID_PATTERN, description="session id")]
 PermissionIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+# --- the phone's backend --------------------------------------------------------------------
+
+
+def get_push(request: Request) -> PushService:
+    """The hub's Web Push service (VAPID key loaded in the lifespan)."""
+    push: PushService = request.app.state.push
+    return push
+
+
+def get_pair_limiter(request: Request) -> AttemptLimiter:
+    """The limit of pairing attempts per client address."""
+    limiter: AttemptLimiter = request.app.state.pair_limiter
+    return limiter
+
+
+def get_media(request: Request) -> MediaStore:
+    """The audio kept by the glue service (same MEDIA_DIR)."""
+    media: MediaStore = request.app.state.media
+    return media
+
+
+PushDep = Annotated[PushService, Depends(get_push)]
+PairLimiter = Annotated[AttemptLimiter, Depends(get_pair_limiter)]
+Media = Annotated[MediaStore, Depends(get_media)]
+CaptureIdPath = Annotated[
+    str, Path(pattern=r"^cap_[0-9A-HJKMNP-TV-Z]{26}$", description="capture id")
+]
+
+# OpenAPI: the bearer scheme and the scope a phone route needs (`x-scope`). The check itself is
+# FullToken above; this only documents it.
+_BEARER_DOC = Security(HTTPBearer(auto_error=False, description="a hub token (sbt_...)"))
+FULL_SCOPE: dict[str, Any] = {"dependencies": [_BEARER_DOC], "openapi_extra": {"x-scope": "full"}}
+NO_TOKEN: dict[str, Any] = {"openapi_extra": {"x-scope": "none"}}

@@ -4,12 +4,15 @@
     ├── Conflict                    409
     │   └── OffsetGap               409  offset_gap: a batch starts after the stored offset
     └── UpstreamError               502
-        └── EventsWebhookError      502  events_webhook_error: the webhook refused or timed out
+        ├── EventsWebhookError      502  events_webhook_error: the webhook refused or timed out
+        └── WebPushError            502  push_error: a push service refused a message or was away
+            └── SubscriptionGone    502  push_subscription_gone: 404 or 410, drop the subscription
 
 Routes and the store also raise the shared NotFound, Conflict, InvalidRequest, Unauthorized and
 Forbidden of `solo_brain.errors`. An OffsetGap never reaches HTTP: the agents' socket answers it
 with an `error {code: "offset_gap"}` frame and closes; an EventsWebhookError is logged, never
-answered (events are best effort).
+answered (events are best effort); a WebPushError is counted on its subscription, a
+SubscriptionGone drops it (mesh/push.py), neither is answered.
 """
 
 from __future__ import annotations
@@ -32,3 +35,15 @@ class EventsWebhookError(UpstreamError):
     """The events webhook refused an event or did not answer in time."""
 
     code = "events_webhook_error"
+
+
+class WebPushError(UpstreamError):
+    """A push service refused a message or did not answer in time."""
+
+    code = "push_error"
+
+
+class SubscriptionGone(WebPushError):
+    """The push service says the subscription is gone (404 or 410)."""
+
+    code = "push_subscription_gone"

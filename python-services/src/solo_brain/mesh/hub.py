@@ -35,6 +35,7 @@ from solo_brain.mesh.clients.events import (
 )
 from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.models import DecisionOut, PromptIn, PromptOut
+from solo_brain.mesh.notices import session_label, spoken_reply, tool_summary
 from solo_brain.mesh.store import Pool, agents, messages, permissions, prompts, sessions
 from solo_brain.mesh.store.tokens import TokenInfo
 from solo_brain.settings import MeshSettings
@@ -128,14 +129,18 @@ class Hub:
             log.warning("agent %s reported unknown prompt %s", link.name, status.prompt_id)
             return
         if status.state in ("done", "failed"):
+            reply = spoken_reply(status.result) if row["voice_reply"] else None
             self.webhook.emit(
                 PROMPT_FINISHED,
                 prompt_id=row["id"],
                 session_id=row["session_id"],
                 session_title=row["title"],
+                session_label=await self._label(row["session_id"]),
                 state=row["state"],
                 error=row["error"],
                 voice_reply=row["voice_reply"],
+                reply_text=reply,
+                capture_id=row["capture_id"],
             )
 
     async def on_permission_request(self, link: AgentLink, request: PermissionRequest) -> None:
@@ -149,12 +154,18 @@ class Hub:
                 PERMISSION_PENDING,
                 permission_id=row["id"],
                 session_id=row["session_id"],
+                session_label=await self._label(row["session_id"]),
                 tool_name=row["tool_name"],
+                tool_summary=tool_summary(row["tool_name"], row["input"]),
                 input=row["input"],
                 source=row["source"],
             )
         elif row["state"] != "pending":
             await link.send(_decision(row))
+
+    async def _label(self, session_id: str) -> str:
+        found = await sessions.list_sessions(self.pool, session_id)
+        return session_label(found[0] if found else None, session_id)
 
     async def on_permission_resolved(self, link: AgentLink, resolved: PermissionResolved) -> None:
         """Drop a permission the agent settled itself from the pending list."""
@@ -203,6 +214,7 @@ class Hub:
             voice_reply=body.voice_reply,
             force=body.force,
             actor=token.actor,
+            capture_id=body.capture_id,
         )
         eta = await prompts.eta_seconds(self.pool)
         if session["live"] and not body.force:

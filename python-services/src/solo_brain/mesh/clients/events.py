@@ -10,9 +10,16 @@ Each event is one JSON POST to MESH_EVENTS_WEBHOOK_URL, `{"event": NAME, "at": I
 
     permission_pending  permission_id, session_id, tool_name, input, source (sdk | hook)
     prompt_finished     prompt_id, session_id, session_title, state (done | failed), error,
-                        voice_reply
+                        voice_reply, capture_id (the capture the prompt came from, if any)
     agent_offline       agent_id, agent (sent once the agent stayed away
                         MESH_AGENT_OFFLINE_AFTER_S, so a quick reconnect sends nothing)
+    capture_reclassified  capture_id, actor (re-classified by hand: deliver what it implies)
+    capture_retry       capture_id, status, redo (filing | deliveries), actor (the phone asked
+                        to take a pending or failed capture again now)
+
+permission_pending also carries session_label and tool_summary ("Bash `npm test`"), and
+prompt_finished session_label and, for a voice_reply prompt, reply_text (Claude's answer made
+short enough to speak), so that the workflow words a push without logic of its own.
 
 """
 
@@ -32,6 +39,8 @@ log = logging.getLogger(__name__)
 PERMISSION_PENDING = "permission_pending"
 PROMPT_FINISHED = "prompt_finished"
 AGENT_OFFLINE = "agent_offline"
+CAPTURE_RECLASSIFIED = "capture_reclassified"
+CAPTURE_RETRY = "capture_retry"
 
 
 class EventsWebhook:

@@ -3,11 +3,14 @@
 Each event is `event: message|status|permission`, `id: <seq>`, `data: <json>`. A client that
 reconnects with `Last-Event-ID: N` (or opens with `?after=N`) first gets every event after N from
 Postgres, then the live ones; an event is never sent twice on one stream because live events
-at or below the last sent seq are skipped. Without either, the stream starts from now.
+at or below the last sent seq are skipped. Without either, the stream starts from now. A stream
+ends within REVOKED_CHECK_S once its device's token is revoked.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -18,18 +21,21 @@ from solo_brain.errors import InvalidRequest, NotFound
 from solo_brain.mesh.deps import FullToken, HubDep, SessionIdPath
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.store import StreamEvent, sessions
+from solo_brain.mesh.store.devices import token_is_live
 
 router = APIRouter(prefix="/api", tags=["stream"])
 
 CATCH_UP_BATCH = 500
 RETRY_MS = 3000
 PING_S = 15
+REVOKED_CHECK_S = 5.0
+_QUIET = object()  # no event during REVOKED_CHECK_S
 
 
 @router.get("/sessions/{session_id}/stream")
 async def stream_session(
     hub: HubDep,
-    _: FullToken,
+    token: FullToken,
     session_id: SessionIdPath,
     after: Annotated[int | None, Query(ge=0, description="resume after this seq")] = None,
     last_event_id: Annotated[str | None, Header()] = None,
@@ -41,11 +47,14 @@ async def stream_session(
         after = int(last_event_id.strip())
     if not await sessions.session_exists(hub.pool, session_id):
         raise NotFound(f"no session {session_id}")
-    return EventSourceResponse(session_events(hub, session_id, after), ping=PING_S)
+    return EventSourceResponse(session_events(hub, session_id, after, token.id), ping=PING_S)
 
 
-async def session_events(hub: Hub, session_id: str, after: int | None) -> AsyncIterator[bytes]:
-    """SSE bytes of a session's events after seq `after` (None: from now), then live."""
+async def session_events(
+    hub: Hub, session_id: str, after: int | None, token_id: str | None = None
+) -> AsyncIterator[bytes]:
+    """SSE bytes of a session's events after seq `after` (None: from now), then live, until
+    the token `token_id` is revoked."""
     with hub.broadcaster.subscribe(session_id) as sub:
         last = after if after is not None else await sessions.latest_seq(hub.pool, session_id)
         # The first bytes tell a client that it is subscribed: nothing later can be missed.
@@ -54,14 +63,26 @@ async def session_events(hub: Hub, session_id: str, after: int | None) -> AsyncI
             async for event in _catch_up(hub, session_id, after):
                 last = event.seq
                 yield event.sse
+        checked = time.monotonic()
         while True:
-            queued = await sub.queue.get()
+            queued: StreamEvent | object | None
+            try:
+                queued = await asyncio.wait_for(sub.queue.get(), REVOKED_CHECK_S)
+            except TimeoutError:
+                queued = _QUIET
+            if token_id and time.monotonic() - checked >= REVOKED_CHECK_S:
+                if not await token_is_live(hub.pool, token_id):
+                    return
+                checked = time.monotonic()
+            if queued is _QUIET:
+                continue
             if queued is None:  # fell behind: re-read what was dropped from Postgres
                 sub.reset()
                 async for event in _catch_up(hub, session_id, last):
                     last = event.seq
                     yield event.sse
                 continue
+            assert isinstance(queued, StreamEvent)
             if queued.seq > last:
                 last = queued.seq
                 yield queued.sse

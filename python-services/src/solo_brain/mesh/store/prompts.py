@@ -18,15 +18,18 @@ async def create_prompt(
     voice_reply: bool,
     force: bool,
     actor: str,
+    capture_id: str | None = None,
 ) -> Row:
     """Record a prompt for a session (state queued) and audit it; NotFound for a new session."""
     async with pool.connection() as conn, conn.transaction():
         cur = await conn.execute(
-            """INSERT INTO assistant.prompts (id, session_id, text, voice_reply, force, created_by)
-               SELECT 'prm_' || assistant.new_ulid(), s.id, %s, %s, %s, %s
+            """INSERT INTO assistant.prompts (id, session_id, text, voice_reply, force, created_by,
+                                              capture_id)
+               SELECT 'prm_' || assistant.new_ulid(), s.id, %s, %s, %s, %s,
+                      (SELECT c.id FROM assistant.captures c WHERE c.id = %s)
                FROM assistant.sessions s WHERE s.id = %s
                RETURNING id, session_id, text, voice_reply, force, state""",
-            (text, voice_reply, force, actor, session_id),
+            (text, voice_reply, force, actor, capture_id, session_id),
         )
         row = await cur.fetchone()
         if row is None:
@@ -81,7 +84,8 @@ async def update_prompt(pool: Pool, agent_id: str, status: PromptStatus) -> Row 
                    finished_at = CASE WHEN %(state)s IN ('done', 'failed') THEN now() END
                FROM assistant.sessions s
                WHERE p.id = %(id)s AND s.id = p.session_id AND s.agent_id = %(agent)s
-               RETURNING p.id, p.session_id, p.text, p.voice_reply, p.state, p.error, s.title""",
+               RETURNING p.id, p.session_id, p.text, p.voice_reply, p.state, p.error, s.title,
+                         p.capture_id""",
             {
                 "state": status.state,
                 "error": status.error,

@@ -1,4 +1,6 @@
-"""Request and response bodies of the hub's REST API (docs/api.md, "Mesh hub")."""
+"""Request and response bodies of the hub's REST API (docs/api.md, "Mesh hub"): sessions,
+messages, prompts, permissions, agents. The phone's own resources (pairing, devices, inbox,
+catalog, Web Push) have theirs in `models/phone.py`."""
 
 from __future__ import annotations
 
@@ -67,6 +69,9 @@ class PromptIn(BaseModel):
     text: str = Field(min_length=1, max_length=100_000)
     voice_reply: bool = False
     force: bool = False
+    capture_id: str | None = Field(
+        default=None, max_length=40, description="the capture it came from (its reply channel)"
+    )
 
 
 class PromptOut(BaseModel):

@@ -1,0 +1,29 @@
+"""`solo-brain up` points the hub's events at the local n8n's mesh-events workflow."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from solo_brain.settings import CommonSettings
+from solo_brain.stack import plan
+from tests.support.settings import isolated
+
+
+def test_local_stack_sends_hub_events_to_mesh_events(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unless MESH_EVENTS_WEBHOOK_URL is set, the hub's events go to n8n's mesh-events."""
+    monkeypatch.setenv("N8N_PORT", "5999")
+    monkeypatch.delenv("MESH_EVENTS_WEBHOOK_URL", raising=False)
+    args = argparse.Namespace(no_n8n=False, no_mesh=False, no_agent=True)
+    settings = isolated(CommonSettings, SOLO_BRAIN_VAR_DIR=tmp_path)
+    children = {c.name: c for c in plan(args, settings, pg_dsn)}
+    assert children["mesh"].env["MESH_EVENTS_WEBHOOK_URL"] == (
+        "http://127.0.0.1:5999/webhook/mesh-events"
+    )
+    monkeypatch.setenv("MESH_EVENTS_WEBHOOK_URL", "http://elsewhere/hook")
+    children = {c.name: c for c in plan(args, settings, pg_dsn)}
+    assert "MESH_EVENTS_WEBHOOK_URL" not in children["mesh"].env
