@@ -80,8 +80,11 @@ class MeshSettings(CommonSettings):
     heartbeat_s: float = Field(default=20.0, gt=0, alias="MESH_HEARTBEAT_S")
     agent_offline_after_s: float = Field(default=60.0, gt=0, alias="MESH_AGENT_OFFLINE_AFTER_S")
     permission_timeout_s: float = Field(default=600.0, gt=0, alias="MESH_PERMISSION_TIMEOUT_S")
+    # n8n's capture webhook, for clients that reach the hub without nginx (`solo-brain up`).
+    capture_url: str | None = Field(default=None, alias="MESH_CAPTURE_URL")
+    capture_timeout_s: float = Field(default=60.0, gt=0, alias="MESH_CAPTURE_TIMEOUT_S")
 
-    @field_validator("events_webhook_url")
+    @field_validator("events_webhook_url", "capture_url")
     @classmethod
     def _empty_webhook_is_unset(cls, value: str | None) -> str | None:
         return value or None

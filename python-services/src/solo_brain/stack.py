@@ -80,7 +80,14 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
     ]
     if not args.no_mesh:
         mesh_port = int(os.environ.get("MESH_PORT", "8100"))
-        children.append(Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port)))
+        mesh_env = {}
+        if not args.no_n8n and not os.environ.get("MESH_CAPTURE_URL"):
+            # Without nginx the PWA's captures reach n8n through the hub (same origin).
+            n8n_port = int(os.environ.get("N8N_PORT", "5678"))
+            mesh_env["MESH_CAPTURE_URL"] = f"http://127.0.0.1:{n8n_port}/webhook/capture"
+        children.append(
+            Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port), env=mesh_env)
+        )
         if not args.no_agent:
             token = local_token(settings, db_url, "agent", "local-agent")
             children.append(

@@ -6,8 +6,9 @@ GET  /api/sessions/{id}, /{id}/messages, /{id}/stream
 POST /api/sessions/{id}/prompt, /{id}/permissions/{pid}/approve|deny
 GET  /api/agents
 GET  /api/auth/check?scope=capture                    nginx auth_request
+POST /api/capture                                     to n8n, when no nginx is in front
 GET  /healthz, /readyz
-/    the PWA, once mesh/static/index.html exists
+/    the PWA (mesh/static/, built from python-services/pwa), client routes included
 """
 
 from __future__ import annotations
@@ -21,16 +22,23 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from solo_brain.db import apply_migrations, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, health_router
 from solo_brain.limits import BodyLimit
-from solo_brain.mesh import agent_ws, routes_auth, routes_sessions, routes_stream, store
+from solo_brain.mesh import (
+    agent_ws,
+    routes_auth,
+    routes_capture,
+    routes_sessions,
+    routes_stream,
+    store,
+)
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.events import EventsWebhook
 from solo_brain.mesh.hub import Hub
+from solo_brain.mesh.pwa import mount_pwa
 from solo_brain.settings import MeshSettings
 
 log = logging.getLogger(__name__)
@@ -69,15 +77,19 @@ def create_app(settings: MeshSettings) -> FastAPI:
             await pool.close()
 
     app = FastAPI(title="CC Mesh hub", version="1", lifespan=lifespan)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=MAX_BODY_BYTES,
+        larger={"/api/capture": routes_capture.MAX_CAPTURE_BYTES},
+    )
     install_error_handlers(app)
     app.include_router(health_router("mesh", lambda: _checks(app)))
     app.include_router(routes_auth.router)
     app.include_router(routes_sessions.router)
     app.include_router(routes_stream.router)
+    app.include_router(routes_capture.router)
     app.include_router(agent_ws.router)
-    if (STATIC_DIR / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="pwa")
+    mount_pwa(app, STATIC_DIR)  # last: it answers every path no other route took
     return app
 
 
