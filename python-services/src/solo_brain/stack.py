@@ -85,6 +85,8 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
             # Without nginx the PWA's captures reach n8n through the hub (same origin).
             n8n_port = int(os.environ.get("N8N_PORT", "5678"))
             mesh_env["MESH_CAPTURE_URL"] = f"http://127.0.0.1:{n8n_port}/webhook/capture"
+            if os.environ.get("CAPTURE_WEBHOOK_TOKEN") and not os.environ.get("MESH_CAPTURE_TOKEN"):
+                mesh_env["MESH_CAPTURE_TOKEN"] = os.environ["CAPTURE_WEBHOOK_TOKEN"]
         children.append(
             Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port), env=mesh_env)
         )

@@ -86,7 +86,7 @@ export function PairScreen() {
 
         <form onSubmit={submit} class="card space-y-4 p-5" aria-label="Associer cet appareil">
           {withToken ? (
-            <Field label="Jeton de l'appareil" hint="Donné par « solo-brain token create --scope full ».">
+            <Field key="token" label="Jeton de l'appareil" hint="Donné par « solo-brain token create --scope full ».">
               <input
                 class="field font-mono text-sm"
                 name="token"
@@ -99,7 +99,7 @@ export function PairScreen() {
               />
             </Field>
           ) : (
-            <Field label="Code d'association" hint="8 caractères, valable 5 minutes, affiché par « solo-brain pair » ou par un appareil déjà associé.">
+            <Field key="code" label="Code d'association" hint="8 caractères, valable 5 minutes, affiché par « solo-brain pair » ou par un appareil déjà associé.">
               <input
                 class="field text-center font-mono text-2xl tracking-[0.35em] uppercase"
                 name="code"

@@ -4,7 +4,8 @@ Behind nginx, `/api/capture` never reaches the hub: nginx asks `/api/auth/check`
 request to n8n's capture webhook. Without nginx (`solo-brain up` on a laptop), the PWA posts to
 the same path on the same origin and the hub does what nginx does: it checks the bearer token
 (scope `capture`, which `full` covers), then streams the body unchanged to `MESH_CAPTURE_URL`
-and answers what n8n answered. The capture path stays the one n8n owns.
+and answers what n8n answered. The capture path stays the one n8n owns. When n8n checks a token
+of its own (`CAPTURE_WEBHOOK_TOKEN`), `MESH_CAPTURE_TOKEN` is sent in its place.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ async def capture(request: Request, hub: HubDep) -> Response:
             code="capture_unavailable",
         )
     headers = {k: v for k, v in request.headers.items() if k in _FORWARDED}
+    if hub.settings.capture_token:
+        headers["authorization"] = f"Bearer {hub.settings.capture_token}"
     try:
         async with httpx.AsyncClient(timeout=hub.settings.capture_timeout_s) as client:
             answer = await client.post(url, content=request.stream(), headers=headers)
