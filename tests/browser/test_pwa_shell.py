@@ -97,5 +97,5 @@ def test_screens_are_written_as_artifacts(browser: Browser, hub: Hub, phone: boo
     page.get_by_role("link", name="Réglages").click()
     expect(page.get_by_role("heading", name="Réglages")).to_be_visible()
     expect(page.get_by_text("Adresse du raccourci")).to_be_visible()
-    shot(page, f"settings-{suffix}", full_page=True)
+    shot(page, f"settings-{suffix}")
     context.close()

@@ -103,21 +103,21 @@ function TabBar({ tab }: { tab: Tab | null }) {
                 href={t.href}
                 onClick={(e) => linkClick(e, t.href)}
                 aria-current={active ? "page" : undefined}
-                class={`flex h-16 flex-col items-center justify-center gap-1 text-[11px] font-medium ${
+                class={`flex h-16 flex-col items-center justify-center gap-0.5 text-[11px] font-medium ${
                   active ? "text-accent-600 dark:text-accent-300" : "text-slate-500 dark:text-slate-400"
                 }`}
               >
-                {t.id === "capture" ? (
-                  <span
-                    class={`flex size-9 items-center justify-center rounded-full ${
-                      active ? "bg-accent-600 text-white" : "bg-accent-600/10 text-accent-600 dark:bg-accent-400/15 dark:text-accent-300"
-                    }`}
-                  >
-                    <Icon name={t.icon} class="size-5" />
-                  </span>
-                ) : (
-                  <Icon name={t.icon} class="size-6" />
-                )}
+                <span
+                  class={`flex size-9 items-center justify-center rounded-full ${
+                    t.id !== "capture"
+                      ? ""
+                      : active
+                        ? "bg-accent-600 text-white"
+                        : "bg-accent-600/10 text-accent-600 dark:bg-accent-400/15 dark:text-accent-300"
+                  }`}
+                >
+                  <Icon name={t.icon} class={t.id === "capture" ? "size-5" : "size-6"} />
+                </span>
                 {t.label}
               </a>
             </li>
