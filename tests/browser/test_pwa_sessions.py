@@ -103,7 +103,7 @@ def test_a_prompt_asks_a_permission_live_and_approving_runs_it(
     """The session is listed; a prompt's Bash permission appears live; approving runs the
     tool and the answer streams in."""
     _, page = console
-    sid, cwd = session
+    _, cwd = session
     model[1].script(
         "crée approuve.txt",
         ToolCall("Bash", {"command": "touch approuve.txt", "description": "Créer"}, "Je crée."),
@@ -192,9 +192,7 @@ def test_a_push_shows_a_notification_whose_tap_opens_the_session(
     )
     cdp.send("ServiceWorker.enable")
     # Playwright hands CDP events over while one of its calls runs: wait through it.
-    wait_for(
-        lambda: page.wait_for_timeout(50) or registrations, 10, "the registration over CDP"
-    )
+    wait_for(lambda: page.wait_for_timeout(50) or registrations, 10, "the registration over CDP")
     payload = {
         "title": "Claude Code demande : Bash",
         "body": "touch approuve.txt (session orchestrator)",
