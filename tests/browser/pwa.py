@@ -14,6 +14,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.support.wait import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -81,7 +83,12 @@ def pair_with_token(page: Page, token: str, name: str = "Chromium de test") -> N
 def wait_for_service_worker(page: Page) -> None:
     """Wait until the service worker is active and controls the page."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Polled from here: the app's CSP forbids the eval that wait_for_function relies on.
+    wait_for(
+        lambda: page.evaluate("navigator.serviceWorker.controller !== null"),
+        15,
+        "the service worker to control the page",
+    )
 
 
 def shot(page: Page, name: str, *, full_page: bool = False) -> Path:
