@@ -12,12 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, Request
 from playwright.sync_api import Browser, expect
 
 from tests.browser.pwa import new_context, pair_with_token, shot, wait_for_service_worker
-from tests.fakes.server import serve
-from tests.mesh.hub_harness import hub_settings, issue, running_hub
+from tests.mesh.hub_harness import hub_settings, issue, recording_capture_webhook, running_hub
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.browser
@@ -27,28 +25,8 @@ CAPTURE_ID = re.compile(r"^cap_[0-9A-HJKMNP-TV-Z]{26}$")
 @pytest.fixture(scope="module")
 def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A recording capture webhook answering like n8n's; yields its URL and what it got."""
-    received: list[dict[str, Any]] = []
-    app = FastAPI()
-
-    @app.post("/webhook/capture")
-    async def capture(request: Request) -> dict[str, Any]:
-        form = dict(await request.form())
-        received.append(form)
-        return {
-            "capture_id": form["capture_id"],
-            "transcript": form.get("text"),
-            "category": "todo",
-            "project": None,
-            "client_id": None,
-            "actions": [{"text": "acheter du café", "due": None}],
-            "stored_in": [],
-            "speech": "Capté, tâche notée.",
-            "tts_url": None,
-            "status": "filed",
-        }
-
-    with serve(app) as url:
-        yield f"{url}/webhook/capture", received
+    with recording_capture_webhook() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +66,7 @@ def test_an_offline_capture_is_sent_exactly_once_when_back_online(
     page.evaluate("dispatchEvent(new Event('online'))")
     expect(page.get_by_text("« Capté, tâche notée. »")).to_be_visible()
     assert len(received) == 1
-    form = received[0]
+    form = received[0]["form"]
     assert form["text"] == "acheter du café demain"
     assert (form["channel"], form["mode"]) == ("pwa", "text")
     assert CAPTURE_ID.match(form["capture_id"])
