@@ -246,3 +246,31 @@ def recording_webhook() -> Iterator[tuple[str, Recorder]]:
 
     with serve(app) as url:
         yield f"{url}/webhook/mesh-events", recorder
+
+
+@contextmanager
+def recording_capture_webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A loopback capture webhook answering the capture API's shape (as n8n's does) and
+    recording each form with its Authorization; yields its URL and the records."""
+    received: list[dict[str, Any]] = []
+    app = FastAPI()
+
+    @app.post("/webhook/capture")
+    async def capture(request: Request) -> dict[str, Any]:
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        received.append({"authorization": request.headers.get("authorization"), "form": form})
+        return {
+            "capture_id": form["capture_id"],
+            "transcript": form.get("text"),
+            "category": "todo",
+            "project": None,
+            "client_id": None,
+            "actions": [{"text": "acheter du café", "due": None}],
+            "stored_in": [],
+            "speech": "Capté, tâche notée.",
+            "tts_url": None,
+            "status": "filed",
+        }
+
+    with serve(app) as url:
+        yield f"{url}/webhook/capture", received

@@ -118,8 +118,14 @@ class MeshSettings(CommonSettings):
     vapid_subject: str = Field(default="mailto:solo-brain@localhost", alias="VAPID_SUBJECT")
     push_ttl_s: int = Field(default=43200, ge=0, le=2419200, alias="PUSH_TTL_S")
     push_timeout_s: float = Field(default=10.0, gt=0, alias="PUSH_TIMEOUT_S")
+    # n8n's capture webhook, for clients that reach the hub without nginx (`solo-brain up`).
+    capture_url: str | None = Field(default=None, alias="MESH_CAPTURE_URL")
+    # What the hub sends n8n as Authorization when n8n checks its own CAPTURE_WEBHOOK_TOKEN
+    # (unset: the caller's own header goes through, as nginx does).
+    capture_token: str | None = Field(default=None, alias="MESH_CAPTURE_TOKEN")
+    capture_timeout_s: float = Field(default=60.0, gt=0, alias="MESH_CAPTURE_TIMEOUT_S")
 
-    @field_validator("events_webhook_url")
+    @field_validator("events_webhook_url", "capture_url", "capture_token")
     @classmethod
     def _empty_webhook_is_unset(cls, value: str | None) -> str | None:
         return value or None

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from solo_brain.db import apply_migrations, database_url
-from solo_brain.n8n.config import N8nSettings
+from solo_brain.n8n.config import N8nSettings, environment
 from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings, MeshSettings
 
 STOP_GRACE_S = 10.0
@@ -85,6 +85,12 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
         if not args.no_n8n and not mesh.events_webhook_url:
             # Out of the box, the hub's events reach the mesh-events workflow (push to phones).
             mesh_env["MESH_EVENTS_WEBHOOK_URL"] = f"{n8n.base_url}/webhook/mesh-events"
+        if not args.no_n8n and not mesh.capture_url:
+            # Without nginx the PWA's captures reach n8n through the hub (same origin).
+            mesh_env["MESH_CAPTURE_URL"] = f"{n8n.base_url}/webhook/capture"
+            webhook_token = environment().get("CAPTURE_WEBHOOK_TOKEN")
+            if webhook_token and not mesh.capture_token:
+                mesh_env["MESH_CAPTURE_TOKEN"] = webhook_token
         mesh_port = mesh.port
         children.append(
             Child("mesh", solo_brain_argv("serve", "mesh"), _health(mesh_port), env=mesh_env)

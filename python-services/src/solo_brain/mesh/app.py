@@ -8,6 +8,7 @@ POST /api/sessions/{id}/prompt                                                  
 POST /api/sessions/{id}/permissions/{pid}/approve|deny                            routes/permissions
 GET  /api/agents                                                                  routes/agents
 GET  /api/auth/check?scope=capture                    nginx auth_request          routes/auth
+POST /api/capture                                     to n8n, when no nginx       routes/capture
 POST /api/pairing-codes, /api/pair                    pairing a phone             routes/pairing
 GET  /api/devices, DELETE /api/devices/{id}           paired devices              routes/devices
 GET|PATCH /api/captures..., POST .../retry            the inbox                   routes/captures
@@ -16,7 +17,7 @@ GET|POST|PATCH|DELETE /api/clients                                              
 GET  /api/push/key, POST|DELETE /api/push/subscriptions  Web Push                 routes/push
 POST /api/notify                                      a push to every device      routes/notify
 GET  /healthz, /readyz
-/    the PWA, once mesh/static/index.html exists
+/    the PWA (mesh/static/, built from python-services/pwa), client routes included
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from solo_brain.db import apply_migrations, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
@@ -40,11 +40,13 @@ from solo_brain.mesh.clients.events import EventsWebhook
 from solo_brain.mesh.clients.webpush import WebPushClient
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.push import PushService
+from solo_brain.mesh.pwa import mount_pwa
 from solo_brain.mesh.ratelimit import AttemptLimiter
 from solo_brain.mesh.routes import (
     agents,
     agents_ws,
     auth,
+    capture,
     captures,
     clients,
     devices,
@@ -102,15 +104,16 @@ def create_app(settings: MeshSettings) -> FastAPI:
     app = FastAPI(title="CC Mesh hub", version="1", lifespan=lifespan)
     app.state.pair_limiter = AttemptLimiter(settings.pair_max_attempts, settings.pair_window_s)
     app.state.media = MediaStore(settings.media_path)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        BodyLimit, max_bytes=MAX_BODY_BYTES, larger={"/api/capture": capture.MAX_CAPTURE_BYTES}
+    )
     install_error_handlers(app)
     app.include_router(health_router("mesh", lambda: _checks(app)))
-    for module in (auth, sessions, stream, prompts, permissions, agents, agents_ws):
+    for module in (auth, sessions, stream, prompts, permissions, agents, agents_ws, capture):
         app.include_router(module.router)
     for phone in (pairing, devices, captures, projects, clients, push, notify):
         app.include_router(phone.router)
-    if (STATIC_DIR / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="pwa")
+    mount_pwa(app, STATIC_DIR)  # last: it answers every path no other route took
     return app
 
 

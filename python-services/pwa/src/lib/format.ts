@@ -1,0 +1,98 @@
+// French labels and dates, in one place so every screen says things the same way.
+import type { Category, CaptureStatus, SessionStatus } from "./api";
+
+export const CATEGORY_LABELS: Record<Category, string> = {
+  client: "Client",
+  idee_rd: "Idée R&D",
+  todo: "À faire",
+  note_tech: "Note technique",
+  admin: "Administratif",
+  perso: "Perso",
+};
+
+export const CATEGORY_TONES: Record<Category, string> = {
+  client: "bg-sky-500",
+  idee_rd: "bg-violet-500",
+  todo: "bg-amber-500",
+  note_tech: "bg-emerald-500",
+  admin: "bg-slate-500",
+  perso: "bg-rose-500",
+};
+
+export const STATUS_LABELS: Record<CaptureStatus, string> = {
+  received: "Reçue",
+  pending_transcription: "Transcription en attente",
+  pending_classification: "Classement en attente",
+  classified: "Classée",
+  filed: "Rangée",
+  failed: "Échec",
+};
+
+export const SESSION_STATUS_LABELS: Record<SessionStatus, string> = {
+  idle: "Au repos",
+  running: "En cours",
+  waiting_permission: "Attend ta décision",
+  live_terminal: "Ouverte dans un terminal",
+};
+
+export const CHANNEL_LABELS: Record<string, string> = {
+  siri: "via Siri",
+  whatsapp: "via WhatsApp",
+  pwa: "depuis l'app",
+  api: "via l'API",
+  email: "par e-mail",
+};
+
+const time = new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit" });
+const dayMonth = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short" });
+const full = new Intl.DateTimeFormat("fr-FR", { dateStyle: "full", timeStyle: "short" });
+const weekday = new Intl.DateTimeFormat("fr-FR", { weekday: "short", day: "numeric", month: "short" });
+const relative = new Intl.RelativeTimeFormat("fr-FR", { numeric: "auto" });
+
+function parseDate(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** "à l'instant", "il y a 5 min", "hier, 14:02", "12 mai". */
+export function ago(value: string | null | undefined, now = Date.now()): string {
+  const d = parseDate(value);
+  if (!d) return "—";
+  const s = Math.round((now - d.getTime()) / 1000);
+  if (s < 45) return "à l'instant";
+  if (s < 3600) return relative.format(-Math.round(s / 60), "minute");
+  const today = new Date(now);
+  if (d.toDateString() === today.toDateString()) return time.format(d);
+  const yesterday = new Date(now - 86400000);
+  if (d.toDateString() === yesterday.toDateString()) return `hier, ${time.format(d)}`;
+  return dayMonth.format(d);
+}
+
+export function fullDate(value: string | null | undefined): string {
+  const d = parseDate(value);
+  return d ? full.format(d) : "—";
+}
+
+export function clock(value: Date | number): string {
+  return time.format(value);
+}
+
+/** A due date (YYYY-MM-DD) as "ven. 17 mai", "aujourd'hui", "demain". */
+export function due(value: string | null | undefined): string {
+  if (!value) return "";
+  const [y, m, d] = value.split("-").map(Number);
+  if (!y || !m || !d) return value;
+  const date = new Date(y, m - 1, d);
+  const today = new Date();
+  today.setHours(0, 0, 0, 0);
+  const days = Math.round((date.getTime() - today.getTime()) / 86400000);
+  if (days === 0) return "aujourd'hui";
+  if (days === 1) return "demain";
+  if (days === -1) return "hier";
+  return weekday.format(date);
+}
+
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n > 1 ? many : one}`;
+}

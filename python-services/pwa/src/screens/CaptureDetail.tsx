@@ -1,0 +1,348 @@
+// One capture: transcript, audio, classification (re-classify by hand), deliveries, audit.
+import { useEffect, useState } from "preact/hooks";
+import {
+  ApiError,
+  CATEGORIES,
+  authHeaders,
+  captureAudioPath,
+  errorOf,
+  getCapture,
+  listClients,
+  listProjects,
+  reclassify,
+  retryCapture,
+  type Action,
+  type CaptureDetail,
+  type Reclassification,
+} from "../lib/api";
+import { online, toast, useSignal } from "../lib/bus";
+import { CATEGORY_LABELS, CHANNEL_LABELS, ago, due, fullDate } from "../lib/format";
+import { enqueue } from "../lib/outbox";
+import { useResource } from "../lib/resource";
+import { ulid } from "../lib/ulid";
+import { Icon } from "../ui/icons";
+import { Page } from "../ui/Layout";
+import { Badge, Button, Card, ErrorNote, Field, IconButton, Section, Spinner, StaleNote } from "../ui/ui";
+import { CategoryLabel, StatusBadge } from "./Inbox";
+
+const RETRYABLE = new Set(["received", "pending_transcription", "pending_classification", "failed"]);
+
+export function CaptureDetailScreen({ id }: { id: string }) {
+  const capture = useResource(`capture:${id}`, () => getCapture(id));
+  const [editing, setEditing] = useState(false);
+  const [retrying, setRetrying] = useState(false);
+  const c = capture.data;
+
+  async function retry() {
+    setRetrying(true);
+    try {
+      await retryCapture(id);
+      toast("Relancée : le résultat arrivera dans la boîte.", "success");
+      await capture.reload();
+    } catch (err) {
+      toast((err as ApiError).message, "error");
+    } finally {
+      setRetrying(false);
+    }
+  }
+
+  return (
+    <Page
+      back="/"
+      title={c ? (c.category ? CATEGORY_LABELS[c.category] : "Capture non classée") : "Capture"}
+      subtitle={c ? `${ago(c.created_at)} · ${CHANNEL_LABELS[c.channel ?? ""] ?? c.channel ?? ""}` : undefined}
+      actions={c && !editing && <IconButton icon="edit" label="Reclasser" onClick={() => setEditing(true)} />}
+    >
+      {!c && capture.loading && (
+        <div class="flex justify-center py-16">
+          <Spinner class="size-6" />
+        </div>
+      )}
+      {!c && capture.error && <ErrorNote error={capture.error} retry={capture.reload} />}
+      {c && (
+        <div class="space-y-6">
+          <StaleNote since={capture.staleSince} error={capture.error} />
+          <Card class="space-y-3 p-5">
+            <div class="flex flex-wrap items-center gap-2">
+              <CategoryLabel category={c.category} />
+              <StatusBadge capture={c} />
+            </div>
+            <blockquote class="text-[17px] leading-relaxed whitespace-pre-wrap">
+              {c.transcript || c.text || <span class="text-slate-400">Pas encore de transcription.</span>}
+            </blockquote>
+            {c.audio_ref && <AudioPlayer id={c.capture_id} />}
+            {c.last_error && c.status !== "filed" && (
+              <p class="flex gap-2 rounded-xl bg-rose-50 p-3 text-sm text-rose-800 dark:bg-rose-400/10 dark:text-rose-300">
+                <Icon name="alert" class="mt-0.5 size-4 shrink-0" />
+                {c.last_error}
+              </p>
+            )}
+            {RETRYABLE.has(c.status) && (
+              <Button variant="secondary" icon="refresh" busy={retrying} onClick={retry}>
+                Relancer maintenant
+              </Button>
+            )}
+          </Card>
+
+          {editing ? (
+            <Reclassify
+              capture={c}
+              onDone={(updated) => {
+                setEditing(false);
+                if (updated) capture.set(updated);
+              }}
+            />
+          ) : (
+            <Section title="Classement" id="classement">
+              <Card class="divide-y divide-slate-100 dark:divide-white/5">
+                <Row label="Catégorie" value={c.category ? CATEGORY_LABELS[c.category] : "—"} />
+                <Row label="Projet" value={c.project ?? "—"} />
+                <Row label="Client" value={c.client_id ?? "—"} />
+                <div class="p-4">
+                  <p class="text-sm text-slate-500 dark:text-slate-400">Actions</p>
+                  {c.actions.length === 0 ? (
+                    <p class="mt-1 text-[15px]">Aucune</p>
+                  ) : (
+                    <ul class="mt-2 space-y-2">
+                      {c.actions.map((a, i) => (
+                        <li key={a.id ?? i} class="flex items-start gap-2 text-[15px]">
+                          <Icon name="check" class={`mt-0.5 size-4 shrink-0 ${a.done ? "text-emerald-500" : "text-slate-400"}`} />
+                          <span class="flex-1">{a.text}</span>
+                          {a.due && (
+                            <Badge tone="amber" icon="calendar">
+                              {due(a.due)}
+                            </Badge>
+                          )}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </div>
+                <div class="p-3">
+                  <Button variant="ghost" icon="edit" class="w-full" onClick={() => setEditing(true)}>
+                    Reclasser
+                  </Button>
+                </div>
+              </Card>
+            </Section>
+          )}
+
+          {c.speech && (
+            <Section title="Réponse" id="reponse">
+              <Card class="flex items-start gap-3 p-4">
+                <Icon name="volume" class="mt-0.5 size-5 shrink-0 text-accent-500" />
+                <div class="flex-1 space-y-2">
+                  <p class="text-[15px]">{c.speech}</p>
+                  {c.tts_url && <audio controls preload="none" src={c.tts_url} class="w-full" />}
+                </div>
+              </Card>
+            </Section>
+          )}
+
+          {c.deliveries && c.deliveries.length > 0 && (
+            <Section title="Livraisons" id="livraisons">
+              <Card class="divide-y divide-slate-100 dark:divide-white/5">
+                {c.deliveries.map((d, i) => (
+                  <div key={d.id ?? i} class="flex items-center gap-3 p-4">
+                    <div class="min-w-0 flex-1">
+                      <p class="text-[15px] font-medium">{d.destination}</p>
+                      {d.last_error && <p class="truncate text-xs text-rose-600 dark:text-rose-400">{d.last_error}</p>}
+                    </div>
+                    {d.attempts ? <span class="text-xs text-slate-400">{d.attempts} essai{d.attempts > 1 ? "s" : ""}</span> : null}
+                    <Badge tone={d.state === "done" ? "green" : d.state === "failed" ? "red" : d.state === "skipped" ? "neutral" : "amber"}>
+                      {DELIVERY_LABELS[d.state] ?? d.state}
+                    </Badge>
+                  </div>
+                ))}
+              </Card>
+            </Section>
+          )}
+
+          {c.audit && c.audit.length > 0 && (
+            <Section title="Historique" id="historique">
+              <Card class="p-4">
+                <ol class="relative space-y-4 border-l border-slate-200 pl-5 dark:border-white/10">
+                  {c.audit.map((a, i) => (
+                    <li key={i} class="relative">
+                      <span class="absolute top-1.5 -left-[25px] size-2.5 rounded-full bg-accent-500 ring-4 ring-white dark:ring-ink-900" />
+                      <p class="text-[15px] font-medium">{AUDIT_LABELS[a.action] ?? a.action}</p>
+                      <p class="text-xs text-slate-500 dark:text-slate-400">
+                        {fullDate(a.at)} · {a.actor}
+                      </p>
+                    </li>
+                  ))}
+                </ol>
+              </Card>
+            </Section>
+          )}
+          <p class="text-center text-xs text-slate-400">
+            {c.capture_id} · {fullDate(c.created_at)}
+          </p>
+        </div>
+      )}
+    </Page>
+  );
+}
+
+const DELIVERY_LABELS: Record<string, string> = {
+  pending: "En attente",
+  done: "Livrée",
+  failed: "Échec",
+  skipped: "Non configurée",
+  retrying: "Nouvel essai",
+};
+const AUDIT_LABELS: Record<string, string> = {
+  "capture.received": "Reçue",
+  "capture.filed": "Rangée",
+  "capture.reclassified": "Reclassée à la main",
+  "capture.retried": "Relancée",
+};
+
+function Row({ label, value }: { label: string; value: string }) {
+  return (
+    <div class="flex items-center justify-between gap-4 p-4">
+      <span class="text-sm text-slate-500 dark:text-slate-400">{label}</span>
+      <span class="truncate text-[15px] font-medium">{value}</span>
+    </div>
+  );
+}
+
+/** The kept audio, fetched with the device token (an <audio src> cannot send it). */
+function AudioPlayer({ id }: { id: string }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [state, setState] = useState<"idle" | "loading" | "gone" | "error">("idle");
+  useEffect(() => () => void (url && URL.revokeObjectURL(url)), [url]);
+  async function load() {
+    setState("loading");
+    try {
+      const response = await fetch(captureAudioPath(id), { headers: authHeaders() });
+      if (response.status === 404) return setState("gone");
+      if (!response.ok) throw await errorOf(response);
+      setUrl(URL.createObjectURL(await response.blob()));
+      setState("idle");
+    } catch {
+      setState("error");
+    }
+  }
+  if (url) return <audio controls autoPlay src={url} class="w-full" />;
+  if (state === "gone") return <p class="text-sm text-slate-500">L'audio a été purgé (gardé 30 jours).</p>;
+  return (
+    <Button variant="secondary" icon="play" busy={state === "loading"} onClick={load}>
+      {state === "error" ? "Réessayer l'écoute" : "Écouter l'enregistrement"}
+    </Button>
+  );
+}
+
+function Reclassify({ capture, onDone }: { capture: CaptureDetail; onDone: (c?: CaptureDetail) => void }) {
+  const projects = useResource("projects", listProjects);
+  const clients = useResource("clients", listClients);
+  const isOnline = useSignal(online);
+  const [category, setCategory] = useState(capture.category);
+  const [project, setProject] = useState(capture.project);
+  const [client, setClient] = useState(capture.client_id);
+  const [actions, setActions] = useState<Action[]>(capture.actions.map((a) => ({ id: a.id, text: a.text, due: a.due })));
+  const [busy, setBusy] = useState(false);
+
+  function setAction(i: number, change: Partial<Action>) {
+    setActions(actions.map((a, j) => (j === i ? { ...a, ...change } : a)));
+  }
+
+  async function save(event: Event) {
+    event.preventDefault();
+    const body: Reclassification = {
+      category,
+      project: project || null,
+      client_id: client || null,
+      actions: actions
+        .filter((a) => a.text.trim())
+        .map((a) => ({ ...(a.id !== undefined ? { id: a.id } : {}), text: a.text.trim(), due: a.due || null })),
+    };
+    const key = `rcl_${ulid()}`;
+    setBusy(true);
+    try {
+      const updated = await reclassify(capture.capture_id, body, key);
+      toast("Reclassée : n8n met à jour le calendrier.", "success");
+      onDone(updated);
+    } catch (err) {
+      const e = err as ApiError;
+      if (e.transient) {
+        // Offline or hub down: kept in the outbox and sent, once, as soon as possible.
+        await enqueue({ key, kind: "reclassify", created_at: new Date().toISOString(), payload: { capture_id: capture.capture_id, body }, attempts: 0 });
+        toast("Hors ligne : le reclassement partira au retour du réseau.", "info");
+        onDone();
+      } else {
+        toast(e.message, "error");
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const projectOptions = projects.data ?? [];
+  const clientOptions = clients.data ?? [];
+  return (
+    <form onSubmit={save} aria-label="Reclasser la capture">
+      <Section title="Reclasser" id="reclasser">
+        <Card class="space-y-4 p-5">
+          <fieldset>
+            <legend class="mb-2 text-sm font-medium text-slate-700 dark:text-slate-300">Catégorie</legend>
+            <div class="flex flex-wrap gap-2">
+              {CATEGORIES.map((cat) => (
+                <label key={cat} class={`cursor-pointer rounded-full border px-3.5 py-2 text-sm font-medium has-[:checked]:border-accent-600 has-[:checked]:bg-accent-600 has-[:checked]:text-white has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-accent-400 border-slate-300 dark:border-ink-700`}>
+                  <input type="radio" name="category" class="sr-only" value={cat} checked={category === cat} onChange={() => setCategory(cat)} />
+                  {CATEGORY_LABELS[cat]}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <div class="grid gap-4 sm:grid-cols-2">
+            <Field label="Projet">
+              <select class="field" value={project ?? ""} onChange={(e) => setProject(e.currentTarget.value || null)}>
+                <option value="">Aucun</option>
+                {project && !projectOptions.some((p) => p.slug === project) && <option value={project}>{project}</option>}
+                {projectOptions.map((p) => (
+                  <option key={p.slug} value={p.slug}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Client">
+              <select class="field" value={client ?? ""} onChange={(e) => setClient(e.currentTarget.value || null)}>
+                <option value="">Aucun</option>
+                {client && !clientOptions.some((c) => c.id === client) && <option value={client}>{client}</option>}
+                {clientOptions.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          </div>
+          <fieldset class="space-y-2">
+            <legend class="mb-1 text-sm font-medium text-slate-700 dark:text-slate-300">Actions</legend>
+            {actions.map((a, i) => (
+              <div key={i} class="flex items-center gap-2">
+                <input class="field flex-1" aria-label={`Action ${i + 1}`} value={a.text} onInput={(e) => setAction(i, { text: e.currentTarget.value })} placeholder="Que faut-il faire ?" />
+                <input type="date" class="field w-[9.5rem] shrink-0" aria-label={`Échéance de l'action ${i + 1}`} value={a.due ?? ""} onInput={(e) => setAction(i, { due: e.currentTarget.value || null })} />
+                <IconButton icon="trash" label={`Supprimer l'action ${i + 1}`} onClick={() => setActions(actions.filter((_, j) => j !== i))} />
+              </div>
+            ))}
+            <Button variant="ghost" icon="plus" onClick={() => setActions([...actions, { text: "", due: null }])}>
+              Ajouter une action
+            </Button>
+          </fieldset>
+          {!isOnline && <p class="text-sm text-amber-700 dark:text-amber-300">Hors ligne : l'enregistrement partira au retour du réseau.</p>}
+          <div class="flex gap-2">
+            <Button variant="secondary" class="flex-1" onClick={() => onDone()}>
+              Annuler
+            </Button>
+            <Button type="submit" class="flex-1" busy={busy} disabled={!category}>
+              Enregistrer
+            </Button>
+          </div>
+        </Card>
+      </Section>
+    </form>
+  );
+}

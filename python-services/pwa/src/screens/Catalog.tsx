@@ -1,0 +1,223 @@
+// Projects and clients: what the classifier files notes under, with the aliases it listens for.
+import { useState } from "preact/hooks";
+import {
+  ApiError,
+  createClient,
+  createProject,
+  deleteClient,
+  deleteProject,
+  listClients,
+  listProjects,
+  updateClient,
+  updateProject,
+  type Client,
+  type Project,
+} from "../lib/api";
+import { toast } from "../lib/bus";
+import { useResource } from "../lib/resource";
+import { Icon } from "../ui/icons";
+import { Badge, Button, Card, ErrorNote, Field, Section, Sheet, Spinner } from "../ui/ui";
+
+type Kind = "projects" | "clients";
+interface Item {
+  key: string;
+  name: string;
+  aliases: string[];
+  client_id?: string | null;
+}
+const SLUG = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+
+function slugify(name: string): string {
+  return name
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 63);
+}
+
+export function CatalogSection({ kind }: { kind: Kind }) {
+  const projects = useResource("projects", listProjects);
+  const clients = useResource("clients", listClients);
+  const list = kind === "projects" ? projects : clients;
+  const [editing, setEditing] = useState<Item | "new" | null>(null);
+  const items: Item[] =
+    kind === "projects"
+      ? (projects.data ?? []).map((p) => ({ key: p.slug, name: p.name, aliases: p.aliases ?? [], client_id: p.client_id }))
+      : (clients.data ?? []).map((c) => ({ key: c.id, name: c.name, aliases: c.aliases ?? [] }));
+  const title = kind === "projects" ? "Projets" : "Clients";
+  const clientName = (id: string | null | undefined) => clients.data?.find((c) => c.id === id)?.name ?? id;
+
+  return (
+    <Section
+      title={title}
+      id={kind}
+      action={
+        <Button variant="ghost" icon="plus" class="min-h-9 px-2 text-sm" onClick={() => setEditing("new")} disabled={!list.data}>
+          Ajouter
+        </Button>
+      }
+    >
+      {list.error && !list.data && <ErrorNote error={list.error} retry={list.reload} />}
+      {!list.data && list.loading && <Spinner />}
+      {list.data && (
+        <Card class="divide-y divide-slate-100 dark:divide-white/5">
+          {items.length === 0 && (
+            <p class="p-4 text-[15px] text-slate-500">
+              {kind === "projects" ? "Aucun projet : les notes restent sans projet." : "Aucun client pour l'instant."}
+            </p>
+          )}
+          {items.map((item) => (
+            <button
+              type="button"
+              key={item.key}
+              class="flex w-full items-center gap-3 p-4 text-left hover:bg-slate-50 dark:hover:bg-white/5"
+              onClick={() => setEditing(item)}
+              aria-label={`Modifier ${item.name}`}
+            >
+              <Icon name={kind === "projects" ? "folder" : "user"} class="size-5 shrink-0 text-slate-400" />
+              <div class="min-w-0 flex-1">
+                <p class="truncate text-[15px] font-medium">{item.name}</p>
+                <p class="truncate font-mono text-[12px] text-slate-500 dark:text-slate-400">
+                  {item.key}
+                  {item.client_id ? ` · ${clientName(item.client_id)}` : ""}
+                </p>
+                {item.aliases.length > 0 && (
+                  <div class="mt-1.5 flex flex-wrap gap-1">
+                    {item.aliases.map((a) => (
+                      <Badge key={a}>{a}</Badge>
+                    ))}
+                  </div>
+                )}
+              </div>
+              <Icon name="chevron" class="size-5 shrink-0 text-slate-300 dark:text-slate-600" />
+            </button>
+          ))}
+        </Card>
+      )}
+      <Sheet
+        open={editing !== null}
+        title={editing === "new" ? (kind === "projects" ? "Nouveau projet" : "Nouveau client") : `Modifier ${editing?.name ?? ""}`}
+        onClose={() => setEditing(null)}
+      >
+        {editing !== null && (
+          <ItemForm
+            kind={kind}
+            item={editing === "new" ? null : editing}
+            clients={clients.data ?? []}
+            onDone={() => {
+              setEditing(null);
+              void list.reload();
+            }}
+          />
+        )}
+      </Sheet>
+    </Section>
+  );
+}
+
+function ItemForm({ kind, item, clients, onDone }: { kind: Kind; item: Item | null; clients: Client[]; onDone: () => void }) {
+  const [name, setName] = useState(item?.name ?? "");
+  const [key, setKey] = useState(item?.key ?? "");
+  const [keyTouched, setKeyTouched] = useState(false);
+  const [aliases, setAliases] = useState((item?.aliases ?? []).join(", "));
+  const [client, setClient] = useState(item?.client_id ?? "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const slug = item ? item.key : keyTouched ? key : slugify(name);
+  const aliasList = aliases.split(",").map((a) => a.trim()).filter(Boolean);
+
+  async function save(event: Event) {
+    event.preventDefault();
+    if (!item && !SLUG.test(slug)) {
+      setError("L'identifiant : minuscules, chiffres, « - », « _ » ou « . », 63 caractères au plus.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      if (kind === "projects") {
+        const body: Project = { slug, name: name.trim(), aliases: aliasList, client_id: client || null };
+        if (item) await updateProject(item.key, { name: body.name, aliases: body.aliases, client_id: body.client_id });
+        else await createProject(body);
+      } else {
+        const body: Client = { id: slug, name: name.trim(), aliases: aliasList };
+        if (item) await updateClient(item.key, { name: body.name, aliases: body.aliases });
+        else await createClient(body);
+      }
+      toast(item ? "Modifié." : "Ajouté.", "success");
+      onDone();
+    } catch (err) {
+      setError((err as ApiError).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove() {
+    if (!item || !confirm(`Supprimer « ${item.name} » ? Les notes déjà rangées le perdent.`)) return;
+    setBusy(true);
+    try {
+      if (kind === "projects") await deleteProject(item.key);
+      else await deleteClient(item.key);
+      toast("Supprimé.", "success");
+      onDone();
+    } catch (err) {
+      setError((err as ApiError).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="space-y-4" onSubmit={save}>
+      <Field label="Nom">
+        <input class="field" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+      <Field label="Identifiant" hint={item ? "Ne change pas (les notes y sont liées)." : "Ce que le classifieur écrit : minuscules, sans espace."}>
+        <input
+          class="field font-mono"
+          value={slug}
+          disabled={!!item}
+          autoCapitalize="off"
+          spellcheck={false}
+          onInput={(e) => {
+            setKeyTouched(true);
+            setKey(e.currentTarget.value);
+          }}
+        />
+      </Field>
+      <Field label="Alias" hint="Séparés par des virgules : les noms que tu dis à voix haute.">
+        <input class="field" value={aliases} onInput={(e) => setAliases(e.currentTarget.value)} placeholder="imx8, vision" />
+      </Field>
+      {kind === "projects" && (
+        <Field label="Client">
+          <select class="field" value={client} onChange={(e) => setClient(e.currentTarget.value)}>
+            <option value="">Aucun (projet perso ou interne)</option>
+            {clients.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
+      {error && (
+        <p role="alert" class="text-sm text-rose-600 dark:text-rose-400">
+          {error}
+        </p>
+      )}
+      <div class="flex gap-2">
+        {item && (
+          <Button variant="secondary" icon="trash" class="text-rose-600" onClick={remove} disabled={busy}>
+            Supprimer
+          </Button>
+        )}
+        <Button type="submit" class="flex-1" busy={busy} disabled={!name.trim()}>
+          Enregistrer
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,112 @@
+// A transcript message: the user's turns on the right, Claude's on the left, tool calls as
+// collapsible cards joined to their results.
+import type { Message, ToolResult, ToolUse } from "../lib/api";
+import { clock } from "../lib/format";
+import { Icon } from "../ui/icons";
+
+/** Text with ``` code fences and `inline code`, nothing else (no HTML is ever injected). */
+function RichText({ text }: { text: string }) {
+  const parts = text.split(/```[^\n]*\n?/);
+  return (
+    <div class="space-y-2">
+      {parts.map((part, i) =>
+        i % 2 === 1 ? (
+          <pre key={i} class="overflow-x-auto rounded-lg bg-slate-900 p-3 font-mono text-[13px] text-slate-100">
+            {part.replace(/\n$/, "")}
+          </pre>
+        ) : (
+          part.trim() && (
+            <p key={i} class="whitespace-pre-wrap break-words">
+              {part
+                .trim()
+                .split(/(`[^`\n]+`)/)
+                .map((chunk, j) =>
+                  chunk.startsWith("`") && chunk.endsWith("`") && chunk.length > 2 ? (
+                    <code key={j} class="rounded bg-slate-900/5 px-1 py-0.5 font-mono text-[0.9em] dark:bg-white/10">
+                      {chunk.slice(1, -1)}
+                    </code>
+                  ) : (
+                    chunk
+                  ),
+                )}
+            </p>
+          )
+        ),
+      )}
+    </div>
+  );
+}
+
+function toolSummary(use: ToolUse): string {
+  const i = use.input;
+  const pick = ["command", "file_path", "pattern", "url", "query", "description", "path"].find((k) => typeof i[k] === "string");
+  return pick ? String(i[pick]) : "";
+}
+
+function ToolCard({ use, result }: { use: ToolUse; result?: ToolResult }) {
+  const state = !result ? "pending" : result.is_error ? "error" : "ok";
+  return (
+    <details class="group overflow-hidden rounded-xl border border-slate-200 bg-white dark:border-white/10 dark:bg-ink-900">
+      <summary class="flex min-h-11 cursor-pointer items-center gap-2 px-3 py-2 text-sm">
+        <Icon name="tool" class="size-4 shrink-0 text-slate-400" />
+        <span class="font-semibold">{use.name}</span>
+        <span class="min-w-0 flex-1 truncate font-mono text-[12px] text-slate-500 dark:text-slate-400">{toolSummary(use)}</span>
+        {state === "ok" && <Icon name="check" class="size-4 shrink-0 text-emerald-500" label="Réussi" />}
+        {state === "error" && <Icon name="x" class="size-4 shrink-0 text-rose-500" label="Erreur ou refus" />}
+        {state === "pending" && <span class="size-2 shrink-0 rounded-full bg-amber-400" title="En attente" />}
+        <Icon name="down" class="size-4 shrink-0 text-slate-400 transition-transform group-open:rotate-180" />
+      </summary>
+      <div class="space-y-2 border-t border-slate-100 p-3 dark:border-white/5">
+        <pre class="max-h-64 overflow-auto font-mono text-[12px] whitespace-pre-wrap text-slate-700 dark:text-slate-300">
+          {JSON.stringify(use.input, null, 2)}
+        </pre>
+        {result && (
+          <pre
+            class={`max-h-72 overflow-auto rounded-lg p-2 font-mono text-[12px] whitespace-pre-wrap ${
+              result.is_error ? "bg-rose-50 text-rose-800 dark:bg-rose-400/10 dark:text-rose-300" : "bg-slate-50 text-slate-700 dark:bg-black/30 dark:text-slate-300"
+            }`}
+          >
+            {result.content || "(vide)"}
+          </pre>
+        )}
+      </div>
+    </details>
+  );
+}
+
+export function MessageView({ message: m, results }: { message: Message; results: Map<string, ToolResult> }) {
+  const mine = m.role === "user";
+  const text = m.text.trim();
+  // A user turn that only carries tool results is shown under the tool call it answers.
+  if (mine && !text && m.tool_uses.length === 0) return null;
+  const at = m.timestamp ? clock(new Date(m.timestamp)) : "";
+  if (mine) {
+    return (
+      <li class={`flex justify-end ${m.is_sidechain ? "opacity-60" : ""}`}>
+        <div class="max-w-[85%] rounded-2xl rounded-br-md bg-accent-600 px-4 py-2.5 text-[15px] text-white shadow-sm">
+          <RichText text={text} />
+          {at && <p class="mt-1 text-right text-[11px] text-white/70">{at}</p>}
+        </div>
+      </li>
+    );
+  }
+  return (
+    <li class={`flex gap-2.5 ${m.is_sidechain ? "opacity-60" : ""}`}>
+      <span class="mt-1 flex size-7 shrink-0 items-center justify-center rounded-full bg-gradient-to-br from-orange-400 to-rose-500 text-[11px] font-bold text-white" aria-hidden="true">
+        C
+      </span>
+      <div class="min-w-0 flex-1 space-y-2">
+        {text && (
+          <div class="rounded-2xl rounded-tl-md bg-white px-4 py-2.5 text-[15px] shadow-sm ring-1 ring-slate-900/5 dark:bg-ink-900 dark:ring-white/5">
+            <span class="sr-only">Claude : </span>
+            <RichText text={text} />
+          </div>
+        )}
+        {m.tool_uses.map((u) => (
+          <ToolCard key={u.id} use={u} result={results.get(u.id)} />
+        ))}
+        {at && <p class="pl-1 text-[11px] text-slate-400">{at}</p>}
+      </div>
+    </li>
+  );
+}

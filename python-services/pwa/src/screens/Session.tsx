@@ -1,0 +1,384 @@
+// One Claude Code session: its history (paged, newest at the bottom), live over SSE, the
+// pending permissions with their full input, and the prompt box.
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import {
+  ApiError,
+  approve,
+  deny,
+  getSession,
+  listMessages,
+  sendPrompt,
+  type Message,
+  type Permission,
+  type Session,
+  type ToolResult,
+} from "../lib/api";
+import { online, toast, useSignal } from "../lib/bus";
+import { SESSION_STATUS_LABELS, ago, clock } from "../lib/format";
+import { SessionStream, type StreamState } from "../lib/sse";
+import { Icon } from "../ui/icons";
+import { Page } from "../ui/Layout";
+import { Badge, Button, ErrorNote, Sheet, Spinner } from "../ui/ui";
+import { MessageView } from "./Messages";
+import { sessionTitle } from "./Sessions";
+
+const PAGE = 50;
+
+function nearBottom(): boolean {
+  return innerHeight + scrollY >= document.documentElement.scrollHeight - 240;
+}
+
+export function SessionScreen({ id }: { id: string }) {
+  const [session, setSession] = useState<Session | null>(null);
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [nextBefore, setNextBefore] = useState<number | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [stream, setStream] = useState<{ state: StreamState; detail?: string; since: number }>({ state: "connecting", since: Date.now() });
+  const [unseen, setUnseen] = useState(0);
+  const [olderBusy, setOlderBusy] = useState(false);
+  const stick = useRef(true);
+  const anchor = useRef<number | null>(null);
+
+  useEffect(() => {
+    let live: SessionStream | null = null;
+    let cancelled = false;
+    (async () => {
+      try {
+        const [s, page] = await Promise.all([getSession(id), listMessages(id, null, PAGE)]);
+        if (cancelled) return;
+        setSession(s);
+        setMessages(page.messages);
+        setNextBefore(page.next_before);
+        const last = page.messages.reduce((m, x) => Math.max(m, x.seq), 0);
+        live = new SessionStream(id, last, {
+          onState: (state, detail) => setStream({ state, detail, since: Date.now() }),
+          onEvent: (event) => {
+            if (event.event === "message") {
+              const m = event.data as Message;
+              stick.current = nearBottom();
+              setMessages((all) => (all.some((x) => x.seq === m.seq || x.uuid === m.uuid) ? all : [...all, m]));
+              if (!stick.current) setUnseen((n) => n + 1);
+            } else if (event.event === "status") {
+              setSession((s) => (s ? { ...s, ...(event.data as Partial<Session>), pending_permissions: s.pending_permissions } : s));
+            } else if (event.event === "permission") {
+              const p = event.data as Permission;
+              setSession((s) => {
+                if (!s) return s;
+                const others = s.pending_permissions.filter((x) => x.id !== p.id);
+                return { ...s, pending_permissions: p.state === "pending" || !p.state ? [...others, p] : others };
+              });
+            }
+          },
+        });
+      } catch (err) {
+        if (!cancelled) setError(err as ApiError);
+      }
+    })();
+    return () => {
+      cancelled = true;
+      live?.close();
+    };
+  }, [id]);
+
+  // Newest at the bottom: follow new messages while the reader is at the bottom.
+  useLayoutEffect(() => {
+    if (anchor.current !== null) {
+      scrollTo(0, document.documentElement.scrollHeight - anchor.current);
+      anchor.current = null;
+    } else if (stick.current) {
+      scrollTo(0, document.documentElement.scrollHeight);
+    }
+  }, [messages, session?.pending_permissions.length]);
+
+  useEffect(() => {
+    const onScroll = () => nearBottom() && setUnseen(0);
+    addEventListener("scroll", onScroll, { passive: true });
+    return () => removeEventListener("scroll", onScroll);
+  }, []);
+
+  async function older() {
+    if (!nextBefore) return;
+    setOlderBusy(true);
+    try {
+      const page = await listMessages(id, nextBefore, PAGE);
+      anchor.current = document.documentElement.scrollHeight - scrollY;
+      stick.current = false;
+      setMessages((all) => [...page.messages.filter((m) => !all.some((x) => x.seq === m.seq)), ...all]);
+      setNextBefore(page.next_before);
+    } catch (err) {
+      toast((err as ApiError).message, "error");
+    } finally {
+      setOlderBusy(false);
+    }
+  }
+
+  const results = useMemo(() => {
+    const map = new Map<string, ToolResult>();
+    for (const m of messages) for (const r of m.tool_results) map.set(r.tool_use_id, r);
+    return map;
+  }, [messages]);
+
+  if (error) {
+    return (
+      <Page back="/sessions" title="Session">
+        <ErrorNote error={error} />
+      </Page>
+    );
+  }
+  return (
+    <Page
+      back="/sessions"
+      wide
+      title={session ? sessionTitle(session) : "Session"}
+      subtitle={session && <SessionSubtitle session={session} stream={stream} />}
+    >
+      {!session ? (
+        <div class="flex justify-center py-16">
+          <Spinner class="size-6" />
+        </div>
+      ) : (
+        <div class="space-y-4">
+          {stream.state !== "live" && stream.state !== "connecting" && (
+            <p role="status" class="flex items-center gap-2 rounded-xl bg-amber-100 px-3 py-2 text-sm text-amber-900 dark:bg-amber-400/15 dark:text-amber-200">
+              <Icon name="offline" class="size-4 shrink-0" />
+              {stream.state === "gone"
+                ? stream.detail
+                : `Flux interrompu — reconnexion… (affichage de ${clock(stream.since)})`}
+            </p>
+          )}
+          {nextBefore && (
+            <div class="flex justify-center">
+              <Button variant="secondary" busy={olderBusy} onClick={older}>
+                Messages précédents
+              </Button>
+            </div>
+          )}
+          {messages.length === 0 && <p class="py-10 text-center text-slate-500">Aucun message pour l'instant.</p>}
+          <ol class="space-y-3" aria-label="Messages" aria-live="polite" aria-relevant="additions">
+            {messages.map((m) => (
+              <MessageView key={m.seq} message={m} results={results} />
+            ))}
+          </ol>
+          <Footer
+            session={session}
+            onDecided={(pid) =>
+              setSession((s) => s && { ...s, pending_permissions: s.pending_permissions.filter((p) => p.id !== pid) })
+            }
+          />
+          {unseen > 0 && (
+            <button
+              type="button"
+              class="bottom-safe fixed left-1/2 z-30 mb-40 -translate-x-1/2 rounded-full bg-accent-600 px-4 py-2 text-sm font-semibold text-white shadow-lg lg:bottom-40"
+              onClick={() => {
+                scrollTo({ top: document.documentElement.scrollHeight, behavior: "smooth" });
+                setUnseen(0);
+              }}
+            >
+              {unseen} nouveau{unseen > 1 ? "x" : ""} message{unseen > 1 ? "s" : ""} ↓
+            </button>
+          )}
+        </div>
+      )}
+    </Page>
+  );
+}
+
+function SessionSubtitle({ session: s, stream }: { session: Session; stream: { state: StreamState } }) {
+  const dot = stream.state === "live" ? "bg-emerald-500" : stream.state === "connecting" ? "bg-slate-400" : "bg-amber-500";
+  const label = stream.state === "live" ? "En direct" : stream.state === "connecting" ? "Connexion…" : "Reconnexion…";
+  return (
+    <span class="inline-flex items-center gap-1.5">
+      <span class={`size-2 rounded-full ${dot}`} aria-hidden="true" />
+      <span>{label}</span>
+      <span aria-hidden="true">·</span>
+      <span>{s.agent}</span>
+      {s.git_branch && (
+        <>
+          <span aria-hidden="true">·</span>
+          <Icon name="branch" class="size-3.5" />
+          <span>{s.git_branch}</span>
+        </>
+      )}
+      <span aria-hidden="true">·</span>
+      <span>{SESSION_STATUS_LABELS[s.status as keyof typeof SESSION_STATUS_LABELS] ?? s.status}</span>
+    </span>
+  );
+}
+
+function Footer({ session, onDecided }: { session: Session; onDecided: (pid: string) => void }) {
+  return (
+    <div class="bottom-safe sticky z-10 -mx-1 space-y-3 pt-2 lg:bottom-4">
+      {session.pending_permissions.map((p) => (
+        <PermissionCard key={p.id} session={session} permission={p} onDecided={onDecided} />
+      ))}
+      <Composer session={session} />
+    </div>
+  );
+}
+
+function PermissionCard({ session, permission: p, onDecided }: { session: Session; permission: Permission; onDecided: (pid: string) => void }) {
+  const isOnline = useSignal(online);
+  const [busy, setBusy] = useState<"approve" | "deny" | null>(null);
+  const [denying, setDenying] = useState(false);
+  const [reason, setReason] = useState("");
+
+  async function decide(verb: "approve" | "deny") {
+    setBusy(verb);
+    try {
+      if (verb === "approve") await approve(session.id, p.id);
+      else await deny(session.id, p.id, reason.trim() || null);
+      onDecided(p.id);
+      toast(verb === "approve" ? `${p.tool_name} autorisé.` : `${p.tool_name} refusé.`, "success");
+    } catch (err) {
+      const e = err as ApiError;
+      toast(e.status === 409 ? "Déjà décidée ailleurs (terminal ou autre appareil)." : e.message, "error");
+      if (e.status === 409 || e.status === 404) onDecided(p.id);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <section
+      aria-label={`Permission demandée : ${p.tool_name}`}
+      class="rounded-2xl border border-amber-300 bg-amber-50 p-4 shadow-lg dark:border-amber-400/30 dark:bg-[#2a2413]"
+    >
+      <div class="flex items-center gap-2">
+        <Icon name="shield" class="size-5 text-amber-600 dark:text-amber-300" />
+        <p class="flex-1 text-[15px] font-semibold">
+          Claude Code demande : <span class="font-mono">{p.tool_name}</span>
+        </p>
+        <Badge tone="amber">{p.source === "hook" ? "terminal" : "app"}</Badge>
+      </div>
+      <ToolInput tool={p.tool_name} input={p.input} />
+      <p class="mt-1 text-xs text-amber-800/80 dark:text-amber-200/70">Demandé {ago(p.requested_at)}</p>
+      {denying && (
+        <label class="mt-3 block">
+          <span class="text-sm font-medium">Pourquoi ? (transmis à Claude)</span>
+          <input class="field mt-1" value={reason} onInput={(e) => setReason(e.currentTarget.value)} placeholder="Ex. : pas maintenant, lance plutôt les tests" maxLength={2000} />
+        </label>
+      )}
+      {!isOnline && (
+        <p class="mt-3 text-sm text-amber-900 dark:text-amber-200">
+          Hors ligne : une décision n'est jamais mise en file, elle a besoin de la session en direct.
+        </p>
+      )}
+      <div class="mt-3 flex gap-2">
+        {denying ? (
+          <>
+            <Button variant="secondary" class="flex-1" onClick={() => setDenying(false)}>
+              Annuler
+            </Button>
+            <Button variant="danger" class="flex-1" icon="x" busy={busy === "deny"} disabled={!isOnline} onClick={() => decide("deny")}>
+              Refuser
+            </Button>
+          </>
+        ) : (
+          <>
+            <Button variant="secondary" class="flex-1" icon="x" disabled={!isOnline || busy !== null} onClick={() => setDenying(true)}>
+              Refuser…
+            </Button>
+            <Button variant="success" class="flex-1" icon="check" busy={busy === "approve"} disabled={!isOnline} onClick={() => decide("approve")}>
+              Autoriser
+            </Button>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** A tool's input in full: the command for Bash, the file and text for edits, else JSON. */
+export function ToolInput({ tool, input }: { tool: string; input: Record<string, unknown> }) {
+  const str = (k: string) => (typeof input[k] === "string" ? (input[k] as string) : null);
+  const command = str("command");
+  const file = str("file_path") ?? str("notebook_path") ?? str("path");
+  const rest = Object.fromEntries(Object.entries(input).filter(([k]) => !["command", "description", "file_path"].includes(k)));
+  return (
+    <div class="mt-3 space-y-2">
+      {str("description") && <p class="text-sm">{str("description")}</p>}
+      {command && (
+        <pre class="overflow-x-auto rounded-xl bg-slate-900 p-3 font-mono text-[13px] leading-relaxed text-slate-100" aria-label={`Commande ${tool}`}>
+          <span class="text-emerald-400 select-none">$ </span>
+          {command}
+        </pre>
+      )}
+      {file && <p class="font-mono text-[13px] break-all">{file}</p>}
+      {Object.keys(rest).length > 0 && (
+        <pre class="max-h-72 overflow-auto rounded-xl bg-white/70 p-3 font-mono text-[12px] leading-relaxed whitespace-pre-wrap dark:bg-black/30">
+          {JSON.stringify(rest, null, 2)}
+        </pre>
+      )}
+    </div>
+  );
+}
+
+function Composer({ session }: { session: Session }) {
+  const isOnline = useSignal(online);
+  const [text, setText] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [asking, setAsking] = useState(false);
+
+  async function send(force: boolean) {
+    setAsking(false);
+    const value = text.trim();
+    if (!value) return;
+    setBusy(true);
+    try {
+      const answer = await sendPrompt(session.id, value, force);
+      setText("");
+      if (answer.queued) toast(answer.warning ?? "En file : le prompt partira quand le terminal aura fini.", "info");
+      else toast("Prompt envoyé.", "success");
+    } catch (err) {
+      toast((err as ApiError).message, "error");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function submit(event: Event) {
+    event.preventDefault();
+    if (session.live) setAsking(true);
+    else void send(false);
+  }
+
+  return (
+    <>
+      <form onSubmit={submit} class="card flex items-end gap-2 p-2 shadow-lg" aria-label="Envoyer un prompt">
+        <label for="prompt" class="sr-only">
+          Prompt pour Claude Code
+        </label>
+        <textarea
+          id="prompt"
+          rows={1}
+          class="max-h-40 min-h-11 flex-1 resize-none bg-transparent px-3 py-2.5 text-[16px] outline-none placeholder:text-slate-400 [field-sizing:content]"
+          placeholder={isOnline ? "Demande quelque chose à Claude…" : "Hors ligne : les prompts ne sont pas mis en file"}
+          disabled={!isOnline}
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) submit(e);
+          }}
+        />
+        <Button type="submit" icon="send" busy={busy} disabled={!isOnline || !text.trim()} aria-label="Envoyer le prompt" class="px-3.5" />
+      </form>
+      <Sheet open={asking} title="Session ouverte dans un terminal" onClose={() => setAsking(false)}>
+        <p class="text-[15px] text-slate-600 dark:text-slate-300">
+          Quelqu'un travaille dans cette session depuis un terminal. Le prompt peut attendre qu'il ait fini, ou partir tout
+          de suite en parallèle.
+        </p>
+        <div class="mt-5 space-y-2">
+          <Button class="w-full" icon="refresh" onClick={() => send(false)}>
+            Mettre en file d'attente
+          </Button>
+          <Button variant="danger" class="w-full" icon="alert" onClick={() => send(true)}>
+            Forcer maintenant
+          </Button>
+          <Button variant="secondary" class="w-full" onClick={() => setAsking(false)}>
+            Annuler
+          </Button>
+        </div>
+      </Sheet>
+    </>
+  );
+}
