@@ -9,15 +9,14 @@ import subprocess
 import sys
 import tarfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from solo_brain.db import apply_migrations
@@ -26,6 +25,7 @@ from solo_brain.media import MediaStore
 from solo_brain.settings import GlueSettings
 from tests.fakes.server import serve
 from tests.support.audio import tone_wav
+from tests.support.databases import fresh_database
 
 TEN_DAYS_S = 10 * 86400
 READ_CAPTURES = (
@@ -37,20 +37,8 @@ READ_CAPTURES = (
 @pytest.fixture
 def new_database(pg_server_url: str) -> Iterator[Callable[[], str]]:
     """A factory of empty databases on the test server, all dropped at the end."""
-    made: list[str] = []
-
-    def make() -> str:
-        name = f"sb_backup_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(pg_server_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        made.append(name)
-        return make_conninfo(**{**conninfo_to_dict(pg_server_url), "dbname": name})
-
-    yield make
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        for name in made:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))  # fmt: skip
+    with ExitStack() as stack:
+        yield lambda: stack.enter_context(fresh_database(pg_server_url, "sb_backup", migrate=False))
 
 
 def solo_brain(dsn: str, media: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -7,17 +7,13 @@ n8n at once would only slow both down on two cores).
 from __future__ import annotations
 
 import socket
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from solo_brain.db import apply_migrations
 from tests.e2e.n8n.stack import Stack, run_stack
 from tests.fakes.server import free_port
+from tests.support.databases import fresh_database
 from tests.support.redis import running_redis
 
 
@@ -36,16 +32,8 @@ def free_port_pair() -> int:
 @pytest.fixture(scope="package")
 def queue_dsn(pg_server_url: str) -> Iterator[str]:
     """A freshly migrated database for the queue-mode stack (n8n's own tables in schema n8n)."""
-    name = f"sb_n8nq_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    dsn = make_conninfo(**{**conninfo_to_dict(pg_server_url), "dbname": name})
-    apply_migrations(dsn)
-    yield dsn
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    with fresh_database(pg_server_url, "sb_n8nq") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="package")
