@@ -46,7 +46,7 @@ def solo_brain_commands(command: list[str] | str) -> list[list[str]]:
             current = None
         elif current is not None:
             current.append(word)
-        elif Path(word).name == "solo-brain":
+        elif "=" not in word and Path(word).name == "solo-brain":
             current = []
             found.append(current)
     return found

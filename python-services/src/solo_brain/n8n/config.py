@@ -39,7 +39,10 @@ def default_install_home(version: str) -> Path:
 class N8nSettings(CommonSettings):
     """The n8n process, the services its workflows call, and the routing knobs."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # A blank value (`MEDIA_DIR=` as .env.example has it) means "not set", never the path ".".
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     version: str = Field(default=N8N_VERSION, alias="N8N_VERSION")
     install_home: Path | None = Field(default=None, alias="SOLO_BRAIN_N8N_HOME")
