@@ -7,22 +7,20 @@ One archive (an uncompressed tar: the dump is already compressed, audio does not
     media/<xx>/<ref>.<ext> every kept recording, with its modification time (retention counts
                            from it, so a restored recording is purged when the original would be)
 
-`pg_dump`/`pg_restore` are taken from SOLO_BRAIN_PG_BIN, the embedded pgserver's binaries, the
-host's `/usr/lib/postgresql/*/bin`, then PATH: the first whose major version can talk to the
-server. A restore never overwrites captures: a target schema holding data is refused unless
-forced, and then it is kept aside under another name rather than dropped.
+`pg_dump`/`pg_restore` are the first recent enough for the server (`solo_brain.db.pgtools`:
+SOLO_BRAIN_PG_BIN, the embedded pgserver's, the host's, PATH). A restore never overwrites
+captures: a target schema holding data is refused unless forced, and then it is kept aside
+under another name rather than dropped.
 
     BackupError                 the message says what is wrong and what to do
 """
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import re
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +34,7 @@ from psycopg import sql
 from pydantic import BaseModel, ValidationError
 
 from solo_brain.db import apply_migrations
+from solo_brain.db.pgtools import PgTool, PgToolError, find_tool
 from solo_brain.media import AUDIO_TYPES, is_valid_ref
 
 FORMAT = 1
@@ -47,14 +46,6 @@ MEDIA_MEMBER = re.compile(r"media/(?P<shard>[0-9a-f]{2})/(?P<ref>[0-9a-f]{32})\.
 
 class BackupError(RuntimeError):
     """A backup or restore cannot be done; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class PgTool:
-    """One pg_dump or pg_restore executable and its major version."""
-
-    path: Path
-    major: int
 
 
 class Manifest(BaseModel):
@@ -82,50 +73,22 @@ class BackupReport:
     kept_aside: str | None = None
 
 
-def _candidate_dirs() -> Iterator[Path]:
-    if configured := os.environ.get("SOLO_BRAIN_PG_BIN"):
-        yield Path(configured)
-    if spec := importlib.util.find_spec("pgserver"):
-        assert spec.origin is not None
-        yield Path(spec.origin).parent / "pginstall" / "bin"
-    debian = Path("/usr/lib/postgresql")
-    if debian.is_dir():
-        yield from sorted(debian.glob("*/bin"), key=lambda p: -int(p.parent.name or 0))
-    for folder in os.environ.get("PATH", "").split(os.pathsep):
-        if folder:
-            yield Path(folder)
-
-
-def find_tool(name: str, at_least: int) -> PgTool:
-    """The first `name` (pg_dump, pg_restore) whose major version is at least `at_least`."""
-    seen: list[str] = []
-    for folder in _candidate_dirs():
-        path = folder / name
-        if not path.is_file() or not os.access(path, os.X_OK):
-            continue
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
-        found = re.search(r"(\d+)(?:\.\d+)?", out.stdout)
-        if not found:
-            continue
-        major = int(found[1])
-        if major >= at_least:
-            return PgTool(path, major)
-        seen.append(f"{path} ({major})")
-    raise BackupError(
-        f"no {name} of version {at_least} or later found (seen: {', '.join(seen) or 'none'}); "
-        f"install postgresql-client-{at_least} or set SOLO_BRAIN_PG_BIN to its bin folder"
-    )
-
-
 def _server_major(conn: psycopg.Connection) -> int:
     return int(conn.info.server_version) // 10000
 
 
-def _run(tool: PgTool, *args: str) -> None:
-    result = subprocess.run([str(tool.path), *args], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        tail = "\n".join(result.stderr.strip().splitlines()[-10:])
-        raise BackupError(f"{tool.path.name} failed (exit {result.returncode}):\n{tail}")
+def _find(name: str, at_least: int) -> PgTool:
+    try:
+        return find_tool(name, at_least)
+    except PgToolError as exc:
+        raise BackupError(str(exc)) from exc
+
+
+def _run(tool: PgTool, url: str, *args: str) -> None:
+    try:
+        tool.run(url, *args)
+    except PgToolError as exc:
+        raise BackupError(str(exc)) from exc
 
 
 def _media_files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -147,14 +110,14 @@ def create_backup(database_url: str, media_dir: Path, target: Path) -> BackupRep
             "SELECT version FROM assistant.schema_migrations ORDER BY version")]  # fmt: skip
         extensions = [str(r[0]) for r in conn.execute(
             "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")]  # fmt: skip
-    pg_dump = find_tool("pg_dump", major)
+    pg_dump = _find("pg_dump", major)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     files = size = 0
     with tempfile.TemporaryDirectory(prefix="solo-brain-backup-") as tmp:
         dump = Path(tmp) / DUMP_NAME
-        _run(pg_dump, f"--dbname={database_url}", f"--schema={SCHEMA}", "--format=custom",
+        _run(pg_dump, database_url, f"--schema={SCHEMA}", "--format=custom",
              "--no-owner", "--no-privileges", f"--file={dump}")  # fmt: skip
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -197,10 +160,10 @@ def restore_backup(
         dump = Path(tmp) / DUMP_NAME
         with _extract(tar, DUMP_NAME) as src, dump.open("wb") as out:
             shutil.copyfileobj(src, out)
-        pg_restore = find_tool("pg_restore", manifest.pg_dump_major)
+        pg_restore = _find("pg_restore", manifest.pg_dump_major)
         aside = _clear_schema(database_url, manifest, force)
         try:
-            _run(pg_restore, f"--dbname={database_url}", "--no-owner", "--no-privileges",
+            _run(pg_restore, database_url, "--no-owner", "--no-privileges",
                  "--exit-on-error", "--single-transaction", str(dump))  # fmt: skip
         except BackupError:
             _put_back(database_url, aside)
