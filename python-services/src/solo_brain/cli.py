@@ -11,7 +11,16 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from solo_brain import catalog_cli, db_cli, pair_cli, purge_cli, serve_cli, stack, token_cli
+from solo_brain import (
+    backup_cli,
+    catalog_cli,
+    db_cli,
+    pair_cli,
+    purge_cli,
+    serve_cli,
+    stack,
+    token_cli,
+)
 from solo_brain.errors import CommandError
 from solo_brain.n8n import cli as n8n_cli
 
@@ -25,6 +34,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     token_cli.register,
     pair_cli.register,
     n8n_cli.register,
+    backup_cli.register,
 ]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # uvicorn stops on SIGTERM, then raises the signal again once it has shut down; with the
+    # default handler the process would die there without running its exit hooks, leaving the
+    # embedded Postgres it started running. Exiting normally runs them.
+    signal.signal(signal.SIGTERM, _exit_normally)
     app, port = SERVICES[args.service](args.port)
     uvicorn.run(app, host=args.host, port=port, log_level="info", proxy_headers=True)
     return 0
+
+
+def _exit_normally(_signum: int, _frame: object) -> None:
+    sys.exit(0)  # a requested stop is a success (systemd reads any other code as a failure)

@@ -33,7 +33,10 @@ def check_tz(value: str | None) -> str | None:
 class CommonSettings(BaseSettings):
     """Settings every service shares: where the data lives and the user's time zone."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # A blank value (`MEDIA_DIR=` as .env.example has it) means "not set", never the path ".".
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     var_dir: Path = Field(default=DEFAULT_VAR_DIR, alias="SOLO_BRAIN_VAR_DIR")

@@ -1,4 +1,6 @@
-"""`solo-brain n8n install|import|credentials|start`: the local n8n with the project's workflows."""
+"""`solo-brain n8n install|import|credentials|start|worker`: the local n8n with the project's
+workflows; in queue mode (EXECUTIONS_MODE=queue) `start` also runs N8N_WORKERS workers, and
+`worker` runs one more on its own (a systemd unit, a container)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import argparse
 import json
 import signal
 import sys
+import time
 from pathlib import Path
 
 from solo_brain.db import apply_migrations, database_url
@@ -37,7 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     creds.set_defaults(handler=_credentials)
     start = actions.add_parser("start", help="install if needed, import, and run n8n")
     start.add_argument("--force-import", action="store_true", help="re-import everything")
+    start.add_argument("--no-import", action="store_true",
+                       help="run only (a one-shot job imported already)")  # fmt: skip
     start.set_defaults(handler=_start)
+    worker = actions.add_parser("worker", help="run one queue-mode worker (EXECUTIONS_MODE=queue)")
+    worker.add_argument("--index", type=int, default=0, help="picks its ports (default 0)")
+    worker.set_defaults(handler=_worker)
 
 
 def _runner(settings: N8nSettings) -> N8nRunner:
@@ -95,27 +103,53 @@ def _credentials(args: argparse.Namespace) -> int:
 def _start(args: argparse.Namespace) -> int:
     settings = N8nSettings()
     runner = _runner(settings)
-    _import_with(runner, args.force_import)
-    stopping = False
-
-    def _on_signal(*_: object) -> None:
-        # Only signal here: waiting for n8n happens in the main flow (Popen.wait is not
-        # re-entrant), and a second Ctrl-C kills it.
-        nonlocal stopping
-        runner.terminate(force=stopping)
-        stopping = True
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    if not args.no_import:
+        _import_with(runner, args.force_import)
+    stopping = _stop_on_signals(runner)
     process = runner.start()
     try:
         runner.wait_ready(runner.webhook_paths())
-    except (TimeoutError, N8nCommandError) as exc:
+        runner.start_workers()
+    except (TimeoutError, RuntimeError) as exc:
         if not stopping:
             print(f"n8n did not come up: {exc}", file=sys.stderr)
         runner.stop()
         return 0 if stopping else 1
+    workers = f", {settings.workers} workers (queue mode)" if runner.workers.processes else ""
     print(f"n8n ready: editor at {settings.base_url}, workflows active "
-          f"(webhooks under {settings.base_url}/webhook/)", flush=True)  # fmt: skip
+          f"(webhooks under {settings.base_url}/webhook/){workers}", flush=True)  # fmt: skip
+    while process.poll() is None:
+        if (gone := runner.workers.exited()) is not None and not stopping:
+            print(f"an n8n worker exited with {gone.returncode}: stopping", file=sys.stderr)
+            runner.stop()
+            return 1
+        time.sleep(0.5)
+    runner.stop()
+    return 0 if stopping else process.returncode
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = N8nSettings()
+    if not settings.queue_mode:
+        raise CommandError("workers run in queue mode only: set EXECUTIONS_MODE=queue")
+    runner = _runner(settings)
+    stopping = _stop_on_signals(runner)
+    runner.workers.start([args.index])
+    (process,) = runner.workers.processes.values()
     code = process.wait()
     return 0 if stopping else code
+
+
+def _stop_on_signals(runner: N8nRunner) -> list[bool]:
+    """SIGTERM/SIGINT stop n8n (a second one kills it); the list holds True once asked."""
+    stopping: list[bool] = []
+
+    def _on_signal(*_: object) -> None:
+        # Only signal here: waiting for n8n happens in the main flow (Popen.wait is not
+        # re-entrant), and a second Ctrl-C kills it.
+        runner.terminate(force=bool(stopping))
+        stopping.append(True)
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    return stopping

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from dotenv import dotenv_values
 from pydantic import Field, field_validator
@@ -19,7 +20,7 @@ INSTALL_SCRIPT = PROJECT_ROOT / "scripts" / "install-n8n.sh"
 SECRET_NAMES = (
     "DATABASE_URL", "HUB_TOKEN", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "ONYX_API_KEY",
     "GOTIFY_TOKEN", "GOOGLE_CLIENT_SECRET", "GOOGLE_OAUTH_TOKEN_JSON", "CAPTURE_WEBHOOK_TOKEN",
-    "EXTERNAL_LLM_KEY",
+    "EXTERNAL_LLM_KEY", "N8N_DATABASE_URL", "N8N_REDIS_URL",
 )  # fmt: skip
 
 
@@ -38,7 +39,10 @@ def default_install_home(version: str) -> Path:
 class N8nSettings(CommonSettings):
     """The n8n process, the services its workflows call, and the routing knobs."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # A blank value (`MEDIA_DIR=` as .env.example has it) means "not set", never the path ".".
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     version: str = Field(default=N8N_VERSION, alias="N8N_VERSION")
     install_home: Path | None = Field(default=None, alias="SOLO_BRAIN_N8N_HOME")
@@ -48,6 +52,14 @@ class N8nSettings(CommonSettings):
     broker_port: int | None = Field(default=None, alias="N8N_RUNNERS_BROKER_PORT")
     log_level: str = Field(default="warn", alias="N8N_LOG_LEVEL")
     workflows_dir: Path = Field(default=WORKFLOWS_DIR, alias="N8N_WORKFLOWS_DIR")
+    # Queue mode (solo_brain.n8n.queue): main + workers + Redis, n8n's own data in Postgres.
+    executions_mode: Literal["regular", "queue"] = Field(default="regular", alias="EXECUTIONS_MODE")
+    workers: int = Field(default=1, ge=0, le=32, alias="N8N_WORKERS")
+    worker_port: int | None = Field(default=None, ge=1, le=65000, alias="N8N_WORKER_PORT")
+    worker_concurrency: int = Field(default=10, ge=5, le=200, alias="N8N_WORKER_CONCURRENCY")
+    redis_url: str | None = Field(default=None, alias="N8N_REDIS_URL")
+    n8n_database_url: str | None = Field(default=None, alias="N8N_DATABASE_URL")
+    db_schema: str = Field(default="n8n", pattern=r"^[a-z_][a-z0-9_]*$", alias="N8N_DB_SCHEMA")
 
     glue_url: str = Field(default="http://127.0.0.1:8101", alias="GLUE_URL")
     classify_url: str = Field(default="http://127.0.0.1:8102", alias="CLASSIFY_URL")
@@ -75,7 +87,8 @@ class N8nSettings(CommonSettings):
 
     @field_validator(
         "hub_url", "onyx_url", "gotify_url", "whatsapp_phone_number_id", "notify_whatsapp_to",
-        "briefing_cron", "reminders_cron", "retry_pending_cron", "broker_port", mode="before",
+        "briefing_cron", "reminders_cron", "retry_pending_cron", "broker_port", "worker_port",
+        "redis_url", "n8n_database_url", mode="before",
     )  # fmt: skip
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -90,6 +103,16 @@ class N8nSettings(CommonSettings):
     def folder(self) -> Path:
         """N8N_USER_FOLDER: n8n's own database, settings and the import state."""
         return self.user_folder or self.var_dir / "n8n"
+
+    @property
+    def queue_mode(self) -> bool:
+        """True when executions run in worker processes (EXECUTIONS_MODE=queue)."""
+        return self.executions_mode == "queue"
+
+    @property
+    def first_worker_port(self) -> int:
+        """Health port of worker 0 (worker i: this + 2i; its task broker: + 1)."""
+        return self.worker_port or self.port + 10
 
     @property
     def base_url(self) -> str:

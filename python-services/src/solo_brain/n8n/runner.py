@@ -28,6 +28,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from solo_brain.n8n.config import SECRET_NAMES, N8nSettings, environment
 from solo_brain.n8n.install import N8nInstall
+from solo_brain.n8n.queue import Workers, prepare_database, queue_env, worker_env
 from solo_brain.n8n.templates import (
     TemplateError,
     Workflow,
@@ -84,6 +85,7 @@ class N8nRunner:
         self._environ = environment() if environ is None else dict(environ)
         self._database_url = database_url
         self.process: subprocess.Popen[bytes] | None = None
+        self.workers = Workers(settings, install.n8n, self.worker_env)
 
     # --- environment -----------------------------------------------------------------------
 
@@ -99,7 +101,12 @@ class N8nRunner:
             **self.install.env(),
             **self.settings.process_env(),
             **self.settings.workflow_env(),
+            **queue_env(self.settings, self._database_url),
         }
+
+    def worker_env(self, index: int) -> dict[str, str]:
+        """The environment of queue-mode worker `index`: n8n's, with the worker's own ports."""
+        return {**self.n8n_env(), **worker_env(self.settings, index)}
 
     def cli(self, *args: str, timeout: float = 180.0) -> str:
         """Run one n8n CLI command against this instance's folder; its output."""
@@ -122,6 +129,7 @@ class N8nRunner:
     def import_all(self, *, force: bool = False) -> ImportReport:
         """Import the credentials and workflows that changed (all with `force`), then activate."""
         self.settings.folder.mkdir(parents=True, exist_ok=True)
+        prepare_database(self.settings, self._database_url)
         credentials = render_credentials(self.settings.workflows_dir / "credentials",
                                          self.template_env())  # fmt: skip
         workflows = load_workflows(self.settings.workflows_dir)
@@ -199,6 +207,7 @@ class N8nRunner:
 
     def start(self, log: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
         """Start `n8n start` (its own process group); output to `log`, or inherited."""
+        prepare_database(self.settings, self._database_url)
         self.process = subprocess.Popen(
             [str(self.install.n8n), "start"],
             env=self.n8n_env(),
@@ -225,14 +234,28 @@ class N8nRunner:
                         continue
                 time.sleep(0.5)
 
+    def start_workers(self, log: IO[bytes] | None = None, timeout: float = 120.0) -> None:
+        """In queue mode, start N8N_WORKERS workers (once main is up) and wait until ready."""
+        if self.settings.queue_mode and self.settings.workers:
+            self.workers.start(range(self.settings.workers), log)
+            self.workers.wait_ready(timeout)
+
     def terminate(self, *, force: bool = False) -> None:
         """Ask n8n to stop (SIGTERM to its process group; SIGKILL with `force`), not waiting."""
+        self.workers.terminate(force=force)
         if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL if force else signal.SIGTERM)
 
     def stop(self) -> int | None:
-        """Stop n8n politely (SIGTERM to its group), then by force; its exit code."""
+        """Stop n8n (and its workers) politely, then by force; main's exit code."""
+        self.workers.terminate()  # at once: they finish their executions meanwhile
+        try:
+            return self._stop_main()
+        finally:
+            self.workers.stop()
+
+    def _stop_main(self) -> int | None:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return process.returncode if process else None
@@ -251,6 +274,7 @@ class N8nRunner:
         self.start(log)
         try:
             self.wait_ready(self.webhook_paths(), timeout)
+            self.start_workers(log, timeout)
             yield self.settings.base_url
         finally:
             self.stop()
