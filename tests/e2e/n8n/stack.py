@@ -86,6 +86,8 @@ class Stack:
     gotify: GotifyState
     hub: FakeServer
     log_path: Path
+    classify_url: str
+    hub_token: str
 
     def capture(
         self,
@@ -233,4 +235,5 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
         log = stack.enter_context(log_path.open("wb"))
         n8n_url = stack.enter_context(runner.running(log))
         yield Stack(n8n_url, glue_url, dsn, settings, whisper, whisper_state, ollama, brain,
-                    kokoro, calendar, graph, onyx, gotify, hub, log_path)  # fmt: skip
+                    kokoro, calendar, graph, onyx, gotify, hub, log_path, classify_url,
+                    hub_token)  # fmt: skip
