@@ -3,6 +3,7 @@ classify services and the loopback fakes behind them."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ def test_transcribe_keeps_binary_audio_then_answers_its_transcript(
         (item,) = workflow.items(files={"data": ("note.wav", wav, "audio/wav")})
 
     assert (item["transcript"], item["format"]) == (said, "wav")
-    assert stack.whisper_state.requests[-1].size == len(wav)
+    assert hashlib.sha256(wav).hexdigest() in [r.sha256 for r in stack.whisper_state.requests]
     kept = httpx.get(f"{stack.glue_url}/audio/{item['audio_ref']}")
     assert kept.status_code == 200 and kept.content == wav
 
@@ -127,7 +128,8 @@ def test_speak_answers_the_audio_url(stack: Stack, editor: Editor) -> None:
     assert item["url"].startswith(stack.glue_url)
     audio = httpx.get(item["url"])
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
-    assert stack.kokoro.requests[-1].input == "Capté, rangé dans le projet."
+    # (the briefing schedule speaks too, every 15 s in this stack)
+    assert "Capté, rangé dans le projet." in [r.input for r in stack.kokoro.requests]
 
 
 def test_speak_as_a_binary_voice_note(editor: Editor) -> None:
@@ -188,7 +190,8 @@ def test_classify_tells_the_classifier_what_the_workflow_knows(
         "zephyr-fcs",
     )
     assert item["actions"][0]["due"] == "2026-05-15"
-    prompt = stack.ollama.chats[-1]["messages"][-1]["content"]
+    (prompt,) = [c["messages"][-1]["content"] for c in stack.ollama.chats
+                 if "altimètre" in c["messages"][-1]["content"]]  # fmt: skip
     assert "réunion ; catégorie : todo ; client : zephyr" in prompt
 
 
