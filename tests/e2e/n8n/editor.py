@@ -197,6 +197,22 @@ class NodeWorkflow:
         return self.editor.last_failure(self.workflow_id)
 
 
+def package_node(
+    node: str, credentials: dict[str, Any], resource: str, operation: str, **parameters: Any
+) -> dict[str, Any]:
+    """A node of the package (`node`: soloBrain, ccMesh), named as its type's display name;
+    `onError` among `parameters` goes to the node's settings."""
+    on_error = parameters.pop("onError", None)
+    built = {
+        "name": {"soloBrain": "Solo Brain", "ccMesh": "CC Mesh"}[node],
+        "type": f"{PACKAGE}.{node}",
+        "typeVersion": 1,
+        "parameters": {"resource": resource, "operation": operation, **parameters},
+        "credentials": credentials,
+    }
+    return {**built, "onError": on_error} if on_error else built
+
+
 def node_workflow(
     node: dict[str, Any],
     *,

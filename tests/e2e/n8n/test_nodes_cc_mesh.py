@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from solo_brain.mesh.tokens import create_token
-from tests.e2e.n8n.editor import Editor
+from tests.e2e.n8n.editor import Editor, package_node
 from tests.e2e.n8n.stack import Stack
 
 pytestmark = pytest.mark.n8n
@@ -21,16 +21,8 @@ HUB = {"ccMeshApi": {"id": "sbCcMeshHubApi01", "name": "CC Mesh hub"}}
 
 
 def cc_mesh(resource: str, operation: str, **parameters: Any) -> dict[str, Any]:
-    """A CC Mesh node; `onError` among `parameters` goes to the node's settings."""
-    on_error = parameters.pop("onError", None)
-    node = {
-        "name": "CC Mesh",
-        "type": "n8n-nodes-solo-brain.ccMesh",
-        "typeVersion": 1,
-        "parameters": {"resource": resource, "operation": operation, **parameters},
-        "credentials": HUB,
-    }
-    return {**node, "onError": on_error} if on_error else node
+    """A CC Mesh node on the stack's hub."""
+    return package_node("ccMesh", HUB, resource, operation, **parameters)
 
 
 def by_id(session_id: str) -> dict[str, Any]:

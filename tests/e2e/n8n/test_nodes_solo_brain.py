@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from solo_brain.catalog import Client, Project, upsert_client, upsert_project
-from tests.e2e.n8n.editor import Editor
+from tests.e2e.n8n.editor import Editor, package_node
 from tests.e2e.n8n.stack import Stack
 from tests.support.audio import speech_file
 
@@ -28,16 +28,14 @@ CATEGORIES = ["client", "idee_rd", "todo", "note_tech", "admin", "perso"]
 def solo_brain(
     resource: str, operation: str, credentials: dict[str, Any], **parameters: Any
 ) -> dict[str, Any]:
-    """A Solo Brain node; `onError` among `parameters` goes to the node's settings."""
-    on_error = parameters.pop("onError", None)
-    node = {
-        "name": "Solo Brain",
-        "type": "n8n-nodes-solo-brain.soloBrain",
-        "typeVersion": 1,
-        "parameters": {"resource": resource, "operation": operation, **parameters},
-        "credentials": credentials,
-    }
-    return {**node, "onError": on_error} if on_error else node
+    """A Solo Brain node."""
+    return package_node("soloBrain", credentials, resource, operation, **parameters)
+
+
+def resolve_each(**settings: Any) -> dict[str, Any]:
+    """Resolve Date of each item's phrase in each item's time zone."""
+    return solo_brain("date", "resolve", CLASSIFY, phrase="={{ $json.phrase }}",
+                      options={"now": NOW, "tz": "={{ $json.tz }}"}, **settings)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -240,15 +238,7 @@ ASKED_TZ = {
 
 def test_a_failing_item_stops_with_its_index_and_the_service_message(editor: Editor) -> None:
     """By default the second item's error stops the run: a NodeApiError naming item 1."""
-    node = solo_brain(
-        "date",
-        "resolve",
-        CLASSIFY,
-        phrase="={{ $json.phrase }}",
-        options={"now": NOW, "tz": "={{ $json.tz }}"},
-    )
-
-    with editor.trying(node, split="items") as workflow:
+    with editor.trying(resolve_each(), split="items") as workflow:
         answer = workflow.post(json=PHRASES)
         failure = workflow.failure()
 
@@ -261,14 +251,7 @@ def test_a_failing_item_stops_with_its_index_and_the_service_message(editor: Edi
 
 def test_continue_on_fail_keeps_every_item_paired_with_its_input(editor: Editor) -> None:
     """Continuing on fail, the failed item carries the service's code; both stay paired."""
-    node = solo_brain(
-        "date",
-        "resolve",
-        CLASSIFY,
-        phrase="={{ $json.phrase }}",
-        options={"now": NOW, "tz": "={{ $json.tz }}"},
-        onError="continueRegularOutput",
-    )
+    node = resolve_each(onError="continueRegularOutput")
 
     with editor.trying(node, split="items", then=ASKED_TZ) as workflow:
         first, second = workflow.items(json=PHRASES)

@@ -5,6 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { serviceJson } from '../../../shared/transport';
+import { momentOption, timeZoneOption, withMoment } from '../../descriptions';
 
 const show = { resource: ['date'], operation: ['resolve'] };
 
@@ -27,21 +28,8 @@ export const resolveDescription: INodeProperties[] = [
 		default: {},
 		displayOptions: { show },
 		options: [
-			{
-				displayName: 'Reference Time',
-				name: 'now',
-				type: 'dateTime',
-				default: '',
-				description: 'The moment the phrase was said (default: now)',
-			},
-			{
-				displayName: 'Time Zone',
-				name: 'tz',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. Europe/Paris',
-				description: "IANA time zone of the reference time (default: the service's)",
-			},
+			momentOption('Reference Time', 'The moment the phrase was said (default: now)'),
+			timeZoneOption,
 		],
 	},
 ];
@@ -53,9 +41,7 @@ export async function resolve(
 ): Promise<INodeExecutionData> {
 	const phrase = this.getNodeParameter('phrase', itemIndex) as string;
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const body: IDataObject = { phrase };
-	if (options.now) body.now = options.now;
-	if (options.tz) body.tz = options.tz;
+	const body = withMoment({ phrase }, options);
 	const answer = await serviceJson.call(
 		this,
 		'classify',

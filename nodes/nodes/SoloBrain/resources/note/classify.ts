@@ -5,6 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { serviceJson } from '../../../shared/transport';
+import { momentOption, timeZoneOption, withMoment } from '../../descriptions';
 
 const show = { resource: ['note'], operation: ['classify'] };
 
@@ -82,13 +83,10 @@ export const classifyDescription: INodeProperties[] = [
 				default: '',
 				description: "The capture's ID, for the service's logs",
 			},
-			{
-				displayName: 'Captured At',
-				name: 'now',
-				type: 'dateTime',
-				default: '',
-				description: 'When the note was captured: "vendredi" is the Friday after it (default: now)',
-			},
+			momentOption(
+				'Captured At',
+				'When the note was captured: "vendredi" is the Friday after it (default: now)',
+			),
 			{
 				displayName: 'Public',
 				name: 'public',
@@ -111,14 +109,7 @@ export const classifyDescription: INodeProperties[] = [
 				default: 'api',
 				description: 'Where the note came from',
 			},
-			{
-				displayName: 'Time Zone',
-				name: 'tz',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. Europe/Paris',
-				description: "IANA time zone the dates are resolved in (default: the service's)",
-			},
+			timeZoneOption,
 		],
 	},
 ];
@@ -142,9 +133,7 @@ export async function classify(
 	const hint = this.getNodeParameter('hint', itemIndex, '') as string;
 	const context = this.getNodeParameter('context', itemIndex, {}) as IDataObject;
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const body: IDataObject = { text, hint: contextHint(hint, context) };
-	if (options.now) body.now = options.now;
-	if (options.tz) body.tz = options.tz;
+	const body = withMoment({ text, hint: contextHint(hint, context) }, options);
 	if (options.source) body.source = options.source;
 	if (options.public !== undefined) body.public = options.public;
 	if (options.captureId) body.capture_id = options.captureId;
