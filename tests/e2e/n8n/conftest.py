@@ -18,6 +18,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from solo_brain.db import apply_migrations
+from tests.e2e.n8n.editor import Editor
 from tests.e2e.n8n.stack import Stack, run_stack
 
 
@@ -42,6 +43,12 @@ def stack(n8n_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     tmp = tmp_path_factory.mktemp("n8n-stack")
     with run_stack(n8n_dsn, tmp) as running:
         yield running
+
+
+@pytest.fixture(scope="package")
+def editor(stack: Stack) -> Editor:
+    """The owner's session in the stack's n8n editor (the account is created on first use)."""
+    return Editor.sign_in(stack.n8n_url)
 
 
 @pytest.fixture(scope="session")

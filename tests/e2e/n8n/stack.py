@@ -88,6 +88,7 @@ class Stack:
     hub: FakeServer
     log_path: Path
     push: PushState  # the Web Push service the phones subscribe on
+    classify_url: str
     hub_token: str  # n8n's full token on the hub
 
     def capture(
@@ -232,5 +233,5 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
         log = stack.enter_context(log_path.open("wb"))
         n8n_url = stack.enter_context(runner.running(log))
         yield Stack(n8n_url, glue_url, dsn, settings, whisper, whisper_state, ollama, brain,
-                    kokoro, calendar, graph, onyx, gotify, hub, log_path, push,
+                    kokoro, calendar, graph, onyx, gotify, hub, log_path, push, classify_url,
                     hub_token)  # fmt: skip

@@ -15,6 +15,7 @@ from solo_brain.db import apply_migrations, database_url
 from solo_brain.errors import CommandError
 from solo_brain.n8n.config import N8nSettings, environment
 from solo_brain.n8n.install import N8nNotInstalled, install_n8n
+from solo_brain.n8n.nodes_package import NodesPackageError
 from solo_brain.n8n.runner import (
     ImportReport,
     N8nCommandError,
@@ -61,8 +62,9 @@ def _runner(settings: N8nSettings) -> N8nRunner:
 def _import_with(runner: N8nRunner, force: bool) -> ImportReport:
     try:
         report = runner.import_all(force=force)
-    except (TemplateError, N8nCommandError) as exc:
+    except (TemplateError, N8nCommandError, NodesPackageError) as exc:
         raise CommandError(str(exc)) from exc
+    print(f"n8n node package:         {report.package or 'unchanged'}")
     print(f"n8n credentials imported: {', '.join(report.credentials) or 'none changed'}")
     print(f"n8n workflows imported:   {', '.join(report.workflows) or 'none changed'}")
     if report.activated:
@@ -87,7 +89,8 @@ def _import(args: argparse.Namespace) -> int:
 
 def _credentials(args: argparse.Namespace) -> int:
     settings = N8nSettings()
-    env = {**environment(), **database_credential_env(database_url(settings))}
+    env = {**environment(), **settings.workflow_env(),
+           **database_credential_env(database_url(settings))}  # fmt: skip
     try:
         rendered = render_credentials(settings.workflows_dir / "credentials", env)
     except TemplateError as exc:

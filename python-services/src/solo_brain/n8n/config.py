@@ -14,6 +14,7 @@ from solo_brain.settings import PROJECT_ROOT, CommonSettings
 
 N8N_VERSION = "1.123.81"
 WORKFLOWS_DIR = PROJECT_ROOT / "n8n-workflows"
+NODES_DIR = PROJECT_ROOT / "nodes"
 INSTALL_SCRIPT = PROJECT_ROOT / "scripts" / "install-n8n.sh"
 
 # Read only to fill credentials; never handed to the n8n process, so `$env` cannot leak them.
@@ -52,6 +53,7 @@ class N8nSettings(CommonSettings):
     broker_port: int | None = Field(default=None, alias="N8N_RUNNERS_BROKER_PORT")
     log_level: str = Field(default="warn", alias="N8N_LOG_LEVEL")
     workflows_dir: Path = Field(default=WORKFLOWS_DIR, alias="N8N_WORKFLOWS_DIR")
+    nodes_dir: Path = Field(default=NODES_DIR, alias="N8N_NODES_DIR")
     # Queue mode (solo_brain.n8n.queue): main + workers + Redis, n8n's own data in Postgres.
     executions_mode: Literal["regular", "queue"] = Field(default="regular", alias="EXECUTIONS_MODE")
     workers: int = Field(default=1, ge=0, le=32, alias="N8N_WORKERS")

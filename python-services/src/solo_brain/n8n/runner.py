@@ -1,5 +1,7 @@
 """Run the local n8n: credentials and workflows imported, workflows activated, process supervised.
 
+The community node package of `nodes/` is built and installed into n8n's nodes folder first
+(as a user installs one), so that the workflows and credentials can use its nodes.
 Imports are incremental: the digest of every credential (as rendered) and workflow file (as
 patched) is kept in `{N8N_USER_FOLDER}/solo-brain-import.json`, and only what changed is
 imported again. So edits made in the n8n editor survive restarts until the file in the repository
@@ -28,6 +30,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from solo_brain.n8n.config import SECRET_NAMES, N8nSettings, environment
 from solo_brain.n8n.install import N8nInstall
+from solo_brain.n8n.nodes_package import PACKAGE_NAME, build_package, install_package
 from solo_brain.n8n.queue import Workers, prepare_database, queue_env, worker_env
 from solo_brain.n8n.templates import (
     TemplateError,
@@ -53,6 +56,7 @@ class ImportReport:
     credentials: list[str] = field(default_factory=list)
     workflows: list[str] = field(default_factory=list)
     activated: list[str] = field(default_factory=list)
+    package: str | None = None
 
 
 def database_credential_env(url: str) -> dict[str, str]:
@@ -90,8 +94,12 @@ class N8nRunner:
     # --- environment -----------------------------------------------------------------------
 
     def template_env(self) -> dict[str, str]:
-        """The values credential templates are filled with."""
-        return {**self._environ, **database_credential_env(self._database_url)}
+        """The values credential templates are filled with (service URLs as workflows see them)."""
+        return {
+            **self._environ,
+            **self.settings.workflow_env(),
+            **database_credential_env(self._database_url),
+        }
 
     def n8n_env(self) -> dict[str, str]:
         """The n8n process environment: no secrets, its Node.js first, the workflow settings."""
@@ -141,8 +149,8 @@ class N8nRunner:
         docs = {w.id: require_capture_token(w.doc) if capture_token else w.doc for w in workflows}
 
         state = self._load_state()
-        new_state: dict[str, dict[str, str]] = {"credentials": {}, "workflows": {}}
-        report = ImportReport()
+        new_state: dict[str, Any] = {"credentials": {}, "workflows": {}}
+        report = ImportReport(package=self._install_package(state, new_state, force=force))
         changed_credentials = []
         for credential in credentials:
             digest = _digest(credential)
@@ -173,6 +181,20 @@ class N8nRunner:
         report.activated = self._activate(changed, workflows)
         self._save_state(new_state)
         return report
+
+    def _install_package(
+        self, state: dict[str, Any], new_state: dict[str, Any], *, force: bool
+    ) -> str | None:
+        """Build and install the node package when it changed; its name when installed."""
+        nodes_dir = self.settings.nodes_dir
+        if not (nodes_dir / "package.json").is_file():
+            return None
+        env = self.n8n_env()  # n8n's Node.js first on PATH
+        build_package(env)
+        known = None if force else state.get("nodes_package")
+        digest = install_package(nodes_dir, self.settings.folder, env, known)
+        new_state["nodes_package"] = digest or known
+        return PACKAGE_NAME if digest else None
 
     def _activate(self, changed: list[Workflow], everything: list[Workflow]) -> list[str]:
         wanted = [w for w in changed if w.has_trigger]
