@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from mesh_agent.index import Index  # noqa: E402
 from mesh_protocol import dump_frame  # noqa: E402
-from tests.e2e.mesh_stack import Hub, Machine, create_token  # noqa: E402
+from tests.support.mesh_stack import Hub, Machine, create_token  # noqa: E402
 from tests.support.transcripts import encoded, transcript_line  # noqa: E402
 
 SID = "00000000-0000-4000-8000-0000000a6e27"

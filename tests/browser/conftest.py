@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.browser.pwa import build_pwa, chromium
-from tests.e2e.mesh_stack import Hub
+from tests.support.mesh_stack import Hub
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.pwa import new_context, pair_with_token, shot, wait_for_service_worker
-from tests.e2e.mesh_stack import Api, Hub, Machine, create_token, wait_for
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall, running_fake_anthropic
+from tests.support.mesh_stack import Api, Hub, Machine, create_token
+from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.mesh]
 

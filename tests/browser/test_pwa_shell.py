@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.pwa import new_context, pair_with_token, shot, wait_for_service_worker
-from tests.e2e.mesh_stack import Hub, create_token, solo_brain
+from tests.support.mesh_stack import Hub, create_token, solo_brain
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.mesh_stack import Hub
 from tests.fakes.anthropic import FakeAnthropic, running_fake_anthropic
+from tests.support.mesh_stack import Hub
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.mesh_stack import Api, Hub, Machine, SseReader, create_token
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall
+from tests.support.mesh_stack import Api, Hub, Machine, SseReader, create_token
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.mesh

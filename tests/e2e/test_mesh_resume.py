@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.mesh_stack import Api, Hub, Machine, SseReader, create_token
+from tests.support.mesh_stack import Api, Hub, Machine, SseReader, create_token
 from tests.support.transcripts import encoded, transcript_line
 from tests.support.wait import wait_for
 

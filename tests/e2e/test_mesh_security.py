@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from mesh_protocol import MAX_FRAME_BYTES, agent_ws_url
-from tests.e2e.mesh_stack import Hub, Machine, create_token
+from tests.support.mesh_stack import Hub, Machine, create_token
 
 pytestmark = pytest.mark.mesh
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.mesh_stack import Api, Hub, Machine, create_token
 from tests.fakes.anthropic import FakeAnthropic
+from tests.support.mesh_stack import Api, Hub, Machine, create_token
 from tests.support.transcripts import encoded, transcript_line
 from tests.support.wait import wait_for
 

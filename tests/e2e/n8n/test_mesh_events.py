@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.mesh_stack import Api, Machine, create_token
 from tests.e2e.n8n.stack import Stack
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall
 from tests.fakes.graph import meta_delivery, voice_message
 from tests.fakes.push import Browser
 from tests.support.audio import render_speech
+from tests.support.mesh_stack import Api, Machine, create_token
 from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.n8n, pytest.mark.mesh]

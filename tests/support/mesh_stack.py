@@ -1,4 +1,5 @@
-"""Real processes for the CC Mesh end-to-end tests: the hub, agents on "machines", SSE readers.
+"""Real processes for the CC Mesh end-to-end and browser tests: the hub, agents on "machines",
+SSE readers.
 
 Hub        `solo-brain serve mesh --port P` on the test database (restartable on one port)
 Machine    a temporary HOME + CLAUDE_CONFIG_DIR, its `mesh-agent run` process, its CLI runs
