@@ -199,8 +199,12 @@ class Hub:
             voice_reply=body.voice_reply,
             force=body.force,
             actor=token.actor,
+            idempotency_key=body.idempotency_key,
         )
         eta = await store_actions.eta_seconds(self.pool)
+        if prompt.get("existing"):  # a retried request: the prompt is already on its way
+            return PromptOut(prompt_id=prompt["id"], eta_seconds=eta,
+                             queued=not prompt["delivered"])  # fmt: skip
         if session["live"] and not body.force:
             return PromptOut(
                 prompt_id=prompt["id"], eta_seconds=eta, queued=True, warning=LIVE_WARNING

@@ -67,6 +67,12 @@ class PromptIn(BaseModel):
     text: str = Field(min_length=1, max_length=100_000)
     voice_reply: bool = False
     force: bool = False
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="a retried request with the same key is answered with the same prompt",
+    )
 
 
 class PromptOut(BaseModel):
