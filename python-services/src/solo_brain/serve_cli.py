@@ -1,12 +1,24 @@
-"""`solo-brain serve NAME`: run one service in the foreground with uvicorn."""
+"""`solo-brain serve NAME`: run one service in the foreground with uvicorn.
+
+Services with tables bring the schema up to date before they start, or refuse to start with
+one sentence saying what to run.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import uvicorn
+
+from solo_brain.db import SchemaNotReady, ensure_schema, resolve_database_url
+from solo_brain.settings import CommonSettings
+
+
+def _migrated(settings: CommonSettings) -> None:
+    ensure_schema(resolve_database_url(settings.database_url, settings.pgdata_dir))
 
 
 def _glue(port: int | None) -> tuple[Any, int]:
@@ -22,6 +34,7 @@ def _classify(port: int | None) -> tuple[Any, int]:
     from solo_brain.settings import ClassifySettings
 
     settings = ClassifySettings()
+    _migrated(settings)
     return create_app(settings), port or settings.port
 
 
@@ -30,6 +43,7 @@ def _mesh(port: int | None) -> tuple[Any, int]:
     from solo_brain.settings import MeshSettings
 
     settings = MeshSettings()
+    _migrated(settings)
     return create_app(settings), port or settings.port
 
 
@@ -51,6 +65,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    app, port = SERVICES[args.service](args.port)
+    try:
+        app, port = SERVICES[args.service](args.port)
+    except SchemaNotReady as exc:
+        print(f"solo-brain serve {args.service}: {exc}", file=sys.stderr)
+        return 1
     uvicorn.run(app, host=args.host, port=port, log_level="info", proxy_headers=True)
     return 0
