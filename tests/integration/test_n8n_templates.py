@@ -80,6 +80,7 @@ def test_repository_workflows_follow_the_house_rules() -> None:
     assert {w.doc["name"] for w in workflows} == {
         "capture",
         "capture-process",
+        "deliver",
         "whatsapp",
         "reminders",
         "retry-pending",
@@ -91,11 +92,17 @@ def test_repository_workflows_follow_the_house_rules() -> None:
 
 
 def test_house_rules_catch_what_breaks_them() -> None:
-    """Long Code, unknown credential, missing error workflow or webhook id: each is named."""
+    """Long Code or expression, unknown credential, no error workflow or webhook id: named."""
+    long_body = "={{ JSON.stringify({ text: " + " + ".join(["$json.text"] * 20) + " }) }}"
     doc = {
         "id": "x",
         "nodes": [
             {"name": "Code", "type": "n8n-nodes-base.code", "parameters": {"jsCode": "x;\n" * 21}},
+            {
+                "name": "Post",
+                "type": "n8n-nodes-base.httpRequest",
+                "parameters": {"options": {"body": [long_body]}},
+            },
             {
                 "name": "Hook",
                 "type": "n8n-nodes-base.webhook",
@@ -113,6 +120,7 @@ def test_house_rules_catch_what_breaks_them() -> None:
         "errorWorkflow",
         "webhookId",
         "'Ghost'",
+        f"parameters.options.body[0] is a {len(long_body)}-character expression (at most 200)",
     ):
         assert expected in problems
 
@@ -181,8 +189,24 @@ def test_a_capture_being_filed_is_not_retried_meanwhile() -> None:
         int(nodes[name]["parameters"]["options"]["timeout"]) / 1000
         for name in ("Transcribe the kept audio", "Classify the note")
     )
-    # A first pass updates the capture after each model call (transcript, then the routing
-    # claim): a pass still waiting on a model is never "left half-done for grace_s". A retry
-    # holds its lease through both calls.
+    # A first pass updates the capture after each model call (transcript, then the filing):
+    # a pass still waiting on a model is never "left half-done for grace_s". A retry holds its
+    # lease through both calls.
     assert max(transcribe_s, classify_s) < grace_s
     assert transcribe_s + classify_s < lease_s
+
+
+def test_a_delivery_being_attempted_is_not_claimed_meanwhile() -> None:
+    """Every branch of deliver ends before claim_deliveries' lease (120 s by default) runs out."""
+    docs = {w.doc["name"]: w.doc for w in load_workflows(WORKFLOWS_DIR)}
+    nodes = {n["name"]: n for n in docs["deliver"]["nodes"]}
+    (claim,) = [n for n in nodes.values() if "claim_deliveries" in n["parameters"].get("query", "")]
+    assert "lease_s" not in claim["parameters"]["options"]["queryReplacement"]
+    connections = docs["deliver"]["connections"]
+
+    def longest_from(name: str) -> float:
+        timeout = nodes[name]["parameters"].get("options", {}).get("timeout", 0) / 1000
+        after = [t["node"] for out in connections.get(name, {}).get("main", []) for t in out]
+        return timeout + max((longest_from(n) for n in after), default=0.0)
+
+    assert 0 < longest_from(claim["name"]) < 120

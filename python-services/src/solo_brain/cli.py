@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from solo_brain import catalog_cli, db_cli, purge_cli, serve_cli, stack, token_cli
+from solo_brain import catalog_cli, db_cli, deliveries_cli, purge_cli, serve_cli, stack, token_cli
 from solo_brain.n8n import cli as n8n_cli
 
 # --- subcommands registered by feature modules (one line each) ---
@@ -23,6 +23,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     purge_cli.register,
     token_cli.register,
     n8n_cli.register,
+    deliveries_cli.register,
 ]
 
 

@@ -126,6 +126,33 @@ class Stack:
             )  # fmt: skip
         return session_id
 
+    def answer_of(self, capture_id: str) -> dict[str, Any]:
+        """The capture API answer as stored now (stored_in lists what is delivered so far)."""
+        (row,) = self.rows("SELECT assistant.capture_answer(%s) AS a", capture_id)
+        return dict(row["a"])
+
+    def deliveries_of(self, capture_id: str, kind: str | None = None) -> list[dict[str, Any]]:
+        """A capture's deliveries (of one kind), oldest first."""
+        found = self.rows("SELECT * FROM assistant.deliveries WHERE capture_id = %s "
+                          "ORDER BY created_at, id", capture_id)  # fmt: skip
+        return [d for d in found if kind is None or d["kind"] == kind]
+
+    def wait_retry_runs(self, runs: int = 2, timeout: float = 30.0) -> None:
+        """Wait until retry-pending has run `runs` more times: each run delivers a probe (a
+        notification due now, of a capture of its own) that only a run can deliver."""
+        for _ in range(runs):
+            probe = f"probe {uuid.uuid4().hex}"
+            with psycopg.connect(self.dsn, autocommit=True) as conn:
+                (capture_id,) = conn.execute(  # filed and told: nothing else runs for it
+                    "SELECT assistant.record_capture(jsonb_build_object('text', %s::text, "
+                    "'category', 'perso'))->>'capture_id'", (probe,)).fetchone()  # fmt: skip
+                conn.execute("UPDATE assistant.captures SET confirmation = 'answered' "
+                             "WHERE id = %s", (capture_id,))  # fmt: skip
+                conn.execute("SELECT assistant.plan_notification(%s, 'probe', 'probe', %s, NULL)",
+                             (capture_id, probe))  # fmt: skip
+            wait_for(lambda p=probe: [m for m in self.gotify.messages if m["message"] == p],
+                     timeout, what="a run of retry-pending")  # fmt: skip
+
     def count_captures(self) -> int:
         """How many captures are stored."""
         return int(self.rows("SELECT count(*) AS n FROM assistant.captures")[0]["n"])
@@ -181,8 +208,11 @@ def _glue_app(stack: ExitStack, tmp: Path, whisper: str, kokoro: str, graph: str
 
 
 @contextmanager
-def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
-    """Start every service and n8n; `knobs` override n8n settings (e.g. CAPTURE_TIME_BUDGET_S)."""
+def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iterator[Stack]:
+    """Start every service and n8n; `knobs` override n8n settings (e.g. CAPTURE_TIME_BUDGET_S).
+
+    `fresh`: configured like a new user's stack, the model servers and WhatsApp only (no Google
+    Calendar, Onyx, hub or Gotify)."""
     with ExitStack() as stack:
         whisper_state, ollama, kokoro = WhisperState(), OllamaState(), KokoroState()
         brain = Brain()
@@ -215,17 +245,25 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
             "GRAPH_API_URL": graph_url, "WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
             "GOOGLE_CALENDAR_API_URL": calendar_url, "GOOGLE_CALENDAR_ID": "solo@example.com",
             "CAPTURE_TIME_BUDGET_S": "6", "LONG_NOTE_CHARS": "300", "RETRY_BACKOFF_S": "1",
-            "RETRY_PENDING_CRON": "*/2 * * * * *", "REMINDERS_CRON": "*/2 * * * * *",
-            "BRIEFING_CRON": "*/15 * * * * *", "HUB_URL": hub.url,
-            **knobs,
+            "DELIVERY_BACKOFF_S": "1", "RETRY_PENDING_CRON": "*/2 * * * * *",
+            "REMINDERS_CRON": "*/2 * * * * *", "BRIEFING_CRON": "*/15 * * * * *",
+            "HUB_URL": hub.url, "GOOGLE_CLIENT_ID": "test-client",
         }  # fmt: skip
+        if fresh:
+            for name in ("ONYX_URL", "GOTIFY_URL", "HUB_URL", "GOOGLE_CLIENT_ID"):
+                values[name] = ""
+        values.update(knobs)
         settings = N8nSettings(**values)  # type: ignore[arg-type]
         secrets_env = {
-            "WHATSAPP_TOKEN": graph.token, "ONYX_API_KEY": next(iter(onyx.api_keys)),
-            "GOTIFY_TOKEN": next(iter(gotify.tokens)), "GOOGLE_CLIENT_ID": "test-client",
-            "GOOGLE_CLIENT_SECRET": "test-secret", "CAPTURE_WEBHOOK_TOKEN": CAPTURE_TOKEN,
-            "GOOGLE_OAUTH_TOKEN_JSON": json.dumps(GOOGLE_TOKEN), "HUB_TOKEN": hub_token,
+            "WHATSAPP_TOKEN": graph.token, "CAPTURE_WEBHOOK_TOKEN": CAPTURE_TOKEN,
         }  # fmt: skip
+        if not fresh:
+            secrets_env |= {
+                "ONYX_API_KEY": next(iter(onyx.api_keys)),
+                "GOTIFY_TOKEN": next(iter(gotify.tokens)),
+                "GOOGLE_CLIENT_ID": "test-client", "GOOGLE_CLIENT_SECRET": "test-secret",
+                "GOOGLE_OAUTH_TOKEN_JSON": json.dumps(GOOGLE_TOKEN), "HUB_TOKEN": hub_token,
+            }  # fmt: skip
         runner = N8nRunner(settings, install_n8n(settings), dsn,
                            environ={**os.environ, **secrets_env})  # fmt: skip
         runner.import_all()
