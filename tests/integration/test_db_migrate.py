@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,23 +10,18 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from solo_brain.db import SchemaNotReady, apply_migrations, ensure_schema
 from solo_brain.db.migrate import REWRITTEN, load_functions, load_migrations
+from tests.support.sql import new_database
 
 
 @pytest.fixture
 def empty_dsn(pg_server_url: str) -> Iterator[str]:
     """A database with nothing in it, dropped after the test."""
-    name = f"sb_migrate_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_conninfo(**{**conninfo_to_dict(pg_server_url), "dbname": name})
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with new_database(pg_server_url, "sb_migrate") as dsn:
+        yield dsn
 
 
 def _source(folder: str) -> Path:

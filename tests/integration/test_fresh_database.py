@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tests.fakes.server import free_port
+from tests.support.sql import new_database
 from tests.support.wait import wait_for
 
 SERVICE_ENV = {"OLLAMA_URL": "", "EXTERNAL_LLM_URL": "", "SOLO_BRAIN_TZ": "Europe/Paris"}
@@ -24,12 +23,8 @@ SERVICE_ENV = {"OLLAMA_URL": "", "EXTERNAL_LLM_URL": "", "SOLO_BRAIN_TZ": "Europ
 @pytest.fixture
 def never_migrated(pg_server_url: str) -> Iterator[str]:
     """An empty database, dropped after the test."""
-    name = f"sb_fresh_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_conninfo(**{**conninfo_to_dict(pg_server_url), "dbname": name})
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with new_database(pg_server_url, "sb_fresh") as dsn:
+        yield dsn
 
 
 def _serve(dsn: str, tmp_path: Path, port: int) -> subprocess.Popen[bytes]:

@@ -4,18 +4,15 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tests.e2e.n8n.stack import Stack, run_stack, wait_for
 from tests.fakes.graph import meta_delivery, text_message
 from tests.support.audio import speech_file
+from tests.support.sql import new_database
 
 pytestmark = pytest.mark.n8n
 
@@ -26,18 +23,10 @@ PAUL = {"category": "todo", "summary": "Appeler Paul",
 @pytest.fixture(scope="module")
 def fresh(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The stack on a database nobody migrated, configured like a new user's."""
-    name = f"sb_fresh_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    dsn = make_conninfo(**{**conninfo_to_dict(pg_server_url), "dbname": name})
-    try:
+    with new_database(pg_server_url, "sb_fresh") as dsn:
         with run_stack(dsn, tmp_path_factory.mktemp("fresh-stack"), fresh=True) as stack:
             stack.brain.when("paul", "devis", answer=PAUL)
             yield stack
-    finally:
-        with psycopg.connect(pg_server_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                          .format(sql.Identifier(name)))  # fmt: skip
 
 
 def test_text_capture_is_filed_and_promises_only_what_was_done(fresh: Stack) -> None:

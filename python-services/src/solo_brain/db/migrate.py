@@ -133,13 +133,7 @@ def _apply_migrations(conn: psycopg.Connection, migrations: list[SqlFile]) -> li
                     "add a new migration instead of editing it"
                 )
             continue
-        with conn.transaction():
-            conn.execute(migration.sql.encode())
-            conn.execute(
-                "INSERT INTO assistant.schema_migrations (version, name, checksum) "
-                "VALUES (%s, %s, %s)",
-                (migration.version, migration.name, migration.checksum),
-            )
+        _run(conn, migration, RECORD_MIGRATION, (migration.version, migration.name))
         applied.append(label)
     return applied
 
@@ -151,15 +145,25 @@ def _apply_functions(conn: psycopg.Connection, functions: list[SqlFile]) -> list
     for function in functions:
         if done.get(function.name) == function.checksum:
             continue
-        with conn.transaction():
-            conn.execute(function.sql.encode())
-            conn.execute(
-                "INSERT INTO assistant.schema_functions (name, checksum) VALUES (%s, %s) "
-                "ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()",
-                (function.name, function.checksum),
-            )
+        _run(conn, function, RECORD_FUNCTION, (function.name,))
         applied.append(f"functions/{function.name}")
     return applied
+
+
+RECORD_MIGRATION = (
+    "INSERT INTO assistant.schema_migrations (version, name, checksum) VALUES (%s, %s, %s)"
+)
+RECORD_FUNCTION = (
+    "INSERT INTO assistant.schema_functions (name, checksum) VALUES (%s, %s) "
+    "ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()"
+)
+
+
+def _run(conn: psycopg.Connection, file: SqlFile, record: str, key: tuple[object, ...]) -> None:
+    """Run one file and record its checksum, in one transaction."""
+    with conn.transaction():
+        conn.execute(file.sql.encode())
+        conn.execute(record, (*key, file.checksum))
 
 
 def ensure_schema(url: str, folder: Path | None = None) -> list[str]:
