@@ -180,6 +180,11 @@ def test_reclassifying_moves_the_calendar_events(db: psycopg.Connection) -> None
                        ("calendar_event", "pending", "2026-05-20"),
                        ("calendar_event", "pending", "2026-05-21"),
                        ("calendar_cancel", "pending", claimed["request"]["id"])]  # fmt: skip
+    cancel = next(r for r in _claim(db, capture_id) if r["kind"] == "calendar_cancel")
+    assert cancel["request"] == {"event_id": claimed["request"]["id"]}
+    _record(db, cancel["id"], status=204, body="")
+    answer = call(db, "await_confirmation", {"capture_id": capture_id, "wait_s": 0})["answer"]
+    assert not [p for p in answer["stored_in"] if p.startswith("gcal:")]
     db.execute("SELECT assistant.reclassify_capture(%s, %s)",
                (capture_id, Jsonb({"actions": [moved[0]]})))  # fmt: skip
     states = {d["detail"].get("due"): d["state"] for d in deliveries(db, capture_id)

@@ -13,6 +13,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from solo_brain.db import open_pool
+from solo_brain.health import database_check
 from tests.fakes.server import free_port
 from tests.support.sql import new_database
 from tests.support.wait import wait_for
@@ -82,3 +84,15 @@ def test_a_schema_that_cannot_be_brought_up_is_refused_in_one_sentence(
         with psycopg.connect(never_migrated, autocommit=True) as conn:
             conn.execute("DROP OWNED BY sb_reader_only")
             conn.execute("DROP ROLE sb_reader_only")
+
+
+async def test_readiness_on_a_database_without_the_schema_says_what_to_run(
+    never_migrated: str,
+) -> None:
+    """The database check names the missing schema in a sentence, not as a traceback."""
+    pool = await open_pool(never_migrated, min_size=1, max_size=1)
+    try:
+        said = await database_check(pool)()
+    finally:
+        await pool.close()
+    assert said == "The database schema is missing: run `solo-brain db migrate`."

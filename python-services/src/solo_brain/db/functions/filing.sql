@@ -9,7 +9,8 @@
 --   capture_answer   the capture API's answer (DESIGN.md)
 
 -- The capture API answer of one capture. stored_in lists the Postgres rows, then the places
--- its deliveries reached (gcal:EVENT, onyx://DOCUMENT, cc:SESSION/PROMPT), done ones only.
+-- its deliveries reached (gcal:EVENT, onyx://DOCUMENT, cc:SESSION/PROMPT), done ones only (an
+-- event removed since is no longer listed).
 CREATE OR REPLACE FUNCTION assistant.capture_answer(cap_id text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
@@ -32,6 +33,9 @@ LANGUAGE sql STABLE AS $$
                       WHERE d.capture_id = c.id AND d.state = 'done'
                         AND d.kind IN ('calendar_event', 'onyx_document', 'cc_prompt')
                         AND d.external_ref IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM assistant.deliveries x
+                                         WHERE x.idempotency_key = 'calendar_cancel:' || d.id
+                                           AND x.state = 'done')
                       ORDER BY d.created_at, d.id)),
         'speech', c.speech,
         'tts_url', c.tts_url)
