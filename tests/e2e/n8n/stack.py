@@ -267,6 +267,11 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
         runner = N8nRunner(settings, install_n8n(settings), dsn,
                            environ={**os.environ, **secrets_env})  # fmt: skip
         runner.import_all()
+        # Ports are taken again right before n8n starts: the import takes seconds, long enough
+        # for another process of this shared machine to take a port picked before it.
+        settings.port, settings.broker_port = free_port(), free_port()
+        while settings.broker_port == settings.port:
+            settings.broker_port = free_port()
         log_path = tmp / "n8n.log"
         log = stack.enter_context(log_path.open("wb"))
         n8n_url = stack.enter_context(runner.running(log))
