@@ -150,14 +150,7 @@ export const revokeDevice = (id: string) =>
 
 export const CATEGORIES = ["client", "idee_rd", "todo", "note_tech", "admin", "perso"] as const;
 export type Category = (typeof CATEGORIES)[number];
-export const STATUSES = [
-  "received",
-  "pending_transcription",
-  "pending_classification",
-  "classified",
-  "filed",
-  "failed",
-] as const;
+export const STATUSES = ["pending_transcription", "pending_classification", "filed", "failed"] as const;
 export type CaptureStatus = (typeof STATUSES)[number];
 
 export interface Action {

@@ -20,10 +20,8 @@ export const CATEGORY_TONES: Record<Category, string> = {
 };
 
 export const STATUS_LABELS: Record<CaptureStatus, string> = {
-  received: "Reçue",
   pending_transcription: "Transcription en attente",
   pending_classification: "Classement en attente",
-  classified: "Classée",
   filed: "Rangée",
   failed: "Échec",
 };

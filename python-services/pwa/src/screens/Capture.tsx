@@ -182,7 +182,7 @@ function PushToTalk({ disabled, onAudio }: { disabled: boolean; onAudio: (audio:
 
 function AnswerCard({ answer: a }: { answer: CaptureAnswer }) {
   const href = `/captures/${encodeURIComponent(a.capture_id)}`;
-  const filed = a.status === "filed" || a.status === "classified";
+  const filed = a.status === "filed";
   return (
     <Card class="space-y-4 p-5" aria-live="polite">
       <div class="flex items-center gap-2">

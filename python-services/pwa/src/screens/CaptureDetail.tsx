@@ -25,7 +25,7 @@ import { Page } from "../ui/Layout";
 import { Badge, Button, Card, ErrorNote, Field, IconButton, Section, Spinner, StaleNote } from "../ui/ui";
 import { CategoryLabel, StatusBadge } from "./Inbox";
 
-const RETRYABLE = new Set(["received", "pending_transcription", "pending_classification", "failed"]);
+const RETRYABLE = new Set(["pending_transcription", "pending_classification", "failed"]);
 
 export function CaptureDetailScreen({ id }: { id: string }) {
   const capture = useResource(`capture:${id}`, () => getCapture(id));

@@ -215,8 +215,12 @@ class Hub:
             force=body.force,
             actor=token.actor,
             capture_id=body.capture_id,
+            idempotency_key=body.idempotency_key,
         )
         eta = await prompts.eta_seconds(self.pool)
+        if prompt.get("existing"):  # a retried request: the prompt is already on its way
+            return PromptOut(prompt_id=prompt["id"], eta_seconds=eta,
+                             queued=not prompt["delivered"])  # fmt: skip
         if session["live"] and not body.force:
             return PromptOut(
                 prompt_id=prompt["id"], eta_seconds=eta, queued=True, warning=LIVE_WARNING

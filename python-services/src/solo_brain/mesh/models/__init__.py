@@ -72,6 +72,12 @@ class PromptIn(BaseModel):
     capture_id: str | None = Field(
         default=None, max_length=40, description="the capture it came from (its reply channel)"
     )
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="a retried request with the same key is answered with the same prompt",
+    )
 
 
 class PromptOut(BaseModel):
