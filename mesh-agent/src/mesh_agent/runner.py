@@ -27,7 +27,13 @@ from claude_agent_sdk import (
 from pydantic import BaseModel
 
 from mesh_agent.permissions import PermissionBook
-from mesh_agent.protocol import PermissionRequest, PermissionResolved, Prompt, PromptStatus
+from mesh_agent.protocol import (
+    RESOLVED_TIMEOUT,
+    PermissionRequest,
+    PermissionResolved,
+    Prompt,
+    PromptStatus,
+)
 from mesh_agent.transcript import truncate
 
 log = logging.getLogger(__name__)
@@ -128,7 +134,7 @@ class PromptRunner:
             if decision is None:
                 if closed:
                     resolved = PermissionResolved(
-                        permission_id=request.permission_id, reason="timeout"
+                        permission_id=request.permission_id, reason=RESOLVED_TIMEOUT
                     )
                     await self._emit(resolved)
                 return PermissionResultDeny(message=TIMEOUT_MESSAGE)
