@@ -1,5 +1,5 @@
-"""Hub events for the phone (permission pending, prompt finished, agent offline) sent to the
-n8n webhook that turns them into push notifications.
+"""Hub events for the phone (permission pending, prompt finished, agent offline, terminal
+waiting) sent to the n8n webhook that turns them into push notifications.
 
 Best effort by design: `emit` never blocks and never raises; a bounded queue feeds one worker
 that POSTs each event with a short time limit. When the webhook is down, events are logged and
@@ -12,6 +12,8 @@ Each event is one JSON POST to MESH_EVENTS_WEBHOOK_URL, `{"event": NAME, "at": I
                         voice_reply
     agent_offline       agent_id, agent (sent once the agent stayed away
                         MESH_AGENT_OFFLINE_AFTER_S, so a quick reconnect sends nothing)
+    terminal_waiting    session_id, session_title, agent, permission_mode (a terminal shows
+                        a dialog no hook can answer: go back to the keyboard)
 
     EventsWebhookError      the webhook refused the event or did not answer in time
 """
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 PERMISSION_PENDING = "permission_pending"
 PROMPT_FINISHED = "prompt_finished"
 AGENT_OFFLINE = "agent_offline"
+TERMINAL_WAITING = "terminal_waiting"
 
 
 class EventsWebhookError(UpstreamError):

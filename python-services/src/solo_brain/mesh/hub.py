@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from mesh_agent.protocol import (
+    RESOLVED_ANSWERED,
     Ack,
     Messages,
     PermissionDecision,
@@ -26,7 +27,13 @@ from mesh_agent.protocol import (
 from solo_brain.errors import NotFound
 from solo_brain.mesh import queries, store, store_actions
 from solo_brain.mesh.broadcast import Broadcaster
-from solo_brain.mesh.events import AGENT_OFFLINE, PERMISSION_PENDING, PROMPT_FINISHED, EventsWebhook
+from solo_brain.mesh.events import (
+    AGENT_OFFLINE,
+    PERMISSION_PENDING,
+    PROMPT_FINISHED,
+    TERMINAL_WAITING,
+    EventsWebhook,
+)
 from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.models import DecisionOut, PromptIn, PromptOut
 from solo_brain.mesh.store import Pool
@@ -102,11 +109,21 @@ class Hub:
     # --- frames from agents -----------------------------------------------------------------
 
     async def on_session(self, link: AgentLink, info: SessionInfo) -> None:
-        """Store session metadata; a terminal closing releases the prompts waiting for it."""
+        """Store session metadata; a terminal closing releases the prompts waiting for it; a
+        terminal starting to wait for a person is announced to the phone."""
         async with self._locks[info.session_id]:
             event, before = await store.upsert_session(self.pool, link.agent_id, info)
             if event is not None:
                 self.broadcaster.publish(info.session_id, [event])
+        if info.terminal_waiting and not (before is not None and before["terminal_waiting"]):
+            known_mode = before["permission_mode"] if before is not None else None
+            self.webhook.emit(
+                TERMINAL_WAITING,
+                session_id=info.session_id,
+                session_title=info.title,
+                agent=link.name,
+                permission_mode=info.permission_mode or known_mode,
+            )
         if before is not None and before["live"] and not info.live:
             await self.dispatch_held(link.agent_id, info.session_id)
 
@@ -153,11 +170,26 @@ class Hub:
             await link.send(_decision(row))
 
     async def on_permission_resolved(self, link: AgentLink, resolved: PermissionResolved) -> None:
-        """Drop a permission the agent settled itself from the pending list."""
+        """Drop a permission the agent settled itself from the pending list: answered in the
+        terminal, or expired (a phone decision that came too late is overridden)."""
         owner = await store_actions.permission_owner(self.pool, resolved.permission_id)
         if owner is None or owner["agent_id"] != link.agent_id:
             return
-        await self._expire(owner["session_id"], resolved.permission_id, resolved.reason or "")
+        if resolved.reason != RESOLVED_ANSWERED:
+            await self._expire(owner["session_id"], resolved.permission_id, resolved.reason or "")
+            return
+        session_id = owner["session_id"]
+        async with self._locks[session_id]:
+            event = await store_actions.end_permission(
+                self.pool,
+                session_id,
+                resolved.permission_id,
+                state="answered_in_terminal",
+                message=None,
+                terminal_decision=resolved.behavior,
+            )
+            if event is not None:
+                self.broadcaster.publish(session_id, [event])
 
     async def _expire(self, session_id: str, permission_id: str, reason: str) -> bool:
         async with self._locks[session_id]:

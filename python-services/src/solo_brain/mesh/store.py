@@ -53,11 +53,21 @@ class StreamEvent:
 
 
 SESSION_COLUMNS = """s.id, a.name AS agent, s.agent_id, a.online AS agent_online, s.project,
-    s.cwd, s.title, s.git_branch, s.last_msg_at, s.status, s.live"""
+    s.cwd, s.title, s.git_branch, s.last_msg_at, s.status, s.live, s.terminal_waiting,
+    s.permission_mode"""
 MESSAGE_COLUMNS = """seq, session_id, uuid, parent_uuid, role, text, tool_uses, tool_results,
     "timestamp", is_sidechain"""
 # Fields of a session whose change is worth a `status` event (not last_msg_at: messages say it).
-STATUS_FIELDS = ("status", "live", "title", "project", "cwd", "git_branch")
+STATUS_FIELDS = (
+    "status",
+    "live",
+    "title",
+    "project",
+    "cwd",
+    "git_branch",
+    "terminal_waiting",
+    "permission_mode",
+)
 
 
 async def upsert_agent(pool: Pool, hello: Hello, token_id: str) -> str:
@@ -149,7 +159,8 @@ async def upsert_session(
         before = await lock_session(conn, info.session_id, agent_id)
         await conn.execute(
             """UPDATE assistant.sessions SET agent_id = %s, cwd = %s, project = %s, title = %s,
-                   git_branch = %s, status = %s, live = %s,
+                   git_branch = %s, status = %s, live = %s, terminal_waiting = %s,
+                   permission_mode = COALESCE(%s, permission_mode),
                    last_msg_at = GREATEST(last_msg_at, %s), updated_at = now()
                WHERE id = %s""",
             (
@@ -160,6 +171,8 @@ async def upsert_session(
                 info.git_branch,
                 info.status,
                 info.live,
+                info.terminal_waiting,
+                info.permission_mode,
                 info.last_msg_at,
                 info.session_id,
             ),
