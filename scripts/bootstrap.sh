@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make a fresh machine ready for the stack and the tests: uv, the Python workspace, and the
-# Debian tools the tests use (espeak-ng, ffmpeg, sox for real audio; nginx and openssl).
+# Debian tools the tests use (espeak-ng, ffmpeg, sox for real audio; nginx and openssl; tmux for
+# the interactive Claude Code sessions).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ if [ "$want_system_tools" = "1" ]; then
   command -v sox >/dev/null || need_apt+=(sox)
   command -v nginx >/dev/null || need_apt+=(nginx-light)
   command -v openssl >/dev/null || need_apt+=(openssl)
+  command -v tmux >/dev/null || need_apt+=(tmux)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
