@@ -156,3 +156,15 @@ def test_recorded_permission_modes_are_read_from_the_transcript() -> None:
             if record is not None:
                 meta.update(record, to_message(record), main=True)
         assert meta.permission_mode == mode
+
+
+def test_tool_uses_left_open_by_an_old_turn_do_not_hold_a_wait() -> None:
+    """A tool use a killed CLI never answered is dropped at the next prompt, so a later wait
+    ends with the results of the new turn."""
+    watch = TerminalWatch()
+    stale = ToolUseSeen(FILE, 10, "toolu_dead", "Bash", {"command": "sleep 99"})
+    watch.fold("s", [stale, PromptSeen(FILE, 20)])
+    watch.notified("s", {FILE: 20})  # the notice came before the new tool use was read
+    new = ToolUseSeen(FILE, 30, "toolu_new", "Bash", {"command": "curl x"})
+    watch.fold("s", [new, ToolResultSeen(FILE, 40, "toolu_new", "deny")])
+    assert not watch.waiting("s")

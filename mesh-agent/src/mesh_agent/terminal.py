@@ -181,6 +181,7 @@ class TerminalWatch:
                 answered += self._answer_tool(session_id, use, event)
             else:
                 answered += self._moved_on(session_id, event)
+                session.open_tools.clear()  # a new turn: tool uses left open will get no result
             self._end_wait(session, event)
         return answered
 
