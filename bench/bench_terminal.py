@@ -34,7 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.mesh_stack import Api, Hub, SseReader, create_token  # noqa: E402
-from tests.e2e.terminal import DIALOG, Terminal, hooked_machine, session_id_of  # noqa: E402
+from tests.e2e.terminal import (  # noqa: E402
+    DIALOG,
+    Terminal,
+    hooked_machine,
+    session_id_of,
+    start_connected,
+)
 from tests.fakes.anthropic import Answer, ToolCall, running_fake_anthropic  # noqa: E402
 from tests.support.wait import wait_for  # noqa: E402
 
@@ -184,7 +190,7 @@ def main() -> int:
     results: dict[str, list[float]] = {}
     with running_fake_anthropic() as (model_url, fake):
         machine = hooked_machine(scratch / "machine", "bench-terminal", model_url)
-        machine.start_agent(hub.url, create_token(url, "agent"))
+        start_connected(machine, hub.url, create_token(url, "agent"))
         try:
             token = create_token(url, "full")
             api = Api(hub.url, token)

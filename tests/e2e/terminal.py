@@ -225,6 +225,18 @@ def hooked_machine(root: Path, name: str, model_url: str, **config: Any) -> Mach
     return machine
 
 
+def start_connected(machine: Machine, hub_url: str, token: str) -> None:
+    """Start the machine's agent and wait until it is connected to the hub (its relay then
+    answers the hooks; a hook that fires earlier rightly leaves the dialog to the terminal)."""
+    machine.start_agent(hub_url, token)
+
+    def connected() -> bool:
+        assert machine.proc is not None and machine.proc.poll() is None, machine.log.read_text()
+        return "connected to the hub" in machine.log.read_text()
+
+    wait_for(connected, 60, f"the agent of {machine.name} connected")
+
+
 def session_id_of(api: Api, cwd: Path, timeout: float = 30) -> str:
     """The id of the session the hub lists for `cwd` (once the agent announced it)."""
 

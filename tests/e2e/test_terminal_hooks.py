@@ -10,7 +10,14 @@ import pytest
 
 from mesh_agent.config import default_socket
 from tests.e2e.mesh_stack import Api, Hub, Machine, SseReader, create_token, wait_for
-from tests.e2e.terminal import DIALOG, Terminal, hook_processes, hooked_machine, session_id_of
+from tests.e2e.terminal import (
+    DIALOG,
+    Terminal,
+    hook_processes,
+    hooked_machine,
+    session_id_of,
+    start_connected,
+)
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall
 
 pytestmark = pytest.mark.mesh
@@ -72,7 +79,7 @@ def test_hook_timeout_leaves_the_dialog_to_the_terminal(
     """Nobody decides on the phone within hook_timeout_s: the permission expires on the
     phone, the hook ends, the dialog still on screen decides."""
     machine = hooked_machine(tmp_path / "machine", "delai-e2e", model[0], hook_timeout_s=2)
-    machine.start_agent(hub.url, create_token(hub.dsn, "agent", "delai"))
+    start_connected(machine, hub.url, create_token(hub.dsn, "agent", "delai"))
     try:
         cwd = tmp_path / "projet"
         cwd.mkdir()
@@ -106,9 +113,8 @@ def test_hub_down_leaves_the_dialog_to_the_terminal(
     """The agent runs but the hub is down: the hook gives up at once, the terminal decides;
     back up, the hub shows the session with nothing pending."""
     machine = hooked_machine(tmp_path / "machine", "hub-absent-e2e", model[0])
-    machine.start_agent(hub.url, create_token(hub.dsn, "agent", "hub-absent"))
+    start_connected(machine, hub.url, create_token(hub.dsn, "agent", "hub-absent"))
     try:
-        wait_for(lambda: "connected to the hub" in machine.log.read_text(), 30, "the agent")
         hub.stop()
         wait_for(lambda: "hub connection ended" in machine.log.read_text(), 30, "agent alone")
         prompt = _touch(model, "hors-ligne.txt")

@@ -5,13 +5,12 @@ about (the terminal waits for a person), and which tools run without asking."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.mesh_stack import Api, Hub, Machine, create_token, wait_for
-from tests.e2e.terminal import DIALOG, Terminal, hooked_machine, session_id_of
+from tests.e2e.mesh_stack import Api, Hub, create_token, wait_for
+from tests.e2e.terminal import DIALOG, Terminal, session_id_of
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall
 from tests.mesh.hub_harness import Recorder, recording_webhook
 
@@ -46,26 +45,6 @@ def hub(
 def api(hub: Hub) -> Api:
     """The phone's API client."""
     return Api(hub.url, create_token(hub.dsn, "full", "phone-modes"))
-
-
-@pytest.fixture(scope="module")
-def machine(
-    hub: Hub, model: tuple[str, FakeAnthropic], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Machine]:
-    """A machine whose agent runs, with the hooks installed."""
-    machine = hooked_machine(tmp_path_factory.mktemp("modes"), "modes-e2e", model[0])
-    machine.start_agent(hub.url, create_token(hub.dsn, "agent", "modes"))
-    yield machine
-    machine.kill_agent()
-
-
-@pytest.fixture
-def terminal(machine: Machine, tmp_path: Path) -> Iterator[Terminal]:
-    """An interactive CLI (not started yet) in a fresh project folder."""
-    cwd = tmp_path / "projet"
-    cwd.mkdir()
-    with Terminal(machine.env, cwd) as term:
-        yield term
 
 
 def _script(model: tuple[str, FakeAnthropic], trigger: str, tool: str, args: dict[str, Any]) -> str:

@@ -3,13 +3,12 @@ phone approves or denies, or the terminal answers first and the phone learns it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.e2e.mesh_stack import Api, Hub, Machine, SseReader, create_token, wait_for
-from tests.e2e.terminal import DIALOG, Terminal, hooked_machine, session_id_of
+from tests.e2e.mesh_stack import Api, Hub, SseReader, create_token, wait_for
+from tests.e2e.terminal import DIALOG, Terminal, session_id_of
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall
 
 pytestmark = pytest.mark.mesh
@@ -22,32 +21,18 @@ def phone(hub: Hub) -> tuple[Api, str]:
     return Api(hub.url, token), token
 
 
-@pytest.fixture(scope="module")
-def machine(
-    hub: Hub, model: tuple[str, FakeAnthropic], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Machine]:
-    """A machine whose agent runs, with the hooks installed."""
-    machine = hooked_machine(tmp_path_factory.mktemp("desk"), "desk-e2e-terminal", model[0])
-    machine.start_agent(hub.url, create_token(hub.dsn, "agent", "desk"))
-    yield machine
-    machine.kill_agent()
-
-
-@pytest.fixture
-def terminal(machine: Machine, tmp_path: Path) -> Iterator[Terminal]:
-    """An interactive CLI (not started yet) in a fresh project folder."""
-    cwd = tmp_path / "projet"
-    cwd.mkdir()
-    with Terminal(machine.env, cwd) as term:
-        yield term
-
-
-def _script_touch(model: tuple[str, FakeAnthropic], name: str, done: str) -> str:
-    """Script a Bash `touch NAME` tool call; return the prompt that triggers it."""
-    prompt = f"crée {name}"
+def _ask_touch(
+    terminal: Terminal, api: Api, model: tuple[str, FakeAnthropic], name: str, done: str
+) -> tuple[str, dict[str, Any]]:
+    """In a manual-mode terminal, ask for a Bash `touch NAME` (then `done`); return the session
+    id and the permission the phone sees pending."""
     command = {"command": f"touch {name}", "description": f"Créer {name}"}
-    model[1].script(prompt, ToolCall("Bash", command, "Je crée."), Answer(done))
-    return prompt
+    model[1].script(f"crée {name}", ToolCall("Bash", command, "Je crée."), Answer(done))
+    terminal.start("--permission-mode", "manual")
+    terminal.type(f"crée {name}")
+    sid = session_id_of(api, terminal.cwd)
+    [pending] = wait_for(lambda: api.pending(sid), 30, "the hook's permission on the hub")
+    return sid, pending
 
 
 def test_phone_approves_a_terminal_permission(
@@ -56,11 +41,7 @@ def test_phone_approves_a_terminal_permission(
     """The dialog shown in the terminal is pending on the phone; the phone's yes runs the tool
     and the terminal carries on."""
     api, _ = phone
-    prompt = _script_touch(model, "approuve.txt", "Créé sur ordre du téléphone.")
-    terminal.start("--permission-mode", "manual")
-    terminal.type(prompt)
-    sid = session_id_of(api, terminal.cwd)
-    [pending] = wait_for(lambda: api.pending(sid), 30, "the hook's permission on the hub")
+    sid, pending = _ask_touch(terminal, api, model, "approuve.txt", "Créé sur ordre du téléphone.")
     assert pending["source"] == "hook"
     assert pending["input"]["command"] == "touch approuve.txt"
     terminal.wait_for_screen(DIALOG)
@@ -77,11 +58,7 @@ def test_phone_denies_and_the_terminal_shows_why(
 ) -> None:
     """The phone's refusal stops the tool; the terminal shows the phone's reason."""
     api, _ = phone
-    prompt = _script_touch(model, "refuse.txt", "Compris, rien créé.")
-    terminal.start("--permission-mode", "manual")
-    terminal.type(prompt)
-    sid = session_id_of(api, terminal.cwd)
-    [pending] = wait_for(lambda: api.pending(sid), 30, "the hook's permission on the hub")
+    sid, pending = _ask_touch(terminal, api, model, "refuse.txt", "Compris, rien créé.")
     api.decide(sid, pending["id"], "deny", message="Pas depuis ce poste")
     terminal.wait_for_screen("Pas depuis ce poste")
     terminal.wait_for_screen("Compris, rien créé.")
@@ -101,11 +78,7 @@ def test_answered_in_the_terminal_leaves_the_phone(
     answered; approving it afterwards is refused with 409."""
     api, token = phone
     name = f"clavier-{decision}.txt"
-    prompt = _script_touch(model, name, "Suite au clavier.")
-    terminal.start("--permission-mode", "manual")
-    terminal.type(prompt)
-    sid = session_id_of(api, terminal.cwd)
-    [pending] = wait_for(lambda: api.pending(sid), 30, "the hook's permission on the hub")
+    sid, pending = _ask_touch(terminal, api, model, name, "Suite au clavier.")
     terminal.wait_for_screen(DIALOG)
     with SseReader(hub.url, token, sid) as sse:
         terminal.answer(key)
