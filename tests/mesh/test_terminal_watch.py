@@ -168,3 +168,12 @@ def test_tool_uses_left_open_by_an_old_turn_do_not_hold_a_wait() -> None:
     new = ToolUseSeen(FILE, 30, "toolu_new", "Bash", {"command": "curl x"})
     watch.fold("s", [new, ToolResultSeen(FILE, 40, "toolu_new", "deny")])
     assert not watch.waiting("s")
+
+
+def test_a_mode_the_protocol_cannot_carry_is_ignored() -> None:
+    """A malformed permissionMode never reaches the session frame (it would be refused)."""
+    meta = SessionMeta("s")
+    meta.update({"type": "permission-mode", "permissionMode": "plan"}, None, main=True)
+    meta.update({"type": "permission-mode", "permissionMode": "défaut"}, None, main=True)
+    meta.update({"type": "permission-mode", "permissionMode": 3}, None, main=True)
+    assert meta.permission_mode == "plan"

@@ -46,6 +46,7 @@ FILE_KEY_PATTERN = r"^[A-Za-z0-9._-][A-Za-z0-9._/-]{0,511}$"
 # as "manual"), acceptEdits, plan, auto, dontAsk, bypassPermissions (future names pass too).
 PERMISSION_MODE_PATTERN = r"^[A-Za-z]{1,32}$"
 _SESSION_ID_RE = re.compile(SESSION_ID_PATTERN)
+_PERMISSION_MODE_RE = re.compile(PERMISSION_MODE_PATTERN)
 
 
 def _check_file_key(value: str) -> str:
@@ -305,6 +306,11 @@ def split_ack_key(key: str) -> tuple[str, str]:
 def is_valid_session_id(value: str) -> bool:
     """Whether `value` is an acceptable session id (letters, digits, '-', at most 64)."""
     return bool(_SESSION_ID_RE.fullmatch(value))
+
+
+def is_valid_permission_mode(value: object) -> bool:
+    """Whether `value` can be sent as a session's permission mode."""
+    return isinstance(value, str) and bool(_PERMISSION_MODE_RE.fullmatch(value))
 
 
 def agent_ws_url(hub: str) -> str:

@@ -32,6 +32,7 @@ from mesh_agent.protocol import (
     RESOLVED_TERMINAL,
     PermissionRequest,
     PermissionResolved,
+    is_valid_permission_mode,
     is_valid_session_id,
 )
 from mesh_agent.reader import file_size
@@ -91,7 +92,7 @@ class TerminalRelay:
         if event != "PermissionRequest":
             return None
         mode = payload.get("permission_mode")
-        if isinstance(mode, str) and mode.isalpha() and len(mode) <= 32:
+        if is_valid_permission_mode(mode):
             meta.permission_mode = mode
         if not self._connected():
             return None

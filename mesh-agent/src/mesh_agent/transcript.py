@@ -20,10 +20,10 @@ from pydantic import ValidationError
 
 from mesh_agent.protocol import (
     MAX_FIELD_CHARS,
-    PERMISSION_MODE_PATTERN,
     Message,
     ToolResult,
     ToolUse,
+    is_valid_permission_mode,
 )
 
 # Records worth parsing; any other line is skipped without running the JSON parser on it.
@@ -31,7 +31,6 @@ _WANTED = re.compile(
     rb'"type"\s*:\s*"(?:user|assistant|system|summary|custom-title|ai-title|permission-mode)"'
 )
 _TITLE_CHARS = 120
-_MODE = re.compile(PERMISSION_MODE_PATTERN)
 
 
 def parse_line(raw: bytes) -> dict[str, Any] | None:
@@ -208,7 +207,7 @@ class SessionMeta:
         elif kind == "summary" and isinstance(record.get("summary"), str):
             self.summary = _one_line(record["summary"])
         mode = record.get("permissionMode")
-        if kind in ("permission-mode", "user") and isinstance(mode, str) and _MODE.fullmatch(mode):
+        if kind in ("permission-mode", "user") and is_valid_permission_mode(mode):
             self.permission_mode = mode
         cwd = record.get("cwd")
         if isinstance(cwd, str) and cwd and self._better_cwd(cwd):
