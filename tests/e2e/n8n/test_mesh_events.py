@@ -187,3 +187,19 @@ def test_reclassified_action_reaches_the_calendar_once(
     wait_for(lambda: stack.events_of(capture_id), 60, "the calendar event")
     stack.wait_idle(("sbMeshEvents0000", "sbDeliverCapture"))
     assert [e["summary"] for e in stack.events_of(capture_id)] == ["appeler Dupont"]
+
+
+def test_a_terminal_waiting_at_the_keyboard_reaches_the_phone(
+    stack: Stack, phone: tuple[Api, Browser]
+) -> None:
+    """The hub's terminal_waiting event becomes one urgent push that opens the session."""
+    _, browser = phone
+    event = {"event": "terminal_waiting", "at": "2026-05-13T10:00:00Z", "session_id": "s-wait",
+             "session_title": "Refonte", "session_label": "app", "agent": "atelier",
+             "permission_mode": "auto"}  # fmt: skip
+    sent = httpx.post(f"{stack.n8n_url}/webhook/mesh-events", json=event, timeout=30)
+    assert sent.status_code == 200, sent.text
+    [push] = wait_for(lambda: _pushes(stack, browser, "terminal-s-wait"), 60, "the push")
+    assert push["title"] == "Claude Code t'attend au terminal"
+    assert push["body"] == "La session app attend une réponse au clavier de atelier."
+    assert push["url"] == "/#/sessions/s-wait"
