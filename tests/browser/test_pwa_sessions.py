@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from solo_brain.mesh.models.phone import NotifyIn
+from solo_brain.mesh.push import payload_of
 from tests.browser.pwa import new_context, pair_with_token, shot, wait_for_service_worker
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall, running_fake_anthropic
 from tests.support.mesh_stack import Api, Hub, Machine, create_token
@@ -194,12 +196,18 @@ def test_a_push_shows_a_notification_whose_tap_opens_the_session(
     cdp.send("ServiceWorker.enable")
     # Playwright hands CDP events over while one of its calls runs: wait through it.
     wait_for(lambda: page.wait_for_timeout(50) or registrations, 10, "the registration over CDP")
-    payload = {
-        "title": "Claude Code demande : Bash",
-        "body": "touch approuve.txt (session orchestrator)",
-        "url": f"/sessions/{sid}",
-        "tag": f"permission-{sid}",
-    }
+    # Exactly what the hub's /api/notify encrypts for the phone (mesh/push.py).
+    payload = json.loads(
+        payload_of(
+            NotifyIn(
+                title="Claude Code demande : Bash",
+                body="touch approuve.txt (session orchestrator)",
+                url=f"/sessions/{sid}",
+                tag=f"permission-{sid}",
+                audio_url="https://hub.example/audio/reponse.mp3",
+            )
+        )
+    )
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {
@@ -212,7 +220,10 @@ def test_a_push_shows_a_notification_whose_tap_opens_the_session(
     [notification] = _notifications(page)
     assert notification["title"] == payload["title"]
     assert notification["body"] == payload["body"]
-    assert notification["data"] == {"url": f"/sessions/{sid}"}
+    assert notification["data"] == {
+        "url": f"/sessions/{sid}",
+        "audio_url": "https://hub.example/audio/reponse.mp3",
+    }
     [worker] = context.service_workers
     # No protocol clicks a notification: the real one is handed to the worker's click handler.
     worker.evaluate(
