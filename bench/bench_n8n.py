@@ -7,7 +7,7 @@ Kokoro answers are cached by text), the real glue and classify services and a re
 
   floor   a trivial workflow: Webhook -> Respond to Webhook (n8n's own cost per execution)
   n8n     POST /webhook/capture: the capture workflow, which starts capture-process and answers
-          once it has filed the capture (record, transcribe, classify, claim routing, speak, file)
+          once the outcome is told (record, transcribe, classify, file, speech, speak, tell)
   direct  the same service calls and SQL functions made by a Python client, no n8n
 
 Text captures and voice captures (a short WAV) are measured separately. Prints p50 / p95 latency,
@@ -84,20 +84,20 @@ class Direct:
             kept = self.http.post(f"{self.glue}/v1/audio", files={"audio": ("a.wav", wav)}).json()
             cap = self.sql("receive_capture", {"audio_ref": kept["audio_ref"], "mode": "voice"})
             heard = self.http.post(f"{self.glue}/v1/transcribe/{kept['audio_ref']}").json()
-            cap = self.sql("record_capture", {"capture_id": cap["capture_id"],
-                                              "audio_ref": kept["audio_ref"],
-                                              "transcript": heard["transcript"]})  # fmt: skip
+            cap = self.sql("record_capture", {**heard, "capture_id": cap["capture_id"]})
             text = heard["transcript"]
         else:
             cap = self.sql("receive_capture", {"text": text, "channel": "api"})
         cap_id = cap["capture_id"]
         result = self.http.post(f"{self.classify}/v1/classify",
                                 json={"text": text, "now": cap["created_at"]}).json()  # fmt: skip
-        self.sql("record_capture", {"capture_id": cap_id, "text": cap.get("text"),
-                                    "audio_ref": cap.get("audio_ref"), **result})  # fmt: skip
-        self.sql("claim_routing", {"capture_id": cap_id})
-        spoken = self.http.post(f"{self.glue}/v1/speak", json={"text": result["speech"]}).json()
-        return self.sql("finish_capture", {"capture_id": cap_id, "tts_url": spoken["url"]})
+        filed = self.sql("file_capture", {"capture_id": cap_id, "result": result,
+                                          "long_note_chars": 600})  # fmt: skip
+        said = self.http.post(f"{self.classify}/v1/speech", json=filed["speech_request"]).json()
+        spoken = self.http.post(f"{self.glue}/v1/speak", json={"text": said["speech"]}).json()
+        self.sql("finish_capture", {"capture_id": cap_id, "speech": said["speech"],
+                                    "tts_url": spoken["url"]})  # fmt: skip
+        return dict(self.sql("await_confirmation", {"capture_id": cap_id})["answer"])
 
 
 def measure(

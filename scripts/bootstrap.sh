@@ -2,7 +2,8 @@
 # Make a fresh machine ready for the stack and the tests: uv, the Python workspace, and the
 # Debian tools the tests use (espeak-ng, ffmpeg, sox for real audio; nginx and openssl;
 # chromium for the PWA; Redis for n8n's queue mode; systemd-analyze to verify the systemd
-# units; npm and Node.js for n8n, the PWA and the node package), and the PWA's build.
+# units; npm and Node.js for n8n, the PWA and the node package; tmux for the interactive Claude
+# Code sessions), and the PWA's build.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ if [ "$want_system_tools" = "1" ]; then
   command -v redis-server >/dev/null || need_apt+=(redis-server)
   command -v systemd-analyze >/dev/null || need_apt+=(systemd)
   command -v npm >/dev/null || need_apt+=(npm)
+  command -v tmux >/dev/null || need_apt+=(tmux)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then

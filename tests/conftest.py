@@ -58,7 +58,7 @@ def db(pg_dsn: str) -> Iterator[psycopg.Connection]:
                 "SELECT table_name FROM information_schema.tables WHERE table_schema='assistant'"
             )
         }
-        names = [t for t in existing if t != "schema_migrations"]
+        names = [t for t in existing if t not in ("schema_migrations", "schema_functions")]
         if names:
             conn.execute(
                 sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(

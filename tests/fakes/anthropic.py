@@ -102,6 +102,20 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+def _typed_after_results(blocks: list[Any]) -> str:
+    """Text the user typed after the tool results of one message (the interactive CLI merges a
+    refused tool's result, its "[Request interrupted …]" note and the next prompt into one)."""
+    last = max(
+        (i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") == "tool_result"),
+        default=-1,
+    )
+    texts = [_text_of([b]) for b in blocks[last + 1 :]]
+    return "\n".join(t for t in texts if t.strip() and not t.startswith(_NOT_TYPED))
+
+
+_NOT_TYPED = ("[Request interrupted", "<system-reminder>")
+
+
 def _current_prompt(messages: list[dict[str, Any]]) -> tuple[str, int]:
     """The latest user prompt's text and how many tool results follow it."""
     results = 0
@@ -110,9 +124,11 @@ def _current_prompt(messages: list[dict[str, Any]]) -> tuple[str, int]:
             continue
         content = message.get("content")
         blocks = content if isinstance(content, list) else []
+        has_result = any(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
+        if has_result and (typed := _typed_after_results(blocks)):
+            return typed, results
         results += sum(1 for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result")
         text = _text_of(content)
-        has_result = any(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
         if text.strip() and not has_result:
             return text, results
     return "", results

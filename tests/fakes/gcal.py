@@ -1,27 +1,35 @@
-"""A fake Google Calendar API v3 (events insert and list), as googleapis.com speaks it.
+"""A fake Google Calendar API v3 (events insert, delete and list), as googleapis.com speaks it.
 
-    POST /calendar/v3/calendars/{calendarId}/events   Event resource -> the stored Event
-    GET  /calendar/v3/calendars/{calendarId}/events   ?timeMin&timeMax&singleEvents&orderBy
-                                                      -> {kind: "calendar#events", items: [...]}
+    POST   /calendar/v3/calendars/{calendarId}/events            Event resource -> stored Event
+    DELETE /calendar/v3/calendars/{calendarId}/events/{eventId}  -> 204 (410 once deleted, 404
+                                                                    for an unknown id)
+    GET    /calendar/v3/calendars/{calendarId}/events            ?timeMin&timeMax&singleEvents&
+                                                                  orderBy -> {kind, items: [...]}
 
 A Bearer access token is required (401 with Google's error body otherwise). An event needs
-`start` and `end`, each with `date` (all-day) or `dateTime`; errors use Google's shape
+`start` and `end`, each with `date` (all-day) or `dateTime`. A client-chosen `id` must be
+base32hex (`[a-v0-9]`, 5 to 1024 characters; 400 otherwise) and new: an id already used, even by
+a deleted event, is a 409 "The requested identifier already exists.". Errors use Google's shape
 `{"error": {"code", "message", "errors": [{"domain", "reason", "message"}], "status"}}`.
 
-Knobs on `CalendarState`: `latency_s`, `fail_with` (HTTP status). `events` keeps what was
-inserted per calendar; `requests` every insert body in order.
+Knobs on `CalendarState`: `latency_s`, `fail_with` (HTTP status of every answer),
+`insert_failures` (statuses answered to the next inserts, one each: `[503, 503]` fails twice,
+then inserts work).
+`events` keeps the live events per calendar, `deleted` the ids deleted, `requests` every insert
+body in order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 
 @dataclass
@@ -31,8 +39,13 @@ class CalendarState:
     tokens: set[str] = field(default_factory=lambda: {"google-access-token"})
     latency_s: float = 0.0
     fail_with: int | None = None
+    insert_failures: list[int] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
     requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
 
 
 def _error(code: int, message: str, reason: str, status: str) -> JSONResponse:
@@ -82,6 +95,9 @@ def create_calendar_app(state: CalendarState) -> FastAPI:
     async def insert(calendar_id: str, request: Request) -> JSONResponse:
         if refused := await guard(request):
             return refused
+        if state.insert_failures:
+            status = state.insert_failures.pop(0)
+            return _error(status, "Backend Error", "backendError", "UNAVAILABLE")
         try:
             body = await request.json()
         except ValueError:
@@ -97,7 +113,13 @@ def create_calendar_app(state: CalendarState) -> FastAPI:
             return _error(400, "The specified time range is empty.", "timeRangeEmpty",
                           "INVALID_ARGUMENT")  # fmt: skip
         now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        event_id = secrets.token_hex(13)
+        event_id = body.get("id") or secrets.token_hex(13)
+        if not isinstance(event_id, str) or not EVENT_ID.match(event_id):
+            return _error(400, "Invalid resource id value.", "invalid", "INVALID_ARGUMENT")
+        used = {e["id"] for events in state.events.values() for e in events} | state.deleted
+        if event_id in used:
+            return _error(409, "The requested identifier already exists.", "duplicate",
+                          "ALREADY_EXISTS")  # fmt: skip
         event = {
             "kind": "calendar#event", "etag": f'"{secrets.randbelow(10**16)}"', "id": event_id,
             "status": "confirmed", "htmlLink": f"https://www.google.com/calendar/event?eid={event_id}",
@@ -112,6 +134,20 @@ def create_calendar_app(state: CalendarState) -> FastAPI:
         state.requests.append({"calendar_id": calendar_id, "body": body})
         state.events.setdefault(calendar_id, []).append(event)
         return JSONResponse({k: v for k, v in event.items() if v is not None})
+
+    @app.delete("/calendar/v3/calendars/{calendar_id}/events/{event_id}", response_model=None)
+    async def delete(calendar_id: str, event_id: str, request: Request) -> JSONResponse | Response:
+        if refused := await guard(request):
+            return refused
+        if event_id in state.deleted:
+            return _error(410, "Resource has been deleted", "deleted", "GONE")
+        events = state.events.get(calendar_id, [])
+        found = [e for e in events if e["id"] == event_id]
+        if not found:
+            return _error(404, "Not Found", "notFound", "NOT_FOUND")
+        events.remove(found[0])
+        state.deleted.add(event_id)
+        return Response(status_code=204)
 
     @app.get("/calendar/v3/calendars/{calendar_id}/events")
     async def list_events(calendar_id: str, request: Request) -> JSONResponse:

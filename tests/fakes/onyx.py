@@ -5,8 +5,9 @@ semantic_identifier, source?, metadata?, ...}, cc_pair_id?}` with a Bearer API k
 `IngestionResult` `{document_id, already_existed}`: sending the same `id` again upserts. Missing
 fields are a 422 with FastAPI's `detail` list, like the real (FastAPI) server; a wrong key a 403.
 
-Knobs on `OnyxState`: `latency_s`, `fail_with` (HTTP status). `documents` holds the latest version
-of each document, `requests` every accepted ingestion in order.
+Knobs on `OnyxState`: `latency_s`, `fail_with` (HTTP status of every answer), `failures`
+(statuses answered to the next requests, one each). `documents` holds the latest version of each
+document, `requests` every accepted ingestion in order, `refused` how many were refused.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ class OnyxState:
     api_keys: set[str] = field(default_factory=lambda: {"onyx-api-key"})
     latency_s: float = 0.0
     fail_with: int | None = None
+    failures: list[int] = field(default_factory=list)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    refused: int = 0
 
 
 def create_onyx_app(state: OnyxState) -> FastAPI:
@@ -73,8 +76,10 @@ def create_onyx_app(state: OnyxState) -> FastAPI:
     ) -> dict[str, Any] | JSONResponse:
         if state.latency_s:
             await asyncio.sleep(state.latency_s)
-        if state.fail_with:
-            return JSONResponse({"detail": "the fake was told to fail"}, state.fail_with)
+        status = state.failures.pop(0) if state.failures else state.fail_with
+        if status:
+            state.refused += 1
+            return JSONResponse({"detail": "the fake was told to fail"}, status)
         if not authorization.startswith("Bearer ") or authorization[7:] not in state.api_keys:
             return JSONResponse({"detail": "Access denied. User is not authenticated."}, 403)
         document = body.document.model_dump()

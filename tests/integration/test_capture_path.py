@@ -67,7 +67,7 @@ def test_voice_capture_is_kept_transcribed_classified_and_filed(
         {"channel": "siri", "mode": "voice", **heard.json(), **result,
          "transcript": heard.json()["transcript"]},
     )  # fmt: skip
-    assert capture["status"] == "classified" and capture["created"] is True
+    assert capture["status"] == "filed" and capture["created"] is True
     assert capture["project"] == "imx8mp-vision" and capture["category"] == "idee_rd"
     assert capture["actions"][0]["due"] == "2026-05-15"  # the Friday after Wed 13 May
     assert any((tmp_path / "media").rglob(f"{capture['audio_ref']}*")), "audio not kept"
@@ -80,7 +80,7 @@ def test_text_capture_needs_no_transcription(db: psycopg.Connection[Any], pg_dsn
         ollama.reply(answer(category="todo", project=None))
         result = classify.post("/v1/classify", json={"text": "Appeler Paul demain", "now": NOW})
     capture = record(db, {"channel": "pwa", "text": "Appeler Paul demain", **result.json()})
-    assert capture["mode"] == "text" and capture["status"] == "classified"
+    assert capture["mode"] == "text" and capture["status"] == "filed"
     assert capture["actions"][0]["due"] is not None
 
 
@@ -107,7 +107,7 @@ def test_whisper_down_keeps_audio_and_capture_is_finished_later(
         with classify_service(pg_dsn, OLLAMA_URL=url) as classify:
             result = classify.post("/v1/classify", json={"text": SAID, "now": NOW}).json()
     done = record(db, {"capture_id": pending["capture_id"], "transcript": SAID, **result})
-    assert done["status"] == "classified" and done["created"] is False
+    assert done["status"] == "filed" and done["created"] is False
     assert done["audio_ref"] == audio_ref
     rows = db.execute("SELECT count(*) AS n FROM assistant.captures").fetchone()
     assert rows is not None and rows["n"] == 1

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from solo_brain.db import MigrationError, apply_migrations
@@ -78,7 +79,7 @@ def test_pending_capture_is_completed_later(db: psycopg.Connection) -> None:
             "actions": [{"text": "benchmarker le NPU", "due": None}],
         },
     )
-    assert done["status"] == "classified" and done["created"] is False
+    assert done["status"] == "filed" and done["created"] is False
     assert done["audio_ref"] == "a" * 32 and done["transcript"].startswith("idée")
 
 
@@ -113,10 +114,24 @@ def test_existing_capture_takes_a_partial_update(db: psycopg.Connection) -> None
     cap = record(db, {"channel": "pwa", "text": "note"})
     updated = record(db, {"capture_id": cap["capture_id"], "category": "perso"})
     assert updated["created"] is False and updated["category"] == "perso"
-    assert updated["text"] == "note" and updated["status"] == "classified"
+    assert updated["text"] == "note" and updated["status"] == "filed"
 
 
 def test_new_capture_without_input_is_refused_clearly(db: psycopg.Connection) -> None:
     """A capture with no text, transcript or audio is refused with a message saying so."""
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="needs text, transcript"):
         record(db, {"channel": "pwa", "category": "todo"})
+
+
+def test_ids_made_in_one_millisecond_still_sort_in_order(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """Ids made one after the other, from one session or two, sort in the order they were made."""
+    with psycopg.connect(pg_dsn, autocommit=True, row_factory=dict_row) as other:
+        made = []
+        for i in range(400):
+            conn = db if i % 2 else other
+            made.append(conn.execute("SELECT assistant.new_ulid(%s) AS u",
+                                     ("2026-05-13T10:00:00.123Z",)).fetchone()["u"])  # fmt: skip
+    assert made == sorted(made) and len(set(made)) == len(made)
+    assert all(u[:10] == made[0][:10] for u in made)  # all in the same millisecond

@@ -49,9 +49,11 @@ async def relay(socket_path: Path) -> AsyncIterator[tuple[list[dict[str, Any]], 
     await server.wait_closed()
 
 
-async def _run_hook(socket_path: Path, stdin: str, **env: str) -> tuple[int, str]:
+async def _run_hook(
+    socket_path: Path, stdin: str, hook: str = "permission-request", **env: str
+) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "mesh_agent", "hook", "permission-request",
+        sys.executable, "-m", "mesh_agent", "hook", hook,
         "--socket", str(socket_path),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         env={**os.environ, **env},
@@ -111,6 +113,27 @@ async def test_garbage_input_and_the_agents_own_cli_are_left_alone(
     assert seen == []
 
 
+async def test_notification_hook_tells_the_agent_and_prints_nothing(
+    relay: tuple[list[dict[str, Any]], dict[str, Any]], socket_path: Path
+) -> None:
+    """The Notification hook passes its input to the agent and never answers Claude Code;
+    the agent's own CLIs and other events are left alone."""
+    seen, _ = relay
+    notice = {
+        **HOOK_INPUT,
+        "hook_event_name": "Notification",
+        "notification_type": "permission_prompt",
+    }
+    assert await _run_hook(socket_path, json.dumps(notice), "notification") == (0, "")
+    assert seen == [notice]
+    assert await _run_hook(socket_path, json.dumps(notice), "notification", MESH_AGENT_SDK="1") == (
+        0,
+        "",
+    )
+    assert await _run_hook(socket_path, json.dumps(HOOK_INPUT), "notification") == (0, "")
+    assert seen == [notice]
+
+
 def test_install_keeps_other_settings_and_is_idempotent(tmp_path: Path) -> None:
     """Installing twice leaves one entry, next to the user's own hooks and settings."""
     settings = tmp_path / "settings.json"
@@ -125,11 +148,21 @@ def test_install_keeps_other_settings_and_is_idempotent(tmp_path: Path) -> None:
     assert len(entries) == 2
     assert entries[1]["hooks"] == [{"type": "command", "command": command, "timeout": 330}]
     assert "mesh_agent hook permission-request --socket /run/user/1/mesh.sock" in command
+    [notification] = data["hooks"]["Notification"]
+    assert notification["matcher"] == "permission_prompt|agent_needs_input|elicitation_dialog"
+    [entry] = notification["hooks"]
+    assert "mesh_agent hook notification --socket /run/user/1/mesh.sock" in entry["command"]
 
 
 def test_uninstall_removes_only_the_agents_hook(tmp_path: Path) -> None:
     """Uninstalling leaves the user's hooks and drops what became empty."""
     settings = tmp_path / "settings.json"
+    mine = {"matcher": "", "hooks": [{"type": "command", "command": "notify-send x"}]}
+    settings.write_text(json.dumps({"hooks": {"Notification": [mine]}}))
+    install_hook(settings, Path("/s.sock"), timeout_s=60)
+    assert uninstall_hook(settings) is True
+    assert json.loads(settings.read_text()) == {"hooks": {"Notification": [mine]}}
+    settings.write_text("{}")
     install_hook(settings, Path("/s.sock"), timeout_s=60)
     assert uninstall_hook(settings) is True
     assert json.loads(settings.read_text()) == {}

@@ -98,3 +98,15 @@ def test_fresh_writes_by_others_make_a_session_live_for_a_window() -> None:
     assert "b" not in fresh.live(103)
     fresh.written("b", now=104)
     assert "b" in fresh.live(105)
+
+
+def test_a_session_whose_cli_exited_is_free_at_once() -> None:
+    """When the terminal's CLI exits, its last writes do not keep the session live."""
+    fresh = FreshWrites(window_s=15, grace_s=2)
+    fresh.written("a", now=100)
+    fresh.writer_gone("a", now=101)
+    assert fresh.live(101) == set()
+    fresh.written("a", now=102)  # the exiting CLI's last flush
+    assert fresh.live(102) == set()
+    fresh.written("a", now=104)  # someone writes again
+    assert fresh.live(104) == {"a"}

@@ -130,3 +130,23 @@ async def test_prompt_for_unknown_session_is_404(db: psycopg.Connection, pg_dsn:
     assert listed.status_code == 404
     assert empty.status_code == 400 and empty.json()["error"]["code"] == "invalid_request"
     assert db.execute("SELECT count(*) AS n FROM assistant.prompts").fetchone() == {"n": 0}
+
+
+async def test_a_retried_prompt_with_the_same_key_is_the_same_prompt(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """n8n retrying a prompt it sent (same idempotency key) gets it back, not a second prompt."""
+    agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with (
+            scripted_agent(url, agent_token) as agent,
+            httpx.AsyncClient(base_url=url, headers=auth(full)) as client,
+        ):
+            await agent.session(SID, cwd="/srv/api")
+            body = {"text": "relance les tests", "idempotency_key": "cc_prompt:cap_X"}
+            first = (await client.post(f"/api/sessions/{SID}/prompt", json=body)).json()
+            await agent.expect(Prompt)
+            again = (await client.post(f"/api/sessions/{SID}/prompt", json=body)).json()
+    assert again["prompt_id"] == first["prompt_id"] and again["queued"] is False
+    count = db.execute("SELECT count(*) AS n FROM assistant.prompts").fetchone()
+    assert count is not None and count["n"] == 1

@@ -135,7 +135,7 @@ async def test_reclassification_persists_is_audited_and_announced(
                 assert done.status_code == 200, done.text
                 body = done.json()
                 assert (body["category"], body["project"], body["status"]) == (
-                    "todo", "orchestrator", "classified")  # fmt: skip
+                    "todo", "orchestrator", "filed")  # fmt: skip
                 assert [(a["text"], a["due"]) for a in body["actions"]] == [
                     ("relancer Paul", "2026-06-02")]  # fmt: skip
                 audit = body["audit"][-1]
@@ -203,49 +203,114 @@ async def test_retry_takes_a_failed_capture_again(
 ) -> None:
     """A failed capture goes back to pending, leased, and n8n is told; a filed one is a 409."""
     failed = seeded["pending"]
-    db.execute("UPDATE assistant.captures SET status = 'failed', attempts = 12 WHERE id = %s",
+    db.execute("UPDATE assistant.captures SET failed_at = now(), attempts = 12 WHERE id = %s",
                (failed,))  # fmt: skip
     token = issue(pg_dsn, "full")
     with recording_webhook() as (hook, recorder):
         with running_hub(hub_settings(pg_dsn, events_webhook_url=hook)) as url:
             async with httpx.AsyncClient(base_url=url, headers=auth(token)) as client:
+                listed = await client.get("/api/captures", params={"status": "failed"})
+                assert _ids(listed.json()) == [failed]
                 retried = await client.post(f"/api/captures/{failed}/retry")
                 assert retried.status_code == 202, retried.text
                 assert retried.json() == {"capture_id": failed, "redo": "filing", "queued": True,
                                           "status": "pending_classification"}  # fmt: skip
                 await until(lambda: recorder.events("capture_retry"), what="the retry event")
-                db.execute("UPDATE assistant.captures SET status = 'filed' WHERE id = %s",
-                           (seeded["todo"],))  # fmt: skip
                 nothing = await client.post(f"/api/captures/{seeded['todo']}/retry")
                 assert nothing.status_code == 409
-    row = db.execute("SELECT attempts, next_attempt_at > now() AS leased FROM assistant.captures "
-                     "WHERE id = %s", (failed,)).fetchone()  # fmt: skip
-    assert row == {"attempts": 0, "leased": True}
+    row = db.execute("SELECT attempts, next_attempt_at > now() AS leased, failed_at "
+                     "FROM assistant.captures WHERE id = %s", (failed,)).fetchone()  # fmt: skip
+    assert row == {"attempts": 0, "leased": True, "failed_at": None}
     assert recorder.events("capture_retry")[0]["redo"] == "filing"
+    audit = db.execute("SELECT actor FROM assistant.audit_log WHERE subject = %s "
+                       "AND action = 'capture.retried'", (failed,)).fetchone()  # fmt: skip
+    assert audit == {"actor": "token:test-full"}
+
+
+def _delivery(db: psycopg.Connection, capture_id: str, kind: str, state: str, **fields: Any) -> str:
+    row = db.execute(
+        "INSERT INTO assistant.deliveries (id, capture_id, kind, state, idempotency_key, "
+        "action_id, external_ref, last_error) VALUES ('dlv_' || assistant.new_ulid(), %s, %s, "
+        "%s, %s, %s, %s, %s) RETURNING id",
+        (capture_id, kind, state, f"test:{kind}:{capture_id}:{fields.get('action_id')}",
+         fields.get("action_id"), fields.get("external_ref"), fields.get("last_error")),
+    ).fetchone()  # fmt: skip
+    assert row is not None
+    return str(row["id"])
+
+
+def _action_id(db: psycopg.Connection, capture_id: str) -> int:
+    (row,) = db.execute("SELECT id FROM assistant.actions WHERE capture_id = %s",
+                        (capture_id,)).fetchall()  # fmt: skip
+    return int(row["id"])
 
 
 async def test_detail_lists_deliveries(
     seeded: dict[str, str], db: psycopg.Connection, pg_dsn: str
 ) -> None:
-    """Deliveries of the capture lifecycle (assistant.deliveries) show in the detail and list."""
-    table = db.execute("SELECT to_regclass('assistant.deliveries') AS t").fetchone()
-    if table is None or table["t"] is None:
-        pytest.skip("assistant.deliveries does not exist yet (built by the capture lifecycle)")
+    """Deliveries show in the detail and the list; an action's calendar event and stored_in
+    are what its done deliveries made; a failed delivery is retried by hand."""
     capture_id = seeded["meeting"]
-    db.execute(
-        "INSERT INTO assistant.deliveries (id, capture_id, kind, state, idempotency_key, "
-        "last_error) VALUES ('dlv_' || assistant.new_ulid(), %s, 'onyx_document', 'failed', "
-        "'test-onyx-1', 'Onyx answered 400')",
-        (capture_id,),
-    )
+    action_id = _action_id(db, capture_id)
+    _delivery(db, capture_id, "calendar_event", "done", action_id=action_id, external_ref="sbevt1")
+    _delivery(db, capture_id, "onyx_document", "failed", last_error="Onyx answered 400")
+    token = issue(pg_dsn, "full")
+    with recording_webhook() as (hook, recorder):
+        with running_hub(hub_settings(pg_dsn, events_webhook_url=hook)) as url:
+            async with httpx.AsyncClient(base_url=url, headers=auth(token)) as client:
+                detail = (await client.get(f"/api/captures/{capture_id}")).json()
+                kinds = [(d["kind"], d["state"]) for d in detail["deliveries"]]
+                assert kinds == [("calendar_event", "done"), ("onyx_document", "failed")]
+                assert detail["actions"][0]["calendar_event_id"] == "sbevt1"
+                stored = [f"pg:captures/{capture_id}", f"pg:actions/{action_id}", "gcal:sbevt1"]
+                assert detail["stored_in"] == stored
+                listed = (
+                    await client.get("/api/captures", params={"status": "delivery_failed"})
+                ).json()
+                assert _ids(listed) == [capture_id]
+                assert listed["captures"][0]["deliveries"] == {"done": 1, "failed": 1}
+                retried = await client.post(f"/api/captures/{capture_id}/retry")
+                assert retried.status_code == 202, retried.text
+                assert retried.json()["redo"] == "deliveries"
+                await until(lambda: recorder.events("capture_retry"), what="the retry event")
+    states = db.execute(
+        "SELECT kind, state, attempts FROM assistant.deliveries WHERE capture_id = %s "
+        "ORDER BY kind", (capture_id,)).fetchall()  # fmt: skip
+    assert [tuple(r.values()) for r in states] == [("calendar_event", "done", 0),
+                                                   ("onyx_document", "pending", 0)]  # fmt: skip
+
+
+async def test_reclassification_keeps_actions_by_id_and_moves_their_events(
+    seeded: dict[str, str], db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """An action named by id is updated in place (a new date: its event is replaced), one
+    without id is added (its event planned), one left out is deleted (its event removed)."""
+    capture_id = seeded["meeting"]
+    kept = _action_id(db, capture_id)
+    _delivery(db, capture_id, "calendar_event", "done", action_id=kept, external_ref="sbevt1")
     token = issue(pg_dsn, "full")
     with running_hub(hub_settings(pg_dsn)) as url:
         async with httpx.AsyncClient(base_url=url, headers=auth(token)) as client:
-            detail = (await client.get(f"/api/captures/{capture_id}")).json()
-            [delivery] = detail["deliveries"]
-            assert (delivery["kind"], delivery["state"]) == ("onyx_document", "failed")
-            listed = (
-                await client.get("/api/captures", params={"status": "delivery_failed"})
-            ).json()
-            assert _ids(listed) == [capture_id]
-            assert listed["captures"][0]["deliveries"] == {"failed": 1}
+            change = {
+                "actions": [
+                    {"text": "envoyer le devis", "due": "2026-06-05"},
+                    {"id": kept, "text": "préparer le devis", "due": "2026-06-03"},
+                ]
+            }
+            moved = (await client.patch(f"/api/captures/{capture_id}", json=change)).json()
+            added = next(a["id"] for a in moved["actions"] if a["id"] != kept)
+            assert [(a["id"], a["due"]) for a in moved["actions"]] == [
+                (added, "2026-06-05"), (kept, "2026-06-03")]  # fmt: skip
+            planned = {(d["kind"], d["action_id"], d["state"]) for d in moved["deliveries"]}
+            assert planned == {("calendar_event", kept, "done"),
+                               ("calendar_event", kept, "pending"),
+                               ("calendar_event", added, "pending"),
+                               ("calendar_cancel", None, "pending")}  # fmt: skip
+            emptied = (await client.patch(f"/api/captures/{capture_id}",
+                                          json={"actions": []})).json()  # fmt: skip
+    assert emptied["actions"] == []
+    cancels = [d for d in emptied["deliveries"] if d["kind"] == "calendar_cancel"]
+    assert [c["detail"]["event_id"] for c in cancels] == ["sbevt1"]  # the one event that exists
+    pending = {d["state"] for d in emptied["deliveries"] if d["kind"] == "calendar_event"
+               and d["external_ref"] is None}  # fmt: skip
+    assert pending == {"skipped"}  # never made: nothing to remove

@@ -131,6 +131,33 @@ class Stack:
             )  # fmt: skip
         return session_id
 
+    def answer_of(self, capture_id: str) -> dict[str, Any]:
+        """The capture API answer as stored now (stored_in lists what is delivered so far)."""
+        (row,) = self.rows("SELECT assistant.capture_answer(%s) AS a", capture_id)
+        return dict(row["a"])
+
+    def deliveries_of(self, capture_id: str, kind: str | None = None) -> list[dict[str, Any]]:
+        """A capture's deliveries (of one kind), oldest first."""
+        found = self.rows("SELECT * FROM assistant.deliveries WHERE capture_id = %s "
+                          "ORDER BY created_at, id", capture_id)  # fmt: skip
+        return [d for d in found if kind is None or d["kind"] == kind]
+
+    def wait_retry_runs(self, runs: int = 2, timeout: float = 30.0) -> None:
+        """Wait until retry-pending has run `runs` more times: each run delivers a probe (a
+        notification due now, of a capture of its own) that only a run can deliver."""
+        for _ in range(runs):
+            probe = f"probe {uuid.uuid4().hex}"
+            with psycopg.connect(self.dsn, autocommit=True) as conn:
+                (capture_id,) = conn.execute(  # filed and told: nothing else runs for it
+                    "SELECT assistant.record_capture(jsonb_build_object('text', %s::text, "
+                    "'category', 'perso'))->>'capture_id'", (probe,)).fetchone()  # fmt: skip
+                conn.execute("UPDATE assistant.captures SET confirmation = 'answered' "
+                             "WHERE id = %s", (capture_id,))  # fmt: skip
+                conn.execute("SELECT assistant.plan_notification(%s, 'probe', 'probe', %s, NULL)",
+                             (capture_id, probe))  # fmt: skip
+            wait_for(lambda p=probe: [m for m in self.gotify.messages if m["message"] == p],
+                     timeout, what="a run of retry-pending")  # fmt: skip
+
     def count_captures(self) -> int:
         """How many captures are stored."""
         return int(self.rows("SELECT count(*) AS n FROM assistant.captures")[0]["n"])
@@ -176,8 +203,11 @@ def _glue_app(stack: ExitStack, tmp: Path, whisper: str, kokoro: str, graph: str
 
 
 @contextmanager
-def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
-    """Start every service and n8n; `knobs` override n8n settings (e.g. CAPTURE_TIME_BUDGET_S)."""
+def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iterator[Stack]:
+    """Start every service and n8n; `knobs` override n8n settings (e.g. CAPTURE_TIME_BUDGET_S).
+
+    `fresh`: configured like a new user's stack, the model servers and WhatsApp only (no Google
+    Calendar, Onyx, hub or Gotify)."""
     with ExitStack() as stack:
         whisper_state, ollama, kokoro = WhisperState(), OllamaState(), KokoroState()
         brain = Brain()
@@ -197,41 +227,56 @@ def run_stack(dsn: str, tmp: Path, **knobs: str) -> Iterator[Stack]:
         glue_url = _glue_app(stack, tmp, whisper.url, kokoro_server.url, graph_url, graph)
         classify = create_classify_app(classify_settings(OLLAMA_URL=ollama_url, DATABASE_URL=dsn))
         classify_url = stack.enter_context(serve(classify))
-        n8n_port = free_port()
         push_origin, push = stack.enter_context(running_push_service())
-        n8n_webhooks = f"http://127.0.0.1:{n8n_port}/webhook"
-        hub_settings = mesh_settings(  # the real hub: events to mesh-events, captures to n8n
-            DATABASE_URL=dsn, MESH_EVENTS_WEBHOOK_URL=f"{n8n_webhooks}/mesh-events",
-            PUSH_ENDPOINT_ALLOW=f"{push_origin}/push/", MEDIA_DIR=tmp / "media",
-            MESH_CAPTURE_URL=f"{n8n_webhooks}/capture", MESH_CAPTURE_TOKEN=CAPTURE_TOKEN,
-        )  # fmt: skip
+        # The real hub, its events to the mesh-events workflow: it starts once n8n's port is
+        # final (below), since its lifespan reads where the events go.
+        hub_settings = mesh_settings(DATABASE_URL=dsn, PUSH_ENDPOINT_ALLOW=f"{push_origin}/push/",
+                                     MEDIA_DIR=tmp / "media")  # fmt: skip
         hub = FakeServer(create_hub_app(hub_settings))
-        hub.up()
-        stack.callback(hub.down)
         with psycopg.connect(dsn) as conn:
             _, hub_token = create_token(conn, "full", f"n8n-e2e-{uuid.uuid4().hex[:6]}")
 
         values = {
-            "N8N_PORT": str(n8n_port), "N8N_RUNNERS_BROKER_PORT": str(free_port()),
+            "N8N_PORT": str(free_port()), "N8N_RUNNERS_BROKER_PORT": str(free_port()),
             "N8N_USER_FOLDER": str(tmp / "n8n"), "GLUE_URL": glue_url,
             "CLASSIFY_URL": classify_url, "ONYX_URL": onyx_url, "GOTIFY_URL": gotify_url,
             "GRAPH_API_URL": graph_url, "WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
             "GOOGLE_CALENDAR_API_URL": calendar_url, "GOOGLE_CALENDAR_ID": "solo@example.com",
             "CAPTURE_TIME_BUDGET_S": "6", "LONG_NOTE_CHARS": "300", "RETRY_BACKOFF_S": "1",
-            "RETRY_PENDING_CRON": "*/2 * * * * *", "REMINDERS_CRON": "*/2 * * * * *",
-            "BRIEFING_CRON": "*/15 * * * * *", "HUB_URL": hub.url,
-            **knobs,
+            "DELIVERY_BACKOFF_S": "1", "RETRY_PENDING_CRON": "*/2 * * * * *",
+            "REMINDERS_CRON": "*/2 * * * * *", "BRIEFING_CRON": "*/15 * * * * *",
+            "HUB_URL": hub.url, "GOOGLE_CLIENT_ID": "test-client",
         }  # fmt: skip
+        if fresh:
+            for name in ("ONYX_URL", "GOTIFY_URL", "HUB_URL", "GOOGLE_CLIENT_ID"):
+                values[name] = ""
+        values.update(knobs)
         settings = N8nSettings(**values)  # type: ignore[arg-type]
         secrets_env = {
-            "WHATSAPP_TOKEN": graph.token, "ONYX_API_KEY": next(iter(onyx.api_keys)),
-            "GOTIFY_TOKEN": next(iter(gotify.tokens)), "GOOGLE_CLIENT_ID": "test-client",
-            "GOOGLE_CLIENT_SECRET": "test-secret", "CAPTURE_WEBHOOK_TOKEN": CAPTURE_TOKEN,
-            "GOOGLE_OAUTH_TOKEN_JSON": json.dumps(GOOGLE_TOKEN), "HUB_TOKEN": hub_token,
+            "WHATSAPP_TOKEN": graph.token, "CAPTURE_WEBHOOK_TOKEN": CAPTURE_TOKEN,
         }  # fmt: skip
+        if not fresh:
+            secrets_env |= {
+                "ONYX_API_KEY": next(iter(onyx.api_keys)),
+                "GOTIFY_TOKEN": next(iter(gotify.tokens)),
+                "GOOGLE_CLIENT_ID": "test-client", "GOOGLE_CLIENT_SECRET": "test-secret",
+                "GOOGLE_OAUTH_TOKEN_JSON": json.dumps(GOOGLE_TOKEN), "HUB_TOKEN": hub_token,
+            }  # fmt: skip
         runner = N8nRunner(settings, install_n8n(settings), dsn,
                            environ={**os.environ, **secrets_env})  # fmt: skip
         runner.import_all()
+        # Ports are taken again right before n8n starts: the import takes seconds, long enough
+        # for another process of this shared machine to take a port picked before it.
+        settings.port, settings.broker_port = free_port(), free_port()
+        while settings.broker_port == settings.port:
+            settings.broker_port = free_port()
+        n8n_webhooks = f"http://127.0.0.1:{settings.port}/webhook"
+        hub_settings.events_webhook_url = f"{n8n_webhooks}/mesh-events"
+        # Captures posted to the hub (the app without nginx) go to n8n's capture webhook.
+        hub_settings.capture_url = f"{n8n_webhooks}/capture"
+        hub_settings.capture_token = CAPTURE_TOKEN
+        hub.up()
+        stack.callback(hub.down)
         log_path = tmp / "n8n.log"
         log = stack.enter_context(log_path.open("wb"))
         n8n_url = stack.enter_context(runner.running(log))

@@ -6,7 +6,15 @@ from datetime import date
 
 import pytest
 
-from solo_brain.classify.speech import build_speech, spoken_date
+from solo_brain.classify.speech import (
+    KEPT,
+    ON_IT,
+    Delivered,
+    SpokenAction,
+    build_speech,
+    outcome_speech,
+    spoken_date,
+)
 
 WEDNESDAY = date(2026, 5, 13)
 
@@ -82,3 +90,62 @@ def test_a_result_to_review_says_so() -> None:
     assert _speech(category="admin", needs_review=True) == (
         "Capté, note administrative notée. Classement à vérifier."
     )
+
+
+def _outcome(**overrides: object) -> str:
+    values: dict[str, object] = {
+        "status": "filed",
+        "deferred": False,
+        "category": "todo",
+        "project_name": None,
+        "client_name": None,
+        "actions": [SpokenAction(7, date(2026, 5, 14))],
+        "session_hint": None,
+        "today": WEDNESDAY,
+        "needs_review": False,
+        "deliveries": [Delivered("calendar_event", "pending", 7)],
+    }
+    values.update(overrides)
+    return outcome_speech(**values)  # type: ignore[arg-type]
+
+
+def test_the_calendar_is_promised_only_once_the_event_exists() -> None:
+    """A pending or skipped event: "notée"; a done one: "ajoutée à l'agenda"."""
+    assert _outcome() == "Capté, tâche notée pour demain."
+    skipped = [Delivered("calendar_event", "skipped", 7)]
+    assert _outcome(deliveries=skipped) == "Capté, tâche notée pour demain."
+    done = [Delivered("calendar_event", "done", 7)]
+    assert _outcome(deliveries=done) == "Capté, tâche ajoutée à l'agenda pour demain."
+    other = [Delivered("calendar_event", "done", 8)]
+    assert _outcome(deliveries=other) == "Capté, tâche notée pour demain."
+
+
+def test_several_actions_are_in_the_calendar_only_when_all_are() -> None:
+    """Two dated actions with both events made: "2 actions ajoutées à l'agenda"."""
+    actions = [SpokenAction(1, date(2026, 5, 20)), SpokenAction(2, date(2026, 5, 14))]
+    both = [Delivered("calendar_event", "done", 1), Delivered("calendar_event", "done", 2)]
+    assert _outcome(category="admin", actions=actions, deliveries=both) == (
+        "Capté, note administrative notée, 2 actions ajoutées à l'agenda, la première pour demain."
+    )
+    assert "2 actions notées" in _outcome(category="admin", actions=actions, deliveries=both[:1])
+
+
+def test_a_capture_not_filed_yet_says_where_it_waits() -> None:
+    """On its way before the outcome, or kept in the inbox by what is missing."""
+    assert _outcome(deferred=True) == ON_IT
+    assert _outcome(status="pending_transcription", category=None) == KEPT["pending_transcription"]
+    assert _outcome(status="failed", category=None).startswith("Capture gardée dans l'inbox")
+
+
+@pytest.mark.parametrize(
+    ("state", "said"),
+    [
+        ("pending", "Prompt pour la session api noté."),
+        ("done", "Prompt envoyé à la session api."),
+        ("failed", "Prompt pour la session api gardé dans l'inbox : il n'a pas pu être envoyé."),
+        ("skipped", "Prompt pour la session api gardé dans l'inbox : le hub n'est pas configuré."),
+    ],
+)
+def test_a_prompt_is_said_as_far_as_it_got(state: str, said: str) -> None:
+    """A Claude Code prompt is noted, sent, or kept in the inbox with the reason."""
+    assert _outcome(session_hint="api", deliveries=[Delivered("cc_prompt", state)]) == said

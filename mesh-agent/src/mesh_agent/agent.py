@@ -1,4 +1,4 @@
-"""The agent daemon: index + watcher + hub connection + prompt runner + hook relay.
+"""The agent daemon: index + watcher + hub connection + prompt runner + terminal hooks.
 
 Long-lived state (index, permission book, running prompts, liveness) belongs to `Agent`; each
 hub connection is a `HubLink` (hub_link.py) that lives until the socket drops. The connection
@@ -12,9 +12,8 @@ import logging
 import os
 import socket
 import time
-import uuid
 from collections import OrderedDict, deque
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,18 +29,17 @@ from mesh_agent.live import FreshWrites, claude_processes, live_sessions
 from mesh_agent.permissions import PermissionBook
 from mesh_agent.relay import serve_relay
 from mesh_agent.runner import PromptRunner
+from mesh_agent.terminal import Seen
+from mesh_agent.terminal_relay import TerminalRelay
 from mesh_agent.transcript import SessionMeta
 from mesh_agent.watch import watch_transcripts
 from mesh_protocol import (
-    DENIED_BY_PHONE,
     MAX_HUB_FRAME_BYTES,
     Hello,
-    PermissionRequest,
     PermissionResolved,
     Prompt,
     PromptStatus,
     SessionInfo,
-    is_valid_session_id,
 )
 
 log = logging.getLogger(__name__)
@@ -59,6 +57,16 @@ class Agent:
         self.index = Index(config.projects_dir)
         self.book = PermissionBook()
         self.fresh = FreshWrites(config.live_window_s)
+        self.terminal = TerminalRelay(
+            index=self.index,
+            book=self.book,
+            emit=self.emit,
+            touch=self.touch,
+            connected=lambda: self.link is not None,
+            spawn=self._spawn,
+            read_soon=self._read_soon,
+            hook_timeout_s=config.hook_timeout_s,
+        )
         self.runner = PromptRunner(
             emit=self.emit,
             book=self.book,
@@ -84,7 +92,7 @@ class Agent:
         """Run until cancelled, or until the hub refuses the token (FatalHubError)."""
         await asyncio.to_thread(self.config.projects_dir.mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread(self.index.discover)
-        relay = await serve_relay(self.config.socket_path, self.relay_decide)
+        relay = await serve_relay(self.config.socket_path, self.terminal.decide)
         log.info(
             "mesh-agent %s: %d transcripts under %s, relay on %s",
             __version__,
@@ -178,6 +186,8 @@ class Agent:
                 "status": status,
                 "last_msg_at": meta.last_msg_at,
                 "live": live,
+                "terminal_waiting": self.terminal.waiting(session_id),
+                "permission_mode": meta.permission_mode,
             }
         )
 
@@ -221,51 +231,15 @@ class Agent:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    # --- terminal hook relay ---------------------------------------------------------------
+    # --- terminal hooks -------------------------------------------------------------------
 
-    async def relay_decide(self, payload: dict[str, Any]) -> dict[str, str] | None:
-        """Relay one terminal permission prompt to the hub; None lets the terminal ask."""
-        session_id = str(payload.get("session_id", ""))
-        if self.link is None or not is_valid_session_id(session_id):
-            return None
-        transcript = payload.get("transcript_path")
-        if isinstance(transcript, str) and transcript:
-            cursor = self.index.track(Path(transcript))
-            if cursor is not None:
-                self.dirty.add(cursor.ref.key)
-                self.wake.set()
-        meta = self.index.sessions.setdefault(session_id, SessionMeta(session_id))
-        if not meta.cwd and isinstance(payload.get("cwd"), str):
-            meta.cwd = payload["cwd"]
-        tool_input = payload.get("tool_input")
-        request = PermissionRequest(
-            permission_id=f"perm_{uuid.uuid4().hex}",
-            session_id=session_id,
-            tool_name=str(payload.get("tool_name", "")),
-            input=tool_input if isinstance(tool_input, dict) else {},
-            source="hook",
-        )
-        future = self.book.open(request)
-        self.touch(session_id)
-        resolved = PermissionResolved(permission_id=request.permission_id, reason="terminal")
-        try:
-            await self.emit(request)
-            decision = await self.book.wait(future, self.config.hook_timeout_s)
-        except asyncio.CancelledError:  # the hook hung up: the terminal decides
-            if self.book.close(request.permission_id):
-                await self.emit(resolved)
-            raise
-        finally:
-            closed = self.book.close(request.permission_id)
-            self.touch(session_id)
-        if decision is None:
-            if closed:
-                await self.emit(resolved)
-            return None
-        answer: dict[str, str] = {"behavior": decision.behavior}
-        if decision.behavior == "deny":
-            answer["message"] = decision.message or DENIED_BY_PHONE
-        return answer
+    def _read_soon(self, key: str) -> None:
+        self.dirty.add(key)
+        self.wake.set()
+
+    async def on_seen(self, session_id: str, seen: Iterable[Seen]) -> None:
+        """New transcript lines of a session were read (tool uses, results, prompts)."""
+        await self.terminal.on_seen(session_id, seen)
 
     # --- liveness --------------------------------------------------------------------------
 
@@ -277,6 +251,9 @@ class Agent:
             live = live_sessions(processes, latest, set(self.index.sessions))
             for session_id in live ^ self.proc_live:
                 self.touch(session_id)
+            for session_id in self.proc_live - live:  # its CLI exited: nobody writes it now
+                self.fresh.writer_gone(session_id, time.monotonic())
+                self.terminal.ended(session_id)
             self.proc_live = live
             fresh = self.fresh.live(time.monotonic())
             for session_id in fresh ^ fresh_before:  # fresh writes expire without any event

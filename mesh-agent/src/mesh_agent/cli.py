@@ -3,7 +3,7 @@
     mesh-agent run --hub URL --token TOKEN [--config FILE] [--name NAME] [-v]
     mesh-agent install-hook [--config FILE] [--socket PATH]
     mesh-agent uninstall-hook [--config FILE]
-    mesh-agent hook permission-request --socket PATH    (run by Claude Code, not by hand)
+    mesh-agent hook permission-request|notification --socket PATH   (run by Claude Code)
 
 Exit codes: 0 stopped, 2 configuration error, 3 the hub refused the agent (token/URL).
 Heavy modules are imported inside the commands: the hook runs on every permission prompt.
@@ -35,14 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, text in (
         ("install-hook", "relay terminal permission prompts to the hub"),
-        ("uninstall-hook", "remove the permission hook"),
+        ("uninstall-hook", "remove the hooks"),
     ):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--config", type=Path, help="TOML config file")
         cmd.add_argument("--socket", type=Path, help="relay socket (default: derived)")
 
     hook = sub.add_parser("hook", help="hook commands run by Claude Code")
-    hook.add_argument("event", choices=["permission-request"])
+    hook.add_argument("event", choices=["permission-request", "notification"])
     hook.add_argument("--socket", type=Path, required=True, help="the agent's relay socket")
     return parser
 
@@ -51,8 +51,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `mesh-agent` console script."""
     args = build_parser().parse_args(argv)
     if args.command == "hook":
-        from mesh_agent.hook import run_permission_hook
+        from mesh_agent.hook import run_notification_hook, run_permission_hook
 
+        if args.event == "notification":
+            sys.exit(run_notification_hook(args.socket, stdin=sys.stdin))
         sys.exit(run_permission_hook(args.socket, stdin=sys.stdin, stdout=sys.stdout))
     from mesh_agent.config import ConfigError
 
@@ -115,9 +117,10 @@ def _hook_setup(args: argparse.Namespace) -> int:
             command = install_hook(
                 place.settings, place.socket_path, timeout_s=place.hook_timeout_s
             )
-            print(f"PermissionRequest hook installed in {place.settings}:\n  {command}")
+            print(f"PermissionRequest and Notification hooks installed in {place.settings}:")
+            print(f"  {command}")
         elif uninstall_hook(place.settings):
-            print(f"PermissionRequest hook removed from {place.settings}")
+            print(f"mesh-agent hooks removed from {place.settings}")
         else:
             print(f"no mesh-agent hook in {place.settings}")
     except ValueError as exc:

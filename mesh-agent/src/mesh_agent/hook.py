@@ -1,13 +1,15 @@
-"""Claude Code's PermissionRequest hook: install it in the user's settings, and run it.
+"""Claude Code's hooks for terminal sessions: install them in the user's settings, and run them.
 
-`install_hook` adds one entry to `hooks.PermissionRequest` of `<claude config>/settings.json`
-(other settings and hooks untouched, the file rewritten atomically); `uninstall_hook` removes it.
-The installed command is `python -m mesh_agent hook permission-request --socket PATH`.
+`install_hook` adds one entry to `hooks.PermissionRequest` and one to `hooks.Notification` of
+`<claude config>/settings.json` (other settings and hooks untouched, the file rewritten
+atomically); `uninstall_hook` removes them. The installed commands are
+`python -m mesh_agent hook permission-request|notification --socket PATH`.
 
-`run_permission_hook` is that command: it reads the hook input on stdin, asks the local agent,
-and prints the decision. With no decision it prints nothing and exits 0, so Claude Code asks in
-the terminal as usual. It stands aside for the CLIs the agent starts itself (their permissions
-already go through the SDK's `can_use_tool`).
+`run_permission_hook` reads the hook input on stdin, asks the local agent, and prints the
+decision. With no decision it prints nothing and exits 0, so Claude Code's own dialog decides.
+`run_notification_hook` tells the agent that the terminal waits for a person (a dialog no hook
+can answer) and prints nothing. Both stand aside for the CLIs the agent starts itself (their
+permissions already go through the SDK's `can_use_tool`) and never fail.
 """
 
 from __future__ import annotations
@@ -23,13 +25,19 @@ from typing import IO, Any
 from mesh_agent.relay import ask_relay
 
 EVENT = "PermissionRequest"
+NOTIFICATION = "Notification"
+# The notifications that mean "the terminal waits for a person" (mesh_agent.terminal).
+NOTIFICATION_MATCHER = "permission_prompt|agent_needs_input|elicitation_dialog"
+NOTIFICATION_TIMEOUT_S = 10
 SDK_ENV_FLAG = "MESH_AGENT_SDK"  # same value as runner.SDK_ENV_FLAG (kept import-light)
-_MARK = "mesh_agent hook permission-request"
+_MARK = "mesh_agent hook "
 
 
-def hook_command(socket_path: Path, python: str | None = None) -> str:
-    """The shell command Claude Code runs for each permission prompt."""
-    command = [python or sys.executable, "-m", "mesh_agent", "hook", "permission-request"]
+def hook_command(
+    socket_path: Path, python: str | None = None, hook: str = "permission-request"
+) -> str:
+    """The shell command Claude Code runs for a hook (`permission-request`, `notification`)."""
+    command = [python or sys.executable, "-m", "mesh_agent", "hook", hook]
     return shlex.join([*command, "--socket", str(socket_path)])
 
 
@@ -69,34 +77,50 @@ def _without_ours(entries: list[Any]) -> list[Any]:
 
 
 def install_hook(settings: Path, socket_path: Path, *, timeout_s: float) -> str:
-    """Install (or replace) the relay hook in `settings`; return the installed command."""
+    """Install (or replace) the relay hooks in `settings`; return the permission command."""
     data = _load(settings)
     hooks = data.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise ValueError(f"'hooks' in {settings} is not an object")
     command = hook_command(socket_path)
-    entry = {
-        "matcher": "*",
-        "hooks": [{"type": "command", "command": command, "timeout": int(timeout_s) + 30}],
+    entries = {
+        EVENT: ("*", command, int(timeout_s) + 30),
+        NOTIFICATION: (
+            NOTIFICATION_MATCHER,
+            hook_command(socket_path, hook="notification"),
+            NOTIFICATION_TIMEOUT_S,
+        ),
     }
-    hooks[EVENT] = [*_without_ours(list(hooks.get(EVENT) or [])), entry]
+    for event, (matcher, line, timeout) in entries.items():
+        entry = {
+            "matcher": matcher,
+            "hooks": [{"type": "command", "command": line, "timeout": timeout}],
+        }
+        hooks[event] = [*_without_ours(list(hooks.get(event) or [])), entry]
     _save(settings, data)
     return command
 
 
 def uninstall_hook(settings: Path) -> bool:
-    """Remove the relay hook from `settings`; True when there was one."""
+    """Remove the relay hooks from `settings`; True when there was one."""
     data = _load(settings)
     hooks = data.get("hooks")
-    if not isinstance(hooks, dict) or not hooks.get(EVENT):
+    if not isinstance(hooks, dict):
         return False
-    kept = _without_ours(list(hooks[EVENT]))
-    if len(kept) == len(hooks[EVENT]) and kept == hooks[EVENT]:
+    removed = False
+    for event in (EVENT, NOTIFICATION):
+        if not hooks.get(event):
+            continue
+        kept = _without_ours(list(hooks[event]))
+        if kept == hooks[event]:
+            continue
+        removed = True
+        if kept:
+            hooks[event] = kept
+        else:
+            del hooks[event]
+    if not removed:
         return False
-    if kept:
-        hooks[EVENT] = kept
-    else:
-        del hooks[EVENT]
     if not hooks:
         del data["hooks"]
     _save(settings, data)
@@ -108,20 +132,36 @@ def hook_output(decision: dict[str, str]) -> dict[str, Any]:
     return {"hookSpecificOutput": {"hookEventName": EVENT, "decision": decision}}
 
 
-def run_permission_hook(
-    socket_path: Path, *, stdin: IO[str], stdout: IO[str], timeout_s: float = 3600.0
-) -> int:
-    """The hook command: relay one permission prompt; always exit 0."""
+def _hook_input(stdin: IO[str], event: str) -> dict[str, Any] | None:
+    """The hook input of `event`, or None (garbage, another event, the agent's own CLI)."""
     if os.environ.get(SDK_ENV_FLAG) == "1":
-        return 0
+        return None
     try:
         payload = json.loads(stdin.read())
     except ValueError:
-        return 0
-    if not isinstance(payload, dict) or payload.get("hook_event_name", EVENT) != EVENT:
+        return None
+    if not isinstance(payload, dict) or payload.get("hook_event_name", event) != event:
+        return None
+    return payload
+
+
+def run_permission_hook(
+    socket_path: Path, *, stdin: IO[str], stdout: IO[str], timeout_s: float = 3600.0
+) -> int:
+    """The permission hook command: relay one permission prompt; always exit 0."""
+    payload = _hook_input(stdin, EVENT)
+    if payload is None:
         return 0
     decision = ask_relay(socket_path, payload, timeout_s=timeout_s)
     if decision is not None:
         stdout.write(json.dumps(hook_output(decision)) + "\n")
         stdout.flush()
+    return 0
+
+
+def run_notification_hook(socket_path: Path, *, stdin: IO[str]) -> int:
+    """The notification hook command: tell the agent the terminal waits; always exit 0."""
+    payload = _hook_input(stdin, NOTIFICATION)
+    if payload is not None:
+        ask_relay(socket_path, payload, timeout_s=2.0)
     return 0

@@ -166,6 +166,8 @@ class HubLink:
                 self.last_ack = time.monotonic()
             self.inflight.setdefault(key, []).append(step.batch.end_offset)
             await self.send(step.batch)
+        if step.seen:
+            await self.agent.on_seen(cursor.ref.session_id, step.seen)
         return (cursor.sent, cursor.scanned) != before
 
     async def _announce_changes(self) -> None:

@@ -30,6 +30,7 @@ from mesh_agent.reader import (
     read_lines,
     transcript_ref,
 )
+from mesh_agent.terminal import Seen, seen_in
 from mesh_agent.transcript import SessionMeta, parse_line, to_message
 from mesh_protocol import MAX_FRAME_BYTES, Message, Messages, ack_key
 
@@ -57,10 +58,12 @@ class FileCursor:
 
 @dataclass(frozen=True)
 class Advance:
-    """What one `advance` produced: a batch to send (or None) and whether metadata changed."""
+    """What one `advance` produced: a batch to send (or None), whether metadata changed, and
+    the tool uses, results and prompts of the lines scanned for the first time."""
 
     batch: Messages | None
     meta_changed: bool
+    seen: tuple[Seen, ...] = ()
 
 
 class Index:
@@ -128,9 +131,10 @@ class Index:
         meta = self.sessions[cursor.ref.session_id]
         before = meta.snapshot()
         start = min(cursor.sent, cursor.scanned)
+        seen: list[Seen] = []
         try:
             with closing(read_lines(cursor.ref.path, start, max_bytes=self.slice_bytes)) as lines:
-                messages, end = self._consume(cursor, meta, lines)
+                messages, end = self._consume(cursor, meta, lines, seen)
         except FileShrunk:
             cursor.sent = cursor.scanned = 0  # rewritten from scratch: read it again
             return Advance(None, False)
@@ -146,17 +150,17 @@ class Index:
                 messages=messages,
             )
             cursor.sent = end
-        return Advance(batch, meta.snapshot() != before)
+        return Advance(batch, meta.snapshot() != before, tuple(seen))
 
     def _consume(
-        self, cursor: FileCursor, meta: SessionMeta, lines: Iterator[Line]
+        self, cursor: FileCursor, meta: SessionMeta, lines: Iterator[Line], seen: list[Seen]
     ) -> tuple[list[Message], int]:
         messages: list[Message] = []
         used = 0
         end = cursor.sent
         for line in lines:
             record = parse_line(line.data) if line.data is not None else None
-            message = to_message(record) if record is not None else None
+            message = full = to_message(record) if record is not None else None
             if message is not None and line.data is not None and len(line.data) > _EXACT_SIZE_ABOVE:
                 size = len(to_json(message))
                 if size > MESSAGE_BUDGET and record is not None:
@@ -167,6 +171,7 @@ class Index:
             if line.end > cursor.scanned:
                 if record is not None:
                     meta.update(record, message, main=cursor.ref.main)
+                    seen += seen_in(record, full, cursor.ref.key, line.end, main=cursor.ref.main)
                 cursor.scanned = line.end
             if line.end <= cursor.sent:
                 continue

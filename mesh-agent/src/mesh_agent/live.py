@@ -116,6 +116,12 @@ class FreshWrites:
         self._running.discard(session_id)
         self._own_until[session_id] = now + self.grace_s
 
+    def writer_gone(self, session_id: str, now: float) -> None:
+        """The terminal CLI working on the session exited at `now`: nobody writes it any more
+        (its last lines, flushed as it exits, do not make it live again)."""
+        self._foreign.pop(session_id, None)
+        self._own_until[session_id] = now + self.grace_s
+
     def written(self, session_id: str, now: float) -> None:
         """The session's transcript changed at `now`."""
         if session_id in self._running or now < self._own_until.get(session_id, 0.0):

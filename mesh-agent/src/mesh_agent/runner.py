@@ -31,6 +31,7 @@ from mesh_agent.transcript import truncate
 from mesh_protocol import (
     DENIED_BY_PHONE,
     NO_DECISION_IN_TIME,
+    RESOLVED_TIMEOUT,
     PermissionRequest,
     PermissionResolved,
     Prompt,
@@ -140,7 +141,7 @@ class PromptRunner:
             if decision is None:
                 if closed:
                     resolved = PermissionResolved(
-                        permission_id=request.permission_id, reason="timeout"
+                        permission_id=request.permission_id, reason=RESOLVED_TIMEOUT
                     )
                     await self._emit(resolved)
                 return PermissionResultDeny(message=NO_DECISION_IN_TIME)

@@ -2,7 +2,8 @@
 
 No I/O here. A transcript is JSONL; each line is one record with a `type`. Conversation records
 (`user`, `assistant`, `system`) become `protocol.Message`s; `summary`, `custom-title` and
-`ai-title` feed the session title; every other type (`attachment`, `queue-operation`,
+`ai-title` feed the session title, `permission-mode` (and the `permissionMode` of prompts) its
+permission mode; every other type (`attachment`, `queue-operation`,
 `file-history-snapshot`, `api-request`, ... and types added by future CLIs) is skipped.
 """
 
@@ -17,10 +18,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mesh_protocol import MAX_FIELD_CHARS, Message, ToolResult, ToolUse
+from mesh_protocol import (
+    MAX_FIELD_CHARS,
+    Message,
+    ToolResult,
+    ToolUse,
+    is_valid_permission_mode,
+)
 
 # Records worth parsing; any other line is skipped without running the JSON parser on it.
-_WANTED = re.compile(rb'"type"\s*:\s*"(?:user|assistant|system|summary|custom-title|ai-title)"')
+_WANTED = re.compile(
+    rb'"type"\s*:\s*"(?:user|assistant|system|summary|custom-title|ai-title|permission-mode)"'
+)
 _TITLE_CHARS = 120
 
 
@@ -42,13 +51,14 @@ def truncate(text: str, limit: int = MAX_FIELD_CHARS) -> str:
     return f"{text[:limit]}… [tronqué : {len(text) - limit} caractères]"
 
 
-def _shrink(value: Any, limit: int) -> Any:
+def shrink(value: Any, limit: int = MAX_FIELD_CHARS) -> Any:
+    """`value` with every string in it cut to `limit` characters (as tool inputs are sent)."""
     if isinstance(value, str):
         return truncate(value, limit)
     if isinstance(value, dict):
-        return {str(k): _shrink(v, limit) for k, v in value.items()}
+        return {str(k): shrink(v, limit) for k, v in value.items()}
     if isinstance(value, list):
-        return [_shrink(v, limit) for v in value]
+        return [shrink(v, limit) for v in value]
     return value
 
 
@@ -107,9 +117,7 @@ def to_message(record: dict[str, Any], limit: int = MAX_FIELD_CHARS) -> Message 
                         ToolUse(
                             id=block["id"],
                             name=str(block.get("name", "")),
-                            input=_shrink(tool_input, limit)
-                            if isinstance(tool_input, dict)
-                            else {},
+                            input=shrink(tool_input, limit) if isinstance(tool_input, dict) else {},
                         )
                     )
                 elif btype == "tool_result" and isinstance(block.get("tool_use_id"), str):
@@ -161,6 +169,7 @@ class SessionMeta:
     summary: str = ""
     first_prompt: str = ""
     last_msg_at: datetime | None = None
+    permission_mode: str | None = None  # as Claude Code names it: default (manual), plan, ...
 
     @property
     def title(self) -> str:
@@ -174,7 +183,14 @@ class SessionMeta:
 
     def snapshot(self) -> tuple[object, ...]:
         """The fields the hub sees, to tell whether an update changed anything."""
-        return (self.cwd, self.project, self.title, self.git_branch, self.last_msg_at)
+        return (
+            self.cwd,
+            self.project,
+            self.title,
+            self.git_branch,
+            self.last_msg_at,
+            self.permission_mode,
+        )
 
     def update(self, record: dict[str, Any], message: Message | None, *, main: bool) -> None:
         """Fold one record (and its message, if any) of a main or subagent transcript."""
@@ -190,6 +206,9 @@ class SessionMeta:
             self.ai_title = _one_line(record["aiTitle"])
         elif kind == "summary" and isinstance(record.get("summary"), str):
             self.summary = _one_line(record["summary"])
+        mode = record.get("permissionMode")
+        if kind in ("permission-mode", "user") and is_valid_permission_mode(mode):
+            self.permission_mode = mode
         cwd = record.get("cwd")
         if isinstance(cwd, str) and cwd and self._better_cwd(cwd):
             self.cwd = cwd

@@ -42,7 +42,11 @@ SESSION_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 # A transcript file, relative to the agent's projects/ folder: "<project dir>/<session>.jsonl"
 # or "<project dir>/<session>/subagents/<agent>.jsonl". No "..", no absolute paths.
 FILE_KEY_PATTERN = r"^[A-Za-z0-9._-][A-Za-z0-9._/-]{0,511}$"
+# A permission mode as Claude Code names it in settings, hooks and transcripts: default (shown
+# as "manual"), acceptEdits, plan, auto, dontAsk, bypassPermissions (future names pass too).
+PERMISSION_MODE_PATTERN = r"^[A-Za-z]{1,32}$"
 _SESSION_ID_RE = re.compile(SESSION_ID_PATTERN)
+_PERMISSION_MODE_RE = re.compile(PERMISSION_MODE_PATTERN)
 
 
 def _check_file_key(value: str) -> str:
@@ -55,6 +59,11 @@ SessionId = Annotated[str, Field(pattern=SESSION_ID_PATTERN)]
 FileKey = Annotated[str, Field(pattern=FILE_KEY_PATTERN), AfterValidator(_check_file_key)]
 Offset = Annotated[int, Field(ge=0)]
 Status = Literal["idle", "running", "waiting_permission", "live_terminal"]
+PermissionMode = Annotated[str, Field(pattern=PERMISSION_MODE_PATTERN)]
+# Why a pending permission ended without the hub's decision (`permission_resolved.reason`).
+RESOLVED_TIMEOUT = "timeout"  # nobody decided in time (a prompt's tool was denied)
+RESOLVED_TERMINAL = "terminal"  # the hook gave up or was stopped: the terminal asks itself
+RESOLVED_ANSWERED = "answered_in_terminal"  # the transcript shows the terminal's answer
 
 
 class ProtocolError(ValueError):
@@ -119,6 +128,10 @@ class SessionInfo(_Frame):
     status: Status = "idle"
     last_msg_at: datetime | None = None
     live: bool = False
+    # The terminal shows a dialog that no hook relays (e.g. auto mode's own checks): only a
+    # person at the keyboard can answer it.
+    terminal_waiting: bool = False
+    permission_mode: PermissionMode | None = None
 
 
 class Messages(_Frame):
@@ -165,11 +178,14 @@ class PermissionRequest(_Frame):
 
 
 class PermissionResolved(_Frame):
-    """A pending permission ended without the hub's decision (timeout, prompt cancelled)."""
+    """A pending permission ended without the hub's decision being applied: nobody decided in
+    time, the hook gave up, or the terminal answered it (`behavior`: what it answered, None
+    when it moved on without answering). A decision the hub sent for it was not applied."""
 
     type: Literal["permission_resolved"] = "permission_resolved"
     permission_id: str = Field(min_length=1, max_length=128)
-    reason: str | None = None
+    reason: str | None = None  # RESOLVED_TIMEOUT | RESOLVED_TERMINAL | RESOLVED_ANSWERED
+    behavior: Literal["allow", "deny"] | None = None
 
 
 # --- hub → agent ---------------------------------------------------------------------------
@@ -284,6 +300,11 @@ def ack_key(session_id: str, file: str) -> str:
 def is_valid_session_id(value: str) -> bool:
     """Whether `value` is an acceptable session id (letters, digits, '-', at most 64)."""
     return bool(_SESSION_ID_RE.fullmatch(value))
+
+
+def is_valid_permission_mode(value: object) -> bool:
+    """Whether `value` can be sent as a session's permission mode."""
+    return isinstance(value, str) and bool(_PERMISSION_MODE_RE.fullmatch(value))
 
 
 def agent_ws_url(hub: str) -> str:

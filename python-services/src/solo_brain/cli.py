@@ -15,6 +15,7 @@ from solo_brain import (
     backup_cli,
     catalog_cli,
     db_cli,
+    deliveries_cli,
     pair_cli,
     purge_cli,
     serve_cli,
@@ -35,6 +36,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     pair_cli.register,
     n8n_cli.register,
     backup_cli.register,
+    deliveries_cli.register,
 ]
 
 

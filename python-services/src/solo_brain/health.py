@@ -3,15 +3,24 @@
 `/healthz` answers as soon as the process serves HTTP. `/readyz` runs each registered check
 (database, each configured backend) concurrently and answers 200 only when all pass, with a body
 that names what is not ready, e.g. `{"ready": false, "checks": {"whisper": "not configured"}}`.
+What a check reports is a sentence for a person, never an exception's raw text (that goes to
+the service log).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
+import psycopg
+import psycopg_pool
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+
+from solo_brain.db.pool import DictPool
+
+log = logging.getLogger(__name__)
 
 # A check returns None when healthy, or a short reason when not.
 Check = Callable[[], Awaitable[str | None]]
@@ -49,9 +58,27 @@ async def _run(check: Check) -> str | None:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
             return await check()
     except TimeoutError:
-        return f"no answer within {CHECK_TIMEOUT_S:g} s"
-    except Exception as exc:  # a failing check is a report, not a crash
-        return f"{type(exc).__name__}: {exc}"[:300]
+        return f"No answer within {CHECK_TIMEOUT_S:g} s."
+    except Exception:  # a failing check is a report, not a crash
+        log.exception("readiness check failed")
+        return "The check failed unexpectedly; the service log says why."
+
+
+def database_check(pool: DictPool) -> Check:
+    """A check that the database answers and its schema is there, reported as a sentence."""
+
+    async def check() -> str | None:
+        try:
+            async with pool.connection(timeout=CHECK_TIMEOUT_S) as conn:
+                await conn.execute("SELECT 1 FROM assistant.captures LIMIT 1")
+        except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+            return "The database schema is missing: run `solo-brain db migrate`."
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
+            log.warning("database check failed", exc_info=True)
+            return "The database does not answer."
+        return None
+
+    return check
 
 
 def not_configured(setting: str) -> Check:

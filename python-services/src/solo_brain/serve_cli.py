@@ -1,4 +1,8 @@
-"""`solo-brain serve NAME`: run one service in the foreground with uvicorn."""
+"""`solo-brain serve NAME`: run one service in the foreground with uvicorn.
+
+Services with tables bring the schema up to date before they start, or refuse to start with
+one sentence saying what to run.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 import uvicorn
+
+from solo_brain.db import SchemaNotReady, database_url, ensure_schema
+from solo_brain.settings import CommonSettings
+
+
+def _migrated(settings: CommonSettings) -> None:
+    ensure_schema(database_url(settings))
 
 
 def _glue(port: int | None) -> tuple[Any, int]:
@@ -24,6 +35,7 @@ def _classify(port: int | None) -> tuple[Any, int]:
     from solo_brain.settings import ClassifySettings
 
     settings = ClassifySettings()
+    _migrated(settings)
     return create_app(settings), port or settings.port
 
 
@@ -32,6 +44,7 @@ def _mesh(port: int | None) -> tuple[Any, int]:
     from solo_brain.settings import MeshSettings
 
     settings = MeshSettings()
+    _migrated(settings)
     return create_app(settings), port or settings.port
 
 
@@ -57,7 +70,11 @@ def _serve(args: argparse.Namespace) -> int:
     # default handler the process would die there without running its exit hooks, leaving the
     # embedded Postgres it started running. Exiting normally runs them.
     signal.signal(signal.SIGTERM, _exit_normally)
-    app, port = SERVICES[args.service](args.port)
+    try:
+        app, port = SERVICES[args.service](args.port)
+    except SchemaNotReady as exc:
+        print(f"solo-brain serve {args.service}: {exc}", file=sys.stderr)
+        return 1
     uvicorn.run(app, host=args.host, port=port, log_level="info", proxy_headers=True)
     return 0
 

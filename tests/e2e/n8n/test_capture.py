@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from solo_brain.classify.dates import resolve_due
-from tests.e2e.n8n.stack import Stack
+from solo_brain.classify.speech import spoken_date
+from tests.e2e.n8n.stack import Stack, wait_for
 from tests.support.audio import speech_file
 
 pytestmark = pytest.mark.n8n
@@ -23,7 +25,7 @@ def _todo(text: str, due_phrase: str) -> dict[str, object]:
 
 
 def test_spoken_wav_todo_becomes_a_calendar_event(stack: Stack, audio_dir: Path) -> None:
-    """A spoken WAV gets the full capture JSON back, and its todo is a calendar event on its day."""
+    """A spoken WAV is answered filed with its audio; its todo then becomes a calendar event."""
     said = "Rappelle-moi d'appeler le garage vendredi."
     wav = speech_file(said, "wav", audio_dir).read_bytes()
     stack.whisper_state.expect(wav, said)
@@ -34,18 +36,21 @@ def test_spoken_wav_todo_becomes_a_calendar_event(stack: Stack, audio_dir: Path)
     assert response.status_code == 200, response.text
     body = response.json()
     assert API_FIELDS <= body.keys()
-    assert (body["transcript"], body["category"]) == (said, "todo")
+    assert (body["transcript"], body["category"], body["status"]) == (said, "todo", "filed")
     row = stack.capture_row(body["capture_id"])
     due = resolve_due("vendredi", row["created_at"], "Europe/Paris")
     assert due is not None
     assert body["actions"] == [{"text": "Appeler le garage", "due": due.isoformat()}]
-    (event,) = stack.events_of(body["capture_id"])
-    assert event["start"] == {"date": due.isoformat()}
-    assert f"gcal:{event['id']}" in body["stored_in"]
-    assert (row["status"], row["mode"], row["channel"]) == ("filed", "voice", "siri")
-    assert body["speech"] and body["tts_url"].startswith(stack.glue_url)
+    today = row["created_at"].astimezone(ZoneInfo("Europe/Paris")).date()
+    assert body["speech"] == f"Capté, tâche notée pour {spoken_date(due, today)}."
+    assert (row["mode"], row["channel"]) == ("voice", "siri")
+    assert body["tts_url"].startswith(stack.glue_url)
     spoken = httpx.get(body["tts_url"])
     assert spoken.status_code == 200 and spoken.headers["content-type"] == "audio/mpeg"
+    (event,) = wait_for(lambda: stack.events_of(body["capture_id"]), what="the calendar event")
+    assert event["start"] == {"date": due.isoformat()}
+    wait_for(lambda: f"gcal:{event['id']}" in stack.answer_of(body["capture_id"])["stored_in"],
+             what="the event in stored_in")  # fmt: skip
 
 
 def test_m4a_from_the_phone_is_transcribed_and_filed(stack: Stack, audio_dir: Path) -> None:
@@ -62,7 +67,7 @@ def test_m4a_from_the_phone_is_transcribed_and_filed(stack: Stack, audio_dir: Pa
     assert API_FIELDS <= body.keys()
     assert (body["transcript"], body["category"], body["actions"]) == (said, "idee_rd", [])
     assert stack.whisper_state.requests[-1].size == len(m4a)
-    assert stack.capture_row(body["capture_id"])["status"] == "filed"
+    assert body["status"] == stack.capture_row(body["capture_id"])["status"] == "filed"
 
 
 def test_long_note_reaches_onyx_once_even_when_sent_twice(stack: Stack) -> None:
@@ -76,11 +81,13 @@ def test_long_note_reaches_onyx_once_even_when_sent_twice(stack: Stack) -> None:
     assert first.status_code == again.status_code == 200, (first.text, again.text)
     assert first.json()["capture_id"] == again.json()["capture_id"] == capture_id
     document_id = f"solo-brain-{capture_id}"
+    wait_for(lambda: f"onyx://{document_id}" in stack.answer_of(capture_id)["stored_in"],
+             what="the Onyx document")  # fmt: skip
+    stack.wait_retry_runs()
     sent = [r for r in stack.onyx.requests if r["document"]["id"] == document_id]
     assert len(sent) == 1
     assert sent[0]["document"]["sections"][0]["text"] == note
     assert sent[0]["document"]["source"] == "ingestion_api"
-    assert f"onyx://{document_id}" in again.json()["stored_in"]
 
 
 def test_claude_code_prompt_reaches_the_matching_session(stack: Stack) -> None:
@@ -91,40 +98,52 @@ def test_claude_code_prompt_reaches_the_matching_session(stack: Stack) -> None:
 
     assert response.status_code == 200, response.text
     body = response.json()
+    assert body["speech"] == "Prompt pour la session thermocam noté."
+    assert body["status"] == "filed"
+    (place,) = wait_for(lambda: [p for p in stack.answer_of(body["capture_id"])["stored_in"]
+                                 if p.startswith("cc:")], what="the prompt delivered")  # fmt: skip
     (prompt,) = stack.rows("SELECT * FROM assistant.prompts WHERE session_id = %s", session_id)
     assert prompt["text"] == "ajoute un test du capteur"
-    assert f"cc:{session_id}/{prompt['id']}" in body["stored_in"]
-    # The fake machine is offline: the hub queues the prompt and says so.
-    assert body["speech"].startswith("Prompt pour la session thermocam mis en file")
-    assert stack.capture_row(body["capture_id"])["status"] == "filed"
+    assert place == f"cc:{session_id}/{prompt['id']}"
 
 
-def test_claude_code_prompt_without_matching_session_waits_in_the_inbox(stack: Stack) -> None:
-    """No session matches the spoken name: the capture stays in the inbox and the answer says so."""
+def test_claude_code_prompt_without_matching_session_fails_once_and_says_so(
+    stack: Stack,
+) -> None:
+    """No session matches the spoken name: the capture is filed, its prompt fails, one push."""
     response = stack.capture(text="Pour la session zeppelin, relance les tests")
 
     assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["speech"].endswith("gardé dans l'inbox : aucune session ne correspond.")
-    assert stack.capture_row(body["capture_id"])["status"] == "classified"
+    capture_id = response.json()["capture_id"]
+    assert response.json()["status"] == "filed"
+    (prompt,) = wait_for(lambda: [d for d in stack.deliveries_of(capture_id, "cc_prompt")
+                                  if d["state"] == "failed"], what="the failed prompt")  # fmt: skip
+    assert prompt["last_error"].startswith("HTTP 404")
+    assert stack.gotify.wait_for(lambda m: "Le prompt Claude Code" in m["message"]
+                                 and capture_id in m["message"])  # fmt: skip
 
 
-def test_claude_code_prompt_waits_in_the_inbox_when_the_hub_is_down(stack: Stack) -> None:
-    """With no hub running, the prompt is recorded and reported as waiting in the inbox."""
+def test_claude_code_prompt_waits_while_the_hub_is_down_then_reaches_it_once(
+    stack: Stack,
+) -> None:
+    """With the hub down the prompt is retried with backoff; once it is back, it arrives once."""
+    session_id = stack.add_session("orchestrator")
     stack.hub.down()
     try:
         response = stack.capture(text="Pour la session orchestrator, ajoute un endpoint /health")
+        assert response.status_code == 200, response.text
+        capture_id = response.json()["capture_id"]
+        assert response.json()["status"] == "filed"
+        (waiting,) = wait_for(lambda: [d for d in stack.deliveries_of(capture_id, "cc_prompt")
+                                       if d["attempts"] >= 1], what="a first attempt")  # fmt: skip
+        assert waiting["state"] == "pending" and waiting["last_error"]
     finally:
         stack.hub.up()
 
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "orchestrator" in body["speech"] and "inbox" in body["speech"]
-    assert "pas joignable" in body["speech"]
-    row = stack.capture_row(body["capture_id"])
-    assert row["cc_prompt"]["session_hint"] == "orchestrator"
-    assert row["status"] == "classified"  # not filed: the prompt still has to reach its session
-    assert not any(place.startswith("cc:") for place in body["stored_in"])
+    wait_for(lambda: stack.deliveries_of(capture_id, "cc_prompt")[0]["state"] == "done",
+             timeout=40, what="the prompt delivered")  # fmt: skip
+    prompts = stack.rows("SELECT * FROM assistant.prompts WHERE session_id = %s", session_id)
+    assert [p["text"] for p in prompts] == ["ajoute un endpoint /health"]
 
 
 def test_request_without_audio_or_text_is_refused(stack: Stack) -> None:

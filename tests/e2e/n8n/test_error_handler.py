@@ -5,31 +5,23 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.n8n.stack import Stack, wait_for
+from tests.fakes.graph import meta_delivery, voice_message
 
 pytestmark = pytest.mark.n8n
 
 
 def test_failed_execution_is_audited_and_notified(stack: Stack) -> None:
-    """When Onyx keeps failing, the failure is audited and pushed on Gotify; nothing is lost."""
-    note = (
-        "Compte rendu de l'atelier capteurs. " + "Les mesures dérivent avec la température. " * 10
-    )
-    stack.onyx.fail_with = 500
-    try:
-        response = stack.capture(text=note)
-    finally:
-        stack.onyx.fail_with = None
-
+    """A voice note whose media Meta no longer has fails its execution: audited and pushed."""
+    gone = "1" + "0" * 15  # a media id the Graph API fake does not hold
+    response = stack.whatsapp(meta_delivery([voice_message(gone, sender="33699999999")]))
     assert response.status_code == 200, response.text
-    capture_id = response.json()["capture_id"]
-    assert stack.capture_row(capture_id)["category"] is not None
 
     def audited() -> list[dict]:
         return [r for r in stack.rows("SELECT * FROM assistant.audit_log "
                                       "WHERE action = 'workflow.failed' ORDER BY id")
-                if r["detail"].get("node") == "Send the note to Onyx"]  # fmt: skip
+                if r["detail"].get("node") == "Download the voice note"]  # fmt: skip
 
     (entry,) = wait_for(audited, what="the audit log entry")[-1:]
-    assert entry["subject"] == "capture-process" and entry["detail"]["message"]
-    assert stack.gotify.wait_for(lambda m: "capture-process" in m["title"]
-                                 and "Send the note to Onyx" in m["message"])  # fmt: skip
+    assert entry["subject"] == "whatsapp" and entry["detail"]["message"]
+    assert stack.gotify.wait_for(lambda m: "whatsapp" in m["title"]
+                                 and "Download the voice note" in m["message"])  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.n8n
 
 
 def test_whisper_down_keeps_capture_then_retry_files_it_once(stack: Stack, audio_dir: Path) -> None:
-    """Whisper down: "kept in inbox" and a pending row; Whisper back: filed and routed once."""
+    """Whisper down: "kept in inbox" and a pending row; Whisper back: filed, delivered once."""
     said = "Rendez-vous chez le dentiste demain."
     wav = speech_file(said, "wav", audio_dir).read_bytes()
     stack.whisper_state.expect(wav, said)
@@ -32,13 +31,14 @@ def test_whisper_down_keeps_capture_then_retry_files_it_once(stack: Stack, audio
     finally:
         stack.whisper.up()
 
-    def filed() -> dict | None:
+    def notified() -> dict | None:
         found = stack.capture_row(body["capture_id"])
-        return found if found["status"] == "filed" else None
+        return found if found["confirmation"] == "notified" else None
 
-    row = wait_for(filed, timeout=60, what="retry-pending to file the capture")
-    assert row["transcript"] == said and row["category"] == "perso"
-    time.sleep(5)  # two more retry-pending runs: a routed capture must not be routed again
-    assert len(stack.events_of(body["capture_id"])) == 1
-    assert stack.capture_row(body["capture_id"])["confirmation"] == "notified"
+    row = wait_for(notified, timeout=60, what="retry-pending to file the capture and tell it")
+    assert (row["status"], row["transcript"], row["category"]) == ("filed", said, "perso")
     assert stack.gotify.wait_for(lambda m: row["tts_url"] in m["message"])
+    wait_for(lambda: stack.events_of(body["capture_id"]), what="the calendar event")
+    stack.wait_retry_runs()  # two more runs: a filed capture is never filed or delivered again
+    assert len(stack.events_of(body["capture_id"])) == 1
+    assert len([m for m in stack.gotify.messages if row["tts_url"] in m["message"]]) == 1

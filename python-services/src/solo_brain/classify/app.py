@@ -3,6 +3,8 @@
 POST /v1/classify        {text, hint?, now?, tz?, source?, public?} -> classification
                                                                           routes/classify
 POST /v1/resolve-date    {phrase, now?, tz?} -> {due}                     routes/dates
+POST /v1/speech          {capture, deliveries, deferred} -> {speech}      routes/speech
+                         (the sentence read aloud after a capture)
 GET  /v1/catalog         the projects and clients a classification may name  routes/catalog
 GET  /healthz, /readyz   liveness; database, Ollama (model pulled) and external model readiness
 
@@ -12,6 +14,7 @@ Only the local OLLAMA_URL ever reads a note, unless the note is public and names
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -21,12 +24,11 @@ from fastapi import FastAPI
 
 from solo_brain.classify.clients.external import ExternalClassifier, api_base
 from solo_brain.classify.clients.ollama import OllamaClassifier
-from solo_brain.classify.routes import catalog, classify, dates
+from solo_brain.classify.routes import catalog, classify, dates, speech
 from solo_brain.classify.service import ClassifyService
-from solo_brain.db import open_pool, resolve_database_url
-from solo_brain.db.pool import DictPool
+from solo_brain.db import ensure_schema, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
-from solo_brain.health import Check, health_router, not_configured
+from solo_brain.health import Check, database_check, health_router, not_configured
 from solo_brain.limits import BodyLimit
 from solo_brain.settings import ClassifySettings
 
@@ -41,6 +43,7 @@ def create_app(settings: ClassifySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             url = resolve_database_url(settings.database_url, settings.pgdata_dir)
+            await asyncio.to_thread(ensure_schema, url)  # a never-migrated database classifies
             pool = await open_pool(url, min_size=1, max_size=5)
             stack.push_async_callback(pool.close)
             app.state.pool = pool
@@ -82,12 +85,12 @@ def create_app(settings: ClassifySettings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (classify, dates, catalog):
+    for module in (classify, dates, speech, catalog):
         app.include_router(module.router)
 
     def checks() -> dict[str, Check]:
         named: dict[str, Check] = {
-            "database": lambda: _database_ready(app.state.pool),
+            "database": database_check(app.state.pool),
             "ollama": app.state.ollama.check if app.state.ollama else not_configured("OLLAMA_URL"),
         }
         if app.state.external is not None:
@@ -96,9 +99,3 @@ def create_app(settings: ClassifySettings) -> FastAPI:
 
     app.include_router(health_router("classify", checks))
     return app
-
-
-async def _database_ready(pool: DictPool) -> str | None:
-    async with pool.connection() as conn:
-        await conn.execute("SELECT 1 FROM assistant.projects LIMIT 1")
-    return None

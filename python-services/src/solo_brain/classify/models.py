@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -108,3 +108,52 @@ class CatalogResult(BaseModel):
 
     projects: list[CatalogProject]
     clients: list[CatalogClient]
+
+
+CaptureStatus = Literal["pending_transcription", "pending_classification", "filed", "failed"]
+DeliveryState = Literal["pending", "done", "failed", "skipped"]
+
+
+class SpeechAction(BaseModel):
+    """An action of the capture."""
+
+    id: int | None = None
+    text: str = Field(max_length=2000)
+    due: date | None = None
+
+
+class SpeechCapture(BaseModel):
+    """What the capture became (names, not slugs: they are said aloud)."""
+
+    status: CaptureStatus
+    category: Category | None = None
+    project_name: str | None = Field(default=None, max_length=200)
+    client_name: str | None = Field(default=None, max_length=200)
+    actions: list[SpeechAction] = Field(default_factory=list, max_length=100)
+    session_hint: str | None = Field(default=None, max_length=200)
+    needs_review: bool = False
+    created_at: datetime | None = Field(
+        default=None, description="capture time: due days are said relative to it"
+    )
+
+
+class SpeechDelivery(BaseModel):
+    """How far one delivery got."""
+
+    kind: str = Field(max_length=40)
+    state: DeliveryState
+    action_id: int | None = None
+
+
+class SpeechRequest(BaseModel):
+    """A capture, its deliveries, and whether the caller is answered before the outcome."""
+
+    capture: SpeechCapture
+    deliveries: list[SpeechDelivery] = Field(default_factory=list, max_length=200)
+    deferred: bool = False
+
+
+class SpeechResult(BaseModel):
+    """The French sentence to read aloud."""
+
+    speech: str

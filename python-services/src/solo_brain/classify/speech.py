@@ -1,12 +1,16 @@
-"""The short French sentence the phone reads aloud after a capture, built from the result.
+"""The short French sentence the phone reads aloud after a capture: the only place it is made.
 
 Never written by a model: it must be short, always correct, and say dates the way a person
 would, relative to the capture day ("demain", "vendredi", "vendredi 22 mai", "le 17 juin").
+It promises only what was done: `outcome_speech` reads the capture's status and how far each of
+its deliveries got ("action notée pour demain"; "ajoutée à l'agenda" only once the calendar
+event exists). The classify service serves it to n8n as `POST /v1/speech`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -43,6 +47,79 @@ def spoken_date(day: date, today: date) -> str:
     return f"le {day_of_month} {month}{year}"
 
 
+# The answer given before the outcome is known (the models are slower than the time budget).
+ON_IT = "C'est noté, je m'en occupe et je te confirme dès que c'est rangé."
+# A capture kept in the inbox, by status.
+KEPT = {
+    "pending_transcription": "Capture gardée dans l'inbox : la transcription n'est pas "
+    "disponible pour l'instant, je réessaierai plus tard.",
+    "pending_classification": "Capture gardée dans l'inbox : le classement n'est pas "
+    "disponible pour l'instant, je réessaierai plus tard.",
+    "failed": "Capture gardée dans l'inbox : je n'ai pas réussi à la ranger après plusieurs "
+    "essais, elle t'attend.",
+}
+# What becomes of a Claude Code prompt, by the state of its delivery.
+PROMPT = {
+    "pending": "Prompt pour la session {hint} noté.",
+    "done": "Prompt envoyé à la session {hint}.",
+    "failed": "Prompt pour la session {hint} gardé dans l'inbox : il n'a pas pu être envoyé.",
+    "skipped": "Prompt pour la session {hint} gardé dans l'inbox : le hub n'est pas configuré.",
+}
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """How far one delivery of a capture got (state: pending, done, failed or skipped)."""
+
+    kind: str
+    state: str
+    action_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SpokenAction:
+    """An action of the capture: its id (to find its calendar event) and due day."""
+
+    id: int | None
+    due: date | None
+
+
+def outcome_speech(
+    *,
+    status: str,
+    deferred: bool,
+    category: str | None,
+    project_name: str | None,
+    client_name: str | None,
+    actions: Sequence[SpokenAction],
+    session_hint: str | None,
+    today: date,
+    needs_review: bool,
+    deliveries: Sequence[Delivered],
+) -> str:
+    """The sentence for a capture as it stands: on its way, kept in the inbox, or filed."""
+    if deferred:
+        return ON_IT
+    if status in KEPT or category is None:
+        return KEPT.get(status, KEPT["pending_classification"])
+    if session_hint:
+        state = next((d.state for d in deliveries if d.kind == "cc_prompt"), "pending")
+        return PROMPT.get(state, PROMPT["pending"]).format(hint=session_hint)
+    events = {d.action_id for d in deliveries
+              if d.kind == "calendar_event" and d.state == "done"}  # fmt: skip
+    in_calendar = bool(actions) and all(a.due is not None and a.id in events for a in actions)
+    return build_speech(
+        category=category,
+        project_name=project_name,
+        client_name=client_name,
+        dues=[a.due for a in actions],
+        session_hint=None,
+        today=today,
+        needs_review=needs_review,
+        in_calendar=in_calendar,
+    )
+
+
 def build_speech(
     *,
     category: str,
@@ -52,13 +129,17 @@ def build_speech(
     session_hint: str | None,
     today: date,
     needs_review: bool,
+    in_calendar: bool = False,
 ) -> str:
     """The confirmation read aloud: what was filed where, and when the first action is due.
 
-    `dues` has one entry per action (None when it has no date).
+    `dues` has one entry per action (None when it has no date); `in_calendar`: every action
+    is already an event of the calendar ("ajoutée à l'agenda" instead of "notée").
     """
     if session_hint:
-        return f"Prompt pour la session {session_hint} noté."
+        return PROMPT["pending"].format(hint=session_hint)
+    noted, several = ("ajoutée à l'agenda", "ajoutées à l'agenda") if in_calendar else (
+        "notée", "notées")  # fmt: skip
     label = CATEGORY_LABELS.get(category, "note")
     if project_name:
         filed = f"{label} rangée dans le projet {project_name}"
@@ -70,11 +151,12 @@ def build_speech(
     first = f"pour {spoken_date(dated[0], today)}" if dated else ""
     if len(dues) == 1 and category == "todo" and not (project_name or client_name):
         # "Capté, tâche notée pour demain." rather than "tâche notée, action notée pour demain".
-        parts = [f"{filed} {first}".rstrip()]
+        parts = [f"{label} {noted} {first}".rstrip()]
     elif len(dues) == 1:
-        parts = [filed, f"action notée {first}".rstrip()]
+        parts = [filed, f"action {noted} {first}".rstrip()]
     elif dues:
-        parts = [filed, f"{len(dues)} actions notées" + (f", la première {first}" if first else "")]
+        later = f", la première {first}" if first else ""
+        parts = [filed, f"{len(dues)} actions {several}{later}"]
     else:
         parts = [filed]
     sentence = "Capté, " + ", ".join(parts) + "."

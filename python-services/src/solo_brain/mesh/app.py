@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from solo_brain.db import apply_migrations, open_pool, resolve_database_url
+from solo_brain.db import ensure_schema, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, health_router
 from solo_brain.limits import BodyLimit
@@ -80,7 +80,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
         url = await asyncio.to_thread(
             resolve_database_url, settings.database_url, settings.pgdata_dir
         )
-        await asyncio.to_thread(apply_migrations, url)
+        await asyncio.to_thread(ensure_schema, url)
         pool = await open_pool(url, min_size=2, max_size=10)
         client = httpx.AsyncClient(timeout=settings.events_timeout_s)
         webhook = EventsWebhook(

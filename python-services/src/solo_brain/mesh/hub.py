@@ -16,6 +16,7 @@ from typing import Any
 from mesh_protocol import (
     DENIED_BY_PHONE,
     NO_DECISION_IN_TIME,
+    RESOLVED_ANSWERED,
     Ack,
     Messages,
     PermissionDecision,
@@ -31,6 +32,7 @@ from solo_brain.mesh.clients.events import (
     AGENT_OFFLINE,
     PERMISSION_PENDING,
     PROMPT_FINISHED,
+    TERMINAL_WAITING,
     EventsWebhook,
 )
 from solo_brain.mesh.link import AgentLink
@@ -107,11 +109,22 @@ class Hub:
     # --- frames from agents -----------------------------------------------------------------
 
     async def on_session(self, link: AgentLink, info: SessionInfo) -> None:
-        """Store session metadata; a terminal closing releases the prompts waiting for it."""
+        """Store session metadata; a terminal closing releases the prompts waiting for it; a
+        terminal starting to wait for a person is announced to the phone."""
         async with self._locks[info.session_id]:
             event, before = await sessions.upsert_session(self.pool, link.agent_id, info)
             if event is not None:
                 self.broadcaster.publish(info.session_id, [event])
+        if info.terminal_waiting and not (before is not None and before["terminal_waiting"]):
+            known_mode = before["permission_mode"] if before is not None else None
+            self.webhook.emit(
+                TERMINAL_WAITING,
+                session_id=info.session_id,
+                session_title=info.title,
+                session_label=await self._label(info.session_id),
+                agent=link.name,
+                permission_mode=info.permission_mode or known_mode,
+            )
         if before is not None and before["live"] and not info.live:
             await self.dispatch_held(link.agent_id, info.session_id)
 
@@ -168,11 +181,26 @@ class Hub:
         return session_label(found[0] if found else None, session_id)
 
     async def on_permission_resolved(self, link: AgentLink, resolved: PermissionResolved) -> None:
-        """Drop a permission the agent settled itself from the pending list."""
+        """Drop a permission the agent settled itself from the pending list: answered in the
+        terminal, or expired (a phone decision that came too late is overridden)."""
         owner = await permissions.permission_owner(self.pool, resolved.permission_id)
         if owner is None or owner["agent_id"] != link.agent_id:
             return
-        await self._expire(owner["session_id"], resolved.permission_id, resolved.reason or "")
+        if resolved.reason != RESOLVED_ANSWERED:
+            await self._expire(owner["session_id"], resolved.permission_id, resolved.reason or "")
+            return
+        session_id = owner["session_id"]
+        async with self._locks[session_id]:
+            event = await permissions.end_permission(
+                self.pool,
+                session_id,
+                resolved.permission_id,
+                state="answered_in_terminal",
+                message=None,
+                terminal_decision=resolved.behavior,
+            )
+            if event is not None:
+                self.broadcaster.publish(session_id, [event])
 
     async def _expire(self, session_id: str, permission_id: str, reason: str) -> bool:
         async with self._locks[session_id]:
@@ -215,8 +243,12 @@ class Hub:
             force=body.force,
             actor=token.actor,
             capture_id=body.capture_id,
+            idempotency_key=body.idempotency_key,
         )
         eta = await prompts.eta_seconds(self.pool)
+        if prompt.get("existing"):  # a retried request: the prompt is already on its way
+            return PromptOut(prompt_id=prompt["id"], eta_seconds=eta,
+                             queued=not prompt["delivered"])  # fmt: skip
         if session["live"] and not body.force:
             return PromptOut(
                 prompt_id=prompt["id"], eta_seconds=eta, queued=True, warning=LIVE_WARNING

@@ -73,6 +73,8 @@ class N8nSettings(CommonSettings):
     whatsapp_phone_number_id: str | None = Field(default=None, alias="WHATSAPP_PHONE_NUMBER_ID")
     notify_whatsapp_to: str | None = Field(default=None, alias="NOTIFY_WHATSAPP_TO")
     google_calendar_id: str = Field(default="primary", alias="GOOGLE_CALENDAR_ID")
+    # Not a secret (the OAuth client's public id): its presence says Google Calendar is set up.
+    google_client_id: str | None = Field(default=None, alias="GOOGLE_CLIENT_ID")
     google_calendar_api_url: str = Field(
         default="https://www.googleapis.com", alias="GOOGLE_CALENDAR_API_URL"
     )
@@ -80,6 +82,7 @@ class N8nSettings(CommonSettings):
     capture_time_budget_s: float = Field(default=8.0, gt=0, le=60, alias="CAPTURE_TIME_BUDGET_S")
     long_note_chars: int = Field(default=600, ge=1, alias="LONG_NOTE_CHARS")
     retry_backoff_s: float = Field(default=60.0, gt=0, alias="RETRY_BACKOFF_S")
+    delivery_backoff_s: float = Field(default=60.0, gt=0, alias="DELIVERY_BACKOFF_S")
     reminder_lead_days: int = Field(default=0, ge=0, le=30, alias="REMINDER_LEAD_DAYS")
     briefing_time: str = Field(default="07:30", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$",
                                alias="BRIEFING_TIME")  # fmt: skip
@@ -90,7 +93,7 @@ class N8nSettings(CommonSettings):
     @field_validator(
         "hub_url", "onyx_url", "gotify_url", "whatsapp_phone_number_id", "notify_whatsapp_to",
         "briefing_cron", "reminders_cron", "retry_pending_cron", "broker_port", "worker_port",
-        "redis_url", "n8n_database_url", mode="before",
+        "redis_url", "n8n_database_url", "google_client_id", mode="before",
     )  # fmt: skip
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -131,9 +134,11 @@ class N8nSettings(CommonSettings):
             "WHATSAPP_PHONE_NUMBER_ID": self.whatsapp_phone_number_id,
             "NOTIFY_WHATSAPP_TO": self.notify_whatsapp_to,
             "GOOGLE_CALENDAR_ID": self.google_calendar_id,
+            "GOOGLE_CLIENT_ID": self.google_client_id,
             "GOOGLE_CALENDAR_API_URL": self.google_calendar_api_url.rstrip("/"),
             "CAPTURE_TIME_BUDGET_S": self.capture_time_budget_s,
             "LONG_NOTE_CHARS": self.long_note_chars, "RETRY_BACKOFF_S": self.retry_backoff_s,
+            "DELIVERY_BACKOFF_S": self.delivery_backoff_s,
             "REMINDER_LEAD_DAYS": self.reminder_lead_days, "BRIEFING_TIME": self.briefing_time,
             "BRIEFING_CRON": self.briefing_cron, "REMINDERS_CRON": self.reminders_cron,
             "RETRY_PENDING_CRON": self.retry_pending_cron, "SOLO_BRAIN_TZ": self.tz,

@@ -9,7 +9,9 @@ A credential template is n8n's export format with `${NAME}` placeholders in its 
 
 A template with `"_only_when": "NAME"` is skipped unless NAME is set (an optional credential).
 Workflows must hold to the house rules (named nodes, known credentials, the error workflow
-attached, fixed webhook ids, short Code nodes); `check_workflow` lists what breaks them.
+attached, fixed webhook ids, short Code nodes, short expressions: what needs more is a field
+computed by the service or the SQL function the node calls); `check_workflow` lists what breaks
+them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ ERROR_WORKFLOW_ID = "sbErrorHandler00"
 CAPTURE_TOKEN_CREDENTIAL = {"id": "sbCaptureToken01", "name": "Capture webhook token"}
 OPTIONAL_AUTH_PATHS = frozenset({"capture"})
 MAX_CODE_LINES = 20
+MAX_EXPRESSION_CHARS = 200
 
 
 class TemplateError(ValueError):
@@ -152,6 +155,10 @@ def check_workflow(doc: dict[str, Any], credentials: list[dict[str, Any]]) -> li
                 problems.append(f"{label}: unknown credential {ref.get('name')!r}")
         if node["type"] == "n8n-nodes-base.webhook" and not node.get("webhookId"):
             problems.append(f"{label}: a webhook needs a fixed webhookId")
+        for where, expression in _expressions(node.get("parameters", {}), "parameters"):
+            if len(expression) > MAX_EXPRESSION_CHARS:
+                problems.append(f"{label}: {where} is a {len(expression)}-character expression "
+                                f"(at most {MAX_EXPRESSION_CHARS})")  # fmt: skip
         if node["type"] == "n8n-nodes-base.code":
             lines = [ln for ln in node["parameters"].get("jsCode", "").splitlines() if ln.strip()]
             if len(lines) > MAX_CODE_LINES:
@@ -162,6 +169,17 @@ def check_workflow(doc: dict[str, Any], credentials: list[dict[str, Any]]) -> li
             if name not in names:
                 problems.append(f"connection names an unknown node {name!r}")
     return problems
+
+
+def _expressions(value: Any, where: str) -> list[tuple[str, str]]:
+    """Every n8n expression (a string starting with "=") in a node's parameters, with its path."""
+    if isinstance(value, str):
+        return [(where, value)] if value.startswith("=") else []
+    if isinstance(value, dict):
+        return [e for k, v in value.items() for e in _expressions(v, f"{where}.{k}")]
+    if isinstance(value, list):
+        return [e for i, v in enumerate(value) for e in _expressions(v, f"{where}[{i}]")]
+    return []
 
 
 def require_capture_token(doc: dict[str, Any]) -> dict[str, Any]:

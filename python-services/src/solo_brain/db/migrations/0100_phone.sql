@@ -1,7 +1,7 @@
 -- The phone's backend (issue 9): paired devices, pairing codes, Web Push subscriptions and the
--- hub's VAPID key pair, and a French full-text search over captures and actions with accents
--- folded. (The embedded Postgres has no `unaccent` extension, so the folding is an immutable
--- SQL function, usable in index expressions.)
+-- hub's VAPID key pair, and the indexes of a French full-text search over captures and actions
+-- with accents folded (its functions are in functions/search.sql).
+-- requires: functions/search.sql
 
 -- A device is a token of scope `full` issued by pairing (`paired`); the phone shows the others of
 -- scope `full` too (tokens made by the CLI, n8n's) so that every full access can be revoked.
@@ -48,37 +48,7 @@ CREATE TABLE assistant.push_vapid (
     created_at   timestamptz NOT NULL DEFAULT now()
 );
 
--- Lower-case letters with their accents removed (Latin-1 and Latin Extended-A), typographic
--- apostrophes made plain, French ligatures spelt out: "Réunion chez Œuvre" -> "reunion chez oeuvre".
-CREATE FUNCTION assistant.fold_accents(t text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT lower(replace(replace(replace(replace(replace(translate(t,
-        'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſØøĐđŁłÐð’‘',
-        'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzsOoDdLlDd'''''),
-        'Œ', 'OE'), 'œ', 'oe'), 'Æ', 'AE'), 'æ', 'ae'), 'ß', 'ss'))
-$$;
-
--- The French full-text vector of a text, accents folded (the one expression the indexes use).
-CREATE FUNCTION assistant.french_search_vector(t text) RETURNS tsvector
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT to_tsvector('pg_catalog.french'::regconfig, assistant.fold_accents(COALESCE(t, '')))
-$$;
-
--- The query for what a user typed: every word must match, the last ones as prefixes too, so a
--- search narrows while it is typed ("reun" finds "réunion"). NULL when nothing is a word.
-CREATE FUNCTION assistant.french_search_query(q text) RETURNS tsquery
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT to_tsquery('pg_catalog.french'::regconfig, string_agg(w || ':*', ' & '))
-      FROM regexp_split_to_table(assistant.fold_accents(COALESCE(q, '')), '[^a-z0-9]+') AS w
-     WHERE w <> ''
-$$;
-
--- What the inbox searches in a capture: its transcript (or typed text) and its summary.
-CREATE FUNCTION assistant.capture_search_text(transcript text, typed text, summary text)
-RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT COALESCE(transcript, '') || ' ' || COALESCE(typed, '') || ' ' || COALESCE(summary, '')
-$$;
-
+-- The search indexes (functions/search.sql defines the expressions they compute).
 CREATE INDEX captures_search_idx ON assistant.captures USING gin (
     assistant.french_search_vector(assistant.capture_search_text(transcript, text, summary)));
 CREATE INDEX actions_search_idx ON assistant.actions USING gin (

@@ -1,5 +1,6 @@
-"""Hub events for the phone (permission pending, prompt finished, agent offline, ...) POSTed to
-MESH_EVENTS_WEBHOOK_URL: the n8n workflow mesh-events, which decides what to push and how.
+"""Hub events for the phone (permission pending, prompt finished, agent offline, terminal
+waiting, a capture re-classified or retried) POSTed to MESH_EVENTS_WEBHOOK_URL: the n8n workflow
+mesh-events turns them into push notifications and deliveries.
 
 Best effort by design: `emit` never blocks and never raises; a bounded queue feeds one worker
 that POSTs each event with a short time limit. When the webhook is down, events are logged and
@@ -12,16 +13,19 @@ Each event is one JSON POST to MESH_EVENTS_WEBHOOK_URL, `{"event": NAME, "at": I
                         voice_reply, capture_id (the capture the prompt came from, if any)
     agent_offline       agent_id, agent (sent once the agent stayed away
                         MESH_AGENT_OFFLINE_AFTER_S, so a quick reconnect sends nothing)
+    terminal_waiting    session_id, session_title, agent, permission_mode (a terminal shows
+                        a dialog no hook can answer: go back to the keyboard)
     capture_reclassified  capture_id, actor (re-classified by hand: deliver what it implies)
     capture_retry       capture_id, status, redo (filing | deliveries), actor (the phone asked
                         to take a pending or failed capture again now)
 
 permission_pending also carries session_label and tool_summary ("Bash `npm test`"), and
-prompt_finished session_label and, for a voice_reply prompt, reply_text (Claude's answer made
-short enough to speak), so that the workflow words a push without logic of its own. Every event
-about a session, a capture or a machine also carries `url`, the app's page it is about in the
-app's path form (`/sessions/<id>`, `/captures/<id>`, `/sessions`: what a push opens), and
-`link`, the same page under PUBLIC_HUB_URL (for Gotify or WhatsApp, opened outside the app).
+prompt_finished and terminal_waiting session_label and, for a voice_reply prompt, reply_text
+(Claude's answer made short enough to speak), so that the workflow words a push without logic
+of its own. Every event about a session, a capture or a machine also carries `url`, the app's
+page it is about in the app's path form (`/sessions/<id>`, `/captures/<id>`, `/sessions`: what
+a push opens), and `link`, the same page under PUBLIC_HUB_URL (for Gotify or WhatsApp, opened
+outside the app).
 
 """
 
@@ -42,6 +46,7 @@ log = logging.getLogger(__name__)
 PERMISSION_PENDING = "permission_pending"
 PROMPT_FINISHED = "prompt_finished"
 AGENT_OFFLINE = "agent_offline"
+TERMINAL_WAITING = "terminal_waiting"
 CAPTURE_RECLASSIFIED = "capture_reclassified"
 CAPTURE_RETRY = "capture_retry"
 

@@ -38,6 +38,11 @@ class SessionOut(BaseModel):
     last_msg_at: datetime | None
     status: str
     live: bool
+    # The terminal shows a dialog only a person at the keyboard can answer (no hook relays it).
+    terminal_waiting: bool = False
+    # As Claude Code names it: default (shown as "manual"), acceptEdits, plan, auto, dontAsk,
+    # bypassPermissions; None until the transcript or a hook told it.
+    permission_mode: str | None = None
     pending_permissions: list[PendingPermission] = Field(default_factory=list)
 
 
@@ -71,6 +76,12 @@ class PromptIn(BaseModel):
     force: bool = False
     capture_id: str | None = Field(
         default=None, max_length=40, description="the capture it came from (its reply channel)"
+    )
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="a retried request with the same key is answered with the same prompt",
     )
 
 

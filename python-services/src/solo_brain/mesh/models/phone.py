@@ -57,7 +57,9 @@ class ActionOut(BaseModel):
     due: date | None
     due_phrase: str | None = None
     done: bool
-    calendar_event_id: str | None = None
+    calendar_event_id: str | None = Field(
+        default=None, description="the event its calendar delivery made (none yet: null)"
+    )
 
 
 class CaptureBase(BaseModel):
@@ -133,10 +135,10 @@ class CaptureOut(CaptureBase):
     cc_prompt: dict[str, Any] | None
     speech: str | None
     tts_url: str | None
-    stored_in: list[str]
+    stored_in: list[str] = Field(description="the rows and the places its deliveries reached")
     attempts: int
     next_attempt_at: datetime | None
-    routed_at: datetime | None
+    failed_at: datetime | None = Field(description="when the models were given up on")
     audio_url: str | None
     actions: list[ActionOut]
     deliveries: list[DeliveryOut]

@@ -30,8 +30,8 @@ from solo_brain.mesh.store.captures import InboxFilter
 router = APIRouter(prefix="/api/captures", tags=["captures"])
 
 StatusFilter = Literal[
-    "received", "pending_transcription", "pending_classification", "classified", "filed",
-    "failed", "pending", "needs_review", "delivery_failed",
+    "pending_transcription", "pending_classification", "filed", "failed", "pending",
+    "needs_review", "delivery_failed",
 ]  # fmt: skip
 Text = Annotated[str | None, Query(max_length=200)]
 IdempotencyKey = Annotated[
@@ -108,8 +108,8 @@ async def reclassify_capture(
 
 @router.post("/{capture_id}/retry", status_code=202, **FULL_SCOPE)
 async def retry_capture(hub: HubDep, token: FullToken, capture_id: CaptureIdPath) -> RetryOut:
-    """Take a pending or failed capture (or its failed deliveries) again now; 409 when nothing
-    is left to do."""
+    """Take a pending or failed capture (or a filed one's failed or skipped deliveries) again
+    now; 409 when nothing is left to do."""
     queued = bool(hub.webhook.url)
     done = await captures.retry(hub.pool, capture_id, token.actor, lease=queued)
     hub.webhook.emit(CAPTURE_RETRY, **done, actor=token.actor)

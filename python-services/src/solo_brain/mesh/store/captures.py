@@ -1,8 +1,9 @@
 """The inbox: captures listed, searched (French full text, accents folded), read with their
 actions, deliveries and audit trail, re-classified by hand, and taken again.
 
-Deliveries live in `assistant.deliveries` (owned by the capture lifecycle); the queries that read
-them run only once that table exists, so the inbox works on a database that does not have it.
+The capture lifecycle's SQL functions own what this shows and does: `assistant.deliveries` says
+where a capture went (an action's calendar event, `stored_in`), `reclassify_capture`,
+`retry_capture` and `retry_deliveries` change it (each audited, each planning its deliveries).
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from psycopg.types.json import Jsonb
 from solo_brain.errors import Conflict, InvalidRequest, NotFound
 from solo_brain.mesh.store import Conn, Pool
 
-PENDING = ("received", "pending_transcription", "pending_classification")
-STATUS_FILTERS = (*PENDING, "classified", "filed", "failed", "pending", "needs_review",
-                  "delivery_failed")  # fmt: skip
+PENDING = ("pending_transcription", "pending_classification")
 EXCERPT_CHARS = 280
 # A capture taken again from the phone is leased like retry-pending's claims, so that the
 # schedule does not take it a second time while n8n works on it.
@@ -27,7 +26,7 @@ RETRY_LEASE_S = 300
 
 _ACTIONS = """COALESCE((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'text', a.text,
     'due', a.due, 'due_phrase', a.due_phrase, 'done', a.done,
-    'calendar_event_id', a.calendar_event_id) ORDER BY a.position, a.id)
+    'calendar_event_id', assistant.action_event_id(a.id)) ORDER BY a.position, a.id)
     FROM assistant.actions a WHERE a.capture_id = c.id), '[]'::jsonb) AS actions"""
 _DELIVERY_COUNTS = """COALESCE((SELECT jsonb_object_agg(state, n) FROM (
     SELECT d.state, count(*) AS n FROM assistant.deliveries d WHERE d.capture_id = c.id
@@ -39,8 +38,8 @@ _LIST_COLUMNS = f"""c.id AS capture_id, c.created_at, c.updated_at, c.channel, c
 _DETAIL_COLUMNS = f"""c.id AS capture_id, c.created_at, c.updated_at, c.channel, c.mode,
     c.status, c.category, c.project, c.client_id, c.summary, c.transcript, c.text, c.hint,
     c.language, c.duration_s, c.public, c.classifier, c.needs_review, c.cc_prompt, c.speech,
-    c.tts_url, c.stored_in, c.attempts, c.last_error, c.next_attempt_at, c.routed_at,
-    c.audio_ref IS NOT NULL AS has_audio, {_ACTIONS}"""
+    c.tts_url, assistant.capture_stored_in(c.id) AS stored_in, c.attempts, c.last_error,
+    c.next_attempt_at, c.failed_at, c.audio_ref IS NOT NULL AS has_audio, {_ACTIONS}"""
 # Both sides are GIN-indexed expressions; the query is a constant, so each side is one bitmap
 # index scan (an OR over a correlated EXISTS would filter every capture, seconds on 20 000).
 _SEARCH = """c.id IN (SELECT x.id FROM assistant.captures x
@@ -61,21 +60,12 @@ class InboxFilter:
     q: str | None = None
 
 
-async def deliveries_available(conn: Conn) -> bool:
-    """Whether `assistant.deliveries` exists in this database."""
-    cur = await conn.execute("SELECT to_regclass('assistant.deliveries') IS NOT NULL AS ok")
-    row = await cur.fetchone()
-    return bool(row and row["ok"])
-
-
-def _status_clause(status: str, deliveries: bool) -> sql.Composable:
+def _status_clause(status: str) -> sql.Composable:
     if status == "pending":
         return sql.SQL("c.status = ANY({})").format(sql.Literal(list(PENDING)))
     if status == "needs_review":
         return sql.SQL("c.needs_review")
     if status == "delivery_failed":
-        if not deliveries:
-            return sql.SQL("false")
         return sql.SQL("EXISTS (SELECT 1 FROM assistant.deliveries d "
                        "WHERE d.capture_id = c.id AND d.state = 'failed')")  # fmt: skip
     return sql.SQL("c.status = {}").format(sql.Literal(status))
@@ -86,10 +76,9 @@ async def list_captures(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of captures, newest first, and the `before` of the next page (None at the end)."""
     async with pool.connection() as conn:
-        deliveries = await deliveries_available(conn)
         clauses: list[sql.Composable] = [sql.SQL("true")]
         if where.status:
-            clauses.append(_status_clause(where.status, deliveries))
+            clauses.append(_status_clause(where.status))
         for column, value in (("category", where.category), ("project", where.project),
                               ("client_id", where.client)):  # fmt: skip
             if value:
@@ -110,7 +99,7 @@ async def list_captures(
             "ORDER BY c.created_at DESC, c.id DESC LIMIT {limit}"
         ).format(
             columns=sql.SQL(_LIST_COLUMNS),
-            deliveries=sql.SQL(_DELIVERY_COUNTS if deliveries else "'{}'::jsonb AS deliveries"),
+            deliveries=sql.SQL(_DELIVERY_COUNTS),
             where=sql.SQL(" AND ").join(clauses),
             limit=limit + 1,
         )
@@ -131,17 +120,14 @@ async def get_capture(pool: Pool, capture_id: str) -> dict[str, Any]:
         capture = await cur.fetchone()
         if capture is None:
             raise NotFound(f"no capture {capture_id}")
-        deliveries: list[dict[str, Any]] = []
-        subjects = [capture_id]
-        if await deliveries_available(conn):
-            cur = await conn.execute(
-                """SELECT id, action_id, kind, state, attempts, last_error, next_attempt_at,
-                          external_ref, detail, created_at, updated_at, done_at
-                   FROM assistant.deliveries WHERE capture_id = %s ORDER BY created_at, id""",
-                (capture_id,),
-            )
-            deliveries = list(await cur.fetchall())
-            subjects += [d["id"] for d in deliveries]
+        cur = await conn.execute(
+            """SELECT id, action_id, kind, state, attempts, last_error, next_attempt_at,
+                      external_ref, detail, created_at, updated_at, done_at
+               FROM assistant.deliveries WHERE capture_id = %s ORDER BY created_at, id""",
+            (capture_id,),
+        )
+        deliveries = list(await cur.fetchall())
+        subjects = [capture_id, *(d["id"] for d in deliveries)]
         cur = await conn.execute(
             """SELECT at, actor, action, subject, detail FROM assistant.audit_log
                WHERE subject = ANY(%s) ORDER BY at, id""",
@@ -218,48 +204,27 @@ async def _check_catalog(conn: Conn, change: dict[str, Any]) -> None:
 
 
 async def retry(pool: Pool, capture_id: str, actor: str, *, lease: bool) -> dict[str, Any]:
-    """Make a pending or failed capture (or its failed deliveries) due now; return
-    `{capture_id, status, redo: filing | deliveries}`. Conflict when nothing is left to do."""
+    """Take a pending or failed capture again now (`retry_capture`: attempts reset, leased for
+    RETRY_LEASE_S when `lease`), or a filed one's failed and skipped deliveries
+    (`retry_deliveries`); return `{capture_id, status, redo: filing | deliveries}`. Conflict when
+    nothing is left to do."""
     async with pool.connection() as conn, conn.transaction():
         cur = await conn.execute(
-            """UPDATE assistant.captures c SET
-                   status = CASE WHEN c.status <> 'failed' THEN c.status
-                                 WHEN c.transcript IS NULL AND c.text IS NULL
-                                 THEN 'pending_transcription' ELSE 'pending_classification' END,
-                   attempts = CASE WHEN c.status = 'failed' THEN 0 ELSE c.attempts END,
-                   next_attempt_at = now() + make_interval(secs => %s), updated_at = now()
-               WHERE c.id = %s AND (c.status = ANY(%s) OR c.status = 'failed'
-                                    OR (c.status = 'classified' AND c.routed_at IS NULL))
-               RETURNING c.id, c.status""",
-            (RETRY_LEASE_S if lease else 0, capture_id, list(PENDING)),
+            "SELECT status FROM assistant.captures WHERE id = %s FOR UPDATE", (capture_id,)
         )
-        row = await cur.fetchone()
-        redo = "filing"
-        if row is None:
-            row, redo = await _retry_deliveries(conn, capture_id), "deliveries"
-        await conn.execute(
-            "INSERT INTO assistant.audit_log (actor, action, subject, detail) "
-            "VALUES (%s, 'capture.retry_requested', %s, jsonb_build_object('redo', %s::text))",
-            (actor, capture_id, redo),
-        )
-    return {"capture_id": row["id"], "status": row["status"], "redo": redo}
-
-
-async def _retry_deliveries(conn: Conn, capture_id: str) -> dict[str, Any]:
-    cur = await conn.execute(
-        "SELECT id, status FROM assistant.captures WHERE id = %s", (capture_id,)
-    )
-    capture = await cur.fetchone()
-    if capture is None:
-        raise NotFound(f"no capture {capture_id}")
-    if await deliveries_available(conn):
-        cur = await conn.execute(
-            """UPDATE assistant.deliveries SET state = 'pending', next_attempt_at = NULL,
-                   updated_at = now() WHERE capture_id = %s AND state = 'failed'""",
-            (capture_id,),
-        )
-        if cur.rowcount:
-            return dict(capture)
-    raise Conflict(
-        f"nothing to retry: {capture_id} is {capture['status']} and no delivery of it failed"
-    )
+        capture = await cur.fetchone()
+        if capture is None:
+            raise NotFound(f"no capture {capture_id}")
+        ask: dict[str, Any] = {"capture_id": capture_id, "actor": actor}
+        if capture["status"] != "filed":
+            ask["lease_s"] = RETRY_LEASE_S if lease else 0
+            cur = await conn.execute("SELECT assistant.retry_capture(%s) AS c", (Jsonb(ask),))
+            taken = await cur.fetchone()
+            status = taken["c"]["status"] if taken else capture["status"]
+            return {"capture_id": capture_id, "status": status, "redo": "filing"}
+        cur = await conn.execute("SELECT assistant.retry_deliveries(%s) AS n", (Jsonb(ask),))
+        retried = await cur.fetchone()
+    if not (retried and retried["n"]):
+        raise Conflict(f"nothing to retry: {capture_id} is filed and none of its deliveries "
+                       "failed or was skipped")  # fmt: skip
+    return {"capture_id": capture_id, "status": "filed", "redo": "deliveries"}

@@ -23,7 +23,10 @@ from solo_brain.mesh.store import (
 )
 
 PERMISSION_COLUMNS = """id, session_id, prompt_id, tool_name, input, source, state, message,
-    requested_at, decided_at, decided_by"""
+    requested_at, decided_at, decided_by, terminal_decision"""
+# States a permission leaves when the agent reports it ended without applying the hub's
+# decision: still pending, or decided by the phone after the agent had stopped waiting.
+_UNAPPLIED = ("pending", "approved", "denied")
 
 
 def permission_json(row: Row) -> dict[str, Any]:
@@ -92,10 +95,7 @@ async def decide_permission(
         if current is None:
             raise NotFound(f"no permission {permission_id} in session {session_id}")
         if current["state"] != "pending":
-            raise Conflict(
-                f"permission {permission_id} is already {current['state']}",
-                state=current["state"],
-            )
+            raise Conflict(_not_pending(current), state=current["state"])
         cur = await conn.execute(
             f"""UPDATE assistant.permissions SET state = %s, message = %s, decided_at = now(),
                     decided_by = %s WHERE id = %s RETURNING {PERMISSION_COLUMNS}""",  # noqa: S608
@@ -123,23 +123,58 @@ async def permission_owner(pool: Pool, permission_id: str) -> Row | None:
 async def expire_permission(
     pool: Pool, session_id: str, permission_id: str, reason: str
 ) -> StreamEvent | None:
-    """End a still-pending permission without a decision; return its event, or None when it
-    was not pending any more."""
+    """End a permission the agent stopped waiting for (nobody decided in time, the hook gave
+    up); return its event, or None when it had already ended."""
+    return await end_permission(pool, session_id, permission_id, state="expired", message=reason)
+
+
+async def end_permission(
+    pool: Pool,
+    session_id: str,
+    permission_id: str,
+    *,
+    state: str,
+    message: str | None,
+    terminal_decision: str | None = None,
+) -> StreamEvent | None:
+    """Record how a permission ended without the hub's decision being applied (`expired`, or
+    `answered_in_terminal`): a phone decision that came too late is overridden. Return the
+    permission's event, or None when it had already ended."""
     async with pool.connection() as conn, conn.transaction():
         await conn.execute(
             "SELECT 1 FROM assistant.sessions WHERE id = %s FOR UPDATE", (session_id,)
         )
         cur = await conn.execute(
-            f"""UPDATE assistant.permissions SET state = 'expired', message = %s,
-                    decided_at = now()
-                WHERE id = %s AND session_id = %s AND state = 'pending'
+            f"""UPDATE assistant.permissions SET state = %s, message = %s,
+                    terminal_decision = %s, decided_at = now(),
+                    decided_by = CASE WHEN %s = 'answered_in_terminal' THEN 'terminal' END
+                WHERE id = %s AND session_id = %s AND state = ANY(%s)
                 RETURNING {PERMISSION_COLUMNS}""",  # noqa: S608
-            (reason, permission_id, session_id),
+            (
+                state,
+                message,
+                terminal_decision,
+                state,
+                permission_id,
+                session_id,
+                list(_UNAPPLIED),
+            ),
         )
         row = await cur.fetchone()
         if row is None:
             return None
         return await add_event(conn, session_id, "permission", permission_json(row))
+
+
+def _not_pending(permission: Row) -> str:
+    """Why a permission can no longer be decided, in a sentence."""
+    pid, state = permission["id"], permission["state"]
+    if state == "answered_in_terminal":
+        how = {"allow": " (allowed)", "deny": " (refused)"}.get(permission["terminal_decision"], "")
+        return f"permission {pid} was already answered in the terminal{how}"
+    if state == "expired":
+        return f"permission {pid} has expired: nobody decided in time or the terminal took over"
+    return f"permission {pid} is already {state}"
 
 
 async def stale_permissions(pool: Pool, older_than_s: float) -> list[Row]:

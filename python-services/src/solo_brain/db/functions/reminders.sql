@@ -1,0 +1,53 @@
+-- Reminders and the morning briefing. "Today" is the day in the user's time zone p.tz
+-- (SOLO_BRAIN_TZ, which the workflows pass); there is no default zone here.
+
+-- Today's date in the zone p.tz; an error naming the setting when it is missing or unknown.
+CREATE OR REPLACE FUNCTION assistant.user_today(p jsonb) RETURNS date
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF NULLIF(p->>'tz', '') IS NULL THEN
+        RAISE EXCEPTION 'tz is required: pass the user''s time zone (SOLO_BRAIN_TZ)'
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN (now() AT TIME ZONE (p->>'tz'))::date;
+END $$;
+
+-- Open actions due within p.lead_days (0: today or overdue), not yet reminded: each is marked
+-- reminded in the same statement, so no action is ever reminded twice.
+-- p = {tz, lead_days?, limit?}. Returns one row per action:
+-- {action_id, capture_id, text, due (YYYY-MM-DD), overdue, today}.
+CREATE OR REPLACE FUNCTION assistant.claim_reminders(p jsonb)
+RETURNS TABLE (action_id bigint, capture_id text, text text, due text, overdue boolean,
+               today boolean)
+LANGUAGE sql AS $$
+    WITH today AS (SELECT assistant.user_today(p) AS d)
+    UPDATE assistant.actions a SET reminded_at = now()
+      FROM today
+     WHERE a.id IN (
+        SELECT x.id FROM assistant.actions x, today
+         WHERE NOT x.done AND x.reminded_at IS NULL AND x.due IS NOT NULL
+           AND x.due <= today.d + COALESCE((p->>'lead_days')::int, 0)
+         ORDER BY x.due, x.id
+         LIMIT COALESCE((p->>'limit')::int, 50)
+         FOR UPDATE SKIP LOCKED)
+    RETURNING a.id, a.capture_id, a.text, to_char(a.due, 'YYYY-MM-DD'), a.due < today.d,
+              a.due = today.d
+$$;
+
+-- The morning briefing's material: open actions due today and overdue ones.
+-- p = {tz}. Returns {date, today: [{text, due}], overdue: [{text, due}]}.
+CREATE OR REPLACE FUNCTION assistant.briefing(p jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    WITH today AS (SELECT assistant.user_today(p) AS d)
+    SELECT jsonb_build_object(
+        'date', today.d,
+        'today', COALESCE((SELECT jsonb_agg(jsonb_build_object('text', a.text, 'due', a.due)
+                                            ORDER BY a.id)
+                             FROM assistant.actions a
+                            WHERE NOT a.done AND a.due = today.d), '[]'::jsonb),
+        'overdue', COALESCE((SELECT jsonb_agg(jsonb_build_object('text', a.text, 'due', a.due)
+                                              ORDER BY a.due, a.id)
+                               FROM assistant.actions a
+                              WHERE NOT a.done AND a.due < today.d), '[]'::jsonb))
+    FROM today
+$$;

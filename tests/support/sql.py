@@ -1,0 +1,76 @@
+"""Calling the `assistant` SQL functions the way n8n's Postgres node does, and common setups."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+ALL_CONFIGURED = {"calendar": True, "onyx": True, "hub": True, "gotify": True,
+                  "whatsapp": True, "push": True}  # fmt: skip
+
+
+def call(conn: psycopg.Connection[Any], function: str, payload: dict[str, Any]) -> Any:
+    """`SELECT assistant.<function>($1::jsonb)` with one JSON argument; its value."""
+    row = conn.execute(f"SELECT assistant.{function}(%s::jsonb) AS r", (json.dumps(payload),))
+    return row.fetchone()["r"]  # type: ignore[index]
+
+
+def rows(conn: psycopg.Connection[Any], function: str, payload: dict[str, Any]) -> list[Any]:
+    """`SELECT * FROM assistant.<function>($1::jsonb)`: the rows of a set-returning function."""
+    query = sql.SQL("SELECT * FROM assistant.{}(%s::jsonb)").format(sql.Identifier(function))
+    cur = conn.execute(query, (json.dumps(payload),))
+    return list(cur.fetchall())
+
+
+def received(conn: psycopg.Connection[Any], text: str = "Acheter des câbles", **extra: Any) -> str:
+    """A capture as the webhook records it, not classified yet; its id."""
+    return str(
+        call(conn, "receive_capture", {"text": text, "channel": "pwa", **extra})["capture_id"]
+    )
+
+
+def classification(**extra: Any) -> dict[str, Any]:
+    """What classify answers for a todo with one action due on 2026-05-15."""
+    return {"category": "todo", "project": None, "client_id": None, "summary": "Câbles",
+            "classifier": "heuristic", "needs_review": False, "cc_prompt": None,
+            "speech": "ignored", "actions": [{"text": "Acheter des câbles", "due": "2026-05-15",
+                                              "due_phrase": "vendredi"}], **extra}  # fmt: skip
+
+
+def filed(conn: psycopg.Connection[Any], text: str = "Acheter des câbles", **extra: Any) -> str:
+    """A capture filed by capture-process's File step (one dated action); its id."""
+    capture_id = received(conn, text)
+    call(conn, "file_capture", {"capture_id": capture_id, "result": classification(**extra),
+                                "long_note_chars": 600})  # fmt: skip
+    return capture_id
+
+
+def deliveries(conn: psycopg.Connection[Any], capture_id: str) -> list[dict[str, Any]]:
+    """The deliveries of a capture, oldest first."""
+    cur = conn.execute(
+        "SELECT * FROM assistant.deliveries WHERE capture_id = %s ORDER BY created_at, id",
+        (capture_id,),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+@contextmanager
+def new_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A database nobody migrated on the test server (its DSN), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_conninfo(**{**conninfo_to_dict(server_url), "dbname": name})
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
