@@ -294,6 +294,7 @@ class SeededMachines:
         self._failure: list[BaseException] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._agent: ScriptedAgent | None = None
+        self._lock = asyncio.Lock()  # one exchange with the hub at a time
         self._thread = threading.Thread(target=self._run, name="seeded-machines", daemon=True)
 
     def __enter__(self) -> SeededMachines:
@@ -328,8 +329,9 @@ class SeededMachines:
         agent = self._agent
 
         async def send_and_sync() -> None:
-            await agent.send(frame)
-            await agent.sync()
+            async with self._lock:
+                await agent.send(frame)
+                await agent.sync()
 
         asyncio.run_coroutine_threadsafe(send_and_sync(), self._loop).result(15)
 
@@ -346,8 +348,11 @@ class SeededMachines:
             await _play(agent, "gpu-server", self.terminal)
             self._agent = agent
             self._ready.set()
-            while not self._stop.is_set():  # noqa: ASYNC110 - a thread-safe Event, set elsewhere
-                await asyncio.sleep(0.2)
+            # The hub drops a machine it has not heard from for a while: say something often.
+            while not self._stop.is_set():
+                await asyncio.sleep(1)
+                async with self._lock:
+                    await agent.sync()
 
     def _run(self) -> None:
         try:
