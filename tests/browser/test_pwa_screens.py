@@ -200,7 +200,7 @@ def test_a_terminal_waiting_and_a_permission_answered_there(
 ) -> None:
     """A session whose terminal waits at the keyboard says so; a permission answered in the
     terminal leaves the phone at once, and the app says where it was answered."""
-    from mesh_protocol import PermissionResolved
+    from mesh_protocol import RESOLVED_ANSWERED, PermissionResolved  # type: ignore[attr-defined]
 
     hub, machines, _ = site
     context, page = _open(browser, hub, token, True)
@@ -226,8 +226,10 @@ def test_a_terminal_waiting_and_a_permission_answered_there(
     card = page.get_by_role("region", name="Permission demandée : Edit")
     expect(card).to_be_visible()
     machines.send(
-        PermissionResolved(permission_id="perm-terminal", reason="answered", behavior="allow")
-    )  # type: ignore[call-arg]
+        PermissionResolved(
+            permission_id="perm-terminal", reason=RESOLVED_ANSWERED, behavior="allow"
+        )
+    )
     expect(card).to_have_count(0)
     expect(page.get_by_text("Edit : répondu dans le terminal : autorisée.")).to_be_visible()
     context.close()
