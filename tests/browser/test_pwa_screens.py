@@ -253,7 +253,7 @@ def test_capture_settings_and_pairing(
     page.get_by_role("link", name="Réglages").first.click()
     expect(page.get_by_role("region", name="Projets").get_by_text("IMX8MP Vision")).to_be_visible()
     expect(
-        page.get_by_role("region", name="Machines (agents)").get_by_text("gpu-server")
+        page.get_by_role("region", name="Machines (agents)").get_by_text("gpu-server", exact=True)
     ).to_be_visible()
     shot(page, f"settings-{suffix}", full_page=True)
     context.close()
