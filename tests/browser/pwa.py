@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-gpu",
     "--no-first-run",
+    "--lang=fr-FR",  # the browser's own widgets (date fields) in French, as on a French phone
 ]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "pwa"
 PHONE: dict[str, Any] = {

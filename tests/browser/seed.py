@@ -20,7 +20,9 @@ import psycopg
 from psycopg.rows import dict_row
 
 from mesh_protocol import Message, PermissionRequest, SessionInfo
+from solo_brain.media import MediaStore
 from tests.mesh.hub_harness import ScriptedAgent, scripted_agent
+from tests.support.audio import render_speech
 
 NOW = datetime.now(UTC)
 SESSIONS: dict[str, Any] = json.loads(
@@ -118,9 +120,11 @@ FIRMWARE_NOTE = (
 )
 
 
-def seed_inbox(dsn: str) -> dict[str, str]:
-    """Captures of every status a user meets, with their deliveries; their ids by name."""
+def seed_inbox(dsn: str, media_dir: Path) -> dict[str, str]:
+    """Captures of every status a user meets, with their deliveries; their ids by name. The
+    meeting's audio is real speech kept in `media_dir` (the hub's MEDIA_DIR), so it plays."""
     seed_catalog(dsn)
+    kept = MediaStore(media_dir).save(render_speech(MEETING, "m4a"), "m4a")
     devis = "envoyer le devis caméra thermique à Hélène"
     demo = "préparer la démo sur la carte EVK"
     review = "revue de code firmware endoscope"

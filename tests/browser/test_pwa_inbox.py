@@ -83,7 +83,8 @@ def test_a_typed_capture_is_filed_by_n8n_and_shows_in_the_inbox(
     [row] = _captures_of(stack, NOTE)
     assert (row["status"], row["category"]) == ("filed", "client")
     answer.get_by_role("link", name="Voir dans la boîte").click()
-    expect(page.get_by_role("heading", name="Client")).to_be_visible()
+    filed = page.get_by_role("region", name="Classement")
+    expect(filed.get_by_text("Client", exact=True).first).to_be_visible()
     expect(page.get_by_text(NOTE)).to_be_visible()
     page.get_by_role("link", name="Boîte").first.click()
     item = (
@@ -117,7 +118,7 @@ def test_a_reclassification_persists_after_a_reload_and_is_audited(
     form.get_by_role("button", name="Enregistrer").click()
     expect(form).to_have_count(0)
     page.reload()
-    expect(page.get_by_role("heading", name="À faire")).to_be_visible()
+    expect(page.get_by_role("region", name="Classement").get_by_text("À faire")).to_be_visible()
     expect(page.get_by_text("Orchestrateur")).to_be_visible()
     expect(page.get_by_text("rappeler Hélène")).to_be_visible()
     history = page.get_by_role("region", name="Historique")

@@ -30,8 +30,9 @@ def site(
 ) -> Iterator[tuple[Hub, seed.SeededMachines, dict[str, str]]]:
     """The hub on a seeded database of its own, with the machines connected."""
     with fresh_database(pg_server_url, "sb_pwa_screens") as dsn:
-        captures = seed.seed_inbox(dsn)
-        hub = Hub(dsn, tmp_path_factory.mktemp("screens-hub"))
+        media = tmp_path_factory.mktemp("screens-media")
+        captures = seed.seed_inbox(dsn, media)
+        hub = Hub(dsn, tmp_path_factory.mktemp("screens-hub"), MEDIA_DIR=str(media))
         hub.start()
         try:
             with seed.SeededMachines(hub.url, dsn) as machines:
@@ -77,19 +78,27 @@ def test_the_inbox_and_a_capture(
     page.get_by_label("Statut").select_option("")
 
     page.goto(f"/captures/{ids['meeting']}")
-    expect(page.get_by_role("heading", name="Client")).to_be_visible()
+    expect(
+        page.get_by_role("region", name="Classement").get_by_text("Acmé Robotique")
+    ).to_be_visible()
+    page.get_by_role("button", name="Écouter l'enregistrement").click()
+    expect(page.locator("audio")).to_have_count(1)
+    shot(page, f"capture-{suffix}")
     sent = page.get_by_role("region", name="Envois")
     expect(sent.get_by_text("Agenda", exact=True)).to_have_count(2)
     expect(sent.get_by_text("Onyx (recherche)")).to_be_visible()
-    shot(page, f"capture-{suffix}", full_page=True)
+    sent.scroll_into_view_if_needed()
+    shot(page, f"capture-deliveries-{suffix}")
 
     page.goto(f"/captures/{ids['delivery']}")
     failed = page.get_by_role("region", name="Envois")
     expect(failed.get_by_text("Google Agenda a répondu 401 : jeton OAuth expiré")).to_be_visible()
     expect(page.get_by_role("button", name="Relancer les envois")).to_be_visible()
     page.get_by_role("button", name="Reclasser").first.click()
-    expect(page.get_by_role("form", name="Reclasser la capture")).to_be_visible()
-    shot(page, f"reclassify-{suffix}", full_page=True)
+    form = page.get_by_role("form", name="Reclasser la capture")
+    expect(form).to_be_visible()
+    form.get_by_label("Échéance de l'action 1").scroll_into_view_if_needed()
+    shot(page, f"reclassify-{suffix}")
     context.close()
 
 
@@ -124,7 +133,8 @@ def test_the_sessions_console(
     )
     messages = page.get_by_role("list", name="Messages")
     expect(messages.get_by_role("group").filter(has_text="src/**/*.py")).to_be_visible()
-    messages.get_by_role("group").filter(has_text="app.py").first.locator("summary").click()
+    messages.get_by_role("group").filter(has_text="Edit").locator("summary").click()
+    page.evaluate("scrollTo(0, document.documentElement.scrollHeight)")
     shot(page, f"session-{suffix}")
     context.close()
 
@@ -152,7 +162,7 @@ def test_a_forked_transcript_shows_its_branches(
     at = lambda text: next(i for i, t in enumerate(order) if text in t)  # noqa: E731
     assert at("pagination sur /users") < at("Lance plutôt les tests") < at("Les 48 tests passent")
     assert at("Prompt forcé depuis l'app") < at("pagination sur /users")
-    shot(page, f"session-fork-{suffix}", full_page=not phone)
+    shot(page, f"session-fork-{suffix}")
     context.close()
 
 
@@ -255,7 +265,8 @@ def test_capture_settings_and_pairing(
     expect(
         page.get_by_role("region", name="Machines (agents)").get_by_text("gpu-server", exact=True)
     ).to_be_visible()
-    shot(page, f"settings-{suffix}", full_page=True)
+    shot(page, f"settings-{suffix}")
+    shot(page, f"settings-full-{suffix}", full_page=True)
     context.close()
     fresh = new_context(browser, hub.url, phone=phone)
     pairing = fresh.new_page()

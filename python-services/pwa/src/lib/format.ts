@@ -107,7 +107,7 @@ const time = new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digi
 const dayMonth = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short" });
 const full = new Intl.DateTimeFormat("fr-FR", { dateStyle: "full", timeStyle: "short" });
 const weekday = new Intl.DateTimeFormat("fr-FR", { weekday: "short", day: "numeric", month: "short" });
-const relative = new Intl.RelativeTimeFormat("fr-FR", { numeric: "auto" });
+const relative = new Intl.RelativeTimeFormat("fr-FR", { numeric: "auto", style: "short" });
 
 function parseDate(value: string | null | undefined): Date | null {
   if (!value) return null;
@@ -153,6 +153,8 @@ export function due(value: string | null | undefined): string {
   return weekday.format(date);
 }
 
-export function plural(n: number, one: string, many: string): string {
+/** "1 action", "3 actions"; `none` for zero when given ("aucune capture"). */
+export function plural(n: number, one: string, many: string, none?: string): string {
+  if (n === 0 && none) return none;
   return `${n} ${n > 1 ? many : one}`;
 }

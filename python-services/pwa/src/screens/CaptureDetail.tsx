@@ -66,7 +66,7 @@ export function CaptureDetailScreen({ id }: { id: string }) {
   return (
     <Page
       back="/"
-      title={c ? (c.category ? CATEGORY_LABELS[c.category] : "Capture non classée") : "Capture"}
+      title="Capture"
       subtitle={c ? `${ago(c.created_at)} · ${CHANNEL_LABELS[c.channel] ?? c.channel}` : undefined}
       actions={c && !editing && <IconButton icon="edit" label="Reclasser" onClick={() => setEditing(true)} />}
     >

@@ -84,7 +84,7 @@ export function CatalogSection({ kind }: { kind: Kind }) {
                 <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
                   <span class="font-mono text-[12px]">{item.key}</span>
                   {item.client_id ? ` · ${clientName(item.client_id)}` : ""}
-                  {` · ${plural(item.captures, "capture", "captures")}`}
+                  {` · ${plural(item.captures, "capture", "captures", "aucune capture")}`}
                   {item.projects ? ` · ${plural(item.projects, "projet", "projets")}` : ""}
                 </p>
                 {item.aliases.length > 0 && (

@@ -74,7 +74,7 @@ export function StatusBadge({ capture }: { capture: Shown }) {
 
 export function CategoryLabel({ category }: { category: CaptureSummary["category"] }) {
   return (
-    <span class="inline-flex items-center gap-1.5 text-[13px] font-semibold text-slate-700 dark:text-slate-200">
+    <span class="inline-flex shrink-0 items-center gap-1.5 text-[13px] font-semibold whitespace-nowrap text-slate-700 dark:text-slate-200">
       <span class={`size-2 rounded-full ${category ? CATEGORY_TONES[category] : "bg-slate-300"}`} aria-hidden="true" />
       {category ? CATEGORY_LABELS[category] : "Non classée"}
     </span>
@@ -282,7 +282,10 @@ function FilterChip({
 
 function CaptureRow({ capture: c, projects, clients }: { capture: CaptureSummary; projects: Map<string, string>; clients: Map<string, string> }) {
   const href = `/captures/${encodeURIComponent(c.capture_id)}`;
-  const text = c.summary || c.excerpt || (c.mode === "voice" ? "Note vocale (transcription en attente)" : "—");
+  const text =
+    c.summary ||
+    c.excerpt ||
+    (c.mode === "voice" ? (c.status === "failed" ? "Note vocale non transcrite" : "Note vocale (transcription en attente)") : "—");
   const dated = c.actions.filter((a) => a.due && !a.done).sort((a, b) => (a.due ?? "").localeCompare(b.due ?? ""));
   return (
     <li>
@@ -290,7 +293,7 @@ function CaptureRow({ capture: c, projects, clients }: { capture: CaptureSummary
         <div class="flex items-center gap-2">
           <CategoryLabel category={c.category} />
           <StatusBadge capture={c} />
-          <span class="ml-auto flex shrink-0 items-center gap-1 text-xs text-slate-500 dark:text-slate-400">
+          <span class="ml-auto flex shrink-0 items-center gap-1 text-xs whitespace-nowrap text-slate-500 dark:text-slate-400">
             {c.mode === "voice" && <Icon name="mic" class="size-3.5" label="Note vocale" />}
             <time dateTime={c.created_at}>{ago(c.created_at)}</time>
           </span>

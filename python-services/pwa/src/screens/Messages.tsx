@@ -118,9 +118,9 @@ export function ForkMarker({ branches }: { branches: Branch[] }) {
 /** The header of one branch after a fork. */
 export function BranchHeader({ branch: b }: { branch: Branch }) {
   return (
-    <li aria-label={`Branche ${b.index} : ${branchLabel(b)}`} class="flex items-center gap-2 pt-1 text-[13px]">
-      <span class={`size-2.5 rounded-full ${DOTS[b.who]}`} aria-hidden="true" />
-      <span class="font-semibold">{branchLabel(b)}</span>
+    <li aria-label={`Branche ${b.index} : ${branchLabel(b)}`} class="pt-1 text-[13px] leading-snug">
+      <span class={`mr-2 inline-block size-2.5 rounded-full ${DOTS[b.who]}`} aria-hidden="true" />
+      <span class="font-semibold">{branchLabel(b)}</span>{" "}
       <span class="text-slate-500 dark:text-slate-400">
         {b.continued
           ? b.who === "terminal"

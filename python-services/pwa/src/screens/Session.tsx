@@ -267,7 +267,7 @@ function SessionSubtitle({ session: s, stream }: { session: Session; stream: { s
 
 function Footer({ session, onDecided, onSent }: { session: Session; onDecided: (pid: string) => void; onSent: () => void }) {
   return (
-    <div class="bottom-safe sticky z-10 -mx-1 space-y-3 pt-2 lg:bottom-4">
+    <div class="bottom-safe sticky isolate z-10 -mx-1 space-y-3 pt-2 before:absolute before:inset-x-[-0.75rem] before:-top-4 before:-bottom-3 before:-z-10 before:bg-gradient-to-t before:from-slate-50 before:from-85% before:to-transparent lg:bottom-4 dark:before:from-ink-950">
       {session.pending_permissions.map((p) => (
         <PermissionCard key={p.id} session={session} permission={p} onDecided={onDecided} />
       ))}
