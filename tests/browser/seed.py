@@ -139,6 +139,7 @@ def seed_inbox(dsn: str, media_dir: Path) -> dict[str, str]:
             mode="voice",
             duration_s=21.5,
             transcript=MEETING,
+            audio_ref=kept.ref,
             category="client",
             client_id="acme",
             project="imx8mp-vision",
