@@ -4,6 +4,7 @@ import type { Message, ToolResult, ToolUse } from "../lib/api";
 import type { Branch } from "../lib/fork";
 import { clock } from "../lib/format";
 import { Icon } from "../ui/icons";
+import { ToolInput } from "./ToolInput";
 
 /** Text with ``` code fences and `inline code`, nothing else (no HTML is ever injected). */
 function RichText({ text }: { text: string }) {
@@ -58,9 +59,7 @@ function ToolCard({ use, result }: { use: ToolUse; result?: ToolResult }) {
         <Icon name="down" class="size-4 shrink-0 text-slate-400 transition-transform group-open:rotate-180" />
       </summary>
       <div class="space-y-2 border-t border-slate-100 p-3 dark:border-white/5">
-        <pre class="max-h-64 overflow-auto font-mono text-[12px] whitespace-pre-wrap text-slate-700 dark:text-slate-300">
-          {JSON.stringify(use.input, null, 2)}
-        </pre>
+        <ToolInput tool={use.name} input={use.input} compact />
         {result && (
           <pre
             class={`max-h-72 overflow-auto rounded-lg p-2 font-mono text-[12px] whitespace-pre-wrap ${

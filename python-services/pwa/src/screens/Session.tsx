@@ -23,6 +23,7 @@ import { Icon } from "../ui/icons";
 import { Page } from "../ui/Layout";
 import { Badge, Button, ErrorNote, Sheet, Spinner } from "../ui/ui";
 import { BranchHeader, ForkMarker, MessageView } from "./Messages";
+import { ToolInput } from "./ToolInput";
 import { TerminalWaiting, sessionTitle } from "./Sessions";
 
 const PAGE = 50;
@@ -345,31 +346,6 @@ function PermissionCard({ session, permission: p, onDecided }: { session: Sessio
         )}
       </div>
     </section>
-  );
-}
-
-/** A tool's input in full: the command for Bash, the file and text for edits, else JSON. */
-export function ToolInput({ tool, input }: { tool: string; input: Record<string, unknown> }) {
-  const str = (k: string) => (typeof input[k] === "string" ? (input[k] as string) : null);
-  const command = str("command");
-  const file = str("file_path") ?? str("notebook_path") ?? str("path");
-  const rest = Object.fromEntries(Object.entries(input).filter(([k]) => !["command", "description", "file_path"].includes(k)));
-  return (
-    <div class="mt-3 space-y-2">
-      {str("description") && <p class="text-sm">{str("description")}</p>}
-      {command && (
-        <pre class="overflow-x-auto rounded-xl bg-slate-900 p-3 font-mono text-[13px] leading-relaxed text-slate-100" aria-label={`Commande ${tool}`}>
-          <span class="text-emerald-400 select-none">$ </span>
-          {command}
-        </pre>
-      )}
-      {file && <p class="font-mono text-[13px] break-all">{file}</p>}
-      {Object.keys(rest).length > 0 && (
-        <pre class="max-h-72 overflow-auto rounded-xl bg-white/70 p-3 font-mono text-[12px] leading-relaxed whitespace-pre-wrap dark:bg-black/30">
-          {JSON.stringify(rest, null, 2)}
-        </pre>
-      )}
-    </div>
   );
 }
 
