@@ -107,24 +107,6 @@ def test_voice_reply_is_spoken_and_pushed_with_its_audio(
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
 
 
-def test_a_terminal_waiting_at_the_keyboard_is_pushed(
-    stack: Stack, phone: tuple[Api, Browser]
-) -> None:
-    """The hub's terminal_waiting event (a dialog no hook can answer) gives one urgent push
-    that opens the session in the app's path form."""
-    _, browser = phone
-    sid = "5d1e7c2a-0b3f-4e6d-9a8b-7c6d5e4f3a2b"
-    event = {"event": "terminal_waiting", "at": "2026-05-13T10:00:00+00:00", "session_id": sid,
-             "session_title": "Refonte API", "agent": "gpu-server", "permission_mode": "plan",
-             "url": f"/sessions/{sid}", "link": f"https://hub.example/sessions/{sid}"}  # fmt: skip
-    sent = httpx.post(f"{stack.n8n_url}/webhook/mesh-events", json=event, timeout=30)
-    assert sent.status_code == 200, sent.text
-    [push] = wait_for(lambda: _pushes(stack, browser, f"terminal-{sid}"), 30, "the push")
-    assert push["title"] == "Le terminal attend une réponse"
-    assert push["body"] == "Session Refonte API sur gpu-server : une question attend au clavier."
-    assert push["url"] == f"/sessions/{sid}"
-
-
 def test_prompt_dictated_on_whatsapp_is_answered_there_by_voice(
     stack: Stack, phone: tuple[Api, Browser], machine: Machine, model: tuple[str, FakeAnthropic],
     tmp_path: Path,
