@@ -196,10 +196,10 @@ def test_a_terminal_waiting_at_the_keyboard_reaches_the_phone(
     _, browser = phone
     event = {"event": "terminal_waiting", "at": "2026-05-13T10:00:00Z", "session_id": "s-wait",
              "session_title": "Refonte", "session_label": "app", "agent": "atelier",
-             "permission_mode": "auto"}  # fmt: skip
+             "permission_mode": "auto", "url": "/sessions/s-wait"}  # fmt: skip
     sent = httpx.post(f"{stack.n8n_url}/webhook/mesh-events", json=event, timeout=30)
     assert sent.status_code == 200, sent.text
     [push] = wait_for(lambda: _pushes(stack, browser, "terminal-s-wait"), 60, "the push")
     assert push["title"] == "Claude Code t'attend au terminal"
     assert push["body"] == "La session app attend une réponse au clavier de atelier."
-    assert push["url"] == "/#/sessions/s-wait"
+    assert push["url"] == "/sessions/s-wait"
