@@ -120,14 +120,14 @@ def test_a_prompt_asks_a_permission_live_and_approving_runs_it(
     expect(card).to_be_visible(timeout=60_000)
     expect(card.get_by_label("Commande Bash")).to_contain_text("touch approuve.txt")
     assert not (cwd / "approuve.txt").exists()
-    shot(page, "session-permission-phone")
+    shot(page, "live-permission-phone")
     card.get_by_role("button", name="Autoriser").click()
     expect(messages.get_by_text("Fichier créé.")).to_be_visible(timeout=60_000)
     expect(card).to_have_count(0)
     assert (cwd / "approuve.txt").exists()
     expect(messages.get_by_text("crée approuve.txt", exact=True)).to_be_visible()
     messages.get_by_text("touch approuve.txt").first.click()  # the tool card opens
-    shot(page, "session-phone")
+    shot(page, "live-session-phone")
 
 
 def test_denying_shows_the_refusal(
@@ -170,10 +170,10 @@ def test_sessions_screens_are_written_as_artifacts(
     pair_with_token(page, token)
     page.get_by_role("link", name="Sessions").first.click()
     expect(page.get_by_role("region", name=f"Machine {machine.name}")).to_be_visible()
-    shot(page, f"sessions-{suffix}")
+    shot(page, f"live-sessions-{suffix}")
     page.goto(f"/sessions/{session[0]}")
     expect(page.get_by_text("En direct")).to_be_visible()
-    shot(page, f"session-{suffix}")
+    shot(page, f"live-session-{suffix}")
     context.close()
 
 

@@ -242,7 +242,7 @@ function SessionSubtitle({ session: s, stream }: { session: Session; stream: { s
   const dot = stream.state === "live" ? "bg-emerald-500" : stream.state === "connecting" ? "bg-slate-400" : "bg-amber-500";
   const label = stream.state === "live" ? "En direct" : stream.state === "connecting" ? "Connexion…" : "Reconnexion…";
   return (
-    <span class="inline-flex items-center gap-1.5">
+    <span class="flex flex-wrap items-center gap-x-1.5">
       <span class={`size-2 rounded-full ${dot}`} aria-hidden="true" />
       <span>{label}</span>
       <span aria-hidden="true">·</span>
