@@ -80,6 +80,7 @@ def test_a_typed_capture_is_filed_by_n8n_and_shows_in_the_inbox(
     expect(answer.get_by_text("Capté et rangé")).to_be_visible(timeout=30_000)
     expect(answer.get_by_text("IMX8MP Vision", exact=True)).to_be_visible()
     expect(answer.get_by_text("Acmé Robotique", exact=True)).to_be_visible()
+    shot(page, "capture-answer-phone")
     [row] = _captures_of(stack, NOTE)
     assert (row["status"], row["category"]) == ("filed", "client")
     answer.get_by_role("link", name="Voir dans la boîte").click()

@@ -97,7 +97,9 @@ def test_the_inbox_and_a_capture(
     page.get_by_role("button", name="Reclasser").first.click()
     form = page.get_by_role("form", name="Reclasser la capture")
     expect(form).to_be_visible()
-    form.get_by_label("Échéance de l'action 1").scroll_into_view_if_needed()
+    form.get_by_role("button", name="Enregistrer").evaluate(
+        "b => b.scrollIntoView({block: 'center'})"
+    )
     shot(page, f"reclassify-{suffix}")
     context.close()
 
