@@ -188,8 +188,10 @@ function AnswerCard({ answer: a }: { answer: CaptureAnswer }) {
   const clients = useResource("clients", listClients);
   const projectName = projects.data?.find((p) => p.slug === a.project)?.name ?? a.project;
   const clientName = clients.data?.find((c) => c.id === a.client_id)?.name ?? a.client_id;
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => ref.current?.scrollIntoView({ block: "nearest", behavior: "smooth" }), [a.capture_id]);
   return (
-    <section class="card space-y-4 p-5" aria-live="polite" aria-label="Réponse à la capture">
+    <section ref={ref} class="card scroll-mb-24 space-y-4 p-5" aria-live="polite" aria-label="Réponse à la capture">
       <div class="flex items-center gap-2">
         <span class={`flex size-8 items-center justify-center rounded-full ${filed ? "bg-emerald-100 text-emerald-700 dark:bg-emerald-400/15 dark:text-emerald-300" : "bg-amber-100 text-amber-700 dark:bg-amber-400/15 dark:text-amber-300"}`}>
           <Icon name={filed ? "check" : "refresh"} class="size-4" />
