@@ -189,7 +189,7 @@ function AnswerCard({ answer: a }: { answer: CaptureAnswer }) {
   const projectName = projects.data?.find((p) => p.slug === a.project)?.name ?? a.project;
   const clientName = clients.data?.find((c) => c.id === a.client_id)?.name ?? a.client_id;
   const ref = useRef<HTMLElement>(null);
-  useEffect(() => ref.current?.scrollIntoView({ block: "nearest", behavior: "smooth" }), [a.capture_id]);
+  useEffect(() => ref.current?.scrollIntoView({ block: "nearest" }), [a.capture_id]);
   return (
     <section ref={ref} class="card scroll-mb-24 space-y-4 p-5" aria-live="polite" aria-label="Réponse à la capture">
       <div class="flex items-center gap-2">
