@@ -164,6 +164,8 @@ def test_a_forked_transcript_shows_its_branches(
     at = lambda text: next(i for i, t in enumerate(order) if text in t)  # noqa: E731
     assert at("pagination sur /users") < at("Lance plutôt les tests") < at("Les 48 tests passent")
     assert at("Prompt forcé depuis l'app") < at("pagination sur /users")
+    fork = messages.get_by_role("separator", name="La conversation se sépare ici")
+    fork.evaluate("el => el.scrollIntoView({block: 'start'})")
     shot(page, f"session-fork-{suffix}")
     context.close()
 

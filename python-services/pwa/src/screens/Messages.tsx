@@ -96,7 +96,7 @@ export function branchLabel(b: Branch): string {
 export function ForkMarker({ branches }: { branches: Branch[] }) {
   const phone = branches.find((b) => b.who === "phone");
   return (
-    <li role="separator" aria-label="La conversation se sépare ici" class="py-1">
+    <li role="separator" aria-label="La conversation se sépare ici" class="scroll-mt-32 py-1">
       <div class="flex items-center gap-3 text-[13px] font-semibold text-violet-700 dark:text-violet-300">
         <span class="h-px flex-1 bg-violet-200 dark:bg-violet-400/20" />
         <span class="inline-flex items-center gap-1.5">
