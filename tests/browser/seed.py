@@ -51,202 +51,83 @@ def _due(days: int) -> str:
 # --- the inbox --------------------------------------------------------------------------------
 
 
+INBOX: dict[str, Any] = json.loads((Path(__file__).parent / "fixtures" / "inbox.json").read_text())
+
+
 def seed_catalog(dsn: str) -> None:
     """Three clients and five projects, with the aliases one says out loud."""
-    run_sql(
-        dsn,
-        "INSERT INTO assistant.clients (id, name, aliases) VALUES "
-        "('acme', 'Acmé Robotique', '{acme,acmé}'), ('thales', 'Thales Avionics', '{thalès}'), "
-        "('lumen', 'Lumen Médical', '{lumen}') ON CONFLICT DO NOTHING",
-    )
-    run_sql(
-        dsn,
-        "INSERT INTO assistant.projects (slug, name, client_id, aliases) VALUES "
-        "('imx8mp-vision', 'IMX8MP Vision', 'acme', '{imx8,vision}'), "
-        "('orchestrator', 'Orchestrateur', NULL, '{orchestrateur}'), "
-        "('npu-bench', 'Banc NPU', NULL, '{npu}'), "
-        "('dal-c-cert', 'Certification DAL-C', 'thales', '{dal}'), "
-        "('scope-fw', 'Firmware endoscope', 'lumen', '{endoscope}') ON CONFLICT DO NOTHING",
-    )
+    for client_id, name, aliases in INBOX["clients"]:
+        run_sql(
+            dsn,
+            "INSERT INTO assistant.clients (id, name, aliases) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            client_id,
+            name,
+            aliases,
+        )
+    for slug, name, client_id, aliases in INBOX["projects"]:
+        run_sql(
+            dsn,
+            "INSERT INTO assistant.projects (slug, name, client_id, aliases) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            slug,
+            name,
+            client_id,
+            aliases,
+        )
 
 
-def _capture(dsn: str, minutes_ago: int, **fields: Any) -> str:
+def _capture(dsn: str, spec: dict[str, Any], audio: MediaStore) -> str:
+    """Record one capture of the fixture as a channel would, dated `minutes_ago`."""
+    fields = dict(spec["fields"])
+    fields["actions"] = [
+        {"text": a["text"], "due": _due(a["due_in_days"])} for a in fields.get("actions", [])
+    ]
+    if spec.get("spoken_audio"):  # real speech, so that the app can play it
+        fields["audio_ref"] = audio.save(render_speech(fields["transcript"], "m4a"), "m4a").ref
     [row] = run_sql(
-        dsn,
-        "SELECT assistant.record_capture(%s::jsonb)->>'capture_id' AS id",
-        json.dumps(fields),
+        dsn, "SELECT assistant.record_capture(%s::jsonb)->>'capture_id' AS id", json.dumps(fields)
     )
-    at = _ago(minutes_ago)
+    at = _ago(spec["minutes_ago"])
     run_sql(
         dsn,
-        "UPDATE assistant.captures SET created_at = %s, updated_at = %s WHERE id = %s",
+        "UPDATE assistant.captures SET created_at = %s, updated_at = %s, "
+        "failed_at = CASE WHEN %s::text IS NULL THEN NULL ELSE now() END, "
+        "attempts = CASE WHEN %s::text IS NULL THEN attempts ELSE 12 END, "
+        "last_error = COALESCE(%s, last_error) WHERE id = %s",
         at,
         at,
+        spec.get("failed"),
+        spec.get("failed"),
+        spec.get("failed"),
         row["id"],
     )
+    for n, d in enumerate(spec.get("deliveries", [])):
+        run_sql(
+            dsn,
+            "INSERT INTO assistant.deliveries (id, capture_id, kind, state, idempotency_key, "
+            "attempts, last_error, external_ref, detail, done_at) "
+            "VALUES ('dlv_' || assistant.new_ulid(), %s, %s, %s, %s, %s, %s, %s, %s, "
+            "CASE WHEN %s = 'done' THEN now() END)",
+            row["id"],
+            d["kind"],
+            d["state"],
+            f"{d['kind']}:{row['id']}:{n}",
+            d.get("attempts", 1),
+            d.get("last_error"),
+            d.get("external_ref"),
+            json.dumps(d.get("detail", {})),
+            d["state"],
+        )
     return str(row["id"])
 
 
-def _delivery(dsn: str, capture_id: str, kind: str, state: str, **extra: Any) -> None:
-    run_sql(
-        dsn,
-        "INSERT INTO assistant.deliveries (id, capture_id, kind, state, idempotency_key, "
-        "attempts, last_error, external_ref, detail, done_at) "
-        "VALUES ('dlv_' || assistant.new_ulid(), %s, %s, %s, %s, %s, %s, %s, %s, "
-        "CASE WHEN %s = 'done' THEN now() END)",
-        capture_id,
-        kind,
-        state,
-        f"{kind}:{capture_id}:{extra.get('key', '')}",
-        extra.get("attempts", 1),
-        extra.get("last_error"),
-        extra.get("external_ref"),
-        json.dumps(extra.get("detail", {})),
-        state,
-    )
-
-
-MEETING = (
-    "Réunion avec Hélène chez Acmé : ils veulent la caméra thermique sur l'IMX8MP pour juin. "
-    "Envoyer le devis vendredi et prévoir une démo."
-)
-IDEA = (
-    "Idée : quantifier le modèle de détection en INT8 et comparer la latence du NPU 2,3 TOPS "
-    "avec le GPU, sur le même jeu d'images."
-)
-FIRMWARE_NOTE = (
-    "Pour Lumen : le firmware de l'endoscope doit passer la revue de code avant la livraison, "
-    "bloquer une demi-journée jeudi."
-)
-
-
 def seed_inbox(dsn: str, media_dir: Path) -> dict[str, str]:
-    """Captures of every status a user meets, with their deliveries; their ids by name. The
-    meeting's audio is real speech kept in `media_dir` (the hub's MEDIA_DIR), so it plays."""
+    """The captures of fixtures/inbox.json (every status a user meets, with deliveries); their
+    ids by name. Spoken audio is kept in `media_dir` (the hub's MEDIA_DIR), so it plays."""
     seed_catalog(dsn)
-    kept = MediaStore(media_dir).save(render_speech(MEETING, "m4a"), "m4a")
-    devis = "envoyer le devis caméra thermique à Hélène"
-    demo = "préparer la démo sur la carte EVK"
-    review = "revue de code firmware endoscope"
-    ids = {
-        "failed": _capture(
-            dsn, 3, channel="siri", mode="voice", audio_ref="0" * 32, duration_s=14.2
-        ),
-        "meeting": _capture(
-            dsn,
-            12,
-            channel="siri",
-            mode="voice",
-            duration_s=21.5,
-            transcript=MEETING,
-            audio_ref=kept.ref,
-            category="client",
-            client_id="acme",
-            project="imx8mp-vision",
-            summary="Caméra thermique IMX8MP pour Acmé : devis et démo",
-            speech="Capté, note client rangée dans le projet IMX8MP Vision, deux actions notées.",
-            actions=[{"text": devis, "due": _due(5)}, {"text": demo, "due": _due(12)}],
-        ),
-        "pending": _capture(
-            dsn,
-            25,
-            channel="whatsapp",
-            mode="text",
-            text="penser à relire la spec DAL-C avant le comité",
-        ),
-        "idea": _capture(
-            dsn,
-            95,
-            channel="pwa",
-            text=IDEA,
-            category="idee_rd",
-            project="npu-bench",
-            summary="Benchmark INT8 : NPU contre GPU",
-        ),
-        "review": _capture(
-            dsn,
-            60 * 5,
-            channel="siri",
-            mode="voice",
-            duration_s=8.4,
-            transcript="Rappeler le cabinet comptable pour la TVA du trimestre",
-            category="admin",
-            summary="Rappeler le comptable (TVA)",
-            needs_review=True,
-            actions=[{"text": "rappeler le cabinet comptable", "due": _due(1)}],
-        ),
-        "delivery": _capture(
-            dsn,
-            60 * 26,
-            channel="pwa",
-            text=FIRMWARE_NOTE,
-            category="client",
-            client_id="lumen",
-            project="scope-fw",
-            summary="Revue de code du firmware endoscope avant livraison",
-            actions=[{"text": review, "due": _due(4)}],
-        ),
-        "cc": _capture(
-            dsn,
-            60 * 30,
-            channel="siri",
-            mode="voice",
-            duration_s=6.1,
-            transcript="Pour la session orchestrator, ajoute un endpoint health",
-            category="note_tech",
-            project="orchestrator",
-            summary="Ajouter un endpoint /health à l'orchestrateur",
-            cc_prompt={"session_hint": "orchestrator", "prompt": "ajoute un endpoint /health"},
-        ),
-        "perso": _capture(
-            dsn,
-            60 * 50,
-            channel="whatsapp",
-            text="Acheter des croquettes",
-            category="perso",
-            summary="Croquettes pour le chat",
-        ),
-    }
-    run_sql(
-        dsn,
-        "UPDATE assistant.captures SET failed_at = now(), attempts = 12, "
-        "last_error = 'Whisper ne répond pas (délai de 30 s dépassé)' WHERE id = %s",
-        ids["failed"],
-    )
-    meeting, late = ids["meeting"], ids["delivery"]
-    _delivery(
-        dsn,
-        meeting,
-        "calendar_event",
-        "done",
-        key="1",
-        external_ref="evt_8f2a",
-        detail={"text": devis, "due": _due(5)},
-    )
-    _delivery(
-        dsn,
-        meeting,
-        "calendar_event",
-        "done",
-        key="2",
-        external_ref="evt_8f2b",
-        detail={"text": demo, "due": _due(12)},
-    )
-    _delivery(dsn, meeting, "onyx_document", "done", external_ref=meeting)
-    _delivery(dsn, meeting, "push", "done")
-    _delivery(
-        dsn,
-        late,
-        "calendar_event",
-        "failed",
-        attempts=5,
-        last_error="Google Agenda a répondu 401 : jeton OAuth expiré",
-        detail={"text": review, "due": _due(4)},
-    )
-    _delivery(dsn, late, "onyx_document", "done")
-    _delivery(dsn, ids["cc"], "cc_prompt", "done", external_ref="prm_01JEXAMPLE")
-    _delivery(dsn, ids["idea"], "onyx_document", "skipped")
-    return ids
+    audio = MediaStore(media_dir)
+    return {name: _capture(dsn, spec, audio) for name, spec in INBOX["captures"].items()}
 
 
 # --- machines and sessions --------------------------------------------------------------------

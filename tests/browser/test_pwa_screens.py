@@ -47,6 +47,20 @@ def token(site: tuple[Hub, seed.SeededMachines, dict[str, str]]) -> str:
     return create_token(site[0].dsn, "full", "iPhone de Solo")
 
 
+@pytest.fixture(params=SIZES, ids=[s for s, _ in SIZES])
+def device(
+    request: pytest.FixtureRequest,
+    browser: Browser,
+    site: tuple[Hub, seed.SeededMachines, dict[str, str]],
+    token: str,
+) -> Iterator[tuple[Page, str, bool]]:
+    """A paired page at iPhone or desktop size: (page, "phone" | "desktop", is a phone)."""
+    suffix, phone = request.param
+    context, page = _open(browser, site[0], token, phone)
+    yield page, suffix, phone
+    context.close()
+
+
 def _open(
     browser: Browser, hub: Hub, token: str, phone: bool, **extra: object
 ) -> tuple[BrowserContext, Page]:
@@ -56,18 +70,13 @@ def _open(
     return context, page
 
 
-@pytest.mark.parametrize(("suffix", "phone"), SIZES, ids=[s for s, _ in SIZES])
 def test_the_inbox_and_a_capture(
-    browser: Browser,
-    site: tuple[Hub, seed.SeededMachines, dict[str, str]],
-    token: str,
-    suffix: str,
-    phone: bool,
+    site: tuple[Hub, seed.SeededMachines, dict[str, str]], device: tuple[Page, str, bool]
 ) -> None:
     """The inbox lists every status in French; a capture shows its actions, deliveries (a
     failed one with its error) and history; the re-classify form opens."""
-    hub, _, ids = site
-    context, page = _open(browser, hub, token, phone)
+    _, _, ids = site
+    page, suffix, _ = device
     listed = page.get_by_role("list", name="Captures")
     expect(listed.get_by_role("link")).to_have_count(len(ids))
     for badge in ("Échec", "Classement en attente", "À vérifier", "Envoi en échec"):
@@ -101,21 +110,14 @@ def test_the_inbox_and_a_capture(
         "b => b.scrollIntoView({block: 'center'})"
     )
     shot(page, f"reclassify-{suffix}")
-    context.close()
 
 
-@pytest.mark.parametrize(("suffix", "phone"), SIZES, ids=[s for s, _ in SIZES])
 def test_the_sessions_console(
-    browser: Browser,
-    site: tuple[Hub, seed.SeededMachines, dict[str, str]],
-    token: str,
-    suffix: str,
-    phone: bool,
+    site: tuple[Hub, seed.SeededMachines, dict[str, str]], device: tuple[Page, str, bool]
 ) -> None:
     """Sessions grouped by machine with their badges; a session's tool uses and its pending
     permission with the full command."""
-    hub, _, _ = site
-    context, page = _open(browser, hub, token, phone)
+    page, suffix, _ = device
     page.get_by_role("link", name="Sessions").first.click()
     gpu = page.get_by_role("region", name="Machine gpu-server")
     expect(gpu.get_by_text("en ligne")).to_be_visible()
@@ -138,21 +140,14 @@ def test_the_sessions_console(
     messages.get_by_role("group").filter(has_text="Edit").locator("summary").click()
     page.evaluate("scrollTo(0, document.documentElement.scrollHeight)")
     shot(page, f"session-{suffix}")
-    context.close()
 
 
-@pytest.mark.parametrize(("suffix", "phone"), SIZES, ids=[s for s, _ in SIZES])
 def test_a_forked_transcript_shows_its_branches(
-    browser: Browser,
-    site: tuple[Hub, seed.SeededMachines, dict[str, str]],
-    token: str,
-    suffix: str,
-    phone: bool,
+    site: tuple[Hub, seed.SeededMachines, dict[str, str]], device: tuple[Page, str, bool]
 ) -> None:
     """A prompt forced from the phone forked the transcript: the branch point is marked, the
     phone's branch comes first on its own rail, and the terminal's branch goes on below."""
-    hub, _, _ = site
-    context, page = _open(browser, hub, token, phone)
+    page, suffix, _ = device
     page.goto(f"/sessions/{IDS['api']}")
     messages = page.get_by_role("list", name="Messages")
     expect(messages.get_by_role("separator", name="La conversation se sépare ici")).to_be_visible()
@@ -167,7 +162,6 @@ def test_a_forked_transcript_shows_its_branches(
     fork = messages.get_by_role("separator", name="La conversation se sépare ici")
     fork.evaluate("el => el.scrollIntoView({block: 'start'})")
     shot(page, f"session-fork-{suffix}")
-    context.close()
 
 
 def test_a_permission_settled_elsewhere_leaves_and_a_late_approval_says_why(
@@ -249,18 +243,13 @@ def test_a_terminal_waiting_and_a_permission_answered_there(
     context.close()
 
 
-@pytest.mark.parametrize(("suffix", "phone"), SIZES, ids=[s for s, _ in SIZES])
 def test_capture_settings_and_pairing(
-    browser: Browser,
-    site: tuple[Hub, seed.SeededMachines, dict[str, str]],
-    token: str,
-    suffix: str,
-    phone: bool,
+    site: tuple[Hub, seed.SeededMachines, dict[str, str]], device: tuple[Page, str, bool]
 ) -> None:
     """The capture screen, the settings (devices, Siri, catalog, machines) and the pairing
     screen, as a user sees them."""
     hub, _, _ = site
-    context, page = _open(browser, hub, token, phone)
+    page, suffix, phone = device
     page.get_by_role("link", name="Capturer").first.click()
     expect(page.get_by_role("button", name="Maintenir pour parler")).to_be_visible()
     shot(page, f"capture-screen-{suffix}")
@@ -271,7 +260,8 @@ def test_capture_settings_and_pairing(
     ).to_be_visible()
     shot(page, f"settings-{suffix}")
     shot(page, f"settings-full-{suffix}", full_page=True)
-    context.close()
+    browser = page.context.browser
+    assert browser is not None
     fresh = new_context(browser, hub.url, phone=phone)
     pairing = fresh.new_page()
     pairing.goto("/pair?code=ABCD-2345")
