@@ -88,8 +88,8 @@ class PermissionBook:
         try:
             await self._emit(request)
             decision = await asyncio.wait_for(asyncio.shield(future), within_s)
-        except TimeoutError:
-            decision = None
+        except TimeoutError:  # a decision delivered at that very moment still counts
+            decision = future.result() if future.done() else None
         except asyncio.CancelledError:
             if self._close(pid):  # the hook hung up: let the transcript say what happened
                 self._settling.add(pid)
