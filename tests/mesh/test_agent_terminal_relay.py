@@ -34,19 +34,18 @@ class Rig:
         self.transcript.parent.mkdir(parents=True)
         self.transcript.write_text("")
         self.index = Index(projects)
-        self.book = PermissionBook()
         self.sent: list[BaseModel] = []
         self.tasks: list[asyncio.Task[None]] = []
+        self.book = PermissionBook(
+            emit=self._emit, on_change=lambda _: None, spawn=self._spawn, settle_s=0.2
+        )
         self.relay = TerminalRelay(
             index=self.index,
             book=self.book,
-            emit=self._emit,
             touch=lambda _: None,
             connected=lambda: connected,
-            spawn=self._spawn,
             read_soon=lambda _: None,
             hook_timeout_s=30,
-            settle_s=0.2,
         )
 
     async def _emit(self, frame: BaseModel) -> None:

@@ -1,8 +1,10 @@
 """The agent daemon: index + watcher + hub connection + prompt runner + terminal hooks.
 
-Long-lived state (index, permission book, running prompts, liveness) belongs to `Agent`; each
-hub connection is a `HubLink` (hub_link.py) that lives until the socket drops. The connection
-loop is `async for ws in connect(...)` with `backoff.is_retryable` deciding what is fatal.
+Long-lived state (index, permission book, running prompts, liveness, the outbox) belongs to
+`Agent`, which is the `LinkHost` of each hub connection: a `HubLink` (hub_link.py) that lives
+until the socket drops. The decisions are in the pure cores (core.py, terminal.py); this module
+wires the adapters: the connection loop (hub_link.connect_forever), the file watcher feeding the
+agent's queue (sync.py), the hook relay (relay.py, terminal_relay.py), the prompt runner.
 """
 
 from __future__ import annotations
@@ -12,41 +14,38 @@ import logging
 import os
 import socket
 import time
-from collections import OrderedDict, deque
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Iterable
+from pathlib import Path
 
 from pydantic import BaseModel
-from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
 
 from mesh_agent import __version__
-from mesh_agent.backoff import backoff_delays, delays_factory, is_retryable
 from mesh_agent.config import AgentConfig
-from mesh_agent.hub_link import HubLink, NotConnected
+from mesh_agent.core import Outbox, session_status
+from mesh_agent.hub_link import FatalHubError, HubLink, NotConnected, connect_forever
 from mesh_agent.index import Index
 from mesh_agent.live import FreshWrites, claude_processes, live_sessions
 from mesh_agent.permissions import PermissionBook
 from mesh_agent.relay import serve_relay
 from mesh_agent.runner import PromptRunner
+from mesh_agent.sync import TranscriptSync
 from mesh_agent.terminal import Seen
 from mesh_agent.terminal_relay import TerminalRelay
 from mesh_agent.transcript import SessionMeta
 from mesh_agent.watch import watch_transcripts
 from mesh_protocol import (
-    MAX_HUB_FRAME_BYTES,
+    Ack,
     Hello,
-    PermissionResolved,
+    PermissionDecision,
     Prompt,
     PromptStatus,
     SessionInfo,
+    Welcome,
 )
 
 log = logging.getLogger(__name__)
 
-
-class FatalHubError(Exception):
-    """The hub refused this agent for a reason retrying cannot fix (token, URL)."""
+__all__ = ["Agent", "FatalHubError"]
 
 
 class Agent:
@@ -55,16 +54,16 @@ class Agent:
     def __init__(self, config: AgentConfig) -> None:
         self.config = config
         self.index = Index(config.projects_dir)
-        self.book = PermissionBook()
         self.fresh = FreshWrites(config.live_window_s)
+        self.outbox = Outbox()
+        self.book = PermissionBook(emit=self.emit, on_change=self.touch, spawn=self._spawn)
+        self.sync = TranscriptSync(self.index, rescan_s=config.rescan_s, on_seen=self.on_seen)
         self.terminal = TerminalRelay(
             index=self.index,
             book=self.book,
-            emit=self.emit,
             touch=self.touch,
             connected=lambda: self.link is not None,
-            spawn=self._spawn,
-            read_soon=self._read_soon,
+            read_soon=lambda key: self.sync.changed([key]),
             hook_timeout_s=config.hook_timeout_s,
         )
         self.runner = PromptRunner(
@@ -72,18 +71,13 @@ class Agent:
             book=self.book,
             permission_timeout_s=config.permission_timeout_s,
             cli_path=config.claude_cli,
-            on_change=self.touch,
         )
-        self.link: HubLink | None = None
-        self.wake = asyncio.Event()  # transcripts changed
-        self.dirty: set[str] = set()  # file keys to read
+        self.link: HubLink | None = None  # from `connected` to `disconnected`
         self.status_dirty: set[str] = set()  # sessions whose status may have changed
         self.status_wake = asyncio.Event()
-        self.outbox: deque[BaseModel] = deque(maxlen=1000)  # statuses kept while offline
         self.running: dict[str, str] = {}  # session → prompt id
         self.proc_live: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
-        self._prompts: OrderedDict[str, PromptStatus] = OrderedDict()  # last status by prompt
         self._tasks: set[asyncio.Task[None]] = set()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -102,9 +96,9 @@ class Agent:
         )
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(watch_transcripts(self))
+                group.create_task(watch_transcripts(self.config.projects_dir, self.files_changed))
                 group.create_task(self._live_loop())
-                group.create_task(self._connect_loop())
+                group.create_task(connect_forever(self.config, self))
         except* FatalHubError as errors:
             raise errors.exceptions[0] from None
         finally:
@@ -112,70 +106,59 @@ class Agent:
             for task in list(self._tasks):
                 task.cancel()
 
-    async def _connect_loop(self) -> None:
-        pause = backoff_delays(self.config.reconnect_initial_s, self.config.reconnect_max_s)
-        async for ws in connect(
-            self.config.ws_url,
-            additional_headers={"Authorization": f"Bearer {self.config.token}"},
-            user_agent_header=f"mesh-agent/{__version__}",
-            max_size=MAX_HUB_FRAME_BYTES,
-            open_timeout=15,
-            ping_interval=self.config.heartbeat_s,
-            ping_timeout=self.config.heartbeat_s,
-            process_exception=_process_exception,
-            reconnect_delays=delays_factory(
-                self.config.reconnect_initial_s, self.config.reconnect_max_s
-            ),
-        ):
-            started = time.monotonic()
-            link = HubLink(self, ws)
-            try:
-                await link.serve()
-            except Exception as exc:  # a dropped socket or a confused hub: reconnect
-                log.warning("hub connection ended: %s", _reason(exc))
-            finally:
-                if self.link is link:
-                    self.link = None
-            if time.monotonic() - started > 30:
-                pause = backoff_delays(self.config.reconnect_initial_s, self.config.reconnect_max_s)
-            else:  # the hub accepts then drops us: do not spin
-                await asyncio.sleep(next(pause))
+    # --- the LinkHost side of a hub connection ---------------------------------------------
 
     def hello(self) -> Hello:
         """What this agent says about itself first."""
         return Hello(agent=self.config.name, hostname=socket.gethostname(), version=__version__)
 
-    # --- frames out ------------------------------------------------------------------------
+    async def connected(self, link: HubLink, welcome: Welcome) -> None:
+        """Resume from the hub's acks: announce sessions, resend open permissions and kept
+        statuses, and queue every file (only bytes past the acks are sent)."""
+        await asyncio.to_thread(self.index.resume, welcome.acks)
+        self.link = link
+        for session_id, meta in list(self.index.sessions.items()):
+            if meta.cwd or meta.title:
+                await link.announce(session_id)
+        for request in self.book.pending():
+            await link.send(request)
+        while (frame := self.outbox.next_kept()) is not None:
+            try:
+                await link.send(frame)
+            except Exception:
+                self.outbox.put_back(frame)
+                raise
+        self.sync.changed(self.index.files)
 
-    async def emit(self, frame: BaseModel) -> None:
-        """Send a frame now, or keep a status for the next connection (requests are in the book)."""
-        if isinstance(frame, PromptStatus):
-            self._prompts[frame.prompt_id] = frame
-            while len(self._prompts) > 500:
-                self._prompts.popitem(last=False)
-        link = self.link
-        try:
-            if link is None:
-                raise NotConnected
-            await link.send(frame)
-        except Exception as exc:  # a dropped socket: statuses wait for the next connection
-            if isinstance(frame, PromptStatus | PermissionResolved):
-                self.outbox.append(frame)
-            if not isinstance(exc, NotConnected):
-                log.info("frame kept for the next connection: %s", exc)
+    def disconnected(self, link: HubLink) -> None:
+        """The connection ended: frames wait in the outbox and the book until the next one."""
+        if self.link is link:
+            self.link = None
+
+    async def serve(self, link: HubLink) -> None:
+        """While connected: send the transcripts, and every session whose status changed."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.sync.run(link))
+            group.create_task(self._announce_changes(link))
+
+    async def received(self, frame: Ack | Prompt | PermissionDecision) -> None:
+        """An ack, a prompt or a permission decision from the hub."""
+        if isinstance(frame, Ack):
+            self.index.ack(frame.file, frame.offset)
+        elif isinstance(frame, Prompt):
+            self.start_prompt(frame)
+        elif not self.book.decide(frame):
+            log.info("decision for %s arrived after it closed", frame.permission_id)
 
     def session_frame(self, session_id: str) -> SessionInfo:
         """The current `session` frame of a session: transcript metadata + live status."""
         meta = self.index.sessions.get(session_id) or SessionMeta(session_id)
         live = session_id in self.proc_live or session_id in self.fresh.live(time.monotonic())
-        if session_id in self.book.waiting_sessions():
-            status = "waiting_permission"
-        elif session_id in self.running:
-            status = "running"
-        elif live:
-            status = "live_terminal"
-        else:
-            status = "idle"
+        status = session_status(
+            waiting_permission=session_id in self.book.waiting_sessions(),
+            running=session_id in self.running,
+            live=live,
+        )
         return SessionInfo.model_validate(
             {
                 "session_id": session_id,
@@ -191,19 +174,61 @@ class Agent:
             }
         )
 
+    async def _announce_changes(self, link: HubLink) -> None:
+        while True:
+            await self.status_wake.wait()
+            self.status_wake.clear()
+            sessions = sorted(self.status_dirty)
+            self.status_dirty.clear()
+            for session_id in sessions:
+                await link.announce(session_id)
+
+    # --- frames out ------------------------------------------------------------------------
+
+    async def emit(self, frame: BaseModel) -> None:
+        """Send a frame now, or keep a status for the next connection (requests are in the book)."""
+        self.outbox.outgoing(frame)
+        link = self.link
+        try:
+            if link is None:
+                raise NotConnected
+            await link.send(frame)
+        except Exception as exc:  # a dropped socket: statuses wait for the next connection
+            kept = self.outbox.undelivered(frame)
+            if kept and not isinstance(exc, NotConnected):
+                log.info("frame kept for the next connection: %s", exc)
+
     def touch(self, session_id: str) -> None:
         """A session's status may have changed: re-announce it if so."""
         self.status_dirty.add(session_id)
         self.status_wake.set()
 
+    def files_changed(self, paths: Iterable[Path]) -> None:
+        """The watcher saw these transcripts change: queue them, note who may have written."""
+        now = time.monotonic()
+        keys = []
+        for path in paths:
+            cursor = self.index.track(path)
+            if cursor is None:
+                continue
+            keys.append(cursor.ref.key)
+            self.fresh.written(cursor.ref.session_id, now)
+            self.touch(cursor.ref.session_id)
+        self.sync.changed(keys)
+
+    async def on_seen(self, session_id: str, seen: Iterable[Seen]) -> None:
+        """New transcript lines of a session were read (tool uses, results, prompts)."""
+        await self.terminal.on_seen(session_id, seen)
+
     # --- prompts ---------------------------------------------------------------------------
 
     def start_prompt(self, prompt: Prompt) -> None:
         """Run a prompt from the hub in the background (one at a time per session)."""
-        if prompt.prompt_id in self._prompts:  # resent by the hub: repeat where it stands
-            self._spawn(self.emit(self._prompts[prompt.prompt_id]))
+        known = self.outbox.status_of(prompt.prompt_id)
+        if known is not None:  # resent by the hub: repeat where it stands
+            self._spawn(self.emit(known))
             return
-        self._prompts[prompt.prompt_id] = PromptStatus(prompt_id=prompt.prompt_id, state="queued")
+        self.outbox.outgoing(PromptStatus(prompt_id=prompt.prompt_id, state="queued"))
         self._spawn(self._run_prompt(prompt))
 
     async def _run_prompt(self, prompt: Prompt) -> None:
@@ -226,20 +251,10 @@ class Agent:
                 self.fresh.stop_own(prompt.session_id, time.monotonic())
                 self.touch(prompt.session_id)
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.get_running_loop().create_task(_awaited(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    # --- terminal hooks -------------------------------------------------------------------
-
-    def _read_soon(self, key: str) -> None:
-        self.dirty.add(key)
-        self.wake.set()
-
-    async def on_seen(self, session_id: str, seen: Iterable[Seen]) -> None:
-        """New transcript lines of a session were read (tool uses, results, prompts)."""
-        await self.terminal.on_seen(session_id, seen)
 
     # --- liveness --------------------------------------------------------------------------
 
@@ -276,19 +291,5 @@ class Agent:
         return {cwd: session for cwd, (_, session) in best.items()}
 
 
-def _reason(exc: BaseException) -> str:
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _process_exception(exc: Exception) -> Exception | None:
-    if is_retryable(exc):
-        log.warning("cannot reach the hub (%s); retrying", exc)
-        return None
-    if isinstance(exc, InvalidStatus) and exc.response.status_code in (401, 403):
-        return FatalHubError(
-            f"the hub refused the agent token (HTTP {exc.response.status_code}): "
-            "check that it exists, is not revoked and has the 'agent' scope"
-        )
-    return FatalHubError(f"cannot connect to the hub: {exc}")
+async def _awaited(awaitable: Awaitable[None]) -> None:
+    await awaitable

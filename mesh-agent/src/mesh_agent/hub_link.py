@@ -1,9 +1,20 @@
-"""One live connection to the hub: handshake, resume, then four tasks until the socket drops.
+"""One live connection to the hub: a thin adapter between a WebSocket and the agent.
 
-receive    acks, prompts, permission decisions, pings from the hub
-sync       read transcripts round-robin and send batches (at most WINDOW un-acked)
-announce   send `session` frames whenever a session's metadata or status changes
-heartbeat  ping every `heartbeat_s`; give up when the hub went silent
+The link knows the socket and the per-connection decisions of core.py (Flow: the window of
+un-acked batches and the heartbeat verdict; Announcer: which `session` frames changed). What
+the agent does with the connection is behind `LinkHost`, a small interface:
+
+    hello()             the first frame
+    connected(link, w)  the hub said `welcome` (its acks): resume and resend what waits
+    serve(link)         the agent's own work while connected (read transcripts, announce)
+    received(frame)     an ack, a prompt or a permission decision from the hub
+    session_frame(id)   the current `session` frame of a session
+
+    disconnected(link)  the connection ended
+
+The link runs three tasks until the socket drops: receive, heartbeat, and the host's `serve`.
+`connect_forever` opens one link after the other (`async for ws in connect(...)`), with
+`backoff.is_retryable` deciding what is fatal and core.Reconnect how long to pause.
 """
 
 from __future__ import annotations
@@ -11,14 +22,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pydantic import BaseModel
-from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus
 
+from mesh_agent import __version__
+from mesh_agent.backoff import delays_factory, is_retryable
+from mesh_agent.config import AgentConfig
+from mesh_agent.core import WINDOW, Announcer, Flow, Reconnect
 from mesh_protocol import (
+    MAX_HUB_FRAME_BYTES,
     Ack,
     ErrorFrame,
+    Hello,
+    Messages,
     PermissionDecision,
     Ping,
     Pong,
@@ -30,13 +49,10 @@ from mesh_protocol import (
     parse_hub_frame,
 )
 
-if TYPE_CHECKING:
-    from mesh_agent.agent import Agent
-    from mesh_agent.index import FileCursor
-
 log = logging.getLogger(__name__)
 
-WINDOW = 8  # un-acked batches in flight (each < 1 MiB)
+__all__ = ["WINDOW", "FatalHubError", "HubLink", "LinkHost", "NotConnected", "connect_forever"]
+
 WELCOME_TIMEOUT_S = 15.0
 
 
@@ -44,47 +60,87 @@ class NotConnected(Exception):
     """There is no usable connection to the hub right now."""
 
 
+class FatalHubError(Exception):
+    """The hub refused this agent for a reason retrying cannot fix (token, URL)."""
+
+
+class LinkHost(Protocol):
+    """What a hub connection needs from the agent."""
+
+    def hello(self) -> Hello:
+        """What the agent says about itself first."""
+        ...
+
+    async def connected(self, link: HubLink, welcome: Welcome) -> None:
+        """The hub welcomed the agent: resume from its acks and resend what waits."""
+        ...
+
+    async def serve(self, link: HubLink) -> None:
+        """The agent's work while connected; runs until cancelled."""
+        ...
+
+    async def received(self, frame: Ack | Prompt | PermissionDecision) -> None:
+        """A frame from the hub for the agent."""
+        ...
+
+    def session_frame(self, session_id: str) -> SessionInfo:
+        """The current `session` frame of a session."""
+        ...
+
+    def disconnected(self, link: HubLink) -> None:
+        """The connection ended (whether or not it was welcomed)."""
+        ...
+
+
+async def connect_forever(config: AgentConfig, host: LinkHost) -> None:
+    """Keep one link to the hub open, reconnecting on network failures; raise FatalHubError
+    when the hub refuses the agent for good."""
+    pauses = Reconnect(config.reconnect_initial_s, config.reconnect_max_s)
+    async for ws in connect(
+        config.ws_url,
+        additional_headers={"Authorization": f"Bearer {config.token}"},
+        user_agent_header=f"mesh-agent/{__version__}",
+        max_size=MAX_HUB_FRAME_BYTES,
+        open_timeout=15,
+        ping_interval=config.heartbeat_s,
+        ping_timeout=config.heartbeat_s,
+        process_exception=_process_exception,
+        reconnect_delays=delays_factory(config.reconnect_initial_s, config.reconnect_max_s),
+    ):
+        started = time.monotonic()
+        link = HubLink(ws, host, heartbeat_s=config.heartbeat_s)
+        try:
+            await link.serve()
+        except Exception as exc:  # a dropped socket or a confused hub: reconnect
+            log.warning("hub connection ended: %s", _reason(exc))
+        finally:
+            host.disconnected(link)
+        await asyncio.sleep(pauses.pause_after(time.monotonic() - started))
+
+
 class HubLink:
     """The agent's side of one WebSocket connection."""
 
-    def __init__(self, agent: Agent, ws: ClientConnection) -> None:
-        self.agent = agent
+    def __init__(self, ws: ClientConnection, host: LinkHost, *, heartbeat_s: float) -> None:
         self.ws = ws
-        self.announced: dict[str, SessionInfo] = {}
-        self.inflight: dict[str, list[int]] = {}  # file key → end offsets not yet acked
-        self.room = asyncio.Condition()
-        self.last_rx = time.monotonic()
-        self.last_ack = time.monotonic()
+        self.host = host
+        self.heartbeat_s = heartbeat_s
+        self.flow = Flow(time.monotonic())
+        self.announcer = Announcer()
+        self._room = asyncio.Condition()
 
     async def serve(self) -> None:
-        """Handshake, resume from the hub's acks, then run until the connection ends."""
-        agent = self.agent
-        await self.ws.send(dump_frame(agent.hello()))
+        """Handshake, let the host resume, then run until the connection ends."""
+        await self.ws.send(dump_frame(self.host.hello()))
         welcome = parse_hub_frame(await asyncio.wait_for(self.ws.recv(), WELCOME_TIMEOUT_S))
         if not isinstance(welcome, Welcome):
             raise ProtocolError(f"expected welcome, got {welcome.type}")
-        await asyncio.to_thread(agent.index.resume, welcome.acks)
         log.info("connected to the hub as %s (%d acked files)", welcome.agent_id, len(welcome.acks))
-        agent.link = self
-        for session_id, meta in list(agent.index.sessions.items()):
-            if meta.cwd or meta.title:
-                await self.announce(session_id)
-        for request in agent.book.pending():
-            await self.send(request)
-        while agent.outbox:
-            frame = agent.outbox.popleft()
-            try:
-                await self.send(frame)
-            except Exception:
-                agent.outbox.appendleft(frame)
-                raise
-        agent.dirty.update(agent.index.files)
-        agent.wake.set()
+        await self.host.connected(self, welcome)
         async with asyncio.TaskGroup() as group:
             group.create_task(self._receive())
-            group.create_task(self._sync())
-            group.create_task(self._announce_changes())
             group.create_task(self._heartbeat())
+            group.create_task(self.host.serve(self))
 
     async def send(self, frame: BaseModel) -> None:
         """Send one frame, its session's up-to-date `session` frame first when it changed."""
@@ -93,101 +149,68 @@ class HubLink:
             await self.announce(session_id)
         await self.ws.send(dump_frame(frame))
 
+    async def send_batch(self, batch: Messages) -> None:
+        """Send a batch of transcript messages once fewer than WINDOW wait for their ack."""
+        async with self._room:
+            await self._room.wait_for(self.flow.has_room)
+        self.flow.sent(batch.file, batch.end_offset, time.monotonic())
+        await self.send(batch)
+
+    async def wait_room(self) -> None:
+        """Wait until one more batch may be sent."""
+        async with self._room:
+            await self._room.wait_for(self.flow.has_room)
+
     async def announce(self, session_id: str) -> None:
         """Send the session's `session` frame if it differs from the last one sent."""
-        frame = self.agent.session_frame(session_id)
-        if self.announced.get(session_id) != frame:
-            self.announced[session_id] = frame
+        frame = self.host.session_frame(session_id)
+        if self.announcer.changed(frame):
             await self.ws.send(dump_frame(frame))
 
     async def _receive(self) -> None:
         async for raw in self.ws:
-            self.last_rx = time.monotonic()
+            self.flow.received(time.monotonic())
             try:
                 frame = parse_hub_frame(raw)
             except ProtocolError as exc:
                 log.warning("ignoring a hub frame: %s", exc)
                 continue
             if isinstance(frame, Ack):
-                await self._acked(frame)
-            elif isinstance(frame, Prompt):
-                self.agent.start_prompt(frame)
-            elif isinstance(frame, PermissionDecision):
-                if not self.agent.book.decide(frame):
-                    log.info("decision for %s arrived after it closed", frame.permission_id)
+                self.flow.acked(frame.file, frame.offset, time.monotonic())
+                async with self._room:
+                    self._room.notify_all()
+                await self.host.received(frame)
+            elif isinstance(frame, Prompt | PermissionDecision):
+                await self.host.received(frame)
             elif isinstance(frame, Ping):
                 await self.send(Pong(ts=frame.ts))
             elif isinstance(frame, ErrorFrame):
                 log.warning("the hub refused a frame: %s %s", frame.code, frame.message)
         raise NotConnected("the hub closed the connection")
 
-    async def _acked(self, ack: Ack) -> None:
-        self.agent.index.ack(ack.file, ack.offset)
-        self.last_ack = time.monotonic()
-        pending = self.inflight.get(ack.file)
-        if pending:
-            self.inflight[ack.file] = [end for end in pending if end > ack.offset]
-        async with self.room:
-            self.room.notify_all()
-
-    def _in_flight(self) -> int:
-        return sum(len(ends) for ends in self.inflight.values())
-
-    async def _sync(self) -> None:
-        agent = self.agent
-        while True:
-            agent.wake.clear()
-            keys = sorted(agent.dirty)
-            agent.dirty.clear()
-            while keys:  # round-robin: one slice per file per round
-                keys = [key for key in keys if await self._step(key)]
-            if agent.dirty:
-                continue
-            try:
-                await asyncio.wait_for(agent.wake.wait(), agent.config.rescan_s)
-            except TimeoutError:  # a safety net for missed file events
-                await asyncio.to_thread(agent.index.discover)
-                behind = await asyncio.to_thread(agent.index.behind)
-                agent.dirty.update(cursor.ref.key for cursor in behind)
-
-    async def _step(self, key: str) -> bool:
-        """Advance one file by one slice; True when it may have more to read."""
-        cursor: FileCursor | None = self.agent.index.files.get(key)
-        if cursor is None:
-            return False
-        async with self.room:
-            await self.room.wait_for(lambda: self._in_flight() < WINDOW)
-        before = (cursor.sent, cursor.scanned)
-        step = await asyncio.to_thread(self.agent.index.advance, cursor)
-        if step.meta_changed:
-            await self.announce(cursor.ref.session_id)
-        if step.batch is not None:
-            if not self.inflight.get(key):
-                self.last_ack = time.monotonic()
-            self.inflight.setdefault(key, []).append(step.batch.end_offset)
-            await self.send(step.batch)
-        if step.seen:
-            await self.agent.on_seen(cursor.ref.session_id, step.seen)
-        return (cursor.sent, cursor.scanned) != before
-
-    async def _announce_changes(self) -> None:
-        agent = self.agent
-        while True:
-            await agent.status_wake.wait()
-            agent.status_wake.clear()
-            sessions = sorted(agent.status_dirty)
-            agent.status_dirty.clear()
-            for session_id in sessions:
-                await self.announce(session_id)
-
     async def _heartbeat(self) -> None:
-        period = self.agent.config.heartbeat_s
         while True:
-            await asyncio.sleep(period)
-            now = time.monotonic()
-            silent = now - self.last_rx > 3 * period
-            stuck = self._in_flight() > 0 and now - self.last_ack > 3 * period
-            if silent or stuck:
-                await self.ws.close(1011, "no heartbeat" if silent else "no ack")
+            await asyncio.sleep(self.heartbeat_s)
+            reason = self.flow.dead(time.monotonic(), self.heartbeat_s)
+            if reason is not None:
+                await self.ws.close(1011, reason)
                 raise NotConnected("the hub stopped answering")
             await self.send(Ping(ts=time.time()))
+
+
+def _reason(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _process_exception(exc: Exception) -> Exception | None:
+    if is_retryable(exc):
+        log.warning("cannot reach the hub (%s); retrying", exc)
+        return None
+    if isinstance(exc, InvalidStatus) and exc.response.status_code in (401, 403):
+        return FatalHubError(
+            f"the hub refused the agent token (HTTP {exc.response.status_code}): "
+            "check that it exists, is not revoked and has the 'agent' scope"
+        )
+    return FatalHubError(f"cannot connect to the hub: {exc}")

@@ -3,8 +3,8 @@
 The session is resumed in its cwd with the user's own settings and the `claude_code` system
 prompt. Messages are not forwarded from the SDK: the CLI writes them to the transcript, which
 the agent already streams, so each message reaches the hub exactly once. Every permission the
-CLI asks (`can_use_tool`) becomes a `permission_request` to the hub and waits for the phone's
-decision; without one in time, the tool is denied with a clear message.
+CLI asks (`can_use_tool`) is asked of the phone through `PermissionBook.ask()`; without a
+decision in time, the tool is denied with a clear message.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ from mesh_agent.transcript import truncate
 from mesh_protocol import (
     DENIED_BY_PHONE,
     NO_DECISION_IN_TIME,
-    RESOLVED_TIMEOUT,
     PermissionRequest,
-    PermissionResolved,
     Prompt,
     PromptStatus,
 )
@@ -56,13 +54,11 @@ class PromptRunner:
         book: PermissionBook,
         permission_timeout_s: float,
         cli_path: str | None,
-        on_change: Callable[[str], None],
     ) -> None:
         self._emit = emit
         self._book = book
         self._timeout = permission_timeout_s
         self._cli_path = cli_path
-        self._on_change = on_change  # a session's status may have changed
 
     async def run(self, prompt: Prompt, cwd: str) -> None:
         """Run `prompt` to its end and report running, then done or failed."""
@@ -130,20 +126,8 @@ class PromptRunner:
                 input=tool_input,
                 source="sdk",
             )
-            future = self._book.open(request)
-            self._on_change(prompt.session_id)
-            try:
-                await self._emit(request)
-                decision = await self._book.wait(future, self._timeout)
-            finally:
-                closed = self._book.close(request.permission_id)
-                self._on_change(prompt.session_id)
+            decision = (await self._book.ask(request, self._timeout)).decision
             if decision is None:
-                if closed:
-                    resolved = PermissionResolved(
-                        permission_id=request.permission_id, reason=RESOLVED_TIMEOUT
-                    )
-                    await self._emit(resolved)
                 return PermissionResultDeny(message=NO_DECISION_IN_TIME)
             if decision.behavior == "allow":
                 return PermissionResultAllow(updated_input=tool_input)

@@ -10,43 +10,29 @@ Notification        `permission_prompt` / `agent_needs_input` / `elicitation_dia
                     terminal shows a dialog nobody relays (auto mode's own checks): the session
                     says `terminal_waiting` until the transcript shows it answered.
 
-Every path that cannot decide answers None at once, so Claude Code's own dialog stays the
-fallback: no hub connection, an invalid input, no decision within `hook_timeout_s`.
+The round trip to the phone (and the 1 s settle after a hook hangs up) is
+`PermissionBook.ask()`, shared with the prompt runner. Every path that cannot decide answers
+None at once, so Claude Code's own dialog stays the fallback: no hub connection, an invalid
+input, no decision within `hook_timeout_s`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
+from mesh_agent.core import hook_answer
 from mesh_agent.index import Index
 from mesh_agent.permissions import PermissionBook
 from mesh_agent.reader import file_size
 from mesh_agent.terminal import WAITING_NOTIFICATIONS, Seen, TerminalWatch
 from mesh_agent.transcript import SessionMeta
-from mesh_protocol import (
-    DENIED_BY_PHONE,
-    RESOLVED_ANSWERED,
-    RESOLVED_TERMINAL,
-    PermissionRequest,
-    PermissionResolved,
-    is_valid_permission_mode,
-    is_valid_session_id,
-)
+from mesh_protocol import PermissionRequest, is_valid_permission_mode, is_valid_session_id
 
 log = logging.getLogger(__name__)
-
-# After the hook hangs up (the terminal refused, or the CLI ended), how long the transcript gets
-# to show what the terminal answered before the permission is reported as merely ended.
-SETTLE_S = 1.0
-
-Emit = Callable[[BaseModel], Awaitable[None]]
 
 
 class TerminalRelay:
@@ -57,25 +43,18 @@ class TerminalRelay:
         *,
         index: Index,
         book: PermissionBook,
-        emit: Emit,
         touch: Callable[[str], None],
         connected: Callable[[], bool],
-        spawn: Callable[[Awaitable[None]], None],
         read_soon: Callable[[str], None],
         hook_timeout_s: float,
-        settle_s: float = SETTLE_S,
     ) -> None:
         self.index = index
         self.book = book
         self.watch = TerminalWatch()
-        self._emit = emit
         self._touch = touch  # a session's status may have changed
         self._connected = connected
-        self._spawn = spawn
         self._read_soon = read_soon  # a transcript file (key) changed or appeared
         self._timeout = hook_timeout_s
-        self._settle_s = settle_s
-        self._settling: set[str] = set()  # hook gone, transcript may still say the answer
 
     async def decide(self, payload: dict[str, Any]) -> dict[str, str] | None:
         """Answer one hook input; None lets the terminal's own dialog decide."""
@@ -108,50 +87,19 @@ class TerminalRelay:
             source="hook",
         )
         pid = request.permission_id
-        future = self.book.open(request)
         self.watch.watch(pid, session_id, request.tool_name, request.input, self._sizes(session_id))
-        self._touch(session_id)
-        try:
-            await self._emit(request)
-            decision = await self.book.wait(future, self._timeout)
-        except asyncio.CancelledError:  # the hook hung up: the terminal took over
-            if self.book.close(pid):
-                self._settling.add(pid)
-                self._spawn(self._settle(pid))
-            raise
-        finally:
-            self._touch(session_id)
-        if decision is None:  # no decision in time (or withdrawn: already reported)
-            self.watch.forget(pid)
-            if self.book.close(pid):
-                await self._emit(PermissionResolved(permission_id=pid, reason=RESOLVED_TERMINAL))
-            return None
-        self.watch.forget(pid)
-        answer: dict[str, str] = {"behavior": decision.behavior}
-        if decision.behavior == "deny":
-            answer["message"] = decision.message or DENIED_BY_PHONE
-        return answer
-
-    async def _settle(self, permission_id: str) -> None:
-        await asyncio.sleep(self._settle_s)
-        if permission_id in self._settling:
-            self._settling.discard(permission_id)
-            self.watch.forget(permission_id)
-            resolved = PermissionResolved(permission_id=permission_id, reason=RESOLVED_TERMINAL)
-            await self._emit(resolved)
+        asked = await self.book.ask(request, self._timeout, on_end=lambda: self.watch.forget(pid))
+        return hook_answer(asked.decision)
 
     async def on_seen(self, session_id: str, seen: Iterable[Seen]) -> None:
         """New transcript lines of a session: withdraw the permissions the terminal answered."""
         was_waiting = self.watch.waiting(session_id)
         for answer in self.watch.fold(session_id, seen):
-            pid = answer.permission_id
-            if self.book.close(pid) or pid in self._settling:
-                self._settling.discard(pid)
-                log.info("permission %s answered in the terminal (%s)", pid, answer.behavior)
-                await self._emit(
-                    PermissionResolved(
-                        permission_id=pid, reason=RESOLVED_ANSWERED, behavior=answer.behavior
-                    )
+            if await self.book.withdraw(answer.permission_id, answer.behavior):
+                log.info(
+                    "permission %s answered in the terminal (%s)",
+                    answer.permission_id,
+                    answer.behavior,
                 )
                 self._touch(session_id)
         if was_waiting != self.watch.waiting(session_id):

@@ -1,15 +1,13 @@
-"""Watch the projects/ folder and tell the agent which transcripts changed."""
+"""Watch the projects/ folder and hand the changed transcripts to whoever owns the queue."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from watchfiles import Change, awatch
 
-if TYPE_CHECKING:
-    from mesh_agent.agent import Agent
+OnChange = Callable[[list[Path]], None]
 
 
 def is_transcript_change(change: Change, path: str) -> bool:
@@ -17,22 +15,15 @@ def is_transcript_change(change: Change, path: str) -> bool:
     return path.endswith(".jsonl")
 
 
-async def watch_transcripts(agent: Agent) -> None:
-    """Mark changed transcripts dirty, note who may have written them, wake the sender."""
+async def watch_transcripts(projects_dir: Path, on_change: OnChange) -> None:
+    """Call `on_change` with the .jsonl files under `projects_dir` that changed, one batch of
+    paths per wake-up, until cancelled."""
     async for changes in awatch(
-        agent.config.projects_dir,
+        projects_dir,
         watch_filter=is_transcript_change,
         debounce=50,
         step=10,
         recursive=True,
         ignore_permission_denied=True,
     ):
-        now = time.monotonic()
-        for _change, path in changes:
-            cursor = agent.index.track(Path(path))
-            if cursor is None:
-                continue
-            agent.dirty.add(cursor.ref.key)
-            agent.fresh.written(cursor.ref.session_id, now)
-            agent.touch(cursor.ref.session_id)
-        agent.wake.set()
+        on_change([Path(path) for _change, path in changes])

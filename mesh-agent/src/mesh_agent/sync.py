@@ -1,0 +1,85 @@
+"""The agent's queue of transcript files to read, and the loop that sends them to the hub.
+
+The file watcher (watch.py), the hook relay and each new connection put file keys in the
+queue (`changed`); while a hub connection lives, `run` reads the queued files round-robin, one
+slice per file per round, and sends each slice's batch through the link (at most WINDOW
+un-acked). What the new lines say about tool uses and prompts goes to `on_seen` (the terminal
+relay). A periodic rescan is the safety net for missed file events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Protocol
+
+from mesh_agent.index import Index
+from mesh_agent.terminal import Seen
+from mesh_protocol import Messages
+
+OnSeen = Callable[[str, Iterable[Seen]], Awaitable[None]]
+
+
+class BatchLink(Protocol):
+    """What the sync loop needs from a hub connection."""
+
+    async def wait_room(self) -> None:
+        """Wait until one more batch may be sent."""
+        ...
+
+    async def send_batch(self, batch: Messages) -> None:
+        """Send one batch of transcript messages."""
+        ...
+
+    async def announce(self, session_id: str) -> None:
+        """Send the session's `session` frame if it changed."""
+        ...
+
+
+class TranscriptSync:
+    """Files with bytes the hub may not have, read and sent while connected."""
+
+    def __init__(self, index: Index, *, rescan_s: float, on_seen: OnSeen) -> None:
+        self.index = index
+        self.rescan_s = rescan_s
+        self._on_seen = on_seen
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+
+    def changed(self, keys: Iterable[str]) -> None:
+        """These files (keys) changed or appeared: read them soon."""
+        self._dirty.update(keys)
+        self._wake.set()
+
+    async def run(self, link: BatchLink) -> None:
+        """Read and send queued files until cancelled (the connection ended)."""
+        while True:
+            self._wake.clear()
+            keys = sorted(self._dirty)
+            self._dirty.clear()
+            while keys:  # round-robin: one slice per file per round
+                keys = [key for key in keys if await self._step(link, key)]
+            if self._dirty:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.rescan_s)
+            except TimeoutError:  # a safety net for missed file events
+                await asyncio.to_thread(self.index.discover)
+                behind = await asyncio.to_thread(self.index.behind)
+                self._dirty.update(cursor.ref.key for cursor in behind)
+
+    async def _step(self, link: BatchLink, key: str) -> bool:
+        """Advance one file by one slice; True when it may have more to read."""
+        cursor = self.index.files.get(key)
+        if cursor is None:
+            return False
+        await link.wait_room()
+        before = (cursor.sent, cursor.scanned)
+        step = await asyncio.to_thread(self.index.advance, cursor)
+        if step.meta_changed:
+            await link.announce(cursor.ref.session_id)
+        if step.batch is not None:
+            await link.send_batch(step.batch)
+        if step.seen:
+            await self._on_seen(cursor.ref.session_id, step.seen)
+        return (cursor.sent, cursor.scanned) != before
