@@ -57,7 +57,7 @@ def test_only_coming_meetings_with_a_known_client_are_briefed(
     assert answer.status_code == 200, answer.text
     (briefing,) = answer.json()["briefings"]
     assert briefing["event_id"] == "e1" and briefing["client_id"] == "acme"
-    assert briefing["minutes"] == 20 and briefing["push_title"] == (
+    assert briefing["minutes"] == 20 and briefing["push"]["title"] == (
         "Rendez-vous avec ACME Robotics à 9h20"
     )
     assert briefing["speech"] == (
@@ -66,6 +66,8 @@ def test_only_coming_meetings_with_a_known_client_are_briefed(
         "Action ouverte : Relancer Paul. "
         "Dernières notes : hier, Réunion de lancement ; le 11 mai, Câbles pour la démo."
     )
+    assert briefing["push"] == {"title": "Rendez-vous avec ACME Robotics à 9h20", "url": "/",
+                                "body": briefing["speech"], "tag": "briefing-e1"}  # fmt: skip
     assert invalid.status_code == 400
 
 

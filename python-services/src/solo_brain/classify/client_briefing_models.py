@@ -56,6 +56,16 @@ class ClientBriefingsRequest(BaseModel):
         return check_tz(value)
 
 
+class BriefingPush(BaseModel):
+    """The Web Push of a briefing, as the hub's `POST /api/notify` takes it (n8n adds the
+    `audio_url` once the briefing is spoken)."""
+
+    title: str = Field(max_length=120)
+    body: str = Field(max_length=1000)
+    url: str = Field(default="/", description="what a tap opens: the inbox")
+    tag: str = Field(max_length=64, description="one per event")
+
+
 class ClientBriefing(BaseModel):
     """One briefing to claim (event_id, start), then speak and push."""
 
@@ -66,8 +76,7 @@ class ClientBriefing(BaseModel):
     title: str | None
     minutes: int = Field(description="minutes until the meeting starts")
     speech: str = Field(description="the French briefing, to speak and push")
-    push_title: str
-    tag: str = Field(description="the notification tag: one per event")
+    push: BriefingPush
 
 
 class ClientBriefingsResult(BaseModel):

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 
 from solo_brain.classify.client_briefing import briefing_text, clock, match_client
 from solo_brain.classify.client_briefing_models import (
+    BriefingPush,
     CalendarEvent,
     ClientBriefing,
     ClientBriefingsRequest,
@@ -26,6 +27,7 @@ from solo_brain.classify.client_briefing_store import load_briefing_catalog, loa
 from solo_brain.classify.deps import DefaultTz
 from solo_brain.db.pool import DictPool
 from solo_brain.errors import documented_errors
+from solo_brain.text import shorten
 
 router = APIRouter(prefix="/v1", tags=["briefings"])
 
@@ -89,8 +91,11 @@ async def client_briefings(
                 title=event.summary,
                 minutes=minutes,
                 speech=speech,
-                push_title=f"Rendez-vous avec {client.name} à {clock(local_start)}",
-                tag=f"briefing-{event.id}"[:64],
+                push=BriefingPush(
+                    title=shorten(f"Rendez-vous avec {client.name} à {clock(local_start)}", 120),
+                    body=shorten(speech, 1000),
+                    tag=f"briefing-{event.id}"[:64],
+                ),
             )
         )
     return ClientBriefingsResult(briefings=briefings)
