@@ -95,8 +95,9 @@ class N8nSettings(CommonSettings):
 
     @field_validator(
         "hub_url", "onyx_url", "gotify_url", "whatsapp_phone_number_id", "notify_whatsapp_to",
-        "briefing_cron", "client_briefing_cron", "reminders_cron", "retry_pending_cron", "broker_port", "worker_port",
-        "redis_url", "n8n_database_url", "google_client_id", mode="before",
+        "briefing_cron", "client_briefing_cron", "reminders_cron", "retry_pending_cron",
+        "broker_port", "worker_port", "redis_url", "n8n_database_url", "google_client_id",
+        mode="before",
     )  # fmt: skip
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
