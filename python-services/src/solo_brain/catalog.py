@@ -20,6 +20,15 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
+def clean_domains(value: list[str]) -> list[str]:
+    """E-mail domains lower case, without "@", once each; ValueError naming one that is not."""
+    found = [d.strip().lower().lstrip("@") for d in value if d.strip()]
+    for domain in found:
+        if not DOMAIN.match(domain):
+            raise ValueError(f"{domain!r} is not an e-mail domain (e.g. acme.com)")
+    return list(dict.fromkeys(found))
+
+
 class CatalogError(ValueError):
     """The catalog input is invalid; the message says which entry and why."""
 
@@ -36,11 +45,7 @@ class Client(BaseModel):
     @field_validator("domains")
     @classmethod
     def _domains(cls, value: list[str]) -> list[str]:
-        found = [d.strip().lower().lstrip("@") for d in value if d.strip()]
-        for domain in found:
-            if not DOMAIN.match(domain):
-                raise ValueError(f"{domain!r} is not an e-mail domain (e.g. acme.com)")
-        return list(dict.fromkeys(found))
+        return clean_domains(value)
 
 
 class Project(BaseModel):
