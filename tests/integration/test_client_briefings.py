@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 from solo_brain.catalog import Client, Project, upsert_client, upsert_project
 from tests.support.classify import classify_service
@@ -84,3 +87,19 @@ def test_a_briefing_is_claimed_once_per_event_and_start(db: psycopg.Connection[A
     audit = db.execute("SELECT count(*) AS n FROM assistant.audit_log "
                        "WHERE action = 'client_briefing.claimed'").fetchone()  # fmt: skip
     assert audit is not None and audit["n"] == 2
+
+
+def test_overlapping_claims_send_a_briefing_once(db: psycopg.Connection[Any], pg_dsn: str) -> None:
+    """Eight runs claiming the same event at the same moment: exactly one of them wins."""
+    _seed(db)
+    briefing = {"event_id": "e9", "start": "2026-05-15T09:20:00+02:00", "client_id": "acme"}
+    barrier = threading.Barrier(8)
+
+    def claim() -> bool:
+        with psycopg.connect(pg_dsn, autocommit=True, row_factory=dict_row) as conn:
+            barrier.wait()
+            return bool(call(conn, "claim_client_briefing", briefing)["claimed"])
+
+    with ThreadPoolExecutor(8) as pool:
+        won = list(pool.map(lambda _: claim(), range(8)))
+    assert won.count(True) == 1
