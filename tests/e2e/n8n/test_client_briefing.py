@@ -53,7 +53,8 @@ def _briefings(stack: Stack, browser: Browser, event: dict[str, Any]) -> list[di
 
 def test_meeting_with_a_known_client_is_briefed_once(stack: Stack, browser: Browser) -> None:
     """An event 20 minutes ahead with someone at a client's domain: one push naming its open
-    actions, spoken by Kokoro; later runs send nothing more; an unknown client's event, nothing."""
+    actions, spoken by Kokoro, also on Gotify; later runs send nothing more; an unknown client's
+    event, nothing."""
     with psycopg.connect(stack.dsn, autocommit=True) as conn:
         upsert_client(conn, Client(id="initech", name="Initech", domains=["initech.fr"]))
     stack.brain.when("initech", "devis", answer=INITECH)
@@ -71,12 +72,16 @@ def test_meeting_with_a_known_client_is_briefed_once(stack: Stack, browser: Brow
     assert "Préparer la démo Initech" in push["body"] and "Devis Initech" in push["body"]
     assert push["url"] == "/" and push["audio_url"]
     assert [r.input for r in stack.kokoro.requests].count(push["body"]) == 1
+    (gotify,) = wait_for(lambda: [m for m in stack.gotify.messages if m["title"] == push["title"]],
+                         30, "the briefing on Gotify")  # fmt: skip
+    assert gotify["message"] == f"{push['body']}\n🔊 {push['audio_url']}"
 
     # Another meeting briefed proves later runs of the schedule went by.
     later = _meeting("Initech : revue", 25)
     stack.calendar.events[CALENDAR].append(later)
     wait_for(lambda: _briefings(stack, browser, later), 60, "a later run's briefing")
     assert len(_briefings(stack, browser, meeting)) == 1
+    assert len([m for m in stack.gotify.messages if m["title"] == push["title"]]) == 1
     assert _briefings(stack, browser, stranger) == []
     claimed = stack.rows("SELECT event_id FROM assistant.client_briefings")
     assert {r["event_id"] for r in claimed} == {meeting["id"], later["id"]}
