@@ -85,6 +85,7 @@ def test_repository_workflows_follow_the_house_rules() -> None:
         "reminders",
         "retry-pending",
         "briefing",
+        "client-briefing",
         "error-handler",
         "mesh-events",
     }

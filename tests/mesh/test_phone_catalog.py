@@ -21,7 +21,7 @@ async def test_projects_and_clients_are_created_renamed_and_deleted(
                                                            "aliases": ["ACME corp"]})  # fmt: skip
             assert made.status_code == 201
             assert made.json() == {"id": "acme", "name": "Acmé", "aliases": ["ACME corp"],
-                                   "captures": 0, "projects": 0}  # fmt: skip
+                                   "domains": [], "captures": 0, "projects": 0}  # fmt: skip
             project = {"slug": "vision", "name": "Vision", "client_id": "acme",
                        "aliases": ["la caméra"]}  # fmt: skip
             assert (await client.post("/api/projects", json=project)).status_code == 201
@@ -51,3 +51,22 @@ async def test_projects_and_clients_are_created_renamed_and_deleted(
             assert bad.status_code == 400
     row = db.execute("SELECT project FROM assistant.captures").fetchone()
     assert row == {"project": None}
+
+
+async def test_client_domains_are_kept_normalised_and_checked(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """A client's e-mail domains are stored lower case once each; a non-domain is a 400."""
+    token = issue(pg_dsn, "full")
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with httpx.AsyncClient(base_url=url, headers=auth(token)) as client:
+            made = await client.post("/api/clients", json={"id": "initech", "name": "Initech",
+                                                           "domains": ["@Initech.FR"]})  # fmt: skip
+            two = {"domains": ["initech.fr", "eu.initech.fr"]}
+            changed = await client.patch("/api/clients/initech", json=two)
+            wrong = await client.patch("/api/clients/initech", json={"domains": ["initech"]})
+            kept = await client.patch("/api/clients/initech", json={"name": "Initech SA"})
+    assert made.status_code == 201 and made.json()["domains"] == ["initech.fr"]
+    assert changed.json()["domains"] == ["initech.fr", "eu.initech.fr"]
+    assert wrong.status_code == 400 and "not an e-mail domain" in wrong.text
+    assert kept.json()["domains"] == ["initech.fr", "eu.initech.fr"]

@@ -245,6 +245,7 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
             "CAPTURE_TIME_BUDGET_S": "6", "LONG_NOTE_CHARS": "300", "RETRY_BACKOFF_S": "1",
             "DELIVERY_BACKOFF_S": "1", "RETRY_PENDING_CRON": "*/2 * * * * *",
             "REMINDERS_CRON": "*/2 * * * * *", "BRIEFING_CRON": "*/15 * * * * *",
+            "CLIENT_BRIEFING_CRON": "*/10 * * * * *",
             "HUB_URL": hub.url, "GOOGLE_CLIENT_ID": "test-client",
         }  # fmt: skip
         if fresh:

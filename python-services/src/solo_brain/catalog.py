@@ -16,6 +16,17 @@ from psycopg.rows import dict_row
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+# An e-mail domain as written after the "@" (acme.com, mail.acme.co.uk), lower case.
+DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def clean_domains(value: list[str]) -> list[str]:
+    """E-mail domains lower case, without "@", once each; ValueError naming one that is not."""
+    found = [d.strip().lower().lstrip("@") for d in value if d.strip()]
+    for domain in found:
+        if not DOMAIN.match(domain):
+            raise ValueError(f"{domain!r} is not an e-mail domain (e.g. acme.com)")
+    return list(dict.fromkeys(found))
 
 
 class CatalogError(ValueError):
@@ -23,11 +34,18 @@ class CatalogError(ValueError):
 
 
 class Client(BaseModel):
-    """A client contract: id slug, display name, other names it is called by."""
+    """A client contract: id slug, display name, other names it is called by, and the e-mail
+    domains its people write from (a meeting with someone at one of them is a meeting with it)."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
     name: str = Field(min_length=1, max_length=200)
     aliases: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        return clean_domains(value)
 
 
 class Project(BaseModel):
@@ -51,10 +69,10 @@ class Project(BaseModel):
 def upsert_client(conn: psycopg.Connection, client: Client) -> None:
     """Insert or update a client by id."""
     conn.execute(
-        """INSERT INTO assistant.clients (id, name, aliases) VALUES (%s, %s, %s)
+        """INSERT INTO assistant.clients (id, name, aliases, domains) VALUES (%s, %s, %s, %s)
            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, aliases = EXCLUDED.aliases,
-                                          updated_at = now()""",
-        (client.id, client.name, client.aliases),
+                                          domains = EXCLUDED.domains, updated_at = now()""",
+        (client.id, client.name, client.aliases, client.domains),
     )
 
 
@@ -78,7 +96,7 @@ def upsert_project(conn: psycopg.Connection, project: Project) -> None:
 def list_clients(conn: psycopg.Connection) -> list[Client]:
     """Every client, by id."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute("SELECT id, name, aliases FROM assistant.clients ORDER BY id")
+        rows = cur.execute("SELECT id, name, aliases, domains FROM assistant.clients ORDER BY id")
         return [Client(**row) for row in rows]
 
 

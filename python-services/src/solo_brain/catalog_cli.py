@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c_add.add_argument("id")
     c_add.add_argument("--name", required=True)
     c_add.add_argument("--alias", action="append", default=[], help="another name (repeatable)")
+    c_add.add_argument(
+        "--domain", action="append", default=[], help="its people's e-mail domain (repeatable)"
+    )
     c_add.set_defaults(handler=_client_add)
     c_sub.add_parser("list", help="list clients").set_defaults(handler=_client_list)
 
@@ -64,7 +67,7 @@ def _project_add(args: argparse.Namespace) -> int:
 
 def _client_add(args: argparse.Namespace) -> int:
     try:
-        client = catalog.Client(id=args.id, name=args.name, aliases=args.alias)
+        client = catalog.Client(id=args.id, name=args.name, aliases=args.alias, domains=args.domain)
         with _connect() as conn:
             catalog.upsert_client(conn, client)
     except ValidationError as exc:
@@ -84,7 +87,8 @@ def _project_list(_: argparse.Namespace) -> int:
 def _client_list(_: argparse.Namespace) -> int:
     with _connect() as conn:
         for c in catalog.list_clients(conn):
-            print(f"{c.id:24} {c.name:30} {', '.join(c.aliases)}")
+            domains = " ".join(f"@{d}" for d in c.domains)
+            print(f"{c.id:24} {c.name:30} {', '.join(c.aliases)} {domains}".rstrip())
     return 0
 
 

@@ -80,3 +80,14 @@ def test_whatsapp_text_with_a_date_gets_exactly_one_reply(fresh: Stack) -> None:
     assert reply["text"]["body"] == "Capté, tâche notée pour demain."
     fresh.wait_idle(("sbWhatsAppInbox0", "sbCaptureProcess", "sbDeliverCapture"))
     assert len([m for m in fresh.graph.sent if m["to"] == number]) == 1
+
+
+def test_client_briefing_without_a_calendar_says_so_and_never_fails(fresh: Stack) -> None:
+    """With no Google Calendar the client-briefing schedule runs, logs why it does nothing and
+    never fails (no failed execution reaches the audit log)."""
+    said = "client briefing: Google Calendar is not set up (GOOGLE_CLIENT_ID)"
+    wait_for(lambda: said in fresh.log_path.read_text(errors="replace"), 30,
+             what="the client briefing's log line")  # fmt: skip
+    failed = fresh.rows("SELECT subject FROM assistant.audit_log WHERE action = "
+                        "'workflow.failed' AND subject = 'client-briefing'")  # fmt: skip
+    assert failed == [] and fresh.rows("SELECT * FROM assistant.client_briefings") == []

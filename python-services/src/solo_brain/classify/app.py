@@ -6,6 +6,8 @@ POST /v1/resolve-date    {phrase, now?, tz?} -> {due}                     routes
 POST /v1/speech          {capture, deliveries, deferred} -> {speech}      routes/speech
                          (the sentence read aloud after a capture)
 GET  /v1/catalog         the projects and clients a classification may name  routes/catalog
+POST /v1/client-briefings {events, lead_min, now?, tz?} -> {briefings}   routes/client_briefing
+                         (what to say before a meeting with a client)
 GET  /healthz, /readyz   liveness; database, Ollama (model pulled) and external model readiness
 
 Only the local OLLAMA_URL ever reads a note, unless the note is public and names no client
@@ -24,7 +26,7 @@ from fastapi import FastAPI
 
 from solo_brain.classify.clients.external import ExternalClassifier, api_base
 from solo_brain.classify.clients.ollama import OllamaClassifier
-from solo_brain.classify.routes import catalog, classify, dates, speech
+from solo_brain.classify.routes import catalog, classify, client_briefing, dates, speech
 from solo_brain.classify.service import ClassifyService
 from solo_brain.db import ensure_schema, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
@@ -85,7 +87,7 @@ def create_app(settings: ClassifySettings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (classify, dates, speech, catalog):
+    for module in (classify, dates, speech, catalog, client_briefing):
         app.include_router(module.router)
 
     def checks() -> dict[str, Check]:

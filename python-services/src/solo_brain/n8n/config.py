@@ -87,13 +87,17 @@ class N8nSettings(CommonSettings):
     briefing_time: str = Field(default="07:30", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$",
                                alias="BRIEFING_TIME")  # fmt: skip
     briefing_cron: str | None = Field(default=None, alias="BRIEFING_CRON")
+    client_briefing_lead_min: int = Field(default=30, ge=1, le=1440,
+                                          alias="CLIENT_BRIEFING_LEAD_MIN")  # fmt: skip
+    client_briefing_cron: str | None = Field(default=None, alias="CLIENT_BRIEFING_CRON")
     reminders_cron: str | None = Field(default=None, alias="REMINDERS_CRON")
     retry_pending_cron: str | None = Field(default=None, alias="RETRY_PENDING_CRON")
 
     @field_validator(
         "hub_url", "onyx_url", "gotify_url", "whatsapp_phone_number_id", "notify_whatsapp_to",
-        "briefing_cron", "reminders_cron", "retry_pending_cron", "broker_port", "worker_port",
-        "redis_url", "n8n_database_url", "google_client_id", mode="before",
+        "briefing_cron", "client_briefing_cron", "reminders_cron", "retry_pending_cron",
+        "broker_port", "worker_port", "redis_url", "n8n_database_url", "google_client_id",
+        mode="before",
     )  # fmt: skip
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -141,6 +145,8 @@ class N8nSettings(CommonSettings):
             "DELIVERY_BACKOFF_S": self.delivery_backoff_s,
             "REMINDER_LEAD_DAYS": self.reminder_lead_days, "BRIEFING_TIME": self.briefing_time,
             "BRIEFING_CRON": self.briefing_cron, "REMINDERS_CRON": self.reminders_cron,
+            "CLIENT_BRIEFING_LEAD_MIN": self.client_briefing_lead_min,
+            "CLIENT_BRIEFING_CRON": self.client_briefing_cron,
             "RETRY_PENDING_CRON": self.retry_pending_cron, "SOLO_BRAIN_TZ": self.tz,
         }  # fmt: skip
         env = {name: str(value) for name, value in values.items() if value is not None}
@@ -157,6 +163,9 @@ class N8nSettings(CommonSettings):
             "N8N_LISTEN_ADDRESS": self.listen_address,
             "N8N_RUNNERS_BROKER_PORT": str(self.broker_port or self.port + 2),
             "N8N_LOG_LEVEL": self.log_level,
+            # A Code node's console.log goes to n8n's log (client-briefing says why it did
+            # nothing there); no shipped node logs anything else.
+            "CODE_ENABLE_STDOUT": "true",
             # The workflows read their settings from the environment.
             "N8N_BLOCK_ENV_ACCESS_IN_NODE": "false",
             # Keep failures for the editor, not every successful capture.

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from solo_brain.catalog import clean_domains
 
 Category = Literal["client", "idee_rd", "todo", "note_tech", "admin", "perso"]
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
@@ -203,6 +205,7 @@ class ClientOut(BaseModel):
     id: str
     name: str
     aliases: list[str]
+    domains: list[str] = Field(description="its people's e-mail domains (meeting briefings)")
     captures: int
     projects: int
 
@@ -215,6 +218,12 @@ class ClientPatch(BaseModel):
     id: str | None = Field(default=None, pattern=CLIENT_ID_PATTERN)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     aliases: Aliases | None = None
+    domains: list[Annotated[str, Field(max_length=253)]] | None = Field(default=None, max_length=50)
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else clean_domains(value)
 
 
 class PushKeyOut(BaseModel):

@@ -1,8 +1,8 @@
 """The catalog's clients (contracts), with their aliases.
 
-GET    /api/clients               → [{id, name, aliases, captures, projects}]
-POST   /api/clients               {id, name, aliases?} → 201 the client
-PATCH  /api/clients/{id}          {id?, name?, aliases?} → the client
+GET    /api/clients               → [{id, name, aliases, domains, captures, projects}]
+POST   /api/clients               {id, name, aliases?, domains?} → 201 the client
+PATCH  /api/clients/{id}          {id?, name?, aliases?, domains?} → the client
 DELETE /api/clients/{id}?force=true      → 204 (409 while captures or projects name it)
 """
 
@@ -39,7 +39,7 @@ async def create_client(hub: HubDep, _: FullToken, body: Client) -> ClientOut:
 async def update_client(
     hub: HubDep, _: FullToken, client_id: ClientIdPath, body: ClientPatch
 ) -> ClientOut:
-    """Change a client's name, aliases or id (captures and projects follow a new id)."""
+    """Change a client's name, aliases, domains or id (captures and projects follow a new id)."""
     current = await catalog.get_client(hub.pool, client_id)
     merged = Client.model_validate({**current, **body.model_dump(exclude_unset=True)})
     await catalog.save_client(hub.pool, merged, old_id=client_id)

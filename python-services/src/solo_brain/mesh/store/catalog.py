@@ -19,7 +19,7 @@ from solo_brain.mesh.store import Pool
 _PROJECT = """SELECT p.slug, p.name, p.client_id, p.aliases,
        (SELECT count(*) FROM assistant.captures c WHERE c.project = p.slug) AS captures
        FROM assistant.projects p"""
-_CLIENT = """SELECT k.id, k.name, k.aliases,
+_CLIENT = """SELECT k.id, k.name, k.aliases, k.domains,
        (SELECT count(*) FROM assistant.captures c WHERE c.client_id = k.id) AS captures,
        (SELECT count(*) FROM assistant.projects p WHERE p.client_id = k.id) AS projects
        FROM assistant.clients k"""
@@ -100,14 +100,15 @@ async def save_client(pool: Pool, client: Client, *, old_id: str | None = None) 
         async with pool.connection() as conn:
             if old_id is None:
                 await conn.execute(
-                    "INSERT INTO assistant.clients (id, name, aliases) VALUES (%s, %s, %s)",
-                    (client.id, client.name, client.aliases),
+                    "INSERT INTO assistant.clients (id, name, aliases, domains) "
+                    "VALUES (%s, %s, %s, %s)",
+                    (client.id, client.name, client.aliases, client.domains),
                 )
                 return
             cur = await conn.execute(
                 """UPDATE assistant.clients SET id = %s, name = %s, aliases = %s,
-                       updated_at = now() WHERE id = %s""",
-                (client.id, client.name, client.aliases, old_id),
+                       domains = %s, updated_at = now() WHERE id = %s""",
+                (client.id, client.name, client.aliases, client.domains, old_id),
             )
             if cur.rowcount == 0:
                 raise NotFound(f"no client {old_id}")
