@@ -11,8 +11,13 @@
     ├── Forbidden             403     a token without the needed scope
     └── UpstreamError         502/503 a backend (Whisper, Ollama, Kokoro, ...) failed
         └── UpstreamUnavailable 503   not configured, unreachable or too slow
+            └── DatabaseUnavailable   Postgres does not answer (also what psycopg's
+                                      OperationalError and the pool's timeout are answered as)
 
     CommandError                      a `solo-brain` command cannot do what was asked (exit 2)
+
+Text that Postgres cannot store (a NUL character, an unpaired surrogate) is answered as an
+InvalidRequest, whichever route it reached the database through.
 
 Each service keeps its own subclasses in `<service>/errors.py` (one base class per upstream).
 Each answer is `{"error": {"code": ..., "message": ..., **extra}}`. `extra` carries what the
@@ -23,6 +28,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -122,6 +129,21 @@ class UpstreamUnavailable(UpstreamError):
     code = "upstream_unavailable"
 
 
+class DatabaseUnavailable(UpstreamUnavailable):
+    """Postgres is down, unreachable or out of connections; the caller may retry shortly."""
+
+    code = "database_unavailable"
+
+
+def database_error(exc: Exception) -> ServiceError | None:
+    """The answer for an exception raised by psycopg or its pool, None for any other."""
+    if isinstance(exc, psycopg_pool.PoolTimeout | psycopg.OperationalError):
+        return DatabaseUnavailable("the database does not answer; try again shortly")
+    if isinstance(exc, psycopg.DataError | UnicodeEncodeError):
+        return InvalidRequest(f"the database cannot store this text (NUL character?): {exc}")
+    return None
+
+
 class ErrorBody(BaseModel):
     """The error envelope, as OpenAPI documents it: `{"error": {"code", "message", ...}}`."""
 
@@ -136,11 +158,22 @@ def documented_errors(descriptions: dict[int, str]) -> dict[int | str, dict[str,
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map ServiceError, validation errors and plain HTTP errors to the one envelope."""
+    """Map ServiceError, validation errors, database errors and plain HTTP errors to the one
+    envelope."""
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+        error = database_error(exc)
+        if error is None:  # pragma: no cover - registered for database errors only
+            raise exc
+        return JSONResponse(error.body(), status_code=error.status_code)
+
+    for kind in (psycopg_pool.PoolTimeout, psycopg.OperationalError, psycopg.DataError):
+        app.add_exception_handler(kind, _database_error)
+    app.add_exception_handler(UnicodeEncodeError, _database_error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

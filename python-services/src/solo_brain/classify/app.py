@@ -44,7 +44,7 @@ def create_app(settings: ClassifySettings) -> FastAPI:
         async with AsyncExitStack() as stack:
             url = resolve_database_url(settings.database_url, settings.pgdata_dir)
             await asyncio.to_thread(ensure_schema, url)  # a never-migrated database classifies
-            pool = await open_pool(url, min_size=1, max_size=5)
+            pool = await open_pool(url, min_size=1, max_size=5, wait_s=settings.db_wait_s)
             stack.push_async_callback(pool.close)
             app.state.pool = pool
             app.state.ollama = app.state.external = None

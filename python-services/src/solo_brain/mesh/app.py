@@ -78,7 +78,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
             resolve_database_url, settings.database_url, settings.pgdata_dir
         )
         await asyncio.to_thread(ensure_schema, url)
-        pool = await open_pool(url, min_size=2, max_size=10)
+        pool = await open_pool(url, min_size=2, max_size=10, wait_s=settings.db_wait_s)
         client = httpx.AsyncClient(timeout=settings.events_timeout_s)
         webhook = EventsWebhook(settings.events_webhook_url, client)
         hub = Hub(settings, pool, webhook, Broadcaster())
