@@ -108,6 +108,13 @@ class PayloadTooLarge(ServiceError):
     code = "payload_too_large"
 
 
+class HeadersTooLarge(ServiceError):
+    """The request's headers are over the limit (RFC 6585 431)."""
+
+    status_code = 431
+    code = "headers_too_large"
+
+
 class UnsupportedMedia(ServiceError):
     """The upload is not a format we accept."""
 

@@ -33,7 +33,7 @@ from fastapi import FastAPI
 from solo_brain.db import ensure_schema, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, health_router
-from solo_brain.limits import BodyLimit
+from solo_brain.limits import BodyLimit, HeaderLimit
 from solo_brain.media import MediaStore
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.clients.events import EventsWebhook
@@ -107,6 +107,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=MAX_BODY_BYTES, larger={"/api/capture": capture.MAX_CAPTURE_BYTES}
     )
+    app.add_middleware(HeaderLimit)  # added last: checked first
     install_error_handlers(app)
     app.include_router(health_router("mesh", lambda: _checks(app)))
     for module in (auth, sessions, stream, prompts, permissions, agents, agents_ws, capture):
