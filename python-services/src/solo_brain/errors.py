@@ -164,9 +164,45 @@ def documented_errors(descriptions: dict[int, str]) -> dict[int | str, dict[str,
     }
 
 
+def document_common_errors(app: FastAPI) -> None:
+    """OpenAPI: the answers every route may give, whatever its own `responses=` say.
+
+    FastAPI documents a 422 for each route with parameters or a body; the services answer those
+    as 400 `invalid_request` (see `install_error_handlers`), so the 422 becomes that 400. A route
+    with a body may also get the 413 of `solo_brain.limits.BodyLimit`.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorBody", ErrorBody.model_json_schema())
+        envelope = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses.setdefault(
+                        "400", {"description": "invalid request", "content": envelope}
+                    )
+                if "requestBody" in operation:
+                    responses.setdefault(
+                        "413", {"description": "body over the limit", "content": envelope}
+                    )
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map ServiceError, validation errors, database errors and plain HTTP errors to the one
-    envelope."""
+    envelope (and document the answers every route may give)."""
+    document_common_errors(app)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
