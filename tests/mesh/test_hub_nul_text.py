@@ -3,6 +3,7 @@ and close code, never an unhandled database error and a dropped socket (1006).""
 
 from __future__ import annotations
 
+import httpx
 import psycopg
 import pytest
 from websockets.asyncio.client import connect
@@ -59,3 +60,24 @@ async def test_later_frames_with_nul_are_refused_or_cleaned_and_the_socket_lives
     assert texts == ["avant\ufffdaprès"]
     titles = [r["title"] for r in db.execute("SELECT title FROM assistant.sessions")]
     assert titles == ["titre propre"]
+
+
+def test_http_bodies_with_nul_are_a_400_and_store_nothing(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """A client or project whose text holds NUL (or an unpaired surrogate) is refused with
+    400 invalid_request, not a 500, and nothing is stored."""
+    token = issue(pg_dsn, "full")
+    with running_hub(hub_settings(pg_dsn)) as url, httpx.Client(base_url=url) as http:
+        for body in (
+            b'{"id": "acme", "name": "Acme\\u0000"}',
+            b'{"id": "acme", "name": "Acme \\ud800"}',
+        ):
+            answer = http.post(
+                "/api/clients",
+                content=body,
+                headers=auth(token) | {"Content-Type": "application/json"},
+            )
+            assert answer.status_code == 400, answer.text
+            assert answer.json()["error"]["code"] == "invalid_request"
+    assert db.execute("SELECT count(*) AS n FROM assistant.clients").fetchone()["n"] == 0

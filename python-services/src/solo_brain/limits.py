@@ -18,7 +18,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from solo_brain.errors import HeadersTooLarge, PayloadTooLarge
+from solo_brain.errors import HeadersTooLarge, PayloadTooLarge, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -83,21 +83,8 @@ class BodyLimit:
             log.debug("request cut at %d bytes", max_bytes, exc_info=True)
 
     async def _refuse(self, send: Send, max_bytes: int) -> None:
-        body = json.dumps(
-            PayloadTooLarge(f"the request body is over the limit of {max_bytes} bytes").body()
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = f"the request body is over the limit of {max_bytes} bytes"
+        await _answer(send, PayloadTooLarge(message))
 
 
 class HeaderLimit:
@@ -116,19 +103,24 @@ class HeaderLimit:
             await send({"type": "websocket.close", "code": 1008, "reason": "headers too large"})
             return
         message = f"the request headers are over the limit of {self.max_bytes} bytes"
-        body = json.dumps(HeadersTooLarge(message).body()).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 431,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _answer(send, HeadersTooLarge(message))
+
+
+async def _answer(send: Send, error: ServiceError) -> None:
+    """Send `error` as the whole answer, then close the connection."""
+    body = json.dumps(error.body()).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _header_bytes(scope: Scope) -> int:
