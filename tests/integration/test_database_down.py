@@ -8,8 +8,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub
+from mesh_protocol import ErrorFrame, SessionInfo, agent_ws_url
+from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub, scripted_agent
 from tests.support.classify import classify_service
 from tests.support.stoppable_pg import StoppablePostgres, stoppable_postgres
 from tests.support.wait import wait_for
@@ -84,3 +87,24 @@ def test_classify_answers_503_json_while_postgres_is_down_and_recovers(
             30,
             what="classify to use the restarted database",
         )
+
+
+async def test_agents_get_a_clear_close_while_postgres_is_down(pg: StoppablePostgres) -> None:
+    """A connected agent's next frame gets a database_unavailable error and close 1011 (it
+    reconnects later); a new agent's upgrade is refused with a JSON 503 before it is accepted."""
+    token = issue(pg.url, "agent")
+    settings = hub_settings(pg.url, DB_WAIT_S=POOL_WAIT_S)
+    with running_hub(settings) as url:
+        async with scripted_agent(url, token) as agent:
+            pg.stop()
+            await agent.send(SessionInfo(session_id="5f0c8e1a-7b2d-4c3e-9a4f-6b7c8d9e0f1a"))
+            error = await agent.expect(ErrorFrame, wait_s=CLIENT_TIMEOUT_S)
+            assert error.code == "database_unavailable"
+            with pytest.raises(ConnectionClosed) as closed:
+                await agent.recv(wait_s=CLIENT_TIMEOUT_S)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(agent_ws_url(url), additional_headers=auth(token)):
+                pass
+        assert refused.value.response.status_code == 503
+        assert b"database_unavailable" in refused.value.response.body
