@@ -21,6 +21,7 @@ from tests.mesh.hub_harness import auth, issue
 from tests.support.classify import seed_catalog
 from tests.support.fuzz import FuzzReport, fuzz
 from tests.support.settings import classify_settings, glue_settings, mesh_settings
+from tests.support.stoppable_pg import stoppable_postgres
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 # About 40 s per 10 examples for the hub on 2 busy cores; larger runs get the time they need.
@@ -76,3 +77,24 @@ def test_hub_survives_fuzzing_with_a_full_token(
     with serve(app) as url:
         report = fuzz(app.openapi(), url, auth(token), EXAMPLES, unavailable=_upstream_down)
     _assert_clean("hub", report)
+
+
+def test_hub_survives_fuzzing_with_postgres_stopped(tmp_path: Path) -> None:
+    """With Postgres stopped, every hub route answers as documented: a JSON 503
+    `database_unavailable` (within the fuzzer's request timeout, well under DB_WAIT_S) or an
+    answer that needs no database; never a 500."""
+    with stoppable_postgres() as pg:
+        token = issue(pg.url, "full")
+        settings = mesh_settings(database_url=pg.url, media_dir=tmp_path / "media", DB_WAIT_S=600)
+        app = create_hub(settings)
+        with serve(app) as url:
+            pg.stop()
+            report = fuzz(
+                app.openapi(),
+                url,
+                auth(token),
+                max(2, EXAMPLES // 4),
+                unavailable=lambda code: code == "database_unavailable",
+            )
+    _assert_clean("hub, Postgres stopped", report)
+    assert report.statuses[503] > report.requests // 2

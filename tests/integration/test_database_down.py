@@ -56,7 +56,9 @@ def test_hub_answers_503_json_while_postgres_is_down_and_recovers(pg: StoppableP
             for method, path in HUB_ROUTES:
                 _assert_database_unavailable(http.request(method, path, headers=auth(token)))
         _assert_database_unavailable(http.post("/api/pair", json={"code": "ABCD-EFGH"}))
-        assert http.get("/readyz").status_code == 503
+        ready = http.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"] == "The database does not answer."
         pg.start()
         wait_for(
             lambda: http.get("/api/sessions", headers=auth(token)).status_code == 200,

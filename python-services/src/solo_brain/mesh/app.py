@@ -32,7 +32,7 @@ from fastapi import FastAPI
 
 from solo_brain.db import ensure_schema, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
-from solo_brain.health import Check, health_router
+from solo_brain.health import Check, database_check, health_router
 from solo_brain.limits import BodyLimit, HeaderLimit
 from solo_brain.media import MediaStore
 from solo_brain.mesh.broadcast import Broadcaster
@@ -121,11 +121,8 @@ def create_app(settings: MeshSettings) -> FastAPI:
 def _checks(app: FastAPI) -> dict[str, Check]:
     hub: Hub | None = getattr(app.state, "hub", None)
 
-    async def database() -> str | None:
-        if hub is None:
-            return "not started"
-        async with hub.pool.connection() as conn:
-            await conn.execute("SELECT 1")
-        return None
+    async def not_started() -> str | None:
+        return "not started"
 
-    return {"database": database}
+    # A stopped Postgres reads "The database does not answer.", not an unexpected failure.
+    return {"database": not_started if hub is None else database_check(hub.pool)}
