@@ -220,3 +220,23 @@ def test_pairing_through_nginx_is_limited_per_address(site: dict, pg_dsn: str) -
         for _ in range(8)
     ]
     assert 400 in answers and answers[-1] == 429
+
+
+def test_nginx_refuses_a_1_mib_header(site: dict) -> None:
+    """A 1 MiB header is refused by nginx (400) before it reaches the hub."""
+    answer = httpx.get(site["url"] + "/api/sessions", headers={"X-Big": "x" * 1024 * 1024})
+    assert answer.status_code == 400
+
+
+def test_nginx_drops_a_client_that_never_finishes_its_headers(site: dict) -> None:
+    """A client that sends half a request head and then nothing is disconnected by nginx
+    (client_header_timeout), so a slow client cannot hold a connection forever."""
+    port = int(site["url"].rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(b"GET /api/sessions HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        conn.settimeout(60)  # well over client_header_timeout (15 s): a timeout here fails
+        try:
+            answer = conn.recv(4096)
+        except ConnectionResetError:
+            answer = b""
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), answer

@@ -123,7 +123,8 @@ async def test_reclassification_persists_is_audited_and_announced(
     seeded: dict[str, str], db: psycopg.Connection, pg_dsn: str
 ) -> None:
     """A PATCH changes category, project and actions, names the device in the audit log and
-    tells n8n (capture_reclassified); catalog and action checks refuse bad input."""
+    tells n8n (capture_reclassified); catalog and action checks refuse bad input (actions:
+    null too, which the fuzzer found answered 500)."""
     token = issue(pg_dsn, "full", "iPhone")
     capture_id = seeded["pending"]
     with recording_webhook() as (hook, recorder):
@@ -155,6 +156,8 @@ async def test_reclassification_persists_is_audited_and_announced(
                 assert refused.status_code == 400
                 extra = await client.patch(f"/api/captures/{capture_id}", json={"status": "filed"})
                 assert extra.status_code == 400
+                null = await client.patch(f"/api/captures/{capture_id}", json={"actions": None})
+                assert null.status_code == 400 and "not null" in null.text  # was a 500 (fuzz)
     [event] = recorder.events("capture_reclassified")
     assert event["capture_id"] == capture_id and event["actor"] == "token:iPhone"
     stored = db.execute("SELECT category, classifier FROM assistant.captures WHERE id = %s",

@@ -11,8 +11,13 @@
     ├── Forbidden             403     a token without the needed scope
     └── UpstreamError         502/503 a backend (Whisper, Ollama, Kokoro, ...) failed
         └── UpstreamUnavailable 503   not configured, unreachable or too slow
+            └── DatabaseUnavailable   Postgres does not answer (also what psycopg's
+                                      OperationalError and the pool's timeout are answered as)
 
     CommandError                      a `solo-brain` command cannot do what was asked (exit 2)
+
+Text that Postgres cannot store (a NUL character, an unpaired surrogate) is answered as an
+InvalidRequest, whichever route it reached the database through.
 
 Each service keeps its own subclasses in `<service>/errors.py` (one base class per upstream).
 Each answer is `{"error": {"code": ..., "message": ..., **extra}}`. `extra` carries what the
@@ -23,6 +28,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -101,6 +108,13 @@ class PayloadTooLarge(ServiceError):
     code = "payload_too_large"
 
 
+class HeadersTooLarge(ServiceError):
+    """The request's headers are over the limit (RFC 6585 431)."""
+
+    status_code = 431
+    code = "headers_too_large"
+
+
 class UnsupportedMedia(ServiceError):
     """The upload is not a format we accept."""
 
@@ -122,6 +136,21 @@ class UpstreamUnavailable(UpstreamError):
     code = "upstream_unavailable"
 
 
+class DatabaseUnavailable(UpstreamUnavailable):
+    """Postgres is down, unreachable or out of connections; the caller may retry shortly."""
+
+    code = "database_unavailable"
+
+
+def database_error(exc: Exception) -> ServiceError | None:
+    """The answer for an exception raised by psycopg or its pool, None for any other."""
+    if isinstance(exc, psycopg_pool.PoolTimeout | psycopg.OperationalError):
+        return DatabaseUnavailable("the database does not answer; try again shortly")
+    if isinstance(exc, psycopg.DataError | UnicodeEncodeError):
+        return InvalidRequest(f"the database cannot store this text (NUL character?): {exc}")
+    return None
+
+
 class ErrorBody(BaseModel):
     """The error envelope, as OpenAPI documents it: `{"error": {"code", "message", ...}}`."""
 
@@ -135,12 +164,59 @@ def documented_errors(descriptions: dict[int, str]) -> dict[int | str, dict[str,
     }
 
 
+def document_common_errors(app: FastAPI) -> None:
+    """OpenAPI: the answers every route may give, whatever its own `responses=` say.
+
+    FastAPI documents a 422 for each route with parameters or a body; the services answer those
+    as 400 `invalid_request` (see `install_error_handlers`), so the 422 becomes that 400. A route
+    with a body may also get the 413 of `solo_brain.limits.BodyLimit`.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorBody", ErrorBody.model_json_schema())
+        envelope = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses.setdefault(
+                        "400", {"description": "invalid request", "content": envelope}
+                    )
+                if "requestBody" in operation:
+                    responses.setdefault(
+                        "413", {"description": "body over the limit", "content": envelope}
+                    )
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map ServiceError, validation errors and plain HTTP errors to the one envelope."""
+    """Map ServiceError, validation errors, database errors and plain HTTP errors to the one
+    envelope (and document the answers every route may give)."""
+    document_common_errors(app)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+        error = database_error(exc)
+        if error is None:  # pragma: no cover - registered for database errors only
+            raise exc
+        return JSONResponse(error.body(), status_code=error.status_code)
+
+    for kind in (psycopg_pool.PoolTimeout, psycopg.OperationalError, psycopg.DataError):
+        app.add_exception_handler(kind, _database_error)
+    app.add_exception_handler(UnicodeEncodeError, _database_error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -17,6 +17,7 @@ import psycopg
 import psycopg_pool
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from solo_brain.db.pool import DictPool
 
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 
 # A check returns None when healthy, or a short reason when not.
 Check = Callable[[], Awaitable[str | None]]
+
+
+class Readiness(BaseModel):
+    """What /readyz answers: ready or not, and each check's "ok" or reason."""
+
+    ready: bool
+    service: str
+    checks: dict[str, str]
 
 
 def health_router(service: str, checks: Callable[[], dict[str, Check]]) -> APIRouter:
@@ -35,7 +44,11 @@ def health_router(service: str, checks: Callable[[], dict[str, Check]]) -> APIRo
         """The process is alive."""
         return {"status": "ok", "service": service}
 
-    @router.get("/readyz")
+    @router.get(
+        "/readyz",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "a dependency is not ready"}},
+    )
     async def readyz() -> JSONResponse:
         """Every dependency answers; the body says which does not."""
         named = checks()

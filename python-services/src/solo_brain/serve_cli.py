@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from solo_brain.db import SchemaNotReady, database_url, ensure_schema
+from solo_brain.limits import MAX_HEADER_BYTES
 from solo_brain.settings import CommonSettings
 
 
@@ -75,7 +76,18 @@ def _serve(args: argparse.Namespace) -> int:
     except SchemaNotReady as exc:
         print(f"solo-brain serve {args.service}: {exc}", file=sys.stderr)
         return 1
-    uvicorn.run(app, host=args.host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        # h11 bounds what it buffers before the headers are complete (httptools does not): a
+        # request with huge headers is refused before it fills memory. The apps' HeaderLimit
+        # answers 431 below this bound.
+        http="h11",
+        h11_max_incomplete_event_size=2 * MAX_HEADER_BYTES,
+    )
     return 0
 
 

@@ -43,6 +43,9 @@ class CommonSettings(BaseSettings):
     tz: str = Field(default=DEFAULT_TZ, alias="SOLO_BRAIN_TZ")
     # Audio kept by the glue service and served to the phone's inbox by the hub.
     media_dir: Path | None = Field(default=None, alias="MEDIA_DIR")
+    # How long a request may wait for a free database connection before a 503 (while Postgres
+    # is down the answer is immediate: see db/pool.py).
+    db_wait_s: float = Field(default=5.0, gt=0, alias="DB_WAIT_S")
 
     @field_validator("database_url", "media_dir", mode="before")
     @classmethod

@@ -31,7 +31,7 @@ from solo_brain.classify.service import ClassifyService
 from solo_brain.db import ensure_schema, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, database_check, health_router, not_configured
-from solo_brain.limits import BodyLimit
+from solo_brain.limits import BodyLimit, HeaderLimit
 from solo_brain.settings import ClassifySettings
 
 # A note is at most 20 000 characters: no classify request needs more than this.
@@ -46,7 +46,7 @@ def create_app(settings: ClassifySettings) -> FastAPI:
         async with AsyncExitStack() as stack:
             url = resolve_database_url(settings.database_url, settings.pgdata_dir)
             await asyncio.to_thread(ensure_schema, url)  # a never-migrated database classifies
-            pool = await open_pool(url, min_size=1, max_size=5)
+            pool = await open_pool(url, min_size=1, max_size=5, wait_s=settings.db_wait_s)
             stack.push_async_callback(pool.close)
             app.state.pool = pool
             app.state.ollama = app.state.external = None
@@ -85,6 +85,7 @@ def create_app(settings: ClassifySettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(HeaderLimit)  # added last: checked first
     app.state.settings = settings
     install_error_handlers(app)
     for module in (classify, dates, speech, catalog, client_briefing):

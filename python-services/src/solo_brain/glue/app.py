@@ -29,7 +29,7 @@ from solo_brain.glue.clients.kokoro import KokoroClient
 from solo_brain.glue.clients.whisper import WhisperClient
 from solo_brain.glue.routes import audio, speak, transcribe, whatsapp
 from solo_brain.health import Check, health_router
-from solo_brain.limits import BodyLimit
+from solo_brain.limits import BodyLimit, HeaderLimit
 from solo_brain.media import MediaStore
 from solo_brain.settings import GlueSettings
 
@@ -72,6 +72,7 @@ def create_app(settings: GlueSettings) -> FastAPI:
     )
     # The audio limit is enforced exactly while an upload streams; this caps everything else.
     app.add_middleware(BodyLimit, max_bytes=settings.max_audio_bytes + 1024 * 1024)
+    app.add_middleware(HeaderLimit)  # added last: checked first
     app.state.settings = settings
     app.state.store = store = MediaStore(settings.media_path)
     install_error_handlers(app)

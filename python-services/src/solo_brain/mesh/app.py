@@ -33,8 +33,8 @@ from fastapi import FastAPI
 
 from solo_brain.db import ensure_schema, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
-from solo_brain.health import Check, health_router
-from solo_brain.limits import BodyLimit
+from solo_brain.health import Check, database_check, health_router
+from solo_brain.limits import BodyLimit, HeaderLimit
 from solo_brain.media import MediaStore
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.clients.capture import CaptureWebhook
@@ -81,7 +81,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
             resolve_database_url, settings.database_url, settings.pgdata_dir
         )
         await asyncio.to_thread(ensure_schema, url)
-        pool = await open_pool(url, min_size=2, max_size=10)
+        pool = await open_pool(url, min_size=2, max_size=10, wait_s=settings.db_wait_s)
         client = httpx.AsyncClient(timeout=settings.events_timeout_s)
         webhook = EventsWebhook(
             settings.events_webhook_url, client, public_url=settings.public_hub_url
@@ -117,6 +117,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=MAX_BODY_BYTES, larger={"/api/capture": capture.MAX_CAPTURE_BYTES}
     )
+    app.add_middleware(HeaderLimit)  # added last: checked first
     install_error_handlers(app)
     app.include_router(health_router("mesh", lambda: _checks(app)))
     for module in (auth, sessions, stream, prompts, permissions, agents, agents_ws, capture):
@@ -130,11 +131,8 @@ def create_app(settings: MeshSettings) -> FastAPI:
 def _checks(app: FastAPI) -> dict[str, Check]:
     hub: Hub | None = getattr(app.state, "hub", None)
 
-    async def database() -> str | None:
-        if hub is None:
-            return "not started"
-        async with hub.pool.connection() as conn:
-            await conn.execute("SELECT 1")
-        return None
+    async def not_started() -> str | None:
+        return "not started"
 
-    return {"database": database}
+    # A stopped Postgres reads "The database does not answer.", not an unexpected failure.
+    return {"database": not_started if hub is None else database_check(hub.pool)}

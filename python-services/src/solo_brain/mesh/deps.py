@@ -17,7 +17,7 @@ from fastapi.security import HTTPBearer
 from starlette.datastructures import Headers
 
 from mesh_protocol import SESSION_ID_PATTERN
-from solo_brain.errors import Forbidden, Unauthorized
+from solo_brain.errors import Forbidden, Unauthorized, documented_errors
 from solo_brain.media import MediaStore
 from solo_brain.mesh.clients.capture import CaptureWebhook
 from solo_brain.mesh.hub import Hub
@@ -117,3 +117,12 @@ CaptureIdPath = Annotated[
 _BEARER_DOC = Security(HTTPBearer(auto_error=False, description="a hub token (sbt_...)"))
 FULL_SCOPE: dict[str, Any] = {"dependencies": [_BEARER_DOC], "openapi_extra": {"x-scope": "full"}}
 NO_TOKEN: dict[str, Any] = {"openapi_extra": {"x-scope": "none"}}
+
+# OpenAPI: what any route that checks a token may answer besides its own errors (on its router).
+TOKEN_ERRORS = documented_errors(
+    {
+        401: "no token, or an unknown, revoked or expired one (`unauthorized`)",
+        403: "a token without the scope the route needs (`forbidden`)",
+        503: "the database does not answer (`database_unavailable`): retry shortly",
+    }
+)

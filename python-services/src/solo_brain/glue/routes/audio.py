@@ -45,7 +45,11 @@ async def keep_upload(request: Request, store: Store, settings: Settings) -> Sto
     return StoredAudio(audio_ref=audio.ref, format=audio.ext, bytes=audio.size)
 
 
-@router.get("/audio/{name}", response_class=FileResponse)
+@router.get(
+    "/audio/{name}",
+    response_class=FileResponse,
+    responses=documented_errors({404: "no audio of that name (`audio_not_found`)"}),
+)
 @router.head("/audio/{name}", include_in_schema=False)
 async def get_audio(name: str, store: Store) -> FileResponse:
     """The stored audio named `{ref}` or `{ref}.{ext}`; 404 for anything else."""

@@ -22,6 +22,7 @@ from solo_brain.errors import (
     Unauthorized,
     UnsupportedMedia,
     UpstreamUnavailable,
+    documented_errors,
 )
 from solo_brain.glue.deps import Graph, Settings, Store
 from solo_brain.glue.keep import keep_audio
@@ -34,7 +35,12 @@ router = APIRouter(prefix="/v1/whatsapp", tags=["whatsapp"])
 MAX_DELIVERY_BYTES = 1024 * 1024
 
 
-@router.get("/verify")
+@router.get(
+    "/verify",
+    responses=documented_errors(
+        {403: "the verify token does not match", 503: "WHATSAPP_VERIFY_TOKEN is not set"}
+    ),
+)
 async def verify(
     settings: Settings,
     mode: Annotated[str, Query(alias="hub.mode")] = "",
@@ -50,7 +56,19 @@ async def verify(
     return {"challenge": challenge}
 
 
-@router.post("/inbound", response_model=Inbound, response_model_by_alias=True)
+@router.post(
+    "/inbound",
+    response_model=Inbound,
+    response_model_by_alias=True,
+    responses=documented_errors(
+        {
+            400: "the body is not JSON",
+            401: "the signature is missing or wrong",
+            413: "a delivery over 1 MiB",
+            503: "WHATSAPP_APP_SECRET is not set",
+        }
+    ),
+)
 async def inbound(request: Request, settings: Settings) -> Inbound:
     """The messages of a delivery whose signature is valid; 401 for a forged one."""
     secret = settings.whatsapp_app_secret
@@ -66,7 +84,17 @@ async def inbound(request: Request, settings: Settings) -> Inbound:
     return normalise(payload)
 
 
-@router.post("/media/{media_id}")
+@router.post(
+    "/media/{media_id}",
+    responses=documented_errors(
+        {
+            413: "the media is over MAX_AUDIO_BYTES",
+            415: "not an audio format the service reads",
+            502: "the Graph API answered something unusable (`graph_error`)",
+            503: "the Graph API is not configured or does not answer (`graph_unavailable`)",
+        }
+    ),
+)
 async def fetch_media(
     media_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z._-]{1,128}$")],
     graph: Graph,
@@ -82,7 +110,17 @@ async def fetch_media(
     return StoredAudio(audio_ref=audio.ref, format=audio.ext, bytes=audio.size)
 
 
-@router.post("/voice-notes")
+@router.post(
+    "/voice-notes",
+    responses=documented_errors(
+        {
+            404: "no audio kept under this ref (`audio_not_found`)",
+            415: "the audio is not OGG/Opus",
+            502: "the Graph API answered something unusable (`graph_error`)",
+            503: "the Graph API is not configured or does not answer (`graph_unavailable`)",
+        }
+    ),
+)
 async def upload_voice_note(
     body: VoiceNoteRequest, graph: Graph, store: Store
 ) -> VoiceNoteResponse:

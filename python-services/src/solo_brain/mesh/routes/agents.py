@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from solo_brain.mesh.deps import DbPool, FullToken
+from solo_brain.mesh.deps import TOKEN_ERRORS, DbPool, FullToken
 from solo_brain.mesh.models import AgentOut
 from solo_brain.mesh.store import agents
 
-router = APIRouter(prefix="/api", tags=["agents"])
+router = APIRouter(prefix="/api", tags=["agents"], responses=TOKEN_ERRORS)
 
 
 @router.get("/agents")

@@ -3,8 +3,13 @@
 Handshake: a bearer token of scope `agent` (else HTTP 401/403 before the upgrade), then `hello`
 → `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub.
 Closes: 1009 for a frame over MESH_MAX_FRAME_BYTES, 1003 for a binary frame, 1008 for a
-protocol violation that cannot be skipped (no hello first, an offset gap), 1001 when the agent
-was silent for MESH_AGENT_OFFLINE_AFTER_S (it reconnects and resumes from its acks).
+protocol violation that cannot be skipped (no hello first, a hello whose text Postgres cannot
+store, an offset gap), 1001 when the agent was silent for MESH_AGENT_OFFLINE_AFTER_S (it
+reconnects and resumes from its acks), 1011 when the database went away (the agent reconnects).
+A later frame whose text Postgres cannot store (a NUL character) gets an `invalid_frame` error
+and is skipped, as a malformed one is; message text has NUL replaced by U+FFFD instead, so a
+transcript that contains one is still mirrored (skipping it would stop the session at an offset
+gap forever).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from mesh_protocol import (
     Welcome,
     parse_agent_frame,
 )
-from solo_brain.errors import ServiceError
+from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
 from solo_brain.mesh.deps import authenticate
 from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.hub import Hub
@@ -58,7 +63,15 @@ async def agent_socket(ws: WebSocket) -> None:
     hello = await _receive_hello(ws, hub)
     if hello is None:
         return
-    agent_id = await agents.upsert_agent(hub.pool, hello, token.id)
+    try:
+        agent_id = await agents.upsert_agent(hub.pool, hello, token.id)
+    except Exception as exc:
+        error = database_error(exc)
+        if error is None:
+            raise
+        await _send(ws, ErrorFrame(code=_frame_code(error), message=error.message))
+        await _close(ws, 1008 if error.status_code == 400 else 1011, error.message[:120])
+        return
     link = AgentLink(agent_id, hello.agent, ws)
     await hub.attach(link)
     log.info("agent %s connected (%s, %s)", hello.agent, hello.hostname, hello.version)
@@ -82,7 +95,10 @@ async def agent_socket(ws: WebSocket) -> None:
 async def _authenticate(ws: WebSocket, hub: Hub) -> TokenInfo | None:
     try:
         return await authenticate(hub, ws.headers, "agent")
-    except ServiceError as exc:
+    except Exception as error:
+        exc = error if isinstance(error, ServiceError) else database_error(error)
+        if exc is None:
+            raise
         try:
             await ws.send_denial_response(JSONResponse(exc.body(), status_code=exc.status_code))
         except RuntimeError:  # the server cannot answer HTTP on a WebSocket route
@@ -141,25 +157,61 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
         except ProtocolError as exc:
             await link.send(ErrorFrame(code="invalid_frame", message=str(exc)))
             continue
-        if isinstance(frame, Messages):
-            try:
-                await hub.on_messages(link, frame)
-            except OffsetGap as exc:
-                await link.send(ErrorFrame(code="offset_gap", message=str(exc)))
-                await link.close(1008, "offset gap")
+        try:
+            await _handle(frame, link, hub)
+        except OffsetGap as exc:
+            await link.send(ErrorFrame(code="offset_gap", message=str(exc)))
+            await link.close(1008, "offset gap")
+            return
+        except Exception as exc:
+            error = database_error(exc)
+            if error is None:
+                raise
+            await link.send(ErrorFrame(code=_frame_code(error), message=error.message))
+            if isinstance(error, DatabaseUnavailable):
+                await link.close(1011, "database unavailable")
                 return
-        elif isinstance(frame, SessionInfo):
-            await hub.on_session(link, frame)
-        elif isinstance(frame, PromptStatus):
-            await hub.on_prompt_status(link, frame)
-        elif isinstance(frame, PermissionRequest):
-            await hub.on_permission_request(link, frame)
-        elif isinstance(frame, PermissionResolved):
-            await hub.on_permission_resolved(link, frame)
-        elif isinstance(frame, Ping):
-            await link.send(Pong(ts=frame.ts))
-        elif isinstance(frame, Hello):
-            await link.send(ErrorFrame(code="invalid_frame", message="hello was already sent"))
+
+
+def _frame_code(error: ServiceError) -> str:
+    return "invalid_frame" if error.status_code == 400 else error.code
+
+
+async def _handle(frame: object, link: AgentLink, hub: Hub) -> None:
+    """Hand one parsed frame to the hub (OffsetGap and database errors propagate)."""
+    if isinstance(frame, Messages):
+        await hub.on_messages(link, without_nul(frame))
+    elif isinstance(frame, SessionInfo):
+        await hub.on_session(link, frame)
+    elif isinstance(frame, PromptStatus):
+        await hub.on_prompt_status(link, frame)
+    elif isinstance(frame, PermissionRequest):
+        await hub.on_permission_request(link, frame)
+    elif isinstance(frame, PermissionResolved):
+        await hub.on_permission_resolved(link, frame)
+    elif isinstance(frame, Ping):
+        await link.send(Pong(ts=frame.ts))
+    elif isinstance(frame, Hello):
+        await link.send(ErrorFrame(code="invalid_frame", message="hello was already sent"))
+
+
+def without_nul(batch: Messages) -> Messages:
+    """The batch with every NUL character of its text replaced by U+FFFD (Postgres refuses
+    NUL in text and jsonb); the same batch when it has none."""
+    text = batch.model_dump_json()
+    if "\\u0000" not in text:
+        return batch
+    return Messages.model_validate(_replace_nul(batch.model_dump(mode="json")))
+
+
+def _replace_nul(value: object) -> object:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_replace_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _replace_nul(item) for key, item in value.items()}
+    return value
 
 
 async def _heartbeat(link: AgentLink, every_s: float) -> None:

@@ -10,10 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from solo_brain.mesh.deps import HubDep, authenticate
+from solo_brain.mesh.deps import TOKEN_ERRORS, HubDep, authenticate
 from solo_brain.mesh.store.tokens import Scope
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=TOKEN_ERRORS)
 
 
 @router.get("/check", status_code=204, response_class=Response)

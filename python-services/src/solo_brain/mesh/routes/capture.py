@@ -11,15 +11,30 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from solo_brain.mesh.deps import CaptureHook, HubDep, authenticate
+from solo_brain.errors import documented_errors
+from solo_brain.mesh.deps import TOKEN_ERRORS, CaptureHook, HubDep, authenticate
 
-router = APIRouter(prefix="/api", tags=["capture"])
+router = APIRouter(prefix="/api", tags=["capture"], responses=TOKEN_ERRORS)
 
 # Audio up to the glue's MAX_AUDIO_BYTES (25 MB), plus the multipart envelope (as nginx allows).
 MAX_CAPTURE_BYTES = 26 * 1024 * 1024
 
 
-@router.post("/capture", status_code=200, response_class=Response)
+@router.post(
+    "/capture",
+    status_code=200,
+    response_class=Response,
+    responses={
+        200: {"description": "n8n's answer (the capture API of docs/api.md), passed through"},
+        **documented_errors(
+            {
+                413: "a body over 26 MB",
+                503: "n8n's capture webhook is not configured or does not answer "
+                "(`capture_unavailable`), or the database does not (`database_unavailable`)",
+            }
+        ),
+    },
+)
 async def capture(request: Request, hub: HubDep, webhook: CaptureHook) -> Response:
     """Forward a capture (multipart text or audio) to n8n's capture webhook."""
     await authenticate(hub, request.headers, "capture")

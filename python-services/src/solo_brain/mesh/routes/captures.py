@@ -20,14 +20,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import FileResponse
 
+from solo_brain.errors import InvalidRequest, documented_errors
 from solo_brain.media import AudioNotFound
 from solo_brain.mesh.clients.events import CAPTURE_RECLASSIFIED, CAPTURE_RETRY
-from solo_brain.mesh.deps import FULL_SCOPE, CaptureIdPath, FullToken, HubDep, Media
+from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, CaptureIdPath, FullToken, HubDep, Media
 from solo_brain.mesh.models.phone import CaptureOut, CapturesPage, Category, ReclassifyIn, RetryOut
 from solo_brain.mesh.store import captures
 from solo_brain.mesh.store.captures import InboxFilter
 
-router = APIRouter(prefix="/api/captures", tags=["captures"])
+router = APIRouter(prefix="/api/captures", tags=["captures"], responses=TOKEN_ERRORS)
 
 StatusFilter = Literal[
     "pending_transcription", "pending_classification", "filed", "failed", "pending",
@@ -65,13 +66,20 @@ async def list_captures(
     return CapturesPage.model_validate({"captures": page, "next_before": next_before})
 
 
-@router.get("/{capture_id}", **FULL_SCOPE)
+@router.get("/{capture_id}", **FULL_SCOPE, responses=documented_errors({404: "no such capture"}))
 async def get_capture(hub: HubDep, _: FullToken, capture_id: CaptureIdPath) -> CaptureOut:
     """One capture with its actions, deliveries and audit trail."""
     return _detail(await captures.get_capture(hub.pool, capture_id))
 
 
-@router.get("/{capture_id}/audio", response_class=FileResponse, **FULL_SCOPE)
+@router.get(
+    "/{capture_id}/audio",
+    response_class=FileResponse,
+    **FULL_SCOPE,
+    responses=documented_errors(
+        {404: "no such capture, or its audio is not kept (`audio_not_found`)"}
+    ),
+)
 async def get_capture_audio(
     hub: HubDep, _: FullToken, media: Media, capture_id: CaptureIdPath
 ) -> FileResponse:
@@ -84,7 +92,7 @@ async def get_capture_audio(
                         headers={"Cache-Control": "private, max-age=3600"})  # fmt: skip
 
 
-@router.patch("/{capture_id}", **FULL_SCOPE)
+@router.patch("/{capture_id}", **FULL_SCOPE, responses=documented_errors({404: "no such capture"}))
 async def reclassify_capture(
     hub: HubDep,
     token: FullToken,
@@ -97,6 +105,8 @@ async def reclassify_capture(
     `Idempotency-Key` twice applies the change once (the app's outbox replays)."""
     change = body.model_dump(mode="json", include=body.model_fields_set)
     if "actions" in change:
+        if change["actions"] is None:
+            raise InvalidRequest("actions: a list of actions ([] removes them all), not null")
         change["actions"] = [
             {k: v for k, v in a.items() if v is not None or k == "due"} for a in change["actions"]
         ]
@@ -106,7 +116,14 @@ async def reclassify_capture(
     return _detail(await captures.get_capture(hub.pool, capture_id))
 
 
-@router.post("/{capture_id}/retry", status_code=202, **FULL_SCOPE)
+@router.post(
+    "/{capture_id}/retry",
+    status_code=202,
+    **FULL_SCOPE,
+    responses=documented_errors(
+        {404: "no such capture", 409: "nothing is left to do (`conflict`)"}
+    ),
+)
 async def retry_capture(hub: HubDep, token: FullToken, capture_id: CaptureIdPath) -> RetryOut:
     """Take a pending or failed capture (or a filed one's failed or skipped deliveries) again
     now; 409 when nothing is left to do."""

@@ -13,11 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from solo_brain.catalog import Client
-from solo_brain.mesh.deps import FULL_SCOPE, FullToken, HubDep
+from solo_brain.errors import documented_errors
+from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, FullToken, HubDep
 from solo_brain.mesh.models.phone import CLIENT_ID_PATTERN, ClientOut, ClientPatch
 from solo_brain.mesh.store import catalog
 
-router = APIRouter(prefix="/api/clients", tags=["catalog"])
+router = APIRouter(prefix="/api/clients", tags=["catalog"], responses=TOKEN_ERRORS)
 
 ClientIdPath = Annotated[str, Path(pattern=CLIENT_ID_PATTERN)]
 
@@ -28,14 +29,23 @@ async def list_clients(hub: HubDep, _: FullToken) -> list[ClientOut]:
     return [ClientOut.model_validate(c) for c in await catalog.list_clients(hub.pool)]
 
 
-@router.post("", status_code=201, **FULL_SCOPE)
+@router.post(
+    "",
+    status_code=201,
+    **FULL_SCOPE,
+    responses=documented_errors({409: "a client with this id exists already (`conflict`)"}),
+)
 async def create_client(hub: HubDep, _: FullToken, body: Client) -> ClientOut:
     """Add a client (409 when the id is taken)."""
     await catalog.save_client(hub.pool, body)
     return ClientOut.model_validate(await catalog.get_client(hub.pool, body.id))
 
 
-@router.patch("/{client_id}", **FULL_SCOPE)
+@router.patch(
+    "/{client_id}",
+    **FULL_SCOPE,
+    responses=documented_errors({404: "no such client", 409: "the new id is taken (`conflict`)"}),
+)
 async def update_client(
     hub: HubDep, _: FullToken, client_id: ClientIdPath, body: ClientPatch
 ) -> ClientOut:
@@ -46,7 +56,15 @@ async def update_client(
     return ClientOut.model_validate(await catalog.get_client(hub.pool, merged.id))
 
 
-@router.delete("/{client_id}", status_code=204, response_class=Response, **FULL_SCOPE)
+@router.delete(
+    "/{client_id}",
+    status_code=204,
+    response_class=Response,
+    **FULL_SCOPE,
+    responses=documented_errors(
+        {404: "no such client", 409: "captures name it: delete with force=true (`conflict`)"}
+    ),
+)
 async def delete_client(
     hub: HubDep, _: FullToken, client_id: ClientIdPath, force: Annotated[bool, Query()] = False
 ) -> Response:

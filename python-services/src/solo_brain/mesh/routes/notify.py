@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from solo_brain.mesh.deps import FULL_SCOPE, FullToken, PushDep
+from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, FullToken, PushDep
 from solo_brain.mesh.models.phone import NotifyIn, NotifyOut
 
-router = APIRouter(prefix="/api", tags=["push"])
+router = APIRouter(prefix="/api", tags=["push"], responses=TOKEN_ERRORS)
 
 
 @router.post("/notify", **FULL_SCOPE)

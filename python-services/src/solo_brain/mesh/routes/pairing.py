@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from solo_brain.mesh.deps import FULL_SCOPE, NO_TOKEN, FullToken, HubDep, PairLimiter
+from solo_brain.errors import documented_errors
+from solo_brain.mesh.deps import FULL_SCOPE, NO_TOKEN, TOKEN_ERRORS, FullToken, HubDep, PairLimiter
 from solo_brain.mesh.models.phone import (
     PairedDevice,
     PairIn,
@@ -29,7 +30,7 @@ def pairing_url(public_hub_url: str, code: str) -> str:
     return f"{public_hub_url.rstrip('/')}/pair?code={code}"
 
 
-@router.post("/pairing-codes", status_code=201, **FULL_SCOPE)
+@router.post("/pairing-codes", status_code=201, **FULL_SCOPE, responses=TOKEN_ERRORS)
 async def create_pairing_code(
     hub: HubDep, token: FullToken, body: PairingCodeIn | None = None
 ) -> PairingCodeOut:
@@ -43,7 +44,18 @@ async def create_pairing_code(
     )
 
 
-@router.post("/pair", status_code=201, **NO_TOKEN)
+@router.post(
+    "/pair",
+    status_code=201,
+    **NO_TOKEN,
+    responses=documented_errors(
+        {
+            400: "a used, expired or unknown code (`invalid_request`)",
+            429: "too many attempts from this address (`too_many_requests`)",
+            503: "the database does not answer (`database_unavailable`)",
+        }
+    ),
+)
 async def pair(hub: HubDep, limiter: PairLimiter, request: Request, body: PairIn) -> PairOut:
     """Exchange a pairing code for this device's token (shown once); 400 for a used, expired
     or unknown code, 429 after too many attempts from one address."""

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from solo_brain.mesh.deps import FullToken, HubDep, PermissionIdPath, SessionIdPath
+from solo_brain.errors import documented_errors
+from solo_brain.mesh.deps import TOKEN_ERRORS, FullToken, HubDep, PermissionIdPath, SessionIdPath
 from solo_brain.mesh.models import DecisionOut, DenyIn
 
-router = APIRouter(prefix="/api", tags=["permissions"])
+router = APIRouter(prefix="/api", tags=["permissions"], responses=TOKEN_ERRORS)
 
 
-@router.post("/sessions/{session_id}/permissions/{permission_id}/approve")
+@router.post(
+    "/sessions/{session_id}/permissions/{permission_id}/approve",
+    responses=documented_errors(
+        {404: "no such permission request", 409: "already decided (`conflict`)"}
+    ),
+)
 async def approve_permission(
     hub: HubDep, token: FullToken, session_id: SessionIdPath, permission_id: PermissionIdPath
 ) -> DecisionOut:
@@ -18,7 +24,12 @@ async def approve_permission(
     return await hub.decide(session_id, permission_id, approve=True, message=None, token=token)
 
 
-@router.post("/sessions/{session_id}/permissions/{permission_id}/deny")
+@router.post(
+    "/sessions/{session_id}/permissions/{permission_id}/deny",
+    responses=documented_errors(
+        {404: "no such permission request", 409: "already decided (`conflict`)"}
+    ),
+)
 async def deny_permission(
     hub: HubDep,
     token: FullToken,

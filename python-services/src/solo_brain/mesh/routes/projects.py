@@ -13,11 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from solo_brain.catalog import Project
-from solo_brain.mesh.deps import FULL_SCOPE, FullToken, HubDep
+from solo_brain.errors import documented_errors
+from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, FullToken, HubDep
 from solo_brain.mesh.models.phone import SLUG_PATTERN, ProjectOut, ProjectPatch
 from solo_brain.mesh.store import catalog
 
-router = APIRouter(prefix="/api/projects", tags=["catalog"])
+router = APIRouter(prefix="/api/projects", tags=["catalog"], responses=TOKEN_ERRORS)
 
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN)]
 
@@ -28,14 +29,25 @@ async def list_projects(hub: HubDep, _: FullToken) -> list[ProjectOut]:
     return [ProjectOut.model_validate(p) for p in await catalog.list_projects(hub.pool)]
 
 
-@router.post("", status_code=201, **FULL_SCOPE)
+@router.post(
+    "",
+    status_code=201,
+    **FULL_SCOPE,
+    responses=documented_errors({409: "a project with this slug exists already (`conflict`)"}),
+)
 async def create_project(hub: HubDep, _: FullToken, body: Project) -> ProjectOut:
     """Add a project (409 when the slug is taken, 400 for an unknown client)."""
     await catalog.save_project(hub.pool, body)
     return ProjectOut.model_validate(await catalog.get_project(hub.pool, body.slug))
 
 
-@router.patch("/{slug}", **FULL_SCOPE)
+@router.patch(
+    "/{slug}",
+    **FULL_SCOPE,
+    responses=documented_errors(
+        {404: "no such project", 409: "the new slug is taken (`conflict`)"}
+    ),
+)
 async def update_project(
     hub: HubDep, _: FullToken, slug: SlugPath, body: ProjectPatch
 ) -> ProjectOut:
@@ -46,7 +58,15 @@ async def update_project(
     return ProjectOut.model_validate(await catalog.get_project(hub.pool, merged.slug))
 
 
-@router.delete("/{slug}", status_code=204, response_class=Response, **FULL_SCOPE)
+@router.delete(
+    "/{slug}",
+    status_code=204,
+    response_class=Response,
+    **FULL_SCOPE,
+    responses=documented_errors(
+        {404: "no such project", 409: "captures name it: delete with force=true (`conflict`)"}
+    ),
+)
 async def delete_project(
     hub: HubDep, _: FullToken, slug: SlugPath, force: Annotated[bool, Query()] = False
 ) -> Response:

@@ -13,14 +13,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from solo_brain.mesh.deps import FULL_SCOPE, DbPool, FullToken, HubDep, SessionIdPath
+from solo_brain.errors import documented_errors
+from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, DbPool, FullToken, HubDep, SessionIdPath
 from solo_brain.mesh.models import PromptIn, PromptInfo, PromptOut
 from solo_brain.mesh.store import prompts
 
-router = APIRouter(prefix="/api", tags=["prompts"])
+router = APIRouter(prefix="/api", tags=["prompts"], responses=TOKEN_ERRORS)
 
 
-@router.post("/sessions/{session_id}/prompt")
+@router.post(
+    "/sessions/{session_id}/prompt",
+    responses=documented_errors(
+        {
+            404: "no such session (`not_found`)",
+            409: "the session cannot take a prompt now (`conflict`)",
+        }
+    ),
+)
 async def send_prompt(
     hub: HubDep, token: FullToken, session_id: SessionIdPath, body: PromptIn
 ) -> PromptOut:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from solo_brain.errors import InvalidRequest
+from solo_brain.errors import InvalidRequest, documented_errors
 from solo_brain.mesh.clients.webpush import Subscription
-from solo_brain.mesh.deps import FULL_SCOPE, FullToken, HubDep, PushDep
+from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, FullToken, HubDep, PushDep
 from solo_brain.mesh.models.phone import (
     PushKeyOut,
     SubscriptionDeleteIn,
@@ -23,7 +23,7 @@ from solo_brain.mesh.models.phone import (
 )
 from solo_brain.mesh.store import push as push_store
 
-router = APIRouter(prefix="/api/push", tags=["push"])
+router = APIRouter(prefix="/api/push", tags=["push"], responses=TOKEN_ERRORS)
 
 
 @router.get("/key", **FULL_SCOPE)
@@ -49,7 +49,13 @@ async def subscribe(
     return SubscriptionOut(endpoint=body.endpoint, created=created)
 
 
-@router.delete("/subscriptions", status_code=204, response_class=Response, **FULL_SCOPE)
+@router.delete(
+    "/subscriptions",
+    status_code=204,
+    response_class=Response,
+    **FULL_SCOPE,
+    responses=documented_errors({404: "no such subscription"}),
+)
 async def unsubscribe(
     hub: HubDep, token: FullToken, body: SubscriptionDeleteIn | None = None
 ) -> Response:

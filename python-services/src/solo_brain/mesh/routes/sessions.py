@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from solo_brain.errors import NotFound
-from solo_brain.mesh.deps import DbPool, FullToken, SessionIdPath
+from solo_brain.errors import NotFound, documented_errors
+from solo_brain.mesh.deps import TOKEN_ERRORS, DbPool, FullToken, SessionIdPath
 from solo_brain.mesh.lookup import best_match
 from solo_brain.mesh.models import MessageOut, MessagesPage, SessionOut
 from solo_brain.mesh.store import messages, sessions
 
-router = APIRouter(prefix="/api", tags=["sessions"])
+router = APIRouter(prefix="/api", tags=["sessions"], responses=TOKEN_ERRORS)
 
 
 @router.get("/sessions", response_model=list[SessionOut])
@@ -22,7 +22,10 @@ async def list_sessions(pool: DbPool, _: FullToken) -> Response:
     return Response(await sessions.sessions_json(pool), media_type="application/json")
 
 
-@router.get("/sessions/lookup")
+@router.get(
+    "/sessions/lookup",
+    responses=documented_errors({404: "no session matches the hint (`not_found`)"}),
+)
 async def lookup_session(
     pool: DbPool, _: FullToken, hint: Annotated[str, Query(min_length=1, max_length=500)]
 ) -> SessionOut:
@@ -34,7 +37,9 @@ async def lookup_session(
     return SessionOut.model_validate(rows[0])
 
 
-@router.get("/sessions/{session_id}")
+@router.get(
+    "/sessions/{session_id}", responses=documented_errors({404: "no such session (`not_found`)"})
+)
 async def get_session(pool: DbPool, _: FullToken, session_id: SessionIdPath) -> SessionOut:
     """One session with its pending permissions."""
     rows = await sessions.list_sessions(pool, session_id)
@@ -43,7 +48,10 @@ async def get_session(pool: DbPool, _: FullToken, session_id: SessionIdPath) -> 
     return SessionOut.model_validate(rows[0])
 
 
-@router.get("/sessions/{session_id}/messages")
+@router.get(
+    "/sessions/{session_id}/messages",
+    responses=documented_errors({404: "no such session (`not_found`)"}),
+)
 async def list_messages(
     pool: DbPool,
     _: FullToken,

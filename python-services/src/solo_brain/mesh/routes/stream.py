@@ -17,13 +17,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse
 
-from solo_brain.errors import InvalidRequest, NotFound
-from solo_brain.mesh.deps import FullToken, HubDep, SessionIdPath
+from solo_brain.errors import InvalidRequest, NotFound, documented_errors
+from solo_brain.mesh.deps import TOKEN_ERRORS, FullToken, HubDep, SessionIdPath
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.store import StreamEvent, sessions
 from solo_brain.mesh.store.devices import token_is_live
 
-router = APIRouter(prefix="/api", tags=["stream"])
+router = APIRouter(prefix="/api", tags=["stream"], responses=TOKEN_ERRORS)
 
 CATCH_UP_BATCH = 500
 RETRY_MS = 3000
@@ -32,7 +32,17 @@ REVOKED_CHECK_S = 5.0
 _QUIET = object()  # no event during REVOKED_CHECK_S
 
 
-@router.get("/sessions/{session_id}/stream")
+@router.get(
+    "/sessions/{session_id}/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events: `event`, `id` (the seq), `data` (JSON)",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **documented_errors({404: "no such session (`not_found`)"}),
+    },
+)
 async def stream_session(
     hub: HubDep,
     token: FullToken,
