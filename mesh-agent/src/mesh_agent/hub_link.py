@@ -159,13 +159,18 @@ class HubLink:
             await self.room.wait_for(lambda: self._in_flight() < WINDOW)
         before = (cursor.sent, cursor.scanned)
         step = await asyncio.to_thread(self.agent.index.advance, cursor)
-        if step.meta_changed:
+        # A session the hub knows gets the new lines first and its metadata (last_msg_at, ...)
+        # after: the hub handles frames in order, and the phone waits for the lines.
+        known = cursor.ref.session_id in self.announced
+        if step.meta_changed and not known:
             await self.announce(cursor.ref.session_id)
         if step.batch is not None:
             if not self.inflight.get(key):
                 self.last_ack = time.monotonic()
             self.inflight.setdefault(key, []).append(step.batch.end_offset)
-            await self.send(step.batch)
+            await (self.ws.send(dump_frame(step.batch)) if known else self.send(step.batch))
+        if known:
+            await self.announce(cursor.ref.session_id)
         if step.seen:
             await self.agent.on_seen(cursor.ref.session_id, step.seen)
         return (cursor.sent, cursor.scanned) != before

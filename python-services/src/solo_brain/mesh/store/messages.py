@@ -8,7 +8,7 @@ from psycopg.types.json import Jsonb
 
 from mesh_protocol import Messages
 from solo_brain.mesh.errors import OffsetGap
-from solo_brain.mesh.store import Pool, Row, StreamEvent, jsonable, lock_session
+from solo_brain.mesh.store import Pool, Row, StreamEvent, jsonable
 
 MESSAGE_COLUMNS = """seq, session_id, uuid, parent_uuid, role, text, tool_uses, tool_results,
     "timestamp", is_sidechain"""
@@ -25,20 +25,24 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
     """Commit a batch (idempotent on (session_id, uuid)) and its file offset; return the
     events of the messages that were new. Raise OffsetGap when bytes would be missing."""
     rows = [{**m.model_dump(mode="json"), "ord": i} for i, m in enumerate(batch.messages)]
-    async with pool.connection() as conn, conn.transaction():
-        await lock_session(conn, batch.session_id, agent_id)
-        cur = await conn.execute(
+    latest = max((m.timestamp for m in batch.messages if m.timestamp), default=None)
+    sid = batch.session_id
+    # One round trip: every statement is pipelined, the gap check reads its answer at the end
+    # and rolls the whole transaction back (a live line waits for Postgres once, not 8 times).
+    async with pool.connection() as conn, conn.pipeline(), conn.transaction():
+        await conn.execute(
+            "INSERT INTO assistant.sessions (id, agent_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (sid, agent_id),
+        )
+        await conn.execute("SELECT 1 FROM assistant.sessions WHERE id = %s FOR UPDATE", (sid,))
+        stored_cur = await conn.execute(
             'SELECT "offset" FROM assistant.mesh_offsets '
             "WHERE agent_id = %s AND session_id = %s AND file = %s",
-            (agent_id, batch.session_id, batch.file),
+            (agent_id, sid, batch.file),
         )
-        found = await cur.fetchone()
-        stored = int(found["offset"]) if found else 0
-        if batch.start_offset > stored:
-            raise OffsetGap(stored, batch.start_offset)
-        inserted: list[Row] = []
+        insert_cur = None
         if rows:
-            cur = await conn.execute(
+            insert_cur = await conn.execute(
                 f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
                         tool_uses, tool_results, "timestamp", is_sidechain, file)
                     SELECT %(sid)s, m.uuid, m.parent_uuid, m.role, m.text,
@@ -51,23 +55,26 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
                     ORDER BY m.ord
                     ON CONFLICT (session_id, uuid) DO NOTHING
                     RETURNING {MESSAGE_COLUMNS}""",  # noqa: S608
-                {"sid": batch.session_id, "file": batch.file, "rows": Jsonb(rows)},
+                {"sid": sid, "file": batch.file, "rows": Jsonb(rows)},
             )
-            inserted = list(await cur.fetchall())
         await conn.execute(
             """INSERT INTO assistant.mesh_offsets (agent_id, session_id, file, "offset")
                VALUES (%s, %s, %s, %s)
                ON CONFLICT (agent_id, session_id, file)
                DO UPDATE SET "offset" = EXCLUDED."offset", updated_at = now()""",
-            (agent_id, batch.session_id, batch.file, batch.end_offset),
+            (agent_id, sid, batch.file, batch.end_offset),
         )
-        latest = max((m.timestamp for m in batch.messages if m.timestamp), default=None)
         if latest is not None:
             await conn.execute(
                 "UPDATE assistant.sessions SET last_msg_at = GREATEST(last_msg_at, %s) "
                 "WHERE id = %s",
-                (latest, batch.session_id),
+                (latest, sid),
             )
+        found = await stored_cur.fetchone()
+        stored = int(found["offset"]) if found else 0
+        if batch.start_offset > stored:
+            raise OffsetGap(stored, batch.start_offset)  # rolls back everything above
+        inserted = list(await insert_cur.fetchall()) if insert_cur is not None else []
     inserted.sort(key=lambda r: r["seq"])
     return [StreamEvent(int(r["seq"]), "message", message_json(r)) for r in inserted]
 
