@@ -8,16 +8,27 @@ from psycopg.types.json import Jsonb
 
 from mesh_protocol import Messages
 from solo_brain.mesh.errors import OffsetGap
-from solo_brain.mesh.store import Pool, Row, StreamEvent, jsonable
+from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, jsonable
 
 MESSAGE_COLUMNS = """seq, session_id, uuid, parent_uuid, role, text, tool_uses, tool_results,
     "timestamp", is_sidechain"""
+
+# A fork: a message of the main conversation with two children or more (a prompt forced from
+# the phone and the terminal's next turn both continue from it). Sidechains never count.
+_IS_FORK = """(SELECT count(*) FROM (
+        SELECT 1 FROM assistant.messages c
+        WHERE c.session_id = m.session_id AND c.parent_uuid = m.uuid AND NOT c.is_sidechain
+        LIMIT 2) x) > 1 AS fork"""
+_FORKS = """SELECT parent_uuid, array_agg(uuid ORDER BY seq) AS children FROM assistant.messages
+    WHERE session_id = %s AND parent_uuid = ANY(%s) AND NOT is_sidechain
+    GROUP BY parent_uuid HAVING count(*) > 1 ORDER BY min(seq)"""
 
 
 def message_json(row: Row) -> dict[str, Any]:
     """The API shape of a stored message."""
     out = jsonable(row)
     out["seq"] = int(out["seq"])
+    out.setdefault("fork", False)
     return out
 
 
@@ -70,13 +81,25 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
                 "WHERE id = %s",
                 (latest, sid),
             )
+        parents = sorted(
+            {m.parent_uuid for m in batch.messages if m.parent_uuid and not m.is_sidechain}
+        )
+        forks_cur = None
+        if parents:
+            forks_cur = await conn.execute(_FORKS, (sid, parents))
         found = await stored_cur.fetchone()
         stored = int(found["offset"]) if found else 0
         if batch.start_offset > stored:
             raise OffsetGap(stored, batch.start_offset)  # rolls back everything above
         inserted = list(await insert_cur.fetchall()) if insert_cur is not None else []
+        new = {r["uuid"] for r in inserted}
+        forks: list[StreamEvent] = []
+        for fork in await forks_cur.fetchall() if forks_cur is not None else []:
+            if new.intersection(fork["children"]):  # a new child: announced once, after it
+                data = {"uuid": fork["parent_uuid"], "children": list(fork["children"])}
+                forks.append(await add_event(conn, sid, "fork", data))
     inserted.sort(key=lambda r: r["seq"])
-    return [StreamEvent(int(r["seq"]), "message", message_json(r)) for r in inserted]
+    return [StreamEvent(int(r["seq"]), "message", message_json(r)) for r in inserted] + forks
 
 
 async def page_messages(
@@ -86,10 +109,10 @@ async def page_messages(
     the `before` of the previous page (None when this page reaches the first message)."""
     async with pool.connection() as conn:
         cur = await conn.execute(
-            f"""SELECT {MESSAGE_COLUMNS} FROM assistant.messages
-                WHERE session_id = %s AND (%s::bigint IS NULL OR seq < %s)
-                ORDER BY seq DESC LIMIT %s""",  # noqa: S608
-            (session_id, before, before, limit + 1),
+            f"""SELECT {MESSAGE_COLUMNS}, {_IS_FORK} FROM assistant.messages m
+                WHERE session_id = %(sid)s AND (%(before)s::bigint IS NULL OR seq < %(before)s)
+                ORDER BY seq DESC LIMIT %(n)s""",  # noqa: S608
+            {"sid": session_id, "before": before, "n": limit + 1},
         )
         rows = list(await cur.fetchall())
     more = len(rows) > limit
