@@ -16,7 +16,7 @@ async def test_a_second_child_marks_the_fork_and_streams_it_once(
     db: psycopg.Connection, pg_dsn: str
 ) -> None:
     """The terminal's turn after a forced phone turn forks: one `fork` event after the new
-    child, the fork marker on the shared parent only, nothing again when a batch is resent."""
+    child, the fork marker on the message both continue only, nothing again on a resend."""
     agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
     path = f"/api/sessions/{SID}/stream"
     with running_hub(hub_settings(pg_dsn)) as url:
@@ -33,11 +33,14 @@ async def test_a_second_child_marks_the_fork_and_streams_it_once(
             await agent.batch(SID, FILE, 0, 30, base)
             async with open_sse(client, path, full) as stream:
                 phone = [
-                    message("p1", "du téléphone", parent_uuid="a1"),
+                    message("p1", "du téléphone", parent_uuid="dur", thread_parent_uuid="a1"),
                     message("p2", "Réponse.", "assistant", parent_uuid="p1"),
                 ]
                 await agent.batch(SID, FILE, 30, 60, phone)
-                terminal = [message("t1", "du terminal", parent_uuid="a1")]
+                # Both name the same line ("dur", a turn duration: no message) and continue a1.
+                terminal = [
+                    message("t1", "du terminal", parent_uuid="dur", thread_parent_uuid="a1")
+                ]
                 await agent.batch(SID, FILE, 60, 80, terminal)
                 await agent.batch(SID, FILE, 60, 80, terminal)  # resent after a reconnect
                 await agent.batch(SID, FILE, 80, 90, [message("t2", "ok", parent_uuid="t1")])
@@ -63,7 +66,8 @@ async def test_a_second_child_marks_the_fork_and_streams_it_once(
 async def test_the_fork_event_is_replayed_after_last_event_id(
     db: psycopg.Connection, pg_dsn: str
 ) -> None:
-    """A phone that was offline when the fork happened gets the fork event on resume."""
+    """A phone that was offline when the fork happened gets the fork event on resume (an older
+    agent that sends no thread_parent_uuid: parent_uuid decides)."""
     agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
     path = f"/api/sessions/{SID}/stream"
     with running_hub(hub_settings(pg_dsn)) as url:

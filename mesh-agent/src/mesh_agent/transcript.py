@@ -31,6 +31,25 @@ _WANTED = re.compile(
     rb'"type"\s*:\s*"(?:user|assistant|system|summary|custom-title|ai-title|permission-mode)"'
 )
 _TITLE_CHARS = 120
+_LINK_MAX_BYTES = 256 * 1024  # a longer non-message line breaks the thread (the raw parent stays)
+
+
+def thread_link(raw: bytes, record: dict[str, Any] | None) -> tuple[str, str | None] | None:
+    """(uuid, parentUuid) of a line that has a uuid: from its record, or for the lines
+    `parse_line` skips (attachments, ...) by parsing them when short enough."""
+    if record is None:
+        if len(raw) > _LINK_MAX_BYTES or b'"parentUuid"' not in raw:
+            return None
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(record, dict):
+            return None
+    uuid, parent = record.get("uuid"), record.get("parentUuid")
+    if not isinstance(uuid, str) or not uuid:
+        return None
+    return uuid, parent if isinstance(parent, str) else None
 
 
 def parse_line(raw: bytes) -> dict[str, Any] | None:
@@ -82,7 +101,9 @@ def _flatten(content: Any) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def to_message(record: dict[str, Any], limit: int = MAX_FIELD_CHARS) -> Message | None:
+def to_message(
+    record: dict[str, Any], limit: int = MAX_FIELD_CHARS, thread_parent: str | None = None
+) -> Message | None:
     """The normalised message of a record, or None for records that are not conversation."""
     kind = record.get("type")
     uuid = record.get("uuid")
@@ -143,6 +164,7 @@ def to_message(record: dict[str, Any], limit: int = MAX_FIELD_CHARS) -> Message 
         "tool_results": results,
         "timestamp": record.get("timestamp"),
         "is_sidechain": record.get("isSidechain") is True,
+        "thread_parent_uuid": thread_parent[:128] if thread_parent else None,
     }
     try:
         return Message(**fields)

@@ -17,11 +17,12 @@ MESSAGE_COLUMNS = """seq, session_id, uuid, parent_uuid, role, text, tool_uses, 
 # the phone and the terminal's next turn both continue from it). Sidechains never count.
 _IS_FORK = """(SELECT count(*) FROM (
         SELECT 1 FROM assistant.messages c
-        WHERE c.session_id = m.session_id AND c.parent_uuid = m.uuid AND NOT c.is_sidechain
+        WHERE c.session_id = m.session_id AND c.thread_parent = m.uuid AND NOT c.is_sidechain
         LIMIT 2) x) > 1 AS fork"""
-_FORKS = """SELECT parent_uuid, array_agg(uuid ORDER BY seq) AS children FROM assistant.messages
-    WHERE session_id = %s AND parent_uuid = ANY(%s) AND NOT is_sidechain
-    GROUP BY parent_uuid HAVING count(*) > 1 ORDER BY min(seq)"""
+_FORKS = """SELECT thread_parent, array_agg(uuid ORDER BY seq) AS children
+    FROM assistant.messages
+    WHERE session_id = %s AND thread_parent = ANY(%s) AND NOT is_sidechain
+    GROUP BY thread_parent HAVING count(*) > 1 ORDER BY min(seq)"""
 
 
 def message_json(row: Row) -> dict[str, Any]:
@@ -55,14 +56,15 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
         if rows:
             insert_cur = await conn.execute(
                 f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
-                        tool_uses, tool_results, "timestamp", is_sidechain, file)
+                        tool_uses, tool_results, "timestamp", is_sidechain, file, thread_parent)
                     SELECT %(sid)s, m.uuid, m.parent_uuid, m.role, m.text,
                            COALESCE(m.tool_uses, '[]'), COALESCE(m.tool_results, '[]'),
-                           m."timestamp", COALESCE(m.is_sidechain, false), %(file)s
+                           m."timestamp", COALESCE(m.is_sidechain, false), %(file)s,
+                           COALESCE(m.thread_parent_uuid, m.parent_uuid)
                     FROM jsonb_to_recordset(%(rows)s) AS m(
                         uuid text, parent_uuid text, role text, text text, tool_uses jsonb,
                         tool_results jsonb, "timestamp" timestamptz, is_sidechain boolean,
-                        ord int)
+                        thread_parent_uuid text, ord int)
                     ORDER BY m.ord
                     ON CONFLICT (session_id, uuid) DO NOTHING
                     RETURNING {MESSAGE_COLUMNS}""",  # noqa: S608
@@ -82,7 +84,11 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
                 (latest, sid),
             )
         parents = sorted(
-            {m.parent_uuid for m in batch.messages if m.parent_uuid and not m.is_sidechain}
+            {
+                parent
+                for m in batch.messages
+                if (parent := m.thread_parent_uuid or m.parent_uuid) and not m.is_sidechain
+            }
         )
         forks_cur = None
         if parents:
@@ -96,7 +102,7 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
         forks: list[StreamEvent] = []
         for fork in await forks_cur.fetchall() if forks_cur is not None else []:
             if new.intersection(fork["children"]):  # a new child: announced once, after it
-                data = {"uuid": fork["parent_uuid"], "children": list(fork["children"])}
+                data = {"uuid": fork["thread_parent"], "children": list(fork["children"])}
                 forks.append(await add_event(conn, sid, "fork", data))
     inserted.sort(key=lambda r: r["seq"])
     return [StreamEvent(int(r["seq"]), "message", message_json(r)) for r in inserted] + forks
