@@ -29,6 +29,7 @@ async def test_a_second_child_marks_the_fork_and_streams_it_once(
                 message("u1", "bonjour"),
                 message("a1", "Salut.", "assistant", parent_uuid="u1"),
                 message("side", "sous-agent", parent_uuid="a1", is_sidechain=True),
+                message("note", "Outil refusé.", "system", parent_uuid="a1"),
             ]
             await agent.batch(SID, FILE, 0, 30, base)
             async with open_sse(client, path, full) as stream:
@@ -56,6 +57,7 @@ async def test_a_second_child_marks_the_fork_and_streams_it_once(
         "u1": False,
         "a1": True,
         "side": False,
+        "note": False,
         "p1": False,
         "p2": False,
         "t1": False,

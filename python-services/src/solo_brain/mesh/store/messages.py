@@ -13,15 +13,17 @@ from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, jsonable
 MESSAGE_COLUMNS = """seq, session_id, uuid, parent_uuid, role, text, tool_uses, tool_results,
     "timestamp", is_sidechain"""
 
-# A fork: a message of the main conversation with two children or more (a prompt forced from
-# the phone and the terminal's next turn both continue from it). Sidechains never count.
+# A fork: a message that two user messages of the main conversation continue (a prompt forced
+# from the phone and the terminal's next turn). Sidechains never count, nor system notes (Claude
+# Code writes some next to a tool's result, both continuing the tool use).
 _IS_FORK = """(SELECT count(*) FROM (
         SELECT 1 FROM assistant.messages c
         WHERE c.session_id = m.session_id AND c.thread_parent = m.uuid AND NOT c.is_sidechain
+            AND c.role = 'user'
         LIMIT 2) x) > 1 AS fork"""
 _FORKS = """SELECT thread_parent, array_agg(uuid ORDER BY seq) AS children
     FROM assistant.messages
-    WHERE session_id = %s AND thread_parent = ANY(%s) AND NOT is_sidechain
+    WHERE session_id = %s AND thread_parent = ANY(%s) AND NOT is_sidechain AND role = 'user'
     GROUP BY thread_parent HAVING count(*) > 1 ORDER BY min(seq)"""
 
 
@@ -87,7 +89,9 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
             {
                 parent
                 for m in batch.messages
-                if (parent := m.thread_parent_uuid or m.parent_uuid) and not m.is_sidechain
+                if (parent := m.thread_parent_uuid or m.parent_uuid)
+                and m.role == "user"
+                and not m.is_sidechain
             }
         )
         forks_cur = None
