@@ -57,3 +57,26 @@ def test_threads_forget_the_oldest_lines() -> None:
     assert threads.resolve("c") == "b" and threads.resolve("b") == "root"
     assert threads.resolve("a") == "a"  # forgotten: itself
     assert threads.resolve("zz") == "zz" and threads.resolve(None) is None
+
+
+def test_a_long_skipped_line_keeps_the_thread_without_parsing(tmp_path: Path) -> None:
+    """A 300 KB attachment between a message and the next turn still links them."""
+    path = tmp_path / PROJECT / f"{SID}.jsonl"
+    path.parent.mkdir(parents=True)
+    big = {
+        "parentUuid": "a1",
+        "type": "attachment",
+        "attachment": {"uuid": "inner", "t": "x" * 300_000},
+    }
+    big["uuid"] = "att"
+    path.write_bytes(
+        _rec("a1", None, "assistant", "Salut.")
+        + json.dumps(big).encode()
+        + b"\n"
+        + _rec("u2", "att", "user", "suite")
+    )
+    index = Index(tmp_path)
+    [cursor] = index.discover()
+    batch = index.advance(cursor).batch
+    assert batch is not None
+    assert [(m.uuid, m.thread_parent_uuid) for m in batch.messages] == [("a1", None), ("u2", "a1")]

@@ -31,15 +31,21 @@ _WANTED = re.compile(
     rb'"type"\s*:\s*"(?:user|assistant|system|summary|custom-title|ai-title|permission-mode)"'
 )
 _TITLE_CHARS = 120
-_LINK_MAX_BYTES = 256 * 1024  # a longer non-message line breaks the thread (the raw parent stays)
+_LINK_PARSE_BYTES = 16 * 1024
+# Claude Code writes parentUuid first and uuid after the content, near the end of the line.
+_LEADING_PARENT = re.compile(rb'^\{\s*"parentUuid"\s*:\s*(?:null|"([^"\\]{1,128})")')
+_TRAILING_UUID = re.compile(rb'"uuid"\s*:\s*"([^"\\]{1,128})"')
 
 
 def thread_link(raw: bytes, record: dict[str, Any] | None) -> tuple[str, str | None] | None:
-    """(uuid, parentUuid) of a line that has a uuid: from its record, or for the lines
-    `parse_line` skips (attachments, ...) by parsing them when short enough."""
+    """(uuid, parentUuid) of a line that has a uuid: from its record; for the lines
+    `parse_line` skips (attachments, ...) by parsing them, or when long, from the places
+    Claude Code writes both (None when not found: the thread then keeps the raw parent)."""
     if record is None:
-        if len(raw) > _LINK_MAX_BYTES or b'"parentUuid"' not in raw:
+        if b'"parentUuid"' not in raw:
             return None
+        if len(raw) > _LINK_PARSE_BYTES:
+            return _link_of_long_line(raw)
         try:
             record = json.loads(raw)
         except ValueError:
@@ -61,6 +67,15 @@ def parse_line(raw: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return record if isinstance(record, dict) else None
+
+
+def _link_of_long_line(raw: bytes) -> tuple[str, str | None] | None:
+    parent = _LEADING_PARENT.match(raw)
+    uuids = _TRAILING_UUID.findall(raw, len(raw) - 1024)
+    if parent is None or not uuids:
+        return None
+    found = parent.group(1)
+    return uuids[-1].decode(), found.decode() if found else None
 
 
 def truncate(text: str, limit: int = MAX_FIELD_CHARS) -> str:

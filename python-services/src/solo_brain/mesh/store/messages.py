@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from psycopg.types.json import Jsonb
+from pydantic import TypeAdapter
 
-from mesh_protocol import Messages
+from mesh_protocol import Message, Messages
 from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, jsonable
 
+_AS_JSON = TypeAdapter(list[Message])  # serialised in Rust: a batch is up to 1 MiB
 MESSAGE_COLUMNS = """seq, session_id, uuid, parent_uuid, role, text, tool_uses, tool_results,
     "timestamp", is_sidechain"""
 
@@ -38,7 +39,7 @@ def message_json(row: Row) -> dict[str, Any]:
 async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
     """Commit a batch (idempotent on (session_id, uuid)) and its file offset; return the
     events of the messages that were new. Raise OffsetGap when bytes would be missing."""
-    rows = [{**m.model_dump(mode="json"), "ord": i} for i, m in enumerate(batch.messages)]
+    rows = _AS_JSON.dump_json(batch.messages).decode() if batch.messages else None
     latest = max((m.timestamp for m in batch.messages if m.timestamp), default=None)
     sid = batch.session_id
     # One round trip: every statement is pipelined, the gap check reads its answer at the end
@@ -63,14 +64,16 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
                            COALESCE(m.tool_uses, '[]'), COALESCE(m.tool_results, '[]'),
                            m."timestamp", COALESCE(m.is_sidechain, false), %(file)s,
                            COALESCE(m.thread_parent_uuid, m.parent_uuid)
-                    FROM jsonb_to_recordset(%(rows)s) AS m(
+                    FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
                         uuid text, parent_uuid text, role text, text text, tool_uses jsonb,
                         tool_results jsonb, "timestamp" timestamptz, is_sidechain boolean,
-                        thread_parent_uuid text, ord int)
+                        thread_parent_uuid text)) WITH ORDINALITY AS m(
+                        uuid, parent_uuid, role, text, tool_uses, tool_results, "timestamp",
+                        is_sidechain, thread_parent_uuid, ord)
                     ORDER BY m.ord
                     ON CONFLICT (session_id, uuid) DO NOTHING
                     RETURNING {MESSAGE_COLUMNS}""",  # noqa: S608
-                {"sid": sid, "file": batch.file, "rows": Jsonb(rows)},
+                {"sid": sid, "file": batch.file, "rows": rows},
             )
         await conn.execute(
             """INSERT INTO assistant.mesh_offsets (agent_id, session_id, file, "offset")
