@@ -22,6 +22,7 @@ from websockets.exceptions import InvalidStatus
 
 from mesh_agent import __version__
 from mesh_agent.backoff import backoff_delays, delays_factory, is_retryable
+from mesh_agent.compression import ws_compression
 from mesh_agent.config import AgentConfig
 from mesh_agent.hub_link import HubLink, NotConnected
 from mesh_agent.index import Index
@@ -119,6 +120,7 @@ class Agent:
             additional_headers={"Authorization": f"Bearer {self.config.token}"},
             user_agent_header=f"mesh-agent/{__version__}",
             max_size=MAX_HUB_FRAME_BYTES,
+            **ws_compression(self.config.ws_url),
             open_timeout=15,
             ping_interval=self.config.heartbeat_s,
             ping_timeout=self.config.heartbeat_s,
