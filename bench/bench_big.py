@@ -31,21 +31,13 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_mesh_agent import _text  # noqa: E402
+
 from tests.support.mesh_stack import Hub, Machine, create_token  # noqa: E402
 from tests.support.transcripts import encoded  # noqa: E402
 
 SID = "00000000-0000-4000-8000-0000000b1600"
 CWD = "/home/moi/Projets clients/bench gros"
-WORDS = "le la les un une des code test fichier fonction erreur build image caméra NPU".split()
-
-
-def _text(rng: random.Random, size: int) -> str:
-    out: list[str] = []
-    length = 0
-    while length < size:
-        out.append(rng.choice(WORDS))
-        length += len(out[-1]) + 1
-    return " ".join(out)
 
 
 def _size(rng: random.Random) -> int:
