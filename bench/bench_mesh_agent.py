@@ -15,7 +15,6 @@ Printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import atexit
 import json
 import os
@@ -29,14 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mesh_agent.index import Index  # noqa: E402
 from mesh_protocol import dump_frame  # noqa: E402
-from tests.support.mesh_stack import Hub, Machine, create_token  # noqa: E402
 from tests.support.transcripts import encoded, transcript_line  # noqa: E402
 
 SID = "00000000-0000-4000-8000-0000000a6e27"
@@ -192,55 +188,11 @@ def _append(path: Path, line: bytes) -> None:
         handle.write(line)
 
 
-async def _latency(hub: Hub, token: str, path: Path, count: int) -> list[float]:
-    headers = {"Authorization": f"Bearer {token}"}
-    sent: dict[str, float] = {}
-    latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=hub.url, headers=headers, timeout=30) as client:
-        async with client.stream("GET", f"/api/sessions/{SID}/stream") as stream:
-            lines = stream.aiter_lines()
-            await anext(lines)  # the stream's first bytes: subscribed
-            for n in range(1, count + 1):
-                line = transcript_line(SID, CWD, n)
-                sent[json.loads(line)["uuid"]] = time.perf_counter()
-                _append(path, line)
-                async for text in lines:
-                    if text.startswith("data:"):
-                        data = json.loads(text[5:])
-                        if data.get("uuid") in sent:
-                            latencies.append((time.perf_counter() - sent[data["uuid"]]) * 1000)
-                            break
-                await asyncio.sleep(0.02)
-    return latencies
-
-
 def bench_latency(scratch: Path, count: int) -> None:
-    """The real agent process and hub: appended line → SSE event."""
-    from solo_brain.db import apply_migrations
-    from solo_brain.db.embedded import start_embedded
+    """The real agent process and hub: appended line → SSE event (bench_live.py's run)."""
+    from bench_live import run
 
-    url = start_embedded(scratch / "pg", cleanup_mode="delete")
-    apply_migrations(url)
-    hub = Hub(url, scratch, MESH_HEARTBEAT_S="20")
-    hub.start()
-    machine = Machine(scratch / "machine", "bench", "http://127.0.0.1:9")
-    path = machine.projects / encoded(Path(CWD)) / f"{SID}.jsonl"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(transcript_line(SID, CWD, 0))
-    try:
-        full = create_token(url, "full")
-        machine.write_config(heartbeat_s=20, live_window_s=1)
-        machine.start_agent(hub.url, create_token(url, "agent"))
-        deadline = time.monotonic() + 30
-        auth = {"Authorization": f"Bearer {full}"}
-        while httpx.get(f"{hub.url}/api/sessions/{SID}/messages", headers=auth).status_code != 200:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the agent did not register the session ({machine.log})")
-            time.sleep(0.1)
-        times = asyncio.run(_latency(hub, full, path, count))
-    finally:
-        machine.kill_agent()
-        hub.stop()
+    times = run(scratch, count, 0.02)["sse"]
     print(
         f"agent→hub→SSE  p50 {statistics.median(times):6.1f} ms  "
         f"p99 {sorted(times)[int(len(times) * 0.99) - 1]:6.1f} ms  ({len(times)} lines, "

@@ -103,6 +103,10 @@ class Announcer:
         self._sent[frame.session_id] = frame
         return True
 
+    def knows(self, session_id: str) -> bool:
+        """Whether a `session` frame was sent for `session_id` on this connection."""
+        return session_id in self._sent
+
 
 class Outbox:
     """What survives a lost connection: kept frames, and the last status of each prompt."""

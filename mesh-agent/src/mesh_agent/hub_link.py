@@ -30,6 +30,7 @@ from websockets.exceptions import InvalidStatus
 
 from mesh_agent import __version__
 from mesh_agent.backoff import delays_factory, is_retryable
+from mesh_agent.compression import ws_compression
 from mesh_agent.config import AgentConfig
 from mesh_agent.core import WINDOW, Announcer, Flow, Reconnect
 from mesh_protocol import (
@@ -101,6 +102,7 @@ async def connect_forever(config: AgentConfig, host: LinkHost) -> None:
         additional_headers={"Authorization": f"Bearer {config.token}"},
         user_agent_header=f"mesh-agent/{__version__}",
         max_size=MAX_HUB_FRAME_BYTES,
+        **ws_compression(config.ws_url),
         open_timeout=15,
         ping_interval=config.heartbeat_s,
         ping_timeout=config.heartbeat_s,
@@ -166,6 +168,10 @@ class HubLink:
         frame = self.host.session_frame(session_id)
         if self.announcer.changed(frame):
             await self.ws.send(dump_frame(frame))
+
+    def knows(self, session_id: str) -> bool:
+        """Whether this connection already sent the session's `session` frame."""
+        return self.announcer.knows(session_id)
 
     async def _receive(self) -> None:
         async for raw in self.ws:

@@ -14,6 +14,7 @@ size: one slice (a few MiB) and one batch (under the frame limit) at a time.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from mesh_agent.reader import (
     transcript_ref,
 )
 from mesh_agent.terminal import Seen, seen_in
-from mesh_agent.transcript import SessionMeta, parse_line, to_message
+from mesh_agent.transcript import SessionMeta, parse_line, thread_link, to_message
 from mesh_protocol import MAX_FRAME_BYTES, Message, Messages, ack_key
 
 # A batch stays well under the hub's frame limit; sizes of small lines are estimated from the raw
@@ -66,6 +67,26 @@ class Advance:
     seen: tuple[Seen, ...] = ()
 
 
+class Threads:
+    """For the latest `size` lines with a uuid (all files): the nearest message at or before
+    each, so that a message names the message it continues, not the line before it."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self._nearest: OrderedDict[str, str | None] = OrderedDict()
+
+    def resolve(self, parent: str | None) -> str | None:
+        """The nearest message at or before line `parent` (`parent` itself when unknown)."""
+        return self._nearest.get(parent, parent) if parent else None
+
+    def add(self, uuid: str, nearest: str | None) -> None:
+        """Line `uuid` is (or continues) message `nearest`."""
+        self._nearest[uuid] = nearest
+        self._nearest.move_to_end(uuid)
+        if len(self._nearest) > self.size:
+            self._nearest.popitem(last=False)
+
+
 class Index:
     """Files and sessions under one Claude config's projects/ folder."""
 
@@ -74,6 +95,7 @@ class Index:
         self.slice_bytes = slice_bytes
         self.files: dict[str, FileCursor] = {}
         self.sessions: dict[str, SessionMeta] = {}
+        self.threads = Threads()
         # advance() runs in worker threads; a reconnection must not rewind a cursor mid-read.
         self.lock = threading.Lock()
 
@@ -160,15 +182,20 @@ class Index:
         end = cursor.sent
         for line in lines:
             record = parse_line(line.data) if line.data is not None else None
-            message = full = to_message(record) if record is not None else None
+            link = thread_link(line.data, record) if line.data is not None else None
+            thread = self.threads.resolve(link[1]) if link is not None else None
+            differs = thread if link is not None and thread != link[1] else None
+            message = full = to_message(record, thread_parent=differs) if record else None
             if message is not None and line.data is not None and len(line.data) > _EXACT_SIZE_ABOVE:
                 size = len(to_json(message))
                 if size > MESSAGE_BUDGET and record is not None:
-                    message = to_message(record, _SMALL_FIELD_CHARS)
+                    message = to_message(record, _SMALL_FIELD_CHARS, differs)
                     size = len(to_json(message)) if message else 0
             else:
                 size = len(line.data) if line.data is not None else 0
             if line.end > cursor.scanned:
+                if link is not None:
+                    self.threads.add(link[0], link[0] if full is not None else thread)
                 if record is not None:
                     meta.update(record, message, main=cursor.ref.main)
                     seen += seen_in(record, full, cursor.ref.key, line.end, main=cursor.ref.main)

@@ -35,6 +35,10 @@ class BatchLink(Protocol):
         """Send the session's `session` frame if it changed."""
         ...
 
+    def knows(self, session_id: str) -> bool:
+        """Whether the hub was told about the session on this connection."""
+        ...
+
 
 class TranscriptSync:
     """Files with bytes the hub may not have, read and sent while connected."""
@@ -76,10 +80,15 @@ class TranscriptSync:
         await link.wait_room()
         before = (cursor.sent, cursor.scanned)
         step = await asyncio.to_thread(self.index.advance, cursor)
-        if step.meta_changed:
+        # A session the hub knows gets the new lines first and its metadata (last_msg_at, ...)
+        # after: the hub handles frames in order, and the phone waits for the lines.
+        known = link.knows(cursor.ref.session_id)
+        if step.meta_changed and not known:
             await link.announce(cursor.ref.session_id)
         if step.batch is not None:
             await link.send_batch(step.batch)
+        if step.meta_changed and known:
+            await link.announce(cursor.ref.session_id)
         if step.seen:
             await self._on_seen(cursor.ref.session_id, step.seen)
         return (cursor.sent, cursor.scanned) != before

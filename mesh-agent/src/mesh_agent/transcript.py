@@ -31,6 +31,31 @@ _WANTED = re.compile(
     rb'"type"\s*:\s*"(?:user|assistant|system|summary|custom-title|ai-title|permission-mode)"'
 )
 _TITLE_CHARS = 120
+_LINK_PARSE_BYTES = 16 * 1024
+# Claude Code writes parentUuid first and uuid after the content, near the end of the line.
+_LEADING_PARENT = re.compile(rb'^\{\s*"parentUuid"\s*:\s*(?:null|"([^"\\]{1,128})")')
+_TRAILING_UUID = re.compile(rb'"uuid"\s*:\s*"([^"\\]{1,128})"')
+
+
+def thread_link(raw: bytes, record: dict[str, Any] | None) -> tuple[str, str | None] | None:
+    """(uuid, parentUuid) of a line that has a uuid: from its record; for the lines
+    `parse_line` skips (attachments, ...) by parsing them, or when long, from the places
+    Claude Code writes both (None when not found: the thread then keeps the raw parent)."""
+    if record is None:
+        if b'"parentUuid"' not in raw:
+            return None
+        if len(raw) > _LINK_PARSE_BYTES:
+            return _link_of_long_line(raw)
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(record, dict):
+            return None
+    uuid, parent = record.get("uuid"), record.get("parentUuid")
+    if not isinstance(uuid, str) or not uuid:
+        return None
+    return uuid, parent if isinstance(parent, str) else None
 
 
 def parse_line(raw: bytes) -> dict[str, Any] | None:
@@ -42,6 +67,15 @@ def parse_line(raw: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return record if isinstance(record, dict) else None
+
+
+def _link_of_long_line(raw: bytes) -> tuple[str, str | None] | None:
+    parent = _LEADING_PARENT.match(raw)
+    uuids = _TRAILING_UUID.findall(raw, len(raw) - 1024)
+    if parent is None or not uuids:
+        return None
+    found = parent.group(1)
+    return uuids[-1].decode(), found.decode() if found else None
 
 
 def truncate(text: str, limit: int = MAX_FIELD_CHARS) -> str:
@@ -82,7 +116,9 @@ def _flatten(content: Any) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def to_message(record: dict[str, Any], limit: int = MAX_FIELD_CHARS) -> Message | None:
+def to_message(
+    record: dict[str, Any], limit: int = MAX_FIELD_CHARS, thread_parent: str | None = None
+) -> Message | None:
     """The normalised message of a record, or None for records that are not conversation."""
     kind = record.get("type")
     uuid = record.get("uuid")
@@ -143,6 +179,7 @@ def to_message(record: dict[str, Any], limit: int = MAX_FIELD_CHARS) -> Message 
         "tool_results": results,
         "timestamp": record.get("timestamp"),
         "is_sidechain": record.get("isSidechain") is True,
+        "thread_parent_uuid": thread_parent[:128] if thread_parent else None,
     }
     try:
         return Message(**fields)

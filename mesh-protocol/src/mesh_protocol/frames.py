@@ -101,6 +101,9 @@ class Message(_Frame):
     tool_results: list[ToolResult] = Field(default_factory=list)
     timestamp: datetime | None = None
     is_sidechain: bool = False
+    # The nearest earlier message this one continues: `parent_uuid` names the transcript line
+    # before it, often one that is no message (attachment, turn duration). Optional (newer agents).
+    thread_parent_uuid: str | None = Field(default=None, max_length=128)
 
 
 # --- agent → hub ---------------------------------------------------------------------------

@@ -47,6 +47,9 @@ class MemoryLink:
     async def send_batch(self, batch: Messages) -> None:
         self.frames.append(batch)
 
+    def knows(self, session_id: str) -> bool:
+        return any(getattr(f, "session_id", None) == session_id for f in self.frames)
+
 
 def _agent(tmp_path: Path) -> tuple[Agent, Path]:
     config = AgentConfig(

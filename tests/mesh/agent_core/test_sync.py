@@ -40,6 +40,9 @@ class MemoryLink:
     async def announce(self, session_id: str) -> None:
         self.announced.append(session_id)
 
+    def knows(self, session_id: str) -> bool:
+        return session_id in self.announced
+
     def ack_all(self) -> None:
         """The hub commits every batch sent so far."""
         for batch in self.batches:

@@ -59,6 +59,10 @@ class MessageOut(BaseModel):
     tool_results: list[ToolResult]
     timestamp: datetime | None
     is_sidechain: bool
+    fork: bool = Field(
+        default=False,
+        description="the conversation branches here: two messages or more continue from this one",
+    )
 
 
 class MessagesPage(BaseModel):

@@ -4,72 +4,115 @@ from __future__ import annotations
 
 from typing import Any
 
-from psycopg.types.json import Jsonb
+from pydantic import TypeAdapter
 
-from mesh_protocol import Messages
+from mesh_protocol import Message, Messages
 from solo_brain.mesh.errors import OffsetGap
-from solo_brain.mesh.store import Pool, Row, StreamEvent, jsonable, lock_session
+from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, jsonable
 
+_AS_JSON = TypeAdapter(list[Message])  # serialised in Rust: a batch is up to 1 MiB
 MESSAGE_COLUMNS = """seq, session_id, uuid, parent_uuid, role, text, tool_uses, tool_results,
     "timestamp", is_sidechain"""
+
+# A fork: a message that two user messages of the main conversation continue (a prompt forced
+# from the phone and the terminal's next turn). Sidechains never count, nor system notes (Claude
+# Code writes some next to a tool's result, both continuing the tool use).
+_IS_FORK = """(SELECT count(*) FROM (
+        SELECT 1 FROM assistant.messages c
+        WHERE c.session_id = m.session_id AND c.thread_parent = m.uuid AND NOT c.is_sidechain
+            AND c.role = 'user'
+        LIMIT 2) x) > 1 AS fork"""
+_FORKS = """SELECT thread_parent, array_agg(uuid ORDER BY seq) AS children
+    FROM assistant.messages
+    WHERE session_id = %s AND thread_parent = ANY(%s) AND NOT is_sidechain AND role = 'user'
+    GROUP BY thread_parent HAVING count(*) > 1 ORDER BY min(seq)"""
 
 
 def message_json(row: Row) -> dict[str, Any]:
     """The API shape of a stored message."""
     out = jsonable(row)
     out["seq"] = int(out["seq"])
+    out.setdefault("fork", False)
     return out
 
 
 async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
     """Commit a batch (idempotent on (session_id, uuid)) and its file offset; return the
     events of the messages that were new. Raise OffsetGap when bytes would be missing."""
-    rows = [{**m.model_dump(mode="json"), "ord": i} for i, m in enumerate(batch.messages)]
-    async with pool.connection() as conn, conn.transaction():
-        await lock_session(conn, batch.session_id, agent_id)
-        cur = await conn.execute(
+    rows = _AS_JSON.dump_json(batch.messages).decode() if batch.messages else None
+    latest = max((m.timestamp for m in batch.messages if m.timestamp), default=None)
+    sid = batch.session_id
+    # One round trip: every statement is pipelined, the gap check reads its answer at the end
+    # and rolls the whole transaction back (a live line waits for Postgres once, not 8 times).
+    async with pool.connection() as conn, conn.pipeline(), conn.transaction():
+        await conn.execute(
+            "INSERT INTO assistant.sessions (id, agent_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (sid, agent_id),
+        )
+        await conn.execute("SELECT 1 FROM assistant.sessions WHERE id = %s FOR UPDATE", (sid,))
+        stored_cur = await conn.execute(
             'SELECT "offset" FROM assistant.mesh_offsets '
             "WHERE agent_id = %s AND session_id = %s AND file = %s",
-            (agent_id, batch.session_id, batch.file),
+            (agent_id, sid, batch.file),
         )
-        found = await cur.fetchone()
-        stored = int(found["offset"]) if found else 0
-        if batch.start_offset > stored:
-            raise OffsetGap(stored, batch.start_offset)
-        inserted: list[Row] = []
+        insert_cur = None
         if rows:
-            cur = await conn.execute(
+            insert_cur = await conn.execute(
                 f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
-                        tool_uses, tool_results, "timestamp", is_sidechain, file)
+                        tool_uses, tool_results, "timestamp", is_sidechain, file, thread_parent)
                     SELECT %(sid)s, m.uuid, m.parent_uuid, m.role, m.text,
                            COALESCE(m.tool_uses, '[]'), COALESCE(m.tool_results, '[]'),
-                           m."timestamp", COALESCE(m.is_sidechain, false), %(file)s
-                    FROM jsonb_to_recordset(%(rows)s) AS m(
+                           m."timestamp", COALESCE(m.is_sidechain, false), %(file)s,
+                           COALESCE(m.thread_parent_uuid, m.parent_uuid)
+                    FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
                         uuid text, parent_uuid text, role text, text text, tool_uses jsonb,
                         tool_results jsonb, "timestamp" timestamptz, is_sidechain boolean,
-                        ord int)
+                        thread_parent_uuid text)) WITH ORDINALITY AS m(
+                        uuid, parent_uuid, role, text, tool_uses, tool_results, "timestamp",
+                        is_sidechain, thread_parent_uuid, ord)
                     ORDER BY m.ord
                     ON CONFLICT (session_id, uuid) DO NOTHING
                     RETURNING {MESSAGE_COLUMNS}""",  # noqa: S608
-                {"sid": batch.session_id, "file": batch.file, "rows": Jsonb(rows)},
+                {"sid": sid, "file": batch.file, "rows": rows},
             )
-            inserted = list(await cur.fetchall())
         await conn.execute(
             """INSERT INTO assistant.mesh_offsets (agent_id, session_id, file, "offset")
                VALUES (%s, %s, %s, %s)
                ON CONFLICT (agent_id, session_id, file)
                DO UPDATE SET "offset" = EXCLUDED."offset", updated_at = now()""",
-            (agent_id, batch.session_id, batch.file, batch.end_offset),
+            (agent_id, sid, batch.file, batch.end_offset),
         )
-        latest = max((m.timestamp for m in batch.messages if m.timestamp), default=None)
         if latest is not None:
             await conn.execute(
                 "UPDATE assistant.sessions SET last_msg_at = GREATEST(last_msg_at, %s) "
                 "WHERE id = %s",
-                (latest, batch.session_id),
+                (latest, sid),
             )
+        parents = sorted(
+            {
+                parent
+                for m in batch.messages
+                if (parent := m.thread_parent_uuid or m.parent_uuid)
+                and m.role == "user"
+                and not m.is_sidechain
+            }
+        )
+        forks_cur = None
+        if parents:
+            forks_cur = await conn.execute(_FORKS, (sid, parents))
+        found = await stored_cur.fetchone()
+        stored = int(found["offset"]) if found else 0
+        if batch.start_offset > stored:
+            raise OffsetGap(stored, batch.start_offset)  # rolls back everything above
+        inserted = list(await insert_cur.fetchall()) if insert_cur is not None else []
+        new = {r["uuid"] for r in inserted}
+        forks: list[StreamEvent] = []
+        for fork in await forks_cur.fetchall() if forks_cur is not None else []:
+            if new.intersection(fork["children"]):  # a new child: announced once, after it
+                data = {"uuid": fork["thread_parent"], "children": list(fork["children"])}
+                forks.append(await add_event(conn, sid, "fork", data))
     inserted.sort(key=lambda r: r["seq"])
-    return [StreamEvent(int(r["seq"]), "message", message_json(r)) for r in inserted]
+    return [StreamEvent(int(r["seq"]), "message", message_json(r)) for r in inserted] + forks
 
 
 async def page_messages(
@@ -79,10 +122,10 @@ async def page_messages(
     the `before` of the previous page (None when this page reaches the first message)."""
     async with pool.connection() as conn:
         cur = await conn.execute(
-            f"""SELECT {MESSAGE_COLUMNS} FROM assistant.messages
-                WHERE session_id = %s AND (%s::bigint IS NULL OR seq < %s)
-                ORDER BY seq DESC LIMIT %s""",  # noqa: S608
-            (session_id, before, before, limit + 1),
+            f"""SELECT {MESSAGE_COLUMNS}, {_IS_FORK} FROM assistant.messages m
+                WHERE session_id = %(sid)s AND (%(before)s::bigint IS NULL OR seq < %(before)s)
+                ORDER BY seq DESC LIMIT %(n)s""",  # noqa: S608
+            {"sid": session_id, "before": before, "n": limit + 1},
         )
         rows = list(await cur.fetchall())
     more = len(rows) > limit

@@ -1,0 +1,134 @@
+"""Live latency: a line appended to a transcript → SSE client, against a bare inotify watcher.
+
+    uv run python bench/bench_live.py [--events 300] [--gap-ms 20]
+
+The real `mesh-agent run` process and the real hub (`solo-brain serve mesh`, throwaway embedded
+Postgres). For every appended line, in the same run and the same event loop as the SSE client,
+a bare inotify watcher on the transcript's folder notes when the kernel woke it: the floor any
+watcher can reach. Printed per line: p50/p99 of the SSE latency, of the inotify wake, and their
+differences. Printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import atexit
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mesh_agent.inotify import TreeWatch  # noqa: E402
+from tests.support.mesh_stack import Hub, Machine, create_token  # noqa: E402
+from tests.support.transcripts import encoded, transcript_line  # noqa: E402
+
+SID = "00000000-0000-4000-8000-00000001ae27"
+CWD = "/home/moi/Projets clients/bench live"
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * q) - 1)]
+
+
+def _append(path: Path, line: bytes) -> float:
+    """Append `line`; return the perf_counter just before the write."""
+    with open(path, "ab") as handle:
+        started = time.perf_counter()
+        handle.write(line)
+    return started
+
+
+async def _measure(hub_url: str, token: str, path: Path, count: int, gap: float) -> dict[str, list]:
+    """Append `count` lines; for each, when inotify woke a bare watcher and when SSE had it."""
+    loop = asyncio.get_running_loop()
+    watch = TreeWatch(path.parent, lambda name: name == path.name)
+    woke: list[float] = []
+    loop.add_reader(watch.fd, lambda: woke.append(time.perf_counter()) or watch.changed())
+    headers = {"Authorization": f"Bearer {token}"}
+    out: dict[str, list] = {"sse": [], "inotify": []}
+    try:
+        async with httpx.AsyncClient(base_url=hub_url, headers=headers, timeout=30) as client:
+            async with client.stream("GET", f"/api/sessions/{SID}/stream") as stream:
+                lines = stream.aiter_lines()
+                await anext(lines)  # the stream's first bytes: subscribed
+                for n in range(1, count + 1):
+                    line = transcript_line(SID, CWD, n)
+                    uuid = json.loads(line)["uuid"]
+                    woke.clear()
+                    started = _append(path, line)
+                    async for text in lines:
+                        if text.startswith("data:") and json.loads(text[5:]).get("uuid") == uuid:
+                            out["sse"].append((time.perf_counter() - started) * 1000)
+                            break
+                    if woke:
+                        out["inotify"].append((woke[0] - started) * 1000)
+                    await asyncio.sleep(gap)
+    finally:
+        loop.remove_reader(watch.fd)
+        watch.close()
+    return out
+
+
+def run(scratch: Path, count: int, gap: float) -> dict[str, list]:
+    """Start Postgres, the hub and an agent; measure; stop them all."""
+    from solo_brain.db import apply_migrations
+    from solo_brain.db.embedded import start_embedded
+
+    url = start_embedded(scratch / "pg", cleanup_mode="delete")
+    apply_migrations(url)
+    hub = Hub(url, scratch, MESH_HEARTBEAT_S="20")
+    hub.start()
+    machine = Machine(scratch / "machine", "bench", "http://127.0.0.1:9")
+    path = machine.projects / encoded(Path(CWD)) / f"{SID}.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(transcript_line(SID, CWD, 0))
+    try:
+        full = create_token(url, "full")
+        machine.write_config(heartbeat_s=20, live_window_s=1)
+        machine.start_agent(hub.url, create_token(url, "agent"))
+        deadline = time.monotonic() + 30
+        auth = {"Authorization": f"Bearer {full}"}
+        while httpx.get(f"{hub.url}/api/sessions/{SID}/messages", headers=auth).status_code != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the agent did not register the session ({machine.log})")
+            time.sleep(0.1)
+        return asyncio.run(_measure(hub.url, full, path, count, gap))
+    finally:
+        machine.kill_agent()
+        hub.stop()
+
+
+def main() -> int:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=300)
+    parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between two lines")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    r = run(scratch, args.events, args.gap_ms / 1000)
+    sse, ino = r["sse"], r["inotify"]
+    print(f"{len(sse)} lines appended {args.gap_ms:.0f} ms apart; latencies in ms")
+    print(f"{'':28} {'p50':>7} {'p99':>7}")
+    print(f"{'bare inotify watcher wakes':28} {statistics.median(ino):7.2f} {_pct(ino, 0.99):7.2f}")
+    print(f"{'SSE client has the message':28} {statistics.median(sse):7.2f} {_pct(sse, 0.99):7.2f}")
+    print(
+        f"{'SSE minus inotify':28} {statistics.median(sse) - statistics.median(ino):7.2f} "
+        f"{_pct(sse, 0.99) - _pct(ino, 0.99):7.2f}"
+    )
+    print(f"ratio SSE / inotify (p50): {statistics.median(sse) / statistics.median(ino):.0f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
