@@ -46,8 +46,8 @@ def test_a_period_keeps_the_open_actions_due_in_it_and_a_calendar_window(
     assert got["facts"]["captures"] == []
     start = datetime.combine(tomorrow, datetime.min.time(), ZoneInfo(TZ))
     expected_min = start.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert got["calendar"]["time_min"] == expected_min
-    assert got["calendar"]["q"] is None
+    assert got["calendar"]["timeMin"] == expected_min and "q" not in got["calendar"]
+    assert (got["calendar"]["singleEvents"], got["calendar"]["orderBy"]) == (True, "startTime")
 
 
 def test_a_client_keeps_its_actions_notes_and_a_calendar_search(
@@ -121,9 +121,8 @@ def test_a_whatsapp_question_plans_one_reply_only(db: psycopg.Connection[Any]) -
     """By WhatsApp the answer is one text reply, the question's only delivery."""
     asked = received(db, "Qu'est-ce que j'ai demain ?", channel="whatsapp",
                      channel_message_id="wamid.Q1", reply_to="33600000000")  # fmt: skip
-    result = classification(actions=[], question={"period_phrase": "demain"})
-    told = call(db, "answer_question", {"capture_id": asked, "classification": result,
-                                        "speech": "Demain, une démo."})  # fmt: skip
+    result = classification(actions=[], question={"period_phrase": "demain"}, capture_id=asked)
+    told = call(db, "answer_question", {"classification": result, "speech": "Demain, une démo."})
     assert told["deliver"] is True
     assert [(d["kind"], d["detail"]["text"]) for d in deliveries(db, asked)] == [
         ("whatsapp_text", "Demain, une démo.")]  # fmt: skip

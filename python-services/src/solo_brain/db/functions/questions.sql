@@ -11,8 +11,9 @@
 -- keeps theirs (a project's client counts) and its five latest notes; with none of them, the
 -- open actions of the coming week and those overdue. Returns {question (its text), voice_format,
 -- facts: {today, period, project, client, actions, captures} (classify's Facts),
--- calendar: {time_min, time_max, q} or null (the events to list: the period's days, else the
--- next 30 days matching the client's or project's name)}.
+-- calendar: Google Calendar's events.list query {timeMin, timeMax, q?, singleEvents, orderBy,
+-- maxResults}, or null (the period's days; else the next 30 days matching the client's or the
+-- project's name; no calendar for a question about nothing in particular)}.
 CREATE OR REPLACE FUNCTION assistant.question_facts(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -80,32 +81,32 @@ BEGIN
                                 OR COALESCE(k.client_id, kp.client_id) = cl.id)
                          ORDER BY k.created_at DESC
                          LIMIT 5) y), '[]'::jsonb)),
-        'calendar', CASE
+        'calendar', jsonb_strip_nulls(CASE
             WHEN first_day IS NOT NULL THEN jsonb_build_object(
-                'time_min', to_char(first_day::timestamp AT TIME ZONE tz AT TIME ZONE 'UTC',
-                                    'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                'time_max', to_char((last_day + 1)::timestamp AT TIME ZONE tz AT TIME ZONE 'UTC',
-                                    'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                'q', NULL)
+                'timeMin', to_char(first_day::timestamp AT TIME ZONE tz AT TIME ZONE 'UTC',
+                                   'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                'timeMax', to_char((last_day + 1)::timestamp AT TIME ZONE tz AT TIME ZONE 'UTC',
+                                   'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
             WHEN cl.id IS NOT NULL OR proj.slug IS NOT NULL THEN jsonb_build_object(
-                'time_min', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                'time_max', to_char((now() + interval '30 days') AT TIME ZONE 'UTC',
-                                    'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                'timeMin', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                'timeMax', to_char((now() + interval '30 days') AT TIME ZONE 'UTC',
+                                   'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                 'q', COALESCE(cl.name, proj.name))
-        END);
+        END || jsonb_build_object('singleEvents', true, 'orderBy', 'startTime',
+                                  'maxResults', lim)));
 END $$;
 
 -- A question was answered: keep it in the inbox as one (category 'question', what it asked
 -- about, no action, unless it was re-classified by hand meanwhile), then tell the answer as any
 -- outcome is told (finish_capture: the waiting webhook, or a notification after a deferred
 -- answer, and the WhatsApp reply). Plans no other delivery.
--- p = {capture_id, classification (classify's answer), speech, tts_url?, audio_ref?}.
+-- p = {classification (classify's answer, with the capture_id), speech, tts_url?, audio_ref?}.
 -- Returns finish_capture's {capture_id, status, deliver}.
 CREATE OR REPLACE FUNCTION assistant.answer_question(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    cap_id text := p->>'capture_id';
     result jsonb := COALESCE(p->'classification', '{}'::jsonb);
+    cap_id text := COALESCE(p->>'capture_id', result->>'capture_id');
     c assistant.captures;
 BEGIN
     SELECT * INTO c FROM assistant.captures WHERE id = cap_id FOR UPDATE;
@@ -131,5 +132,6 @@ BEGIN
                                        'client_id', result->>'client_id'));
         END IF;
     END IF;
-    RETURN assistant.finish_capture(p - 'classification');
+    RETURN assistant.finish_capture(p - 'classification'
+                                    || jsonb_build_object('capture_id', cap_id));
 END $$;
