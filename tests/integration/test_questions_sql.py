@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -135,3 +136,17 @@ def test_without_a_sentence_nothing_is_recorded(db: psycopg.Connection[Any]) -> 
     row = db.execute("SELECT status, category FROM assistant.captures WHERE id = %s",
                      (asked,)).fetchone()  # fmt: skip
     assert row == {"status": "pending_classification", "category": None}
+
+
+def test_a_question_filed_by_hand_as_a_note_is_no_longer_one(db: psycopg.Connection[Any]) -> None:
+    """Re-classified by hand, the question's mark goes and the note's action is planned."""
+    asked = _question(db, "Qu'est-ce que j'ai demain ?")
+    call(db, "answer_question", {"capture_id": asked, "speech": "Demain, rien.",
+                                 "classification": classification(question={})})  # fmt: skip
+    tomorrow = (_today() + timedelta(days=1)).isoformat()
+    by_hand = {"category": "todo", "actions": [{"text": "Préparer demain", "due": tomorrow}]}
+    db.execute("SELECT assistant.reclassify_capture(%s, %s::jsonb)", (asked, json.dumps(by_hand)))
+    row = db.execute("SELECT category, question FROM assistant.captures WHERE id = %s",
+                     (asked,)).fetchone()  # fmt: skip
+    assert row == {"category": "todo", "question": None}
+    assert [d["kind"] for d in deliveries(db, asked)] == ["calendar_event"]
