@@ -3,8 +3,10 @@
     POST   /calendar/v3/calendars/{calendarId}/events            Event resource -> stored Event
     DELETE /calendar/v3/calendars/{calendarId}/events/{eventId}  -> 204 (410 once deleted, 404
                                                                     for an unknown id)
-    GET    /calendar/v3/calendars/{calendarId}/events            ?timeMin&timeMax&singleEvents&
+    GET    /calendar/v3/calendars/{calendarId}/events            ?timeMin&timeMax&q&singleEvents&
                                                                   orderBy -> {kind, items: [...]}
+                                                                  (q: every word in the summary,
+                                                                  description or location)
 
 A Bearer access token is required (401 with Google's error body otherwise). An event needs
 `start` and `end`, each with `date` (all-day) or `dateTime`. A client-chosen `id` must be
@@ -74,6 +76,11 @@ def _moment(value: Any) -> datetime | None:
     except ValueError:
         return None
     return None
+
+
+def _searchable(event: dict[str, Any]) -> str:
+    """The text Google's free-text search `q` looks in, lowercased."""
+    return " ".join(str(event.get(k) or "") for k in ("summary", "description", "location")).lower()
 
 
 def create_calendar_app(state: CalendarState) -> FastAPI:
@@ -160,6 +167,8 @@ def create_calendar_app(state: CalendarState) -> FastAPI:
             if (low is None or (_moment(e["end"]) or low) > low)
             and (high is None or (_moment(e["start"]) or high) < high)
         ]  # fmt: skip
+        if words := str(request.query_params.get("q") or "").lower().split():
+            items = [e for e in items if all(w in _searchable(e) for w in words)]
         if request.query_params.get("orderBy") == "startTime":
             items.sort(key=lambda e: _moment(e["start"]) or datetime.min.replace(tzinfo=UTC))
         return JSONResponse({"kind": "calendar#events", "summary": calendar_id,

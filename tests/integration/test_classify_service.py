@@ -72,6 +72,7 @@ def test_valid_answer_is_filed_with_dates_resolved_against_now(
         ),
         "classifier": f"ollama:{MODEL}",
         "needs_review": False,
+        "question": None,
     }
     [chat] = state.chats
     assert chat["format"] == answer_schema()

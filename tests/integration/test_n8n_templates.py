@@ -88,6 +88,7 @@ def test_repository_workflows_follow_the_house_rules() -> None:
         "client-briefing",
         "error-handler",
         "mesh-events",
+        "answer-question",
     }
     for workflow in workflows:
         assert check_workflow(workflow.doc, credentials) == [], workflow.path.name
@@ -231,5 +232,5 @@ def test_the_workflows_read_the_services_time_zone(tmp_path: Path) -> None:
         for node in w.doc["nodes"]
         if "tz:" in node["parameters"].get("options", {}).get("queryReplacement", "")
     }
-    assert set(zoned) == {"reminders", "briefing"}
+    assert set(zoned) == {"reminders", "briefing", "answer-question"}
     assert all("tz: $env.SOLO_BRAIN_TZ" in args for args in zoned.values())

@@ -317,3 +317,23 @@ async def test_reclassification_keeps_actions_by_id_and_moves_their_events(
     pending = {d["state"] for d in emptied["deliveries"] if d["kind"] == "calendar_event"
                and d["external_ref"] is None}  # fmt: skip
     assert pending == {"skipped"}  # never made: nothing to remove
+
+
+async def test_answered_questions_are_listed_and_filtered_as_questions(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """A question answered by voice shows in the inbox with its category, and filters by it."""
+    note = _capture(db, text="Acheter du café", category="perso")
+    asked = _capture(db, text="Qu'est-ce que j'ai demain ?")
+    db.execute("SELECT assistant.answer_question(%s::jsonb)", (json.dumps({
+        "classification": {"capture_id": asked, "summary": "Agenda de demain",
+                           "question": {"period_phrase": "demain"}},
+        "speech": "Demain, rien de prévu."}),))  # fmt: skip
+    token = issue(pg_dsn, "full")
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with httpx.AsyncClient(base_url=url, headers=auth(token)) as client:
+            listed = (await client.get("/api/captures")).json()
+            questions = (await client.get("/api/captures", params={"category": "question"})).json()
+    shown = {c["capture_id"]: c["category"] for c in listed["captures"]}
+    assert shown[asked] == "question" and shown[note] == "perso"
+    assert _ids(questions) == [asked]

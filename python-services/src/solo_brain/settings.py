@@ -98,6 +98,8 @@ class ClassifySettings(CommonSettings):
     ollama_url: str | None = Field(default=None, alias="OLLAMA_URL")
     ollama_model: str = Field(default="qwen3.6:35b", alias="OLLAMA_MODEL")
     ollama_timeout_s: float = Field(default=60.0, alias="OLLAMA_TIMEOUT_S")
+    # A spoken answer to a question past this is said from the facts alone (capture budget: 8 s).
+    answer_timeout_s: float = Field(default=4.0, gt=0, alias="ANSWER_TIMEOUT_S")
     external_llm_url: str | None = Field(default=None, alias="EXTERNAL_LLM_URL")
     external_llm_model: str = Field(default="deepseek-chat", alias="EXTERNAL_LLM_MODEL")
     external_llm_key: str | None = Field(default=None, alias="EXTERNAL_LLM_KEY")

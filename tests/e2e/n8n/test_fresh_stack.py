@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from solo_brain.classify.facts import Facts, fallback_speech
 from tests.e2e.n8n.stack import Stack, run_stack, wait_for
 from tests.fakes.graph import meta_delivery, text_message
 from tests.support.audio import speech_file
@@ -91,3 +95,38 @@ def test_client_briefing_without_a_calendar_says_so_and_never_fails(fresh: Stack
     failed = fresh.rows("SELECT subject FROM assistant.audit_log WHERE action = "
                         "'workflow.failed' AND subject = 'client-briefing'")  # fmt: skip
     assert failed == [] and fresh.rows("SELECT * FROM assistant.client_briefings") == []
+
+
+def test_a_question_without_model_nor_calendar_is_answered_from_postgres(fresh: Stack) -> None:
+    """Ollama down, no Google account: the rules see the question and the facts are said as is."""
+    tz = ZoneInfo("Europe/Paris")
+    tomorrow = datetime.now(tz).date() + timedelta(days=1)
+    seeded = {"text": "Signer le bail", "category": "admin", "summary": "Bail",
+              "actions": [{"text": "Signer le bail", "due": tomorrow.isoformat()}]}  # fmt: skip
+    (kept,) = fresh.rows("SELECT assistant.record_capture(%s::jsonb)->>'capture_id' AS id",
+                         json.dumps(seeded))  # fmt: skip
+    fresh.rows("UPDATE assistant.captures SET confirmation = 'answered' WHERE id = %s "
+               "RETURNING id", kept["id"])  # fmt: skip
+    at_nine = datetime.combine(tomorrow, datetime.min.time(), tz).replace(hour=9)
+    fresh.calendar.events.setdefault("solo@example.com", []).append({
+        "id": "unseen", "summary": "Jamais listé", "start": {"dateTime": at_nine.isoformat()},
+        "end": {"dateTime": (at_nine + timedelta(hours=1)).isoformat()}})  # fmt: skip
+    fresh.ollama.fail_with = 500
+    try:
+        response = fresh.capture(text="Qu'est-ce que j'ai demain ?", channel="siri")
+    finally:
+        fresh.ollama.fail_with = None
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    row = fresh.capture_row(body["capture_id"])
+    actions = fresh.rows("SELECT text, due FROM assistant.actions WHERE NOT done AND due = %s "
+                         "ORDER BY id", tomorrow)  # fmt: skip
+    facts = Facts.model_validate({"today": tomorrow - timedelta(days=1), "actions": actions,
+                                  "period": {"start": tomorrow, "end": tomorrow}})  # fmt: skip
+    assert (body["status"], body["category"], body["actions"]) == ("filed", "question", [])
+    assert body["speech"] == fallback_speech(facts, "Europe/Paris")
+    assert "Signer le bail" in [a["text"] for a in actions]
+    assert "Jamais listé" not in body["speech"]
+    assert (row["classifier"], row["needs_review"]) == ("heuristic", True)
+    assert fresh.deliveries_of(body["capture_id"]) == []

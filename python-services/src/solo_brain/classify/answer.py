@@ -41,6 +41,14 @@ class ModelCcPrompt(BaseModel):
     prompt: str = Field(min_length=1, max_length=20000)
 
 
+class ModelQuestion(BaseModel):
+    """The note asks about the user's own data; the period exactly as spoken, if any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period_phrase: str | None = Field(default=None, max_length=100)
+
+
 class ModelAnswer(BaseModel):
     """The classification a model returns for one note."""
 
@@ -52,6 +60,7 @@ class ModelAnswer(BaseModel):
     summary: str = Field(min_length=1, max_length=300)
     actions: list[ModelAction] = Field(default_factory=list, max_length=20)
     cc_prompt: ModelCcPrompt | None = None
+    question: ModelQuestion | None = None
 
 
 def answer_schema() -> dict[str, Any]:
@@ -146,7 +155,19 @@ def _repair(data: dict[str, Any]) -> list[str]:
         data["actions"] = [_repair_action(item, repairs) for item in actions]
     if data.get("cc_prompt") in ({}, "", "null"):
         data["cc_prompt"] = None
+    _repair_question(data)
     return repairs
+
+
+def _repair_question(data: dict[str, Any]) -> None:
+    # Harmless spellings: `true`/`false`, or the period given as a bare string.
+    question = data.get("question")
+    if question in (False, "", "null") and "question" in data:
+        data["question"] = None
+    elif question is True:
+        data["question"] = {"period_phrase": None}
+    elif isinstance(question, str):
+        data["question"] = {"period_phrase": question}
 
 
 def _repair_action(item: Any, repairs: list[str]) -> Any:

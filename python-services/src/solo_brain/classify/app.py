@@ -5,6 +5,8 @@ POST /v1/classify        {text, hint?, now?, tz?, source?, public?} -> classific
 POST /v1/resolve-date    {phrase, now?, tz?} -> {due}                     routes/dates
 POST /v1/speech          {capture, deliveries, deferred} -> {speech}      routes/speech
                          (the sentence read aloud after a capture)
+POST /v1/answer          {question, facts, tz?} -> {speech, answered_by}  routes/answer
+                         (a question answered aloud from its facts, local model only)
 GET  /v1/catalog         the projects and clients a classification may name  routes/catalog
 POST /v1/client-briefings {events, lead_min, now?, tz?} -> {briefings}   routes/client_briefing
                          (what to say before a meeting with a client)
@@ -24,9 +26,10 @@ import httpx
 import ollama
 from fastapi import FastAPI
 
+from solo_brain.classify.answerer import QuestionAnswerer
 from solo_brain.classify.clients.external import ExternalClassifier, api_base
 from solo_brain.classify.clients.ollama import OllamaClassifier
-from solo_brain.classify.routes import catalog, classify, client_briefing, dates, speech
+from solo_brain.classify.routes import answer, catalog, classify, client_briefing, dates, speech
 from solo_brain.classify.service import ClassifyService
 from solo_brain.db import ensure_schema, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
@@ -50,6 +53,9 @@ def create_app(settings: ClassifySettings) -> FastAPI:
             stack.push_async_callback(pool.close)
             app.state.pool = pool
             app.state.ollama = app.state.external = None
+            app.state.answerer = QuestionAnswerer(
+                None, settings.ollama_model, timeout_s=settings.answer_timeout_s
+            )
             if settings.ollama_url:
                 client = ollama.AsyncClient(
                     host=settings.ollama_url, timeout=settings.ollama_timeout_s
@@ -57,6 +63,9 @@ def create_app(settings: ClassifySettings) -> FastAPI:
                 stack.push_async_callback(client.close)
                 app.state.ollama = OllamaClassifier(
                     client, settings.ollama_model, timeout_s=settings.ollama_timeout_s
+                )
+                app.state.answerer = QuestionAnswerer(
+                    client, settings.ollama_model, timeout_s=settings.answer_timeout_s
                 )
             if settings.external_llm_url:
                 http = httpx.AsyncClient(
@@ -88,7 +97,7 @@ def create_app(settings: ClassifySettings) -> FastAPI:
     app.add_middleware(HeaderLimit)  # added last: checked first
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (classify, dates, speech, catalog, client_briefing):
+    for module in (classify, dates, speech, answer, catalog, client_briefing):
         app.include_router(module.router)
 
     def checks() -> dict[str, Check]:

@@ -10,16 +10,25 @@ always filed somewhere sensible (and flagged for review). French and English.
   "remind me to…", an imperative or infinitive verb first) or that carry a due date; the due
   phrase comes from `find_due_phrase` and is cut out of the action's text.
 - summary: the first sentence, shortened.
+- question: a question about the user's own data (`questions.looks_like_question`) has no
+  actions; its period is the one it names.
 """
 
 from __future__ import annotations
 
 import re
 
-from solo_brain.classify.answer import CATEGORIES, ModelAction, ModelAnswer, ModelCcPrompt
+from solo_brain.classify.answer import (
+    CATEGORIES,
+    ModelAction,
+    ModelAnswer,
+    ModelCcPrompt,
+    ModelQuestion,
+)
 from solo_brain.classify.catalog_index import CatalogIndex
 from solo_brain.classify.cc_prompt import find_cc_prompt
 from solo_brain.classify.dates import find_due_phrase
+from solo_brain.classify.questions import find_period_phrase, looks_like_question
 from solo_brain.text import fold, sentences, shorten
 
 SUMMARY_CHARS = 120
@@ -97,7 +106,10 @@ def classify_heuristically(text: str, hint: str | None, catalog: CatalogIndex) -
     client_id = project.client_id if project and project.client_id else None
     if client_id is None and clients:
         client_id = clients[0].id
-    actions = [] if cc_prompt else find_actions(text)
+    question = None
+    if cc_prompt is None and looks_like_question(text):
+        question = ModelQuestion(period_phrase=find_period_phrase(text))
+    actions = [] if cc_prompt or question else find_actions(text)
     category = guess_category(
         text,
         hint,
@@ -118,6 +130,7 @@ def classify_heuristically(text: str, hint: str | None, catalog: CatalogIndex) -
         summary=summary or "Note",
         actions=actions,
         cc_prompt=ModelCcPrompt(**cc_prompt.model_dump()) if cc_prompt else None,
+        question=question,
     )
 
 

@@ -51,6 +51,14 @@ class Action(BaseModel):
     due_phrase: str | None
 
 
+class Question(BaseModel):
+    """The note is a question to answer, not to file: the days it asks about, if any."""
+
+    period_phrase: str | None
+    start: date | None = Field(description="first day asked about (None: no period)")
+    end: date | None = Field(description="last day asked about, included")
+
+
 class ClassifyResult(BaseModel):
     """Where a note goes, what it asks for, and the sentence to read aloud."""
 
@@ -63,6 +71,9 @@ class ClassifyResult(BaseModel):
     speech: str
     classifier: str = Field(examples=["ollama:qwen3.6:35b", "heuristic", "external:deepseek-chat"])
     needs_review: bool
+    question: Question | None = Field(
+        default=None, description="set when the note asks about the user's own data"
+    )
 
 
 class ResolveDateRequest(BaseModel):

@@ -31,6 +31,11 @@ Règles :
 - "cc_prompt" : si la note est une consigne pour une session Claude Code ("pour la session
   orchestrator, ajoute un endpoint /health"), {"session_hint": "orchestrator", "prompt":
   "ajoute un endpoint /health"} ; sinon null.
+- "question" : si la note est une question posée à l'assistant sur ses propres données
+  (agenda, tâches, promesses, avancement d'un projet ou d'un client : "qu'est-ce que j'ai
+  demain ?", "où en est le projet imx8mp ?"), {"period_phrase": la période exactement comme
+  dite ("demain", "cette semaine") ou null} et aucune action ; sinon null. Une note qui parle
+  de se poser une question ("se demander si on passe à Rust") n'est pas une question.
 - La note peut venir d'une dictée vocale : corrige mentalement les erreurs de transcription.
 """
 

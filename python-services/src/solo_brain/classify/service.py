@@ -6,7 +6,8 @@
 3. Ask each allowed backend in turn; the heuristic answers when every model failed.
 4. Check the answer against the catalog (unknown names mapped through aliases or dropped; a
    project implies its client), add what the rules see that the model missed, resolve due
-   phrases with `resolve_due`, and phrase the confirmation read aloud.
+   phrases with `resolve_due`, and phrase the confirmation read aloud. A question about the
+   user's own data gets no actions and the period it names (`questions.resolve_period`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from solo_brain.classify.clients import ModelClassifier
 from solo_brain.classify.dates import local_today, resolve_due
 from solo_brain.classify.errors import CatalogUnavailable, ClassifierError
 from solo_brain.classify.heuristic import classify_heuristically
-from solo_brain.classify.models import Action, ClassifyRequest, ClassifyResult
+from solo_brain.classify.models import Action, ClassifyRequest, ClassifyResult, Question
 from solo_brain.classify.privacy import Backend, choose_backend
 from solo_brain.classify.prompt import build_messages
+from solo_brain.classify.questions import find_period_phrase, resolve_period
 from solo_brain.classify.speech import build_speech
 from solo_brain.db.pool import DictPool
 
@@ -115,9 +117,19 @@ class ClassifyService:
         cc_prompt = find_cc_prompt(request.text) or (
             CcPrompt(**answer.cc_prompt.model_dump()) if answer.cc_prompt else None
         )
+        question = None
+        if answer.question is not None and cc_prompt is None:
+            # Answered, never filed: a question asks for nothing to do.
+            phrase = answer.question.period_phrase or find_period_phrase(request.text)
+            period = resolve_period(phrase, now, tz)
+            question = Question(
+                period_phrase=phrase,
+                start=period.start if period else None,
+                end=period.end if period else None,
+            )
         actions = [
             Action(text=a.text, due=resolve_due(a.due_phrase, now, tz), due_phrase=a.due_phrase)
-            for a in answer.actions
+            for a in ([] if question else answer.actions)
         ]
         client = catalog.client(reviewed.client_id)
         speech = build_speech(
@@ -139,6 +151,7 @@ class ClassifyService:
             speech=speech,
             classifier=classifier,
             needs_review=needs_review,
+            question=question,
         )
 
     async def _ask(

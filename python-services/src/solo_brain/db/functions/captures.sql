@@ -243,6 +243,9 @@ BEGIN
         project      = CASE WHEN p ? 'project' THEN NULLIF(p->>'project', '') ELSE project END,
         client_id    = CASE WHEN p ? 'client_id' THEN NULLIF(p->>'client_id', '') ELSE client_id END,
         summary      = CASE WHEN p ? 'summary' THEN p->>'summary' ELSE summary END,
+        -- A question filed by hand as a note is no longer a question.
+        question     = CASE WHEN p ? 'category' AND p->>'category' IS DISTINCT FROM 'question'
+                            THEN NULL ELSE question END,
         classifier   = 'manual',
         needs_review = false,
         next_attempt_at = NULL,

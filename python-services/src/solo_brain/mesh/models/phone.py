@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from solo_brain.catalog import clean_domains
 
 Category = Literal["client", "idee_rd", "todo", "note_tech", "admin", "perso"]
+# What a stored capture may be: a category, or a question answered by voice (never set by hand).
+StoredCategory = Literal["client", "idee_rd", "todo", "note_tech", "admin", "perso", "question"]
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 CLIENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 Aliases = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=50)]
@@ -73,7 +75,7 @@ class CaptureBase(BaseModel):
     channel: str
     mode: str
     status: str
-    category: Category | None
+    category: StoredCategory | None
     project: str | None
     client_id: str | None
     summary: str | None

@@ -24,7 +24,13 @@ from solo_brain.errors import InvalidRequest, documented_errors
 from solo_brain.media import AudioNotFound
 from solo_brain.mesh.clients.events import CAPTURE_RECLASSIFIED, CAPTURE_RETRY
 from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, CaptureIdPath, FullToken, HubDep, Media
-from solo_brain.mesh.models.phone import CaptureOut, CapturesPage, Category, ReclassifyIn, RetryOut
+from solo_brain.mesh.models.phone import (
+    CaptureOut,
+    CapturesPage,
+    ReclassifyIn,
+    RetryOut,
+    StoredCategory,
+)
 from solo_brain.mesh.store import captures
 from solo_brain.mesh.store.captures import InboxFilter
 
@@ -52,7 +58,7 @@ async def list_captures(
     hub: HubDep,
     _: FullToken,
     status: Annotated[StatusFilter | None, Query()] = None,
-    category: Annotated[Category | None, Query()] = None,
+    category: Annotated[StoredCategory | None, Query()] = None,
     project: Text = None,
     client: Text = None,
     q: Text = None,
