@@ -1,22 +1,24 @@
 // French labels and dates, in one place so every screen says things the same way.
-import type { Category, CaptureStatus, SessionStatus } from "./types";
+import type { CaptureStatus, SessionStatus, StoredCategory } from "./types";
 
-export const CATEGORY_LABELS: Record<Category, string> = {
+export const CATEGORY_LABELS: Record<StoredCategory, string> = {
   client: "Client",
   idee_rd: "Idée R&D",
   todo: "À faire",
   note_tech: "Note technique",
   admin: "Administratif",
   perso: "Perso",
+  question: "Question",
 };
 
-export const CATEGORY_TONES: Record<Category, string> = {
+export const CATEGORY_TONES: Record<StoredCategory, string> = {
   client: "bg-sky-500",
   idee_rd: "bg-violet-500",
   todo: "bg-amber-500",
   note_tech: "bg-emerald-500",
   admin: "bg-slate-500",
   perso: "bg-rose-500",
+  question: "bg-cyan-500",
 };
 
 export const STATUS_LABELS: Record<CaptureStatus, string> = {

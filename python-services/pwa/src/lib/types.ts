@@ -38,6 +38,9 @@ export interface NewCaptureToken extends CaptureToken {
 
 export const CATEGORIES = ["client", "idee_rd", "todo", "note_tech", "admin", "perso"] as const;
 export type Category = (typeof CATEGORIES)[number];
+/** What a capture may be filed as: a category, or a question answered by voice (never re-filed as one). */
+export const STORED_CATEGORIES = [...CATEGORIES, "question"] as const;
+export type StoredCategory = (typeof STORED_CATEGORIES)[number];
 /** A capture's status (assistant.capture_status); `received` and `classified` are older names. */
 export type CaptureStatus =
   | "pending_transcription"
@@ -71,7 +74,7 @@ interface CaptureBase {
   channel: string;
   mode: "voice" | "text" | string;
   status: CaptureStatus;
-  category: Category | null;
+  category: StoredCategory | null;
   project: string | null;
   client_id: string | null;
   summary: string | null;
@@ -158,7 +161,7 @@ export interface CaptureAnswer {
   capture_id: string;
   status: CaptureStatus;
   transcript: string | null;
-  category: Category | null;
+  category: StoredCategory | null;
   project: string | null;
   client_id: string | null;
   actions: { text: string; due: string | null }[];

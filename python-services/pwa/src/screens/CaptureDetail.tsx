@@ -298,7 +298,10 @@ function Reclassify({ capture, onDone }: { capture: CaptureDetail; onDone: (c?: 
   const projects = useResource("projects", listProjects);
   const clients = useResource("clients", listClients);
   const isOnline = useSignal(online);
-  const [category, setCategory] = useState<Category | null>(capture.category);
+  // A question is re-filed as a note by picking its category: "question" is no choice here.
+  const [category, setCategory] = useState<Category | null>(
+    capture.category === "question" ? null : capture.category,
+  );
   const [project, setProject] = useState(capture.project);
   const [client, setClient] = useState(capture.client_id);
   const [actions, setActions] = useState<DraftAction[]>(capture.actions.map((a) => ({ id: a.id, text: a.text, due: a.due })));

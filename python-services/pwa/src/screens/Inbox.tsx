@@ -1,7 +1,7 @@
 // The inbox (home): the latest captures, filtered and searched, with what is still pending.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import {
-  CATEGORIES,
+  STORED_CATEGORIES,
   PENDING_STATUSES,
   STATUS_FILTERS,
   listCaptures,
@@ -159,7 +159,7 @@ export function InboxScreen() {
           <FilterChip
             label="Catégorie"
             value={filters.category}
-            options={CATEGORIES.map((c) => [c, CATEGORY_LABELS[c]])}
+            options={STORED_CATEGORIES.map((c) => [c, CATEGORY_LABELS[c]])}
             onChange={(v) => update("category", v)}
           />
           <FilterChip
