@@ -37,7 +37,11 @@ async def send_prompt(
     return await hub.submit_prompt(session_id, body, token)
 
 
-@router.get("/sessions/{session_id}/prompts", **FULL_SCOPE)
+@router.get(
+    "/sessions/{session_id}/prompts",
+    responses=documented_errors({404: "no such session (`not_found`)"}),
+    **FULL_SCOPE,
+)
 async def list_prompts(
     pool: DbPool,
     _: FullToken,

@@ -17,11 +17,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from solo_brain.mesh.deps import FULL_SCOPE, FullToken, HubDep
+from solo_brain.errors import documented_errors
+from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, FullToken, HubDep
 from solo_brain.mesh.models.tokens import NewTokenOut, TokenIn, TokenOut
 from solo_brain.mesh.store import tokens
 
-router = APIRouter(prefix="/api", tags=["tokens"])
+router = APIRouter(prefix="/api", tags=["tokens"], responses=TOKEN_ERRORS)
 
 TokenIdPath = Annotated[str, Path(pattern=r"^tok_[0-9A-HJKMNP-TV-Z]{26}$")]
 
@@ -52,7 +53,13 @@ async def list_tokens(
     return [TokenOut.model_validate(t.model_dump()) for t in found]
 
 
-@router.delete("/tokens/{token_id}", status_code=204, response_class=Response, **FULL_SCOPE)
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=204,
+    response_class=Response,
+    responses=documented_errors({404: "no live capture token with this id (`not_found`)"}),
+    **FULL_SCOPE,
+)
 async def revoke_token(hub: HubDep, caller: FullToken, token_id: TokenIdPath) -> Response:
     """Revoke a capture token; 404 for an unknown, revoked or non-capture token."""
     await tokens.revoke_scoped(hub.pool, token_id, "capture", caller.actor)
