@@ -16,6 +16,7 @@ GET|POST|PATCH|DELETE /api/projects                   the catalog               
 GET|POST|PATCH|DELETE /api/clients                                                routes/clients
 GET  /api/push/key, POST|DELETE /api/push/subscriptions  Web Push                 routes/push
 POST /api/notify                                      a push to every device      routes/notify
+GET|POST /api/lifecycle/...                           n8n's capture steps         routes/lifecycle
 GET  /healthz, /readyz
 /    the PWA (mesh/static/, built from python-services/pwa), client routes included
 """
@@ -50,6 +51,7 @@ from solo_brain.mesh.routes import (
     captures,
     clients,
     devices,
+    lifecycle,
     notify,
     pairing,
     permissions,
@@ -111,7 +113,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
     app.include_router(health_router("mesh", lambda: _checks(app)))
     for module in (auth, sessions, stream, prompts, permissions, agents, agents_ws, capture):
         app.include_router(module.router)
-    for phone in (pairing, devices, captures, projects, clients, push, notify):
+    for phone in (pairing, devices, captures, projects, clients, push, notify, lifecycle):
         app.include_router(phone.router)
     mount_pwa(app, STATIC_DIR)  # last: it answers every path no other route took
     return app
