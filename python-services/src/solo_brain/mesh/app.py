@@ -82,7 +82,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
         await asyncio.to_thread(ensure_schema, url)
         pool = await open_pool(url, min_size=2, max_size=10)
         client = httpx.AsyncClient(timeout=settings.events_timeout_s)
-        webhook = EventsWebhook(settings.events_webhook_url, client)
+        webhook = EventsWebhook(settings.events_webhook_url, client, secret=settings.events_secret)
         hub = Hub(settings, pool, webhook, Broadcaster())
         await mark_all_agents_offline(pool)
         push_http = httpx.AsyncClient(timeout=settings.push_timeout_s)

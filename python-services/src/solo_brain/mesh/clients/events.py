@@ -24,12 +24,19 @@ prompt_finished and terminal_waiting session_label and, for a voice_reply prompt
 (Claude's answer made short enough to speak), so that the workflow words a push without logic
 of its own.
 
+With MESH_EVENTS_SECRET set, each POST carries `X-CC-Mesh-Signature: t=<unix seconds>,v1=<hex>`,
+v1 = HMAC-SHA256(secret, "<t>.<body>") over the exact body bytes (the CC Mesh Trigger node
+checks it in constant time and refuses a signature older than 5 minutes).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +45,8 @@ import httpx
 from solo_brain.mesh.errors import EventsWebhookError
 
 log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-CC-Mesh-Signature"
 
 PERMISSION_PENDING = "permission_pending"
 PROMPT_FINISHED = "prompt_finished"
@@ -51,9 +60,15 @@ class EventsWebhook:
     """Client of the events webhook, with its own queue and worker."""
 
     def __init__(
-        self, url: str | None, client: httpx.AsyncClient, *, max_pending: int = 1000
+        self,
+        url: str | None,
+        client: httpx.AsyncClient,
+        *,
+        max_pending: int = 1000,
+        secret: str | None = None,
     ) -> None:
         self.url = url
+        self.secret = secret
         self.client = client
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending)
         self.sent = 0
@@ -75,8 +90,12 @@ class EventsWebhook:
     async def post(self, payload: dict[str, Any]) -> None:
         """POST one event; raise EventsWebhookError when it is not accepted."""
         assert self.url is not None
+        body = json.dumps(payload, separators=(",", ":"), default=str).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.secret:
+            headers[SIGNATURE_HEADER] = sign(self.secret, body, int(time.time()))
         try:
-            response = await self.client.post(self.url, json=payload)
+            response = await self.client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise EventsWebhookError(f"events webhook unreachable: {exc!r}") from exc
         if response.status_code >= 300:
@@ -108,3 +127,9 @@ class EventsWebhook:
             except EventsWebhookError as exc:
                 self.failed += 1
                 log.warning("%s (event dropped)", exc.message)
+
+
+def sign(secret: str, body: bytes, at: int) -> str:
+    """The signature header value of `body` sent at unix time `at`."""
+    mac = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={at},v1={mac}"
