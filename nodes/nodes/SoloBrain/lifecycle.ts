@@ -85,3 +85,37 @@ export function setOptions(options: IDataObject, names: Record<string, string>):
 	}
 	return body;
 }
+
+/** The "Options" collection of a lifecycle operation. */
+export function optionsField(
+	show: Record<string, string[]>,
+	options: INodeProperties[],
+): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show },
+		options,
+	};
+}
+
+/** A number of seconds (or of attempts) among an operation's options. */
+export function numberOption(
+	displayName: string,
+	name: string,
+	defaultValue: number,
+	description: string,
+	minValue = 0,
+): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'number',
+		default: defaultValue,
+		typeOptions: { minValue },
+		description,
+	};
+}

@@ -4,7 +4,7 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { itemsOf, lifecycleCall, setOptions } from '../../lifecycle';
+import { itemsOf, lifecycleCall, numberOption, optionsField, setOptions } from '../../lifecycle';
 
 const show = { resource: ['capture'], operation: ['claimRetries'] };
 
@@ -18,31 +18,20 @@ export const claimRetriesDescription: INodeProperties[] = [
 		displayOptions: { show },
 		description: 'Max number of results to return',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Grace (Seconds)',
-				name: 'graceS',
-				type: 'number',
-				default: 300,
-				description:
-					'A capture nobody scheduled is taken after this long without change (its process stopped half-way)',
-			},
-			{
-				displayName: 'Lease (Seconds)',
-				name: 'leaseS',
-				type: 'number',
-				default: 300,
-				description: 'How long the captures taken are kept from other runs',
-			},
-		],
-	},
+	optionsField(show, [
+		numberOption(
+			'Grace (Seconds)',
+			'graceS',
+			300,
+			'A capture nobody scheduled is taken after this long without change (its process stopped half-way)',
+		),
+		numberOption(
+			'Lease (Seconds)',
+			'leaseS',
+			300,
+			'How long the captures taken are kept from other runs',
+		),
+	]),
 ];
 
 /** The captures due for another pass, leased to this run: one item each. */

@@ -9,6 +9,8 @@ import {
 	captureIdOf,
 	jsonParameter,
 	lifecycleCall,
+	numberOption,
+	optionsField,
 	setOptions,
 } from '../../lifecycle';
 
@@ -26,40 +28,29 @@ export const fileDescription: INodeProperties[] = [
 		description:
 			'The Classify operation’s output, or an error item ({error: …}) to count a failed attempt and schedule the next one',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Backoff (Seconds)',
-				name: 'backoffS',
-				type: 'number',
-				default: 60,
-				typeOptions: { minValue: 0.1 },
-				description: 'Delay before the first retry after a failure, doubled at each attempt',
-			},
-			{
-				displayName: 'Long Note (Characters)',
-				name: 'longNoteChars',
-				type: 'number',
-				default: 1500,
-				typeOptions: { minValue: 1 },
-				description: 'Notes at least this long also go to Onyx',
-			},
-			{
-				displayName: 'Max Attempts',
-				name: 'maxAttempts',
-				type: 'number',
-				default: 12,
-				typeOptions: { minValue: 1 },
-				description: 'Failed attempts after which the capture is failed for good',
-			},
-		],
-	},
+	optionsField(show, [
+		numberOption(
+			'Backoff (Seconds)',
+			'backoffS',
+			60,
+			'Delay before the first retry after a failure, doubled at each attempt',
+			0.1,
+		),
+		numberOption(
+			'Long Note (Characters)',
+			'longNoteChars',
+			1500,
+			'Notes at least this long also go to Onyx',
+			1,
+		),
+		numberOption(
+			'Max Attempts',
+			'maxAttempts',
+			12,
+			'Failed attempts after which the capture is failed for good',
+			1,
+		),
+	]),
 ];
 
 /** File a capture with its classification (its deliveries planned), or count a failed attempt. */

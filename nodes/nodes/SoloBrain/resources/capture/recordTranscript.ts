@@ -4,7 +4,13 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { captureIdField, captureIdOf, lifecycleCall, setOptions } from '../../lifecycle';
+import {
+	captureIdField,
+	captureIdOf,
+	lifecycleCall,
+	optionsField,
+	setOptions,
+} from '../../lifecycle';
 
 const show = { resource: ['capture'], operation: ['recordTranscript'] };
 
@@ -20,37 +26,29 @@ export const recordTranscriptDescription: INodeProperties[] = [
 		displayOptions: { show },
 		description: 'What was said (the Transcribe operation’s output)',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Audio Reference',
-				name: 'audioRef',
-				type: 'string',
-				default: '',
-				description: 'The kept audio (aud_…) the transcript came from',
-			},
-			{
-				displayName: 'Duration (Seconds)',
-				name: 'durationS',
-				type: 'number',
-				default: 0,
-				typeOptions: { minValue: 0 },
-			},
-			{
-				displayName: 'Language',
-				name: 'language',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. fr',
-			},
-		],
-	},
+	optionsField(show, [
+		{
+			displayName: 'Audio Reference',
+			name: 'audioRef',
+			type: 'string',
+			default: '',
+			description: 'The kept audio (aud_…) the transcript came from',
+		},
+		{
+			displayName: 'Duration (Seconds)',
+			name: 'durationS',
+			type: 'number',
+			default: 0,
+			typeOptions: { minValue: 0 },
+		},
+		{
+			displayName: 'Language',
+			name: 'language',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. fr',
+		},
+	]),
 ];
 
 /** Keep a voice capture's transcript: it then waits for its classification. */

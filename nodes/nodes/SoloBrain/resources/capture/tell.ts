@@ -4,7 +4,13 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { captureIdField, captureIdOf, lifecycleCall, setOptions } from '../../lifecycle';
+import {
+	captureIdField,
+	captureIdOf,
+	lifecycleCall,
+	optionsField,
+	setOptions,
+} from '../../lifecycle';
 
 const show = { resource: ['capture'], operation: ['tell'] };
 
@@ -21,30 +27,22 @@ export const tellDescription: INodeProperties[] = [
 		description:
 			'The sentence that tells the outcome; empty leaves the capture untold (the retry schedule tells it later)',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Audio Reference',
-				name: 'audioRef',
-				type: 'string',
-				default: '',
-				description: 'The spoken sentence (aud_…), sent as a WhatsApp voice reply',
-			},
-			{
-				displayName: 'Audio URL',
-				name: 'ttsUrl',
-				type: 'string',
-				default: '',
-				description: 'Where the spoken sentence can be played',
-			},
-		],
-	},
+	optionsField(show, [
+		{
+			displayName: 'Audio Reference',
+			name: 'audioRef',
+			type: 'string',
+			default: '',
+			description: 'The spoken sentence (aud_…), sent as a WhatsApp voice reply',
+		},
+		{
+			displayName: 'Audio URL',
+			name: 'ttsUrl',
+			type: 'string',
+			default: '',
+			description: 'Where the spoken sentence can be played',
+		},
+	]),
 ];
 
 /** Keep the sentence that tells the outcome and plan how it is told; `deliver` says if any delivery waits. */

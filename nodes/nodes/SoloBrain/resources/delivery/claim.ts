@@ -4,7 +4,14 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { captureIdField, itemsOf, lifecycleCall, setOptions } from '../../lifecycle';
+import {
+	captureIdField,
+	itemsOf,
+	lifecycleCall,
+	numberOption,
+	optionsField,
+	setOptions,
+} from '../../lifecycle';
 
 const show = { resource: ['delivery'], operation: ['claim'] };
 
@@ -20,31 +27,19 @@ export const claimDescription: INodeProperties[] = [
 		description:
 			'The destinations set up here; deliveries to the others are skipped (their last error names the setting). Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Lease (Seconds)',
-				name: 'leaseS',
-				type: 'number',
-				default: 120,
-				description: 'How long the deliveries taken are kept from other runs',
-			},
-			{
-				displayName: 'Limit',
-				name: 'limit',
-				type: 'number',
-				default: 50,
-				typeOptions: { minValue: 1, maxValue: 200 },
-				description: 'Max number of results to return',
-			},
-		],
-	},
+	optionsField(show, [
+		numberOption(
+			'Lease (Seconds)',
+			'leaseS',
+			120,
+			'How long the deliveries taken are kept from other runs',
+			1,
+		),
+		{
+			...numberOption('Limit', 'limit', 50, 'Max number of results to return', 1),
+			typeOptions: { minValue: 1, maxValue: 200 },
+		},
+	]),
 ];
 
 /** The capture's due deliveries, leased to this run: one item each, `{id, kind, request}`. */
@@ -58,7 +53,10 @@ export async function claim(
 		capture_id: String(this.getNodeParameter('captureId', itemIndex)).trim(),
 		configured: Array.isArray(configured)
 			? configured
-			: configured.split(',').map((d) => d.trim()).filter(Boolean),
+			: configured
+					.split(',')
+					.map((d) => d.trim())
+					.filter(Boolean),
 		...setOptions(options, { leaseS: 'lease_s', limit: 'limit' }),
 	};
 	return itemsOf(await lifecycleCall.call(this, 'POST', '/deliveries/claim', itemIndex, body));

@@ -4,7 +4,13 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { jsonParameter, lifecycleCall, setOptions } from '../../lifecycle';
+import {
+	jsonParameter,
+	lifecycleCall,
+	numberOption,
+	optionsField,
+	setOptions,
+} from '../../lifecycle';
 
 const show = { resource: ['delivery'], operation: ['recordResult'] };
 
@@ -44,31 +50,22 @@ export const recordResultDescription: INodeProperties[] = [
 		displayOptions: { show },
 		description: 'The request’s error when it failed without an answer',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Backoff (Seconds)',
-				name: 'backoffS',
-				type: 'number',
-				default: 60,
-				typeOptions: { minValue: 0.1 },
-				description: 'Delay before the first retry, doubled at each attempt (6 h at most)',
-			},
-			{
-				displayName: 'Max Attempts',
-				name: 'maxAttempts',
-				type: 'number',
-				default: 20,
-				typeOptions: { minValue: 1 },
-			},
-		],
-	},
+	optionsField(show, [
+		numberOption(
+			'Backoff (Seconds)',
+			'backoffS',
+			60,
+			'Delay before the first retry, doubled at each attempt (6 h at most)',
+			0.1,
+		),
+		numberOption(
+			'Max Attempts',
+			'maxAttempts',
+			20,
+			'Attempts after which it is failed for good',
+			1,
+		),
+	]),
 ];
 
 /** Record what a destination answered: done, retried later, or failed for good. */
