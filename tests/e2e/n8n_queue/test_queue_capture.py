@@ -11,6 +11,7 @@ import pytest
 from solo_brain.classify.dates import resolve_due
 from tests.e2e.n8n.stack import Stack
 from tests.support.audio import speech_file
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.n8n
 
@@ -31,7 +32,8 @@ def test_a_spoken_capture_is_filed_by_a_worker_and_answered_through_main(
     queue_stack: Stack, tmp_path: Path
 ) -> None:
     """A spoken capture posted to main's webhook runs on the worker (enqueued in Redis, the audio
-    carried with it), is filed with its calendar event, and main answers with the capture JSON."""
+    carried with it), is filed, main answers with the capture JSON, then its calendar event is
+    delivered."""
     said = "Rappelle-moi d'appeler le garage vendredi."
     wav = speech_file(said, "wav", tmp_path).read_bytes()
     queue_stack.whisper_state.expect(wav, said)
@@ -51,7 +53,8 @@ def test_a_spoken_capture_is_filed_by_a_worker_and_answered_through_main(
     due = resolve_due("vendredi", row["created_at"], "Europe/Paris")
     assert due is not None and body["actions"] == [{"text": "Appeler le garage",
                                                     "due": due.isoformat()}]  # fmt: skip
-    (event,) = queue_stack.events_of(body["capture_id"])
+    # The calendar event is a delivery, attempted by the worker once the answer has left.
+    (event,) = wait_for(lambda: queue_stack.events_of(body["capture_id"]), 30, "the event")
     assert event["start"] == {"date": due.isoformat()}
     entries = log_entries(queue_stack)
     started = {e["metadata"]["executionId"]: e["metadata"].get("workflowId") for e in entries
