@@ -34,6 +34,15 @@ export class CcMeshApi implements ICredentialType {
 			required: true,
 			description: 'A hub token with scope full: solo-brain token create --scope full --name n8n',
 		},
+		{
+			displayName: 'Events Signing Secret',
+			name: 'eventsSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				"The hub's MESH_EVENTS_SECRET, for the CC Mesh Trigger: an event without a valid signature is refused",
+		},
 	];
 
 	authenticate: IAuthenticateGeneric = {

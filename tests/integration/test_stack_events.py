@@ -27,3 +27,18 @@ def test_local_stack_sends_hub_events_to_mesh_events(
     monkeypatch.setenv("MESH_EVENTS_WEBHOOK_URL", "http://elsewhere/hook")
     children = {c.name: c for c in plan(args, settings, pg_dsn)}
     assert "MESH_EVENTS_WEBHOOK_URL" not in children["mesh"].env
+
+
+def test_local_stack_signs_hub_events_with_one_kept_secret(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub and n8n get the same MESH_EVENTS_SECRET, made once under var/ (mode 0600)."""
+    monkeypatch.delenv("MESH_EVENTS_SECRET", raising=False)
+    args = argparse.Namespace(no_n8n=False, no_mesh=False, no_agent=True)
+    settings = isolated(CommonSettings, SOLO_BRAIN_VAR_DIR=tmp_path)
+    first = {c.name: c for c in plan(args, settings, pg_dsn)}
+    again = {c.name: c for c in plan(args, settings, pg_dsn)}
+    secret = first["mesh"].env["MESH_EVENTS_SECRET"]
+    assert len(secret) >= 40 and first["n8n"].env["MESH_EVENTS_SECRET"] == secret
+    assert again["mesh"].env["MESH_EVENTS_SECRET"] == secret
+    assert (tmp_path / "mesh-events.secret").stat().st_mode & 0o777 == 0o600

@@ -224,6 +224,7 @@ class Recorder:
     """What a recording webhook received."""
 
     received: list[dict[str, Any]] = field(default_factory=list)
+    signatures: list[tuple[str | None, bytes]] = field(default_factory=list)
     status: int = 200
 
     def events(self, name: str) -> list[dict[str, Any]]:
@@ -240,6 +241,9 @@ def recording_webhook() -> Iterator[tuple[str, Recorder]]:
     @app.post("/webhook/mesh-events")
     async def receive(request: Request) -> dict[str, bool]:
         recorder.received.append(await request.json())
+        recorder.signatures.append(
+            (request.headers.get("x-cc-mesh-signature"), await request.body())
+        )
         if recorder.status >= 300:
             raise HTTPException(recorder.status)
         return {"ok": True}

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import time
+
 import httpx
 import psycopg
 
@@ -92,3 +97,22 @@ async def test_no_webhook_configured_emits_nothing() -> None:
         webhook.emit("prompt_finished", prompt_id="prm_x")
         assert webhook.queue.empty() and webhook.sent == 0
         await webhook.aclose()
+
+
+async def test_events_are_signed_with_the_shared_secret() -> None:
+    """With a secret, each event carries t and an HMAC-SHA256 of "t.body"; without, none."""
+    with recording_webhook() as (hook_url, recorder):
+        async with httpx.AsyncClient() as client:
+            signed = EventsWebhook(hook_url, client, secret="s3cret")
+            plain = EventsWebhook(hook_url, client)
+            for webhook in (signed, plain):
+                webhook.start()
+                webhook.emit("agent_offline", agent_id="agt_1", agent="gpu")
+                await until(lambda w=webhook: w.sent == 1, what="the event posted")  # type: ignore[misc]
+                await webhook.aclose()
+    (header, body), (unsigned, _) = recorder.signatures
+    assert header is not None and unsigned is None
+    at, mac = (part.split("=", 1)[1] for part in header.split(","))
+    expected = hmac.new(b"s3cret", f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(mac, expected) and abs(time.time() - int(at)) < 60
+    assert json.loads(body)["agent"] == "gpu"

@@ -33,6 +33,15 @@ PHONE_ROUTES = [
     ("post", "/api/push/subscriptions", "full"),
     ("delete", "/api/push/subscriptions", "full"),
     ("post", "/api/notify", "full"),
+    ("get", "/api/lifecycle/captures/{capture_id}", "full"),
+    ("post", "/api/lifecycle/captures/{capture_id}/transcript", "full"),
+    ("post", "/api/lifecycle/captures/{capture_id}/filing", "full"),
+    ("post", "/api/lifecycle/captures/{capture_id}/outcome", "full"),
+    ("post", "/api/lifecycle/captures/{capture_id}/deliveries/retry", "full"),
+    ("post", "/api/lifecycle/retries/claim", "full"),
+    ("post", "/api/lifecycle/deliveries/claim", "full"),
+    ("post", "/api/lifecycle/deliveries/{delivery_id}/result", "full"),
+    ("get", "/api/lifecycle/deliveries/due", "full"),
 ]
 
 
@@ -50,7 +59,17 @@ def test_api_doc_lists_every_phone_route() -> None:
     """docs/api.md names each route with its method and scope."""
     doc = (PROJECT_ROOT / "docs" / "api.md").read_text()
     for method, path, scope in PHONE_ROUTES:
-        for name in ("{device_id}", "{capture_id}", "{client_id}", "{token_id}", "{session_id}"):
+        for name in ("{device_id}", "{capture_id}", "{client_id}", "{token_id}", "{session_id}",
+                     "{delivery_id}"):
             path = path.replace(name, "{id}")
         row = f"| `{method.upper()} {path}` | {scope} |"
         assert row in doc, row
+
+
+def test_lifecycle_routes_document_their_errors() -> None:
+    """Each lifecycle route lists its 401, 403 and 400 with the error envelope."""
+    schema = create_app(mesh_settings()).openapi()
+    for path, methods in schema["paths"].items():
+        if path.startswith("/api/lifecycle/"):
+            for operation in methods.values():
+                assert {"400", "401", "403"} <= set(operation["responses"]), path

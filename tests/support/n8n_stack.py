@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -91,6 +92,7 @@ class Stack:
     push: PushState  # the Web Push service the phones subscribe on
     classify_url: str
     hub_token: str  # n8n's full token on the hub
+    events_secret: str  # what the hub signs its events with (MESH_EVENTS_SECRET)
 
     def capture(
         self,
@@ -230,8 +232,10 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
         push_origin, push = stack.enter_context(running_push_service())
         # The real hub, its events to the mesh-events workflow: it starts once n8n's port is
         # final (below), since its lifespan reads where the events go.
+        events_secret = secrets.token_urlsafe(24)
         hub_settings = mesh_settings(DATABASE_URL=dsn, PUSH_ENDPOINT_ALLOW=f"{push_origin}/push/",
-                                     MEDIA_DIR=tmp / "media")  # fmt: skip
+                                     MEDIA_DIR=tmp / "media",
+                                     MESH_EVENTS_SECRET=events_secret)  # fmt: skip
         hub = FakeServer(create_hub_app(hub_settings))
         with psycopg.connect(dsn) as conn:
             _, hub_token = create_token(conn, "full", f"n8n-e2e-{uuid.uuid4().hex[:6]}")
@@ -262,6 +266,7 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
                 "GOTIFY_TOKEN": next(iter(gotify.tokens)),
                 "GOOGLE_CLIENT_ID": "test-client", "GOOGLE_CLIENT_SECRET": "test-secret",
                 "GOOGLE_OAUTH_TOKEN_JSON": json.dumps(GOOGLE_TOKEN), "HUB_TOKEN": hub_token,
+                "MESH_EVENTS_SECRET": events_secret,
             }  # fmt: skip
         runner = N8nRunner(settings, install_n8n(settings), dsn,
                            environ={**os.environ, **secrets_env})  # fmt: skip
@@ -283,4 +288,4 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
         n8n_url = stack.enter_context(runner.running(log))
         yield Stack(n8n_url, glue_url, dsn, settings, whisper, whisper_state, ollama, brain,
                     kokoro, calendar, graph, onyx, gotify, hub, log_path, push, classify_url,
-                    hub_token)  # fmt: skip
+                    hub_token, events_secret)  # fmt: skip

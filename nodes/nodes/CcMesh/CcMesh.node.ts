@@ -1,6 +1,7 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 import { searchSessions } from './methods/listSearch';
 import { getPendingPermissions } from './methods/loadOptions';
+import { notificationDescription } from './resources/notification';
 import { permissionDescription } from './resources/permission';
 import { sessionDescription } from './resources/session';
 
@@ -12,7 +13,8 @@ export class CcMesh implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Drive the Claude Code sessions of every machine through the CC Mesh hub',
+		description:
+			'Drive the Claude Code sessions of every machine and notify the phones through the CC Mesh hub',
 		defaults: {
 			name: 'CC Mesh',
 		},
@@ -35,6 +37,11 @@ export class CcMesh implements INodeType {
 				noDataExpression: true,
 				options: [
 					{
+						name: 'Notification',
+						value: 'notification',
+						description: 'A Web Push to the phones',
+					},
+					{
 						name: 'Permission',
 						value: 'permission',
 						description: 'A tool call waiting for a decision',
@@ -45,6 +52,7 @@ export class CcMesh implements INodeType {
 			},
 			...sessionDescription,
 			...permissionDescription,
+			...notificationDescription,
 		],
 	};
 

@@ -6,16 +6,20 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { runOperations, type Operations } from '../shared/execute';
-import { getCategories, getClients, getProjects } from './methods/loadOptions';
+import { getCategories, getClients, getDestinations, getProjects } from './methods/loadOptions';
 import { audioDescription, audioOperations } from './resources/audio';
+import { captureDescription, captureOperations } from './resources/capture';
 import { dateDescription, dateOperations } from './resources/date';
+import { deliveryDescription, deliveryOperations } from './resources/delivery';
 import { noteDescription, noteOperations } from './resources/note';
 
 // Programmatic rather than declarative: Transcribe uploads binary audio as multipart and
 // Speak can answer the audio as a binary file, which `routing` cannot express.
 const operations: Operations = {
 	audio: audioOperations,
+	capture: captureOperations,
 	date: dateOperations,
+	delivery: deliveryOperations,
 	note: noteOperations,
 };
 
@@ -30,7 +34,8 @@ export class SoloBrain implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Transcribe, classify, resolve dates and speak with the Solo Brain services',
+		description:
+			'Transcribe, classify, resolve dates, speak, and take captures through their lifecycle',
 		defaults: {
 			name: 'Solo Brain',
 		},
@@ -48,6 +53,11 @@ export class SoloBrain implements INodeType {
 				required: true,
 				displayOptions: { show: { resource: ['note', 'date'] } },
 			},
+			{
+				name: 'ccMeshApi',
+				required: true,
+				displayOptions: { show: { resource: ['capture', 'delivery'] } },
+			},
 		],
 		properties: [
 			{
@@ -57,12 +67,24 @@ export class SoloBrain implements INodeType {
 				noDataExpression: true,
 				options: [
 					{ name: 'Audio', value: 'audio', description: 'Transcription and speech (glue service)' },
+					{
+						name: 'Capture',
+						value: 'capture',
+						description: 'The capture lifecycle: transcript, filing, outcome, retries (hub)',
+					},
 					{ name: 'Date', value: 'date', description: 'Spoken dates (classify service)' },
+					{
+						name: 'Delivery',
+						value: 'delivery',
+						description: 'Calendar events, notes, prompts and replies a capture sends (hub)',
+					},
 					{ name: 'Note', value: 'note', description: 'Classification (classify service)' },
 				],
 				default: 'note',
 			},
 			...audioDescription,
+			...captureDescription,
+			...deliveryDescription,
 			...noteDescription,
 			...dateDescription,
 		],
@@ -72,6 +94,7 @@ export class SoloBrain implements INodeType {
 		loadOptions: {
 			getCategories,
 			getClients,
+			getDestinations,
 			getProjects,
 		},
 	};

@@ -113,6 +113,8 @@ class MeshSettings(CommonSettings):
     port: int = Field(default=8100, alias="MESH_PORT")
     events_webhook_url: str | None = Field(default=None, alias="MESH_EVENTS_WEBHOOK_URL")
     events_timeout_s: float = Field(default=3.0, gt=0, alias="MESH_EVENTS_TIMEOUT_S")
+    # Signs each event (HMAC-SHA256, header X-CC-Mesh-Signature) for the CC Mesh Trigger node.
+    events_secret: str | None = Field(default=None, alias="MESH_EVENTS_SECRET")
     max_frame_bytes: int = Field(default=1024 * 1024, ge=1024, alias="MESH_MAX_FRAME_BYTES")
     heartbeat_s: float = Field(default=20.0, gt=0, alias="MESH_HEARTBEAT_S")
     agent_offline_after_s: float = Field(default=60.0, gt=0, alias="MESH_AGENT_OFFLINE_AFTER_S")
@@ -133,7 +135,7 @@ class MeshSettings(CommonSettings):
     capture_token: str | None = Field(default=None, alias="MESH_CAPTURE_TOKEN")
     capture_timeout_s: float = Field(default=60.0, gt=0, alias="MESH_CAPTURE_TIMEOUT_S")
 
-    @field_validator("events_webhook_url", "capture_url", "capture_token")
+    @field_validator("events_webhook_url", "events_secret", "capture_url", "capture_token")
     @classmethod
     def _empty_webhook_is_unset(cls, value: str | None) -> str | None:
         return value or None

@@ -71,6 +71,18 @@ def local_token(settings: CommonSettings, db_url: str, scope: str, name: str) ->
     return token
 
 
+def local_secret(settings: CommonSettings, name: str) -> str:
+    """A random secret shared by two local components, made once and kept under var/."""
+    path = settings.var_dir / f"{name}.secret"
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(secret + "\n")
+    return secret
+
+
 def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> list[Child]:
     """The children to start, in order, according to the command-line switches."""
     glue_port, classify_port = GlueSettings().port, ClassifySettings().port
@@ -85,6 +97,9 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
         if not args.no_n8n and not mesh.events_webhook_url:
             # Out of the box, the hub's events reach the mesh-events workflow (push to phones).
             mesh_env["MESH_EVENTS_WEBHOOK_URL"] = f"{n8n.base_url}/webhook/mesh-events"
+        if not args.no_n8n and not mesh.events_secret:
+            # The CC Mesh Trigger refuses unsigned events: sign them with a secret of our own.
+            mesh_env["MESH_EVENTS_SECRET"] = local_secret(settings, "mesh-events")
         if not args.no_n8n and not mesh.capture_url:
             # Without nginx the PWA's captures reach n8n through the hub (same origin).
             mesh_env["MESH_CAPTURE_URL"] = f"{n8n.base_url}/webhook/capture"
@@ -116,6 +131,8 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
             # Out of the box, a spoken "pour la session X, ..." reaches the local hub.
             n8n_env["HUB_URL"] = f"http://127.0.0.1:{mesh_port}"
             n8n_env["HUB_TOKEN"] = local_token(settings, db_url, "full", "local-n8n")
+        if not args.no_mesh and not environment().get("MESH_EVENTS_SECRET"):
+            n8n_env["MESH_EVENTS_SECRET"] = local_secret(settings, "mesh-events")
         children.append(
             Child(
                 "n8n",

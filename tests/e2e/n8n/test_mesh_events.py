@@ -4,6 +4,7 @@ by the real Claude Code CLI, a spoken answer, and a capture taken again from the
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from solo_brain.mesh.clients.events import SIGNATURE_HEADER, sign
 from tests.e2e.n8n.stack import Stack
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall
 from tests.fakes.graph import meta_delivery, voice_message
@@ -192,12 +194,20 @@ def test_reclassified_action_reaches_the_calendar_once(
 def test_a_terminal_waiting_at_the_keyboard_reaches_the_phone(
     stack: Stack, phone: tuple[Api, Browser]
 ) -> None:
-    """The hub's terminal_waiting event becomes one urgent push that opens the session."""
+    """The hub's terminal_waiting event (signed as the hub signs it) becomes one urgent push
+    that opens the session."""
     _, browser = phone
     event = {"event": "terminal_waiting", "at": "2026-05-13T10:00:00Z", "session_id": "s-wait",
              "session_title": "Refonte", "session_label": "app", "agent": "atelier",
              "permission_mode": "auto", "url": "/sessions/s-wait"}  # fmt: skip
-    sent = httpx.post(f"{stack.n8n_url}/webhook/mesh-events", json=event, timeout=30)
+    body = json.dumps(event).encode()
+    signature = sign(stack.events_secret, body, int(time.time()))
+    sent = httpx.post(
+        f"{stack.n8n_url}/webhook/mesh-events",
+        content=body,
+        timeout=30,
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature},
+    )
     assert sent.status_code == 200, sent.text
     [push] = wait_for(lambda: _pushes(stack, browser, "terminal-s-wait"), 60, "the push")
     assert push["title"] == "Claude Code t'attend au terminal"

@@ -43,6 +43,7 @@ def test_install_puts_the_package_where_n8n_loads_community_nodes(
     manifest = json.loads((installed / "package.json").read_text())
     assert digest and manifest["n8n"]["nodes"] == [
         "dist/nodes/CcMesh/CcMesh.node.js",
+        "dist/nodes/CcMeshTrigger/CcMeshTrigger.node.js",
         "dist/nodes/SoloBrain/SoloBrain.node.js",
     ]
     assert (installed / "dist" / "nodes" / "SoloBrain" / "SoloBrain.node.js").is_file()

@@ -52,3 +52,35 @@ export async function getCategories(this: ILoadOptionsFunctions): Promise<INodeP
 	}
 	return values.map((value) => ({ name: value, value }));
 }
+
+const DESTINATION_NAMES: Record<string, string> = {
+	calendar: 'Google Calendar',
+	gotify: 'Gotify',
+	hub: 'CC Mesh hub (Claude Code prompts)',
+	onyx: 'Onyx',
+	push: 'Web Push (the phones)',
+	whatsapp: 'WhatsApp',
+};
+
+/** The delivery destinations the hub's lifecycle API knows, read from its published schema. */
+export async function getDestinations(
+	this: ILoadOptionsFunctions,
+): Promise<INodePropertyOptions[]> {
+	const schema = (await serviceJson.call(this, 'hub', {
+		method: 'GET',
+		path: '/openapi.json',
+	})) as IDataObject;
+	const schemas = ((schema.components as IDataObject)?.schemas ?? {}) as IDataObject;
+	const claim = (schemas.ClaimDeliveriesIn ?? {}) as IDataObject;
+	const configured = ((claim.properties as IDataObject)?.configured ?? {}) as IDataObject;
+	const values = (((configured.items as IDataObject) ?? {}).enum ?? []) as string[];
+	if (values.length === 0) {
+		throw new NodeOperationError(
+			this.getNode(),
+			'The hub publishes no delivery destinations in /openapi.json (ClaimDeliveriesIn.configured)',
+		);
+	}
+	return values
+		.map((value) => ({ name: DESTINATION_NAMES[value] ?? value, value, description: value }))
+		.sort(byName);
+}

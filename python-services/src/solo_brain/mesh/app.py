@@ -17,6 +17,7 @@ GET|POST|PATCH|DELETE /api/projects                   the catalog               
 GET|POST|PATCH|DELETE /api/clients                                                routes/clients
 GET  /api/push/key, POST|DELETE /api/push/subscriptions  Web Push                 routes/push
 POST /api/notify                                      a push to every device      routes/notify
+GET|POST /api/lifecycle/...                           n8n's capture steps         routes/lifecycle
 GET  /healthz, /readyz
 /    the PWA (mesh/static/, built from python-services/pwa), client routes included
 """
@@ -52,6 +53,7 @@ from solo_brain.mesh.routes import (
     captures,
     clients,
     devices,
+    lifecycle,
     notify,
     pairing,
     permissions,
@@ -84,7 +86,10 @@ def create_app(settings: MeshSettings) -> FastAPI:
         pool = await open_pool(url, min_size=2, max_size=10, wait_s=settings.db_wait_s)
         client = httpx.AsyncClient(timeout=settings.events_timeout_s)
         webhook = EventsWebhook(
-            settings.events_webhook_url, client, public_url=settings.public_hub_url
+            settings.events_webhook_url,
+            client,
+            public_url=settings.public_hub_url,
+            secret=settings.events_secret,
         )
         hub = Hub(settings, pool, webhook, Broadcaster())
         await mark_all_agents_offline(pool)
@@ -122,7 +127,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
     app.include_router(health_router("mesh", lambda: _checks(app)))
     for module in (auth, sessions, stream, prompts, permissions, agents, agents_ws, capture):
         app.include_router(module.router)
-    for phone in (pairing, devices, tokens, captures, projects, clients, push, notify):
+    for phone in (pairing, devices, tokens, captures, projects, clients, push, notify, lifecycle):
         app.include_router(phone.router)
     mount_pwa(app, STATIC_DIR)  # last: it answers every path no other route took
     return app

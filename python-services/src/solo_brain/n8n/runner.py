@@ -33,6 +33,7 @@ from solo_brain.n8n.install import N8nInstall
 from solo_brain.n8n.nodes_package import PACKAGE_NAME, build_package, install_package
 from solo_brain.n8n.queue import Workers, prepare_database, queue_env, worker_env
 from solo_brain.n8n.templates import (
+    WEBHOOK_TYPES,
     TemplateError,
     Workflow,
     check_workflow,
@@ -306,7 +307,7 @@ class N8nRunner:
         return sorted({
             str(node["parameters"]["path"])
             for w in load_workflows(self.settings.workflows_dir) if w.has_trigger
-            for node in w.doc["nodes"] if node["type"] == "n8n-nodes-base.webhook"
+            for node in w.doc["nodes"] if node["type"] in WEBHOOK_TYPES
         })  # fmt: skip
 
 

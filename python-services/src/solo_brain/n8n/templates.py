@@ -38,6 +38,11 @@ class TemplateError(ValueError):
     """A template or workflow file cannot be used; the message says which and why."""
 
 
+# Nodes that listen on a webhook path (`parameters.path`), and every node that starts a workflow.
+WEBHOOK_TYPES = ("n8n-nodes-base.webhook", "n8n-nodes-solo-brain.ccMeshTrigger")
+TRIGGER_TYPES = (*WEBHOOK_TYPES, "n8n-nodes-base.scheduleTrigger")
+
+
 @dataclass(frozen=True)
 class Workflow:
     """One workflow file: its path, parsed content and the digest of that content."""
@@ -53,11 +58,8 @@ class Workflow:
 
     @property
     def has_trigger(self) -> bool:
-        """True when n8n can activate it (a webhook or schedule starts it)."""
-        return any(
-            node["type"] in ("n8n-nodes-base.webhook", "n8n-nodes-base.scheduleTrigger")
-            for node in self.doc.get("nodes", [])
-        )
+        """True when n8n can activate it (a webhook, the CC Mesh Trigger or a schedule)."""
+        return any(node["type"] in TRIGGER_TYPES for node in self.doc.get("nodes", []))
 
 
 def _substitute(text: str, env: Mapping[str, str], where: str) -> Any:
@@ -153,7 +155,7 @@ def check_workflow(doc: dict[str, Any], credentials: list[dict[str, Any]]) -> li
         for ref in (node.get("credentials") or {}).values():
             if (ref.get("id"), ref.get("name")) not in known:
                 problems.append(f"{label}: unknown credential {ref.get('name')!r}")
-        if node["type"] == "n8n-nodes-base.webhook" and not node.get("webhookId"):
+        if node["type"] in WEBHOOK_TYPES and not node.get("webhookId"):
             problems.append(f"{label}: a webhook needs a fixed webhookId")
         for where, expression in _expressions(node.get("parameters", {}), "parameters"):
             if len(expression) > MAX_EXPRESSION_CHARS:

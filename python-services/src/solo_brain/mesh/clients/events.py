@@ -27,12 +27,19 @@ page it is about in the app's path form (`/sessions/<id>`, `/captures/<id>`, `/s
 a push opens), and `link`, the same page under PUBLIC_HUB_URL (for Gotify or WhatsApp, opened
 outside the app).
 
+With MESH_EVENTS_SECRET set, each POST carries `X-CC-Mesh-Signature: t=<unix seconds>,v1=<hex>`,
+v1 = HMAC-SHA256(secret, "<t>.<body>") over the exact body bytes (the CC Mesh Trigger node
+checks it in constant time and refuses a signature older than 5 minutes).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +49,8 @@ from solo_brain.mesh.errors import EventsWebhookError
 from solo_brain.mesh.notices import app_path
 
 log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-CC-Mesh-Signature"
 
 PERMISSION_PENDING = "permission_pending"
 PROMPT_FINISHED = "prompt_finished"
@@ -61,9 +70,11 @@ class EventsWebhook:
         *,
         public_url: str = "",
         max_pending: int = 1000,
+        secret: str | None = None,
     ) -> None:
         self.url = url
         self.public_url = public_url.rstrip("/")
+        self.secret = secret
         self.client = client
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending)
         self.sent = 0
@@ -89,8 +100,12 @@ class EventsWebhook:
     async def post(self, payload: dict[str, Any]) -> None:
         """POST one event; raise EventsWebhookError when it is not accepted."""
         assert self.url is not None
+        body = json.dumps(payload, separators=(",", ":"), default=str).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.secret:
+            headers[SIGNATURE_HEADER] = sign(self.secret, body, int(time.time()))
         try:
-            response = await self.client.post(self.url, json=payload)
+            response = await self.client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise EventsWebhookError(f"events webhook unreachable: {exc!r}") from exc
         if response.status_code >= 300:
@@ -122,3 +137,9 @@ class EventsWebhook:
             except EventsWebhookError as exc:
                 self.failed += 1
                 log.warning("%s (event dropped)", exc.message)
+
+
+def sign(secret: str, body: bytes, at: int) -> str:
+    """The signature header value of `body` sent at unix time `at`."""
+    mac = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={at},v1={mac}"

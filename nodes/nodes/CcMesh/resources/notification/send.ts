@@ -1,0 +1,85 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+const show = { resource: ['notification'], operation: ['send'] };
+
+export const notificationSendDescription: INodeProperties[] = [
+	{
+		displayName: 'Title',
+		name: 'title',
+		type: 'string',
+		default: '',
+		required: true,
+		displayOptions: { show },
+		placeholder: 'e.g. Claude Code a terminé',
+		description: 'The notification’s title (120 characters at most)',
+		routing: { send: { type: 'body', property: 'title' } },
+	},
+	{
+		displayName: 'Message',
+		name: 'body',
+		type: 'string',
+		typeOptions: { rows: 2 },
+		default: '',
+		displayOptions: { show },
+		description: 'The text under the title; keep it short, the app fetches details when opened',
+		routing: { send: { type: 'body', property: 'body' } },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Audio URL',
+				name: 'audioUrl',
+				type: 'string',
+				default: '',
+				description: 'A spoken version the app can play',
+				routing: { send: { type: 'body', property: 'audio_url' } },
+			},
+			{
+				displayName: 'Open URL',
+				name: 'url',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. /#/sessions/…',
+				description: 'What a tap on the notification opens in the app',
+				routing: { send: { type: 'body', property: 'url' } },
+			},
+			{
+				displayName: 'Tag',
+				name: 'tag',
+				type: 'string',
+				default: '',
+				description: 'A notification with the same tag replaces this one on the phone',
+				routing: { send: { type: 'body', property: 'tag' } },
+			},
+			{
+				displayName: 'Time to Live (Seconds)',
+				name: 'ttlS',
+				type: 'number',
+				default: 86400,
+				typeOptions: { minValue: 0 },
+				description: 'How long the push service keeps it for a phone that is offline',
+				routing: { send: { type: 'body', property: 'ttl_s' } },
+			},
+			{
+				displayName: 'Urgency',
+				name: 'urgency',
+				type: 'options',
+				options: [
+					{ name: 'Very Low', value: 'very-low' },
+					{ name: 'Low', value: 'low' },
+					{ name: 'Normal', value: 'normal' },
+					{ name: 'High', value: 'high' },
+				],
+				default: 'normal',
+				description: 'How soon a phone saving its battery should show it',
+				routing: { send: { type: 'body', property: 'urgency' } },
+			},
+		],
+	},
+];

@@ -1,0 +1,121 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { serviceJson } from '../shared/transport';
+
+/**
+ * What the Capture and Delivery resources share: the hub's lifecycle API
+ * (`/api/lifecycle/...`, thin over the capture lifecycle's SQL functions) and common fields.
+ */
+export async function lifecycleCall(
+	this: IExecuteFunctions,
+	method: IHttpRequestMethods,
+	path: string,
+	itemIndex: number,
+	body?: IDataObject,
+	qs?: IDataObject,
+): Promise<unknown> {
+	return await serviceJson.call(
+		this,
+		'hub',
+		{ method, path: `/api/lifecycle${path}`, body, qs, timeout: 30_000 },
+		itemIndex,
+	);
+}
+
+/** One output item per element of a list answer (none for an empty list). */
+export function itemsOf(answer: unknown): INodeExecutionData[] {
+	return (answer as IDataObject[]).map((json) => ({ json }));
+}
+
+/** A capture ID field of a lifecycle operation, filled from the input item by default. */
+export function captureIdField(
+	resource: string,
+	operations: string[],
+	description = 'The capture (cap_…)',
+): INodeProperties {
+	return {
+		displayName: 'Capture ID',
+		name: 'captureId',
+		type: 'string',
+		default: '={{ $json.capture_id }}',
+		required: true,
+		displayOptions: { show: { resource: [resource], operation: operations } },
+		placeholder: 'e.g. cap_01J…',
+		description,
+	};
+}
+
+/** The capture ID parameter, encoded for a path. */
+export function captureIdOf(this: IExecuteFunctions, itemIndex: number): string {
+	return encodeURIComponent(String(this.getNodeParameter('captureId', itemIndex)).trim());
+}
+
+/** A JSON parameter as an object: an expression gives one, typed JSON is parsed. */
+export function jsonParameter(
+	this: IExecuteFunctions,
+	name: string,
+	itemIndex: number,
+	fallback: unknown = undefined,
+): unknown {
+	const value = this.getNodeParameter(name, itemIndex, fallback) as unknown;
+	if (typeof value !== 'string') return value;
+	if (value.trim() === '') return fallback;
+	try {
+		return JSON.parse(value) as unknown;
+	} catch {
+		throw new NodeOperationError(this.getNode(), `The field "${name}" is not valid JSON`, {
+			itemIndex,
+			description: 'Give a JSON value, or an expression such as {{ $json.body }}',
+		});
+	}
+}
+
+/** The options that are set, under the API's names. */
+export function setOptions(options: IDataObject, names: Record<string, string>): IDataObject {
+	const body: IDataObject = {};
+	for (const [option, field] of Object.entries(names)) {
+		const value = options[option];
+		if (value !== undefined && value !== '' && value !== null) body[field] = value;
+	}
+	return body;
+}
+
+/** The "Options" collection of a lifecycle operation. */
+export function optionsField(
+	show: Record<string, string[]>,
+	options: INodeProperties[],
+): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show },
+		options,
+	};
+}
+
+/** A number of seconds (or of attempts) among an operation's options. */
+export function numberOption(
+	displayName: string,
+	name: string,
+	defaultValue: number,
+	description: string,
+	minValue = 0,
+): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'number',
+		default: defaultValue,
+		typeOptions: { minValue },
+		description,
+	};
+}

@@ -1,0 +1,87 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
+import {
+	jsonParameter,
+	lifecycleCall,
+	numberOption,
+	optionsField,
+	setOptions,
+} from '../../lifecycle';
+
+const show = { resource: ['delivery'], operation: ['recordResult'] };
+
+export const recordResultDescription: INodeProperties[] = [
+	{
+		displayName: 'Delivery ID',
+		name: 'deliveryId',
+		type: 'string',
+		default: '',
+		required: true,
+		displayOptions: { show },
+		placeholder: 'e.g. dlv_01J…',
+		description: 'The delivery attempted (the Claim operation’s "ID")',
+	},
+	{
+		displayName: 'HTTP Status',
+		name: 'status',
+		type: 'number',
+		default: 0,
+		displayOptions: { show },
+		description:
+			'What the destination answered: the statusCode of an HTTP Request node with "Include Response Headers and Status"; 0 when no answer came',
+	},
+	{
+		displayName: 'Response Body',
+		name: 'body',
+		type: 'json',
+		default: '={{ $json.body ?? null }}',
+		displayOptions: { show },
+		description: 'The destination’s answer; an event ID or document ID in it is kept',
+	},
+	{
+		displayName: 'Error',
+		name: 'error',
+		type: 'json',
+		default: '={{ $json.error ?? null }}',
+		displayOptions: { show },
+		description: 'The request’s error when it failed without an answer',
+	},
+	optionsField(show, [
+		numberOption(
+			'Backoff (Seconds)',
+			'backoffS',
+			60,
+			'Delay before the first retry, doubled at each attempt (6 h at most)',
+			0.1,
+		),
+		numberOption(
+			'Max Attempts',
+			'maxAttempts',
+			20,
+			'Attempts after which it is failed for good',
+			1,
+		),
+	]),
+];
+
+/** Record what a destination answered: done, retried later, or failed for good. */
+export async function recordResult(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const status = Number(this.getNodeParameter('status', itemIndex, 0));
+	const body: IDataObject = {
+		...(status > 0 ? { status } : {}),
+		body: jsonParameter.call(this, 'body', itemIndex, null) as IDataObject,
+		error: jsonParameter.call(this, 'error', itemIndex, null) as IDataObject,
+		...setOptions(options, { backoffS: 'backoff_s', maxAttempts: 'max_attempts' }),
+	};
+	const id = encodeURIComponent(String(this.getNodeParameter('deliveryId', itemIndex)).trim());
+	const path = `/deliveries/${id}/result`;
+	return { json: (await lifecycleCall.call(this, 'POST', path, itemIndex, body)) as IDataObject };
+}

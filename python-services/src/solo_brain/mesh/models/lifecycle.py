@@ -1,0 +1,130 @@
+"""Request and response bodies of the capture lifecycle API (docs/api.md, "The capture
+lifecycle"): each one names the fields of one `assistant.*` SQL function's argument."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Destination = Literal["calendar", "onyx", "hub", "gotify", "whatsapp", "push"]
+DeliveryKind = Literal[
+    "calendar_event", "calendar_cancel", "onyx_document", "cc_prompt", "whatsapp_text",
+    "whatsapp_voice", "push", "gotify",
+]  # fmt: skip
+Seconds = Field(default=None, ge=0.1, le=86400)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TranscriptIn(_Strict):
+    """What the transcription gave (glue's /v1/transcribe answer), kept on the capture."""
+
+    transcript: str = Field(max_length=100_000)
+    language: str | None = Field(default=None, max_length=16)
+    duration_s: float | None = Field(default=None, ge=0, le=86400)
+    audio_ref: str | None = Field(default=None, max_length=128)
+
+
+class FilingIn(_Strict):
+    """The classifier's answer (or its error) to file the capture with."""
+
+    result: dict[str, Any] = Field(description="classify's answer, or {error: {code, message}}")
+    backoff_s: float | None = Seconds
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+    long_note_chars: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class FilingOut(BaseModel):
+    """The capture's status after filing and the body of classify's /v1/speech."""
+
+    capture_id: str
+    status: str
+    voice_format: Literal["mp3", "opus"]
+    speech_request: dict[str, Any] | None
+
+
+class OutcomeIn(_Strict):
+    """The sentence that tells the outcome, and its audio."""
+
+    speech: str | None = Field(default=None, max_length=5000)
+    tts_url: str | None = Field(default=None, max_length=1000)
+    audio_ref: str | None = Field(default=None, max_length=128)
+
+
+class OutcomeOut(BaseModel):
+    """The capture's status, and whether deliveries now wait to be attempted."""
+
+    capture_id: str
+    status: str
+    deliver: bool
+
+
+class ClaimRetriesIn(_Strict):
+    """How many captures to take again, leased for how long, after how long without change."""
+
+    limit: int = Field(default=20, ge=1, le=200)
+    lease_s: float = Field(default=300, ge=1, le=86400)
+    grace_s: float = Field(default=300, ge=0, le=86400)
+
+
+class ClaimDeliveriesIn(_Strict):
+    """The capture whose due deliveries to lease, and which destinations are set up."""
+
+    capture_id: str = Field(pattern=r"^cap_[0-9A-HJKMNP-TV-Z]{26}$")
+    configured: list[Destination] = Field(
+        max_length=6, description="destinations set up; the others' deliveries are skipped"
+    )
+    lease_s: float = Field(default=120, ge=1, le=86400)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class ClaimedDelivery(BaseModel):
+    """One delivery leased to the caller, with the request to send."""
+
+    id: str
+    kind: DeliveryKind
+    request: dict[str, Any]
+
+
+class DeliveryResultIn(_Strict):
+    """What the destination answered (status absent when no answer came)."""
+
+    status: int | None = Field(default=None, ge=100, le=599)
+    body: Any = None
+    error: Any = None
+    backoff_s: float | None = Seconds
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+
+
+class DeliveryOut(BaseModel):
+    """A delivery's state after an attempt."""
+
+    delivery_id: str
+    kind: DeliveryKind
+    state: Literal["pending", "done", "failed", "skipped"]
+    attempts: int
+    last_error: str | None
+
+
+class RetryDeliveriesIn(_Strict):
+    """A capture's failed or skipped deliveries (or one of them) to try again."""
+
+    delivery_id: str | None = Field(
+        default=None, max_length=64, pattern=r"^dlv_[0-9A-HJKMNP-TV-Z]{26}$"
+    )
+
+
+class RetriedOut(BaseModel):
+    """How many deliveries went back to pending."""
+
+    capture_id: str
+    retried: int
+
+
+class DueCapture(BaseModel):
+    """A capture with deliveries due now."""
+
+    capture_id: str
