@@ -59,8 +59,14 @@ def test_api_doc_lists_every_phone_route() -> None:
     """docs/api.md names each route with its method and scope."""
     doc = (PROJECT_ROOT / "docs" / "api.md").read_text()
     for method, path, scope in PHONE_ROUTES:
-        for name in ("{device_id}", "{capture_id}", "{client_id}", "{token_id}", "{session_id}",
-                     "{delivery_id}"):
+        for name in (
+            "{device_id}",
+            "{capture_id}",
+            "{client_id}",
+            "{token_id}",
+            "{session_id}",
+            "{delivery_id}",
+        ):
             path = path.replace(name, "{id}")
         row = f"| `{method.upper()} {path}` | {scope} |"
         assert row in doc, row
