@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from solo_brain.errors import documented_errors
-from solo_brain.mesh.deps import FULL_SCOPE, CaptureIdPath, DbPool, FullToken
+from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, CaptureIdPath, DbPool, FullToken
 from solo_brain.mesh.models.lifecycle import (
     ClaimDeliveriesIn,
     ClaimedDelivery,
@@ -40,7 +40,7 @@ from solo_brain.mesh.models.lifecycle import (
 )
 from solo_brain.mesh.store import lifecycle
 
-router = APIRouter(prefix="/api/lifecycle", tags=["lifecycle"])
+router = APIRouter(prefix="/api/lifecycle", tags=["lifecycle"], responses=TOKEN_ERRORS)
 
 DeliveryIdPath = Annotated[
     str, Path(pattern=r"^dlv_[0-9A-HJKMNP-TV-Z]{26}$", description="delivery id")
