@@ -1,7 +1,7 @@
 """What the PWA's browser tests share: Debian's Chromium driven by Playwright, the app's build,
 a device paired through the app's own screen, and screenshots written as test artifacts.
 
-    ARTIFACTS/<name>-phone.png, <name>-desktop.png    every screen, 390×844 and 1280×860
+    ARTIFACTS/<name>-phone.png, <name>-desktop.png    every screen, 390×844 and 1280×800
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-gpu",
     "--no-first-run",
+    "--lang=fr-FR",  # the browser's own widgets (date fields) in French, as on a French phone
 ]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "pwa"
 PHONE: dict[str, Any] = {
@@ -33,7 +34,7 @@ PHONE: dict[str, Any] = {
     "is_mobile": True,
     "has_touch": True,
 }
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 860}}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
 
 
 def build_pwa() -> None:

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from solo_brain.mesh.models.phone import NotifyIn
+from solo_brain.mesh.push import payload_of
 from tests.browser.pwa import new_context, pair_with_token, shot, wait_for_service_worker
 from tests.fakes.anthropic import Answer, FakeAnthropic, ToolCall, running_fake_anthropic
 from tests.support.mesh_stack import Api, Hub, Machine, create_token
@@ -118,14 +120,14 @@ def test_a_prompt_asks_a_permission_live_and_approving_runs_it(
     expect(card).to_be_visible(timeout=60_000)
     expect(card.get_by_label("Commande Bash")).to_contain_text("touch approuve.txt")
     assert not (cwd / "approuve.txt").exists()
-    shot(page, "session-permission-phone")
+    shot(page, "live-permission-phone")
     card.get_by_role("button", name="Autoriser").click()
     expect(messages.get_by_text("Fichier créé.")).to_be_visible(timeout=60_000)
     expect(card).to_have_count(0)
     assert (cwd / "approuve.txt").exists()
     expect(messages.get_by_text("crée approuve.txt", exact=True)).to_be_visible()
     messages.get_by_text("touch approuve.txt").first.click()  # the tool card opens
-    shot(page, "session-phone")
+    shot(page, "live-session-phone")
 
 
 def test_denying_shows_the_refusal(
@@ -168,10 +170,10 @@ def test_sessions_screens_are_written_as_artifacts(
     pair_with_token(page, token)
     page.get_by_role("link", name="Sessions").first.click()
     expect(page.get_by_role("region", name=f"Machine {machine.name}")).to_be_visible()
-    shot(page, f"sessions-{suffix}")
+    shot(page, f"live-sessions-{suffix}")
     page.goto(f"/sessions/{session[0]}")
     expect(page.get_by_text("En direct")).to_be_visible()
-    shot(page, f"session-{suffix}")
+    shot(page, f"live-session-{suffix}")
     context.close()
 
 
@@ -194,12 +196,18 @@ def test_a_push_shows_a_notification_whose_tap_opens_the_session(
     cdp.send("ServiceWorker.enable")
     # Playwright hands CDP events over while one of its calls runs: wait through it.
     wait_for(lambda: page.wait_for_timeout(50) or registrations, 10, "the registration over CDP")
-    payload = {
-        "title": "Claude Code demande : Bash",
-        "body": "touch approuve.txt (session orchestrator)",
-        "url": f"/sessions/{sid}",
-        "tag": f"permission-{sid}",
-    }
+    # Exactly what the hub's /api/notify encrypts for the phone (mesh/push.py).
+    payload = json.loads(
+        payload_of(
+            NotifyIn(
+                title="Claude Code demande : Bash",
+                body="touch approuve.txt (session orchestrator)",
+                url=f"/sessions/{sid}",
+                tag=f"permission-{sid}",
+                audio_url="https://hub.example/audio/reponse.mp3",
+            )
+        )
+    )
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {
@@ -212,7 +220,10 @@ def test_a_push_shows_a_notification_whose_tap_opens_the_session(
     [notification] = _notifications(page)
     assert notification["title"] == payload["title"]
     assert notification["body"] == payload["body"]
-    assert notification["data"] == {"url": f"/sessions/{sid}"}
+    assert notification["data"] == {
+        "url": f"/sessions/{sid}",
+        "audio_url": "https://hub.example/audio/reponse.mp3",
+    }
     [worker] = context.service_workers
     # No protocol clicks a notification: the real one is handed to the worker's click handler.
     worker.evaluate(

@@ -45,6 +45,32 @@ async def test_failing_webhook_does_not_stop_decisions(db: psycopg.Connection, p
                 assert (await agent.expect(PermissionDecision)).behavior == "allow"
 
 
+async def test_events_link_to_the_apps_page_in_path_form(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """An event about a session carries its page (`/sessions/<id>`, what a push opens) and the
+    same page under PUBLIC_HUB_URL (what Gotify or WhatsApp opens)."""
+    agent_token = issue(pg_dsn, "agent")
+    with recording_webhook() as (hook_url, recorder):
+        settings = hub_settings(
+            pg_dsn, events_webhook_url=hook_url, PUBLIC_HUB_URL="https://hub.example/"
+        )
+        with running_hub(settings) as url:
+            async with scripted_agent(url, agent_token) as agent:
+                await agent.send(
+                    PermissionRequest(
+                        permission_id="perm-2",
+                        session_id=SID,
+                        tool_name="Bash",
+                        input={"command": "ls"},
+                        source="hook",
+                    )
+                )
+                [event] = await until(lambda: recorder.events("permission_pending"))
+    assert event["url"] == f"/sessions/{SID}"
+    assert event["link"] == f"https://hub.example/sessions/{SID}"
+
+
 async def test_unreachable_webhook_is_counted_and_dropped() -> None:
     """Events to a closed port fail within the time limit, are counted, and emit never blocks."""
     async with httpx.AsyncClient(timeout=0.5) as client:

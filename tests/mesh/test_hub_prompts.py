@@ -79,6 +79,11 @@ async def test_live_terminal_queues_until_free_and_force_runs_now(
             assert forced["queued"] is False
             first = await agent.expect(Prompt)
             assert (first.prompt_id, first.force) == (forced["prompt_id"], True)
+            listed = (await client.get(f"/api/sessions/{SID}/prompts")).json()
+            assert [(p["text"], p["force"], p["state"]) for p in listed] == [
+                ("vas-y", True, "queued"),
+                ("attends", False, "queued"),
+            ]
             await agent.session(SID, cwd="/srv/api", status="idle", live=False)
             second = await agent.expect(Prompt)
             assert (second.prompt_id, second.text) == (waiting["prompt_id"], "attends")
@@ -120,7 +125,9 @@ async def test_prompt_for_unknown_session_is_404(db: psycopg.Connection, pg_dsn:
         async with httpx.AsyncClient(base_url=url, headers=auth(full)) as client:
             answer = await client.post(f"/api/sessions/{SID}/prompt", json={"text": "x"})
             empty = await client.post(f"/api/sessions/{SID}/prompt", json={"text": ""})
+            listed = await client.get(f"/api/sessions/{SID}/prompts")
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+    assert listed.status_code == 404
     assert empty.status_code == 400 and empty.json()["error"]["code"] == "invalid_request"
     assert db.execute("SELECT count(*) AS n FROM assistant.prompts").fetchone() == {"n": 0}
 

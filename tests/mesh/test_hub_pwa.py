@@ -82,9 +82,11 @@ def test_manifest_has_its_media_type(site: str) -> None:
     assert answer.headers["cache-control"] == NO_CACHE
 
 
-@pytest.mark.parametrize("path", ["/", "/pair?code=ABCD2345", "/sessions/abc-123", "/capture"])
+@pytest.mark.parametrize(
+    "path", ["/", "/pair?code=ABCD-2345", "/sessions/abc-123", "/captures/cap_01", "/capture"]
+)
 def test_client_routes_answer_the_page(site: str, path: str) -> None:
-    """Deep links into the app (pairing, a session) get index.html, uncached."""
+    """Deep links into the app (pairing, a session, a capture) get index.html, uncached."""
     answer = httpx.get(f"{site}{path}")
     assert answer.status_code == 200
     assert answer.text == INDEX

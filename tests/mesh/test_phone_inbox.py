@@ -162,6 +162,42 @@ async def test_reclassification_persists_is_audited_and_announced(
     assert stored == {"category": "todo", "classifier": "manual"}
 
 
+async def test_a_replayed_reclassification_is_applied_once(
+    seeded: dict[str, str], db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """The same Idempotency-Key twice (an outbox replay after a lost answer) changes nothing the
+    second time: the new action keeps its id, one audit line, one event to n8n."""
+    token = issue(pg_dsn, "full", "iPhone")
+    capture_id = seeded["idea"]
+    change = {"category": "todo", "actions": [{"text": "commander la carte", "due": "2026-06-03"}]}
+    headers = {"Idempotency-Key": "rcl_01JABCDEFGHJKMNPQRSTVWXYZ0"}
+    with recording_webhook() as (hook, recorder):
+        with running_hub(hub_settings(pg_dsn, events_webhook_url=hook)) as url:
+            async with httpx.AsyncClient(base_url=url, headers=auth(token)) as client:
+                path = f"/api/captures/{capture_id}"
+                first = await client.patch(path, json=change, headers=headers)
+                again = await client.patch(path, json=change, headers=headers)
+                assert first.status_code == again.status_code == 200, again.text
+                assert first.json()["actions"] == again.json()["actions"]
+                await until(lambda: recorder.events("capture_reclassified"), what="the event")
+                other = {"Idempotency-Key": "rcl_01JABCDEFGHJKMNPQRSTVWXYZ1"}
+                bad = await client.patch(path, json={"category": "perso"}, headers={
+                    "Idempotency-Key": "no spaces allowed"})  # fmt: skip
+                assert bad.status_code == 400
+                third = await client.patch(path, json={"category": "perso"}, headers=other)
+                assert third.json()["category"] == "perso"
+                await until(lambda: len(recorder.events("capture_reclassified")) == 2)
+    actions = db.execute("SELECT id FROM assistant.actions WHERE capture_id = %s", (capture_id,))
+    assert len(actions.fetchall()) == 1
+    audit = db.execute(
+        "SELECT detail FROM assistant.audit_log WHERE subject = %s "
+        "AND action = 'capture.reclassified' ORDER BY id",
+        (capture_id,),
+    ).fetchall()
+    assert [a["detail"]["after"]["idempotency_key"] for a in audit] == [
+        headers["Idempotency-Key"], other["Idempotency-Key"]]  # fmt: skip
+
+
 async def test_retry_takes_a_failed_capture_again(
     seeded: dict[str, str], db: psycopg.Connection, pg_dsn: str
 ) -> None:

@@ -12,6 +12,10 @@ PHONE_ROUTES = [
     ("post", "/api/pair", "none"),
     ("get", "/api/devices", "full"),
     ("delete", "/api/devices/{device_id}", "full"),
+    ("post", "/api/tokens", "full"),
+    ("get", "/api/tokens", "full"),
+    ("delete", "/api/tokens/{token_id}", "full"),
+    ("get", "/api/sessions/{session_id}/prompts", "full"),
     ("get", "/api/captures", "full"),
     ("get", "/api/captures/{capture_id}", "full"),
     ("get", "/api/captures/{capture_id}/audio", "full"),
@@ -46,7 +50,7 @@ def test_api_doc_lists_every_phone_route() -> None:
     """docs/api.md names each route with its method and scope."""
     doc = (PROJECT_ROOT / "docs" / "api.md").read_text()
     for method, path, scope in PHONE_ROUTES:
-        for name in ("{device_id}", "{capture_id}", "{client_id}"):
+        for name in ("{device_id}", "{capture_id}", "{client_id}", "{token_id}", "{session_id}"):
             path = path.replace(name, "{id}")
         row = f"| `{method.upper()} {path}` | {scope} |"
         assert row in doc, row

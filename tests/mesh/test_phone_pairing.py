@@ -40,6 +40,7 @@ async def test_a_code_pairs_once_and_the_device_token_works(
             assert again.status_code == 400
             assert again.json()["error"]["code"] == "invalid_pairing_code"
             assert "already used" in again.json()["error"]["message"]
+            assert again.json()["error"]["reason"] == "used"
     stored = db.execute("SELECT hash, used_at FROM assistant.pairing_codes").fetchall()
     assert len(stored) == 1 and stored[0]["used_at"] is not None
     assert made["code"].replace("-", "") not in str(stored)
@@ -62,6 +63,8 @@ async def test_an_expired_or_unknown_code_is_refused(db: psycopg.Connection, pg_
             assert "unknown" in unknown.json()["error"]["message"]
             malformed = await client.post("/api/pair", json={"code": "0O1I"})
             assert malformed.status_code == 400
+            reasons = [r.json()["error"]["reason"] for r in (expired, unknown, malformed)]
+            assert reasons == ["expired", "unknown", "malformed"]
     tokens = db.execute("SELECT count(*) AS n FROM assistant.tokens WHERE paired").fetchone()
     assert tokens is not None and tokens["n"] == 0
 

@@ -47,7 +47,7 @@ async def test_notify_reaches_each_device_encrypted_and_signed(
                 )
                 assert saved.status_code == 201, saved.text
             message = {"title": "Claude Code", "body": "Bash `npm test` (session orchestrator)",
-                       "url": "/#/sessions/abc", "tag": "perm-1"}  # fmt: skip
+                       "url": "/sessions/abc", "tag": "perm-1"}  # fmt: skip
             sent = await client.post("/api/notify", json=message, headers=auth(n8n))
             assert sent.status_code == 200, sent.text
             assert sent.json() == {"subscriptions": 2, "sent": 2, "dropped": 0, "failed": 0}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from solo_brain.mesh.notices import session_label, spoken_reply, tool_summary
+from solo_brain.mesh.notices import app_path, session_label, spoken_reply, tool_summary
 
 
 def test_tool_summary_names_what_the_tool_acts_on() -> None:
@@ -33,3 +33,12 @@ def test_spoken_reply_drops_markdown_and_code_and_cuts_at_a_sentence() -> None:
     cut = spoken_reply(long, limit=100)
     assert cut is not None and len(cut) <= 100 and cut.endswith(".")
     assert spoken_reply("   ") is None and spoken_reply(None) is None
+
+
+def test_app_path_is_the_apps_own_path_form() -> None:
+    """Events open the app's path routes (never `/#/...`): a session, a capture, the machines."""
+    assert app_path({"session_id": "9b2d5e8a-1c3f"}) == "/sessions/9b2d5e8a-1c3f"
+    assert app_path({"capture_id": "cap_01", "session_id": ""}) == "/captures/cap_01"
+    assert app_path({"agent_id": "agt_1", "agent": "gpu"}) == "/sessions"
+    assert app_path({"session_id": "a/b c"}) == "/sessions/a%2Fb%20c"
+    assert app_path({}) is None

@@ -77,7 +77,7 @@ def test_pending_permission_reaches_the_phone_as_one_push(
     tag = f"permission-{pending['id']}"
     [push] = wait_for(lambda: _pushes(stack, browser, tag), 30, "the permission push")
     assert push["body"] == "Claude Code demande : Bash `npm test` (session orchestrator)"
-    assert push["url"] == f"/#/sessions/{sid}"
+    assert push["url"] == f"/sessions/{sid}"
     api.decide(sid, pending["id"], "deny", message="Pas maintenant")
     finished = f"prompt-{prompt['prompt_id']}"
     [done] = wait_for(lambda: _pushes(stack, browser, finished), 60, "the finished push")
@@ -196,10 +196,10 @@ def test_a_terminal_waiting_at_the_keyboard_reaches_the_phone(
     _, browser = phone
     event = {"event": "terminal_waiting", "at": "2026-05-13T10:00:00Z", "session_id": "s-wait",
              "session_title": "Refonte", "session_label": "app", "agent": "atelier",
-             "permission_mode": "auto"}  # fmt: skip
+             "permission_mode": "auto", "url": "/sessions/s-wait"}  # fmt: skip
     sent = httpx.post(f"{stack.n8n_url}/webhook/mesh-events", json=event, timeout=30)
     assert sent.status_code == 200, sent.text
     [push] = wait_for(lambda: _pushes(stack, browser, "terminal-s-wait"), 60, "the push")
     assert push["title"] == "Claude Code t'attend au terminal"
     assert push["body"] == "La session app attend une réponse au clavier de atelier."
-    assert push["url"] == "/#/sessions/s-wait"
+    assert push["url"] == "/sessions/s-wait"

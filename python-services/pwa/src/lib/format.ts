@@ -1,5 +1,5 @@
 // French labels and dates, in one place so every screen says things the same way.
-import type { Category, CaptureStatus, SessionStatus } from "./api";
+import type { Category, CaptureStatus, SessionStatus } from "./types";
 
 export const CATEGORY_LABELS: Record<Category, string> = {
   client: "Client",
@@ -24,6 +24,68 @@ export const STATUS_LABELS: Record<CaptureStatus, string> = {
   pending_classification: "Classement en attente",
   filed: "Rangée",
   failed: "Échec",
+  received: "Transcription en attente",
+  classified: "Rangée",
+};
+
+/** The inbox's status filter: a status or one of the hub's groupings. */
+export const STATUS_FILTER_LABELS: Record<string, string> = {
+  pending: "En attente",
+  filed: "Rangées",
+  needs_review: "À vérifier",
+  delivery_failed: "Envoi en échec",
+  failed: "Échec",
+};
+
+export const DELIVERY_KIND_LABELS: Record<string, string> = {
+  calendar_event: "Agenda",
+  calendar_cancel: "Agenda (annulation)",
+  onyx_document: "Onyx (recherche)",
+  cc_prompt: "Prompt Claude Code",
+  whatsapp_text: "Réponse WhatsApp",
+  whatsapp_voice: "Réponse vocale WhatsApp",
+  push: "Notification",
+  gotify: "Gotify",
+};
+
+export const DELIVERY_STATE_LABELS: Record<string, string> = {
+  pending: "En attente",
+  done: "Fait",
+  failed: "Échec",
+  skipped: "Non configuré",
+};
+
+export const AUDIT_LABELS: Record<string, string> = {
+  "capture.recorded": "Reçue",
+  "capture.filed": "Rangée",
+  "capture.reclassified": "Reclassée à la main",
+  "capture.retried": "Reprise",
+  "capture.retry_requested": "Relance demandée",
+  "delivery.done": "Envoi fait",
+  "delivery.failed": "Envoi en échec",
+  "delivery.pending": "Envoi à retenter",
+  "delivery.skipped": "Envoi ignoré",
+  "delivery.retried": "Envoi relancé",
+  "workflow.failed": "Erreur d'un workflow n8n",
+};
+
+/** Who did it, as the audit trail names it: `token:iPhone` → iPhone, `cli` → ligne de commande. */
+export function actorLabel(actor: string): string {
+  const [kind, ...rest] = actor.split(":");
+  const name = rest.join(":");
+  if (name && (kind === "token" || kind === "device")) return name;
+  if (actor === "cli") return "ligne de commande";
+  if (actor === "user") return "toi";
+  return actor;
+}
+
+export const PERMISSION_MODE_LABELS: Record<string, string> = {
+  default: "Manuel",
+  acceptEdits: "Modifs acceptées",
+  plan: "Plan",
+  auto: "Auto",
+  dontAsk: "Sans demander",
+  bypassPermissions: "Tout autorisé",
 };
 
 export const SESSION_STATUS_LABELS: Record<SessionStatus, string> = {
@@ -45,7 +107,7 @@ const time = new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digi
 const dayMonth = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short" });
 const full = new Intl.DateTimeFormat("fr-FR", { dateStyle: "full", timeStyle: "short" });
 const weekday = new Intl.DateTimeFormat("fr-FR", { weekday: "short", day: "numeric", month: "short" });
-const relative = new Intl.RelativeTimeFormat("fr-FR", { numeric: "auto" });
+const relative = new Intl.RelativeTimeFormat("fr-FR", { numeric: "auto", style: "short" });
 
 function parseDate(value: string | null | undefined): Date | null {
   if (!value) return null;
@@ -91,6 +153,8 @@ export function due(value: string | null | undefined): string {
   return weekday.format(date);
 }
 
-export function plural(n: number, one: string, many: string): string {
+/** "1 action", "3 actions"; `none` for zero when given ("aucune capture"). */
+export function plural(n: number, one: string, many: string, none?: string): string {
+  if (n === 0 && none) return none;
   return `${n} ${n > 1 ? many : one}`;
 }

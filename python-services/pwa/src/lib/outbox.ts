@@ -122,6 +122,7 @@ async function withLock(fn: () => Promise<number>): Promise<number> {
 
 async function replayOnce(): Promise<number> {
   let sent = 0;
+  let waited = 0; // sent after waiting (offline, hub away): the user is told they left
   for (const entry of await all()) {
     if (entry.error) continue; // refused for good: kept for the user to see, never resent
     try {
@@ -138,9 +139,10 @@ async function replayOnce(): Promise<number> {
     }
     await tx("readwrite", (s) => s.delete(entry.seq));
     sent++;
+    if (entry.attempts > 0) waited++;
   }
   await refreshOutbox();
-  if (sent) toast(sent > 1 ? `${sent} envois en attente sont partis.` : "L'envoi en attente est parti.", "success");
+  if (waited) toast(waited > 1 ? `${waited} envois en attente sont partis.` : "L'envoi en attente est parti.", "success");
   return sent;
 }
 

@@ -2,11 +2,12 @@
 // is shown and can be played. Every capture goes through the outbox with its own capture_id,
 // so one made offline leaves, once, when the network returns.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { CaptureAnswer } from "../lib/api";
+import { listClients, listProjects, type CaptureAnswer } from "../lib/api";
 import { online, useSignal } from "../lib/bus";
 import { CATEGORY_LABELS, STATUS_LABELS, due } from "../lib/format";
 import { captureAnswers, enqueue, outboxEntries, replay } from "../lib/outbox";
 import { Recording, extensionFor, pickMimeType } from "../lib/recorder";
+import { useResource } from "../lib/resource";
 import { linkClick } from "../lib/router";
 import { captureId } from "../lib/ulid";
 import { Icon } from "../ui/icons";
@@ -182,9 +183,15 @@ function PushToTalk({ disabled, onAudio }: { disabled: boolean; onAudio: (audio:
 
 function AnswerCard({ answer: a }: { answer: CaptureAnswer }) {
   const href = `/captures/${encodeURIComponent(a.capture_id)}`;
-  const filed = a.status === "filed";
+  const filed = a.status === "filed" || a.status === "classified";
+  const projects = useResource("projects", listProjects);
+  const clients = useResource("clients", listClients);
+  const projectName = projects.data?.find((p) => p.slug === a.project)?.name ?? a.project;
+  const clientName = clients.data?.find((c) => c.id === a.client_id)?.name ?? a.client_id;
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => ref.current?.scrollIntoView({ block: "nearest" }), [a.capture_id]);
   return (
-    <Card class="space-y-4 p-5" aria-live="polite">
+    <section ref={ref} class="card scroll-mb-24 space-y-4 p-5" aria-live="polite" aria-label="Réponse à la capture">
       <div class="flex items-center gap-2">
         <span class={`flex size-8 items-center justify-center rounded-full ${filed ? "bg-emerald-100 text-emerald-700 dark:bg-emerald-400/15 dark:text-emerald-300" : "bg-amber-100 text-amber-700 dark:bg-amber-400/15 dark:text-amber-300"}`}>
           <Icon name={filed ? "check" : "refresh"} class="size-4" />
@@ -201,8 +208,8 @@ function AnswerCard({ answer: a }: { answer: CaptureAnswer }) {
       )}
       <div class="flex flex-wrap gap-1.5">
         {a.category && <Badge tone="accent">{CATEGORY_LABELS[a.category]}</Badge>}
-        {a.project && <Badge icon="folder">{a.project}</Badge>}
-        {a.client_id && <Badge tone="sky" icon="user">{a.client_id}</Badge>}
+        {a.project && <Badge icon="folder">{projectName}</Badge>}
+        {a.client_id && <Badge tone="sky" icon="user">{clientName}</Badge>}
       </div>
       {a.actions?.length > 0 && (
         <ul class="space-y-1.5">
@@ -218,6 +225,6 @@ function AnswerCard({ answer: a }: { answer: CaptureAnswer }) {
       <a href={href} onClick={(e) => linkClick(e, href)} class="inline-flex items-center gap-1 text-sm font-semibold text-accent-600 dark:text-accent-300">
         Voir dans la boîte <Icon name="chevron" class="size-4" />
       </a>
-    </Card>
+    </section>
   );
 }

@@ -11,9 +11,9 @@ import {
   updateClient,
   updateProject,
   type Client,
-  type Project,
 } from "../lib/api";
 import { toast } from "../lib/bus";
+import { plural } from "../lib/format";
 import { useResource } from "../lib/resource";
 import { Icon } from "../ui/icons";
 import { Badge, Button, Card, ErrorNote, Field, Section, Sheet, Spinner } from "../ui/ui";
@@ -24,6 +24,8 @@ interface Item {
   name: string;
   aliases: string[];
   client_id?: string | null;
+  captures: number;
+  projects?: number;
 }
 const SLUG = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 
@@ -44,8 +46,8 @@ export function CatalogSection({ kind }: { kind: Kind }) {
   const [editing, setEditing] = useState<Item | "new" | null>(null);
   const items: Item[] =
     kind === "projects"
-      ? (projects.data ?? []).map((p) => ({ key: p.slug, name: p.name, aliases: p.aliases ?? [], client_id: p.client_id }))
-      : (clients.data ?? []).map((c) => ({ key: c.id, name: c.name, aliases: c.aliases ?? [] }));
+      ? (projects.data ?? []).map((p) => ({ key: p.slug, name: p.name, aliases: p.aliases, client_id: p.client_id, captures: p.captures }))
+      : (clients.data ?? []).map((c) => ({ key: c.id, name: c.name, aliases: c.aliases, captures: c.captures, projects: c.projects }));
   const title = kind === "projects" ? "Projets" : "Clients";
   const clientName = (id: string | null | undefined) => clients.data?.find((c) => c.id === id)?.name ?? id;
 
@@ -79,9 +81,11 @@ export function CatalogSection({ kind }: { kind: Kind }) {
               <Icon name={kind === "projects" ? "folder" : "user"} class="size-5 shrink-0 text-slate-400" />
               <div class="min-w-0 flex-1">
                 <p class="truncate text-[15px] font-medium">{item.name}</p>
-                <p class="truncate font-mono text-[12px] text-slate-500 dark:text-slate-400">
-                  {item.key}
+                <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
+                  <span class="font-mono text-[12px]">{item.key}</span>
                   {item.client_id ? ` · ${clientName(item.client_id)}` : ""}
+                  {` · ${plural(item.captures, "capture", "captures", "aucune capture")}`}
+                  {item.projects ? ` · ${plural(item.projects, "projet", "projets")}` : ""}
                 </p>
                 {item.aliases.length > 0 && (
                   <div class="mt-1.5 flex flex-wrap gap-1">
@@ -125,42 +129,49 @@ function ItemForm({ kind, item, clients, onDone }: { kind: Kind; item: Item | nu
   const [client, setClient] = useState(item?.client_id ?? "");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const slug = item ? item.key : keyTouched ? key : slugify(name);
+  const slug = keyTouched || item ? key : slugify(name);
   const aliasList = aliases.split(",").map((a) => a.trim()).filter(Boolean);
 
   async function save(event: Event) {
     event.preventDefault();
-    if (!item && !SLUG.test(slug)) {
+    if (!SLUG.test(slug)) {
       setError("L'identifiant : minuscules, chiffres, « - », « _ » ou « . », 63 caractères au plus.");
       return;
     }
     setBusy(true);
     setError(null);
     try {
+      const renamed = item && slug !== item.key ? slug : undefined;
       if (kind === "projects") {
-        const body: Project = { slug, name: name.trim(), aliases: aliasList, client_id: client || null };
-        if (item) await updateProject(item.key, { name: body.name, aliases: body.aliases, client_id: body.client_id });
+        const body = { slug, name: name.trim(), aliases: aliasList, client_id: client || null };
+        if (item) await updateProject(item.key, { ...body, slug: renamed });
         else await createProject(body);
       } else {
-        const body: Client = { id: slug, name: name.trim(), aliases: aliasList };
-        if (item) await updateClient(item.key, { name: body.name, aliases: body.aliases });
+        const body = { id: slug, name: name.trim(), aliases: aliasList };
+        if (item) await updateClient(item.key, { ...body, id: renamed });
         else await createClient(body);
       }
       toast(item ? "Modifié." : "Ajouté.", "success");
       onDone();
     } catch (err) {
-      setError((err as ApiError).message);
+      const e = err as ApiError;
+      setError(e.status === 409 ? "Cet identifiant est déjà pris." : e.message);
     } finally {
       setBusy(false);
     }
   }
 
   async function remove() {
-    if (!item || !confirm(`Supprimer « ${item.name} » ? Les notes déjà rangées le perdent.`)) return;
+    if (!item) return;
+    const used = item.captures + (item.projects ?? 0);
+    const warning = used
+      ? `« ${item.name} » est utilisé par ${plural(item.captures, "capture", "captures")}${item.projects ? ` et ${plural(item.projects, "projet", "projets")}` : ""}, qui le perdront. Supprimer quand même ?`
+      : `Supprimer « ${item.name} » ?`;
+    if (!confirm(warning)) return;
     setBusy(true);
     try {
-      if (kind === "projects") await deleteProject(item.key);
-      else await deleteClient(item.key);
+      if (kind === "projects") await deleteProject(item.key, used > 0);
+      else await deleteClient(item.key, used > 0);
       toast("Supprimé.", "success");
       onDone();
     } catch (err) {
@@ -175,11 +186,10 @@ function ItemForm({ kind, item, clients, onDone }: { kind: Kind; item: Item | nu
       <Field label="Nom">
         <input class="field" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />
       </Field>
-      <Field label="Identifiant" hint={item ? "Ne change pas (les notes y sont liées)." : "Ce que le classifieur écrit : minuscules, sans espace."}>
+      <Field label="Identifiant" hint={item ? "Le changer le renomme aussi dans les notes déjà rangées." : "Ce que le classifieur écrit : minuscules, sans espace."}>
         <input
           class="field font-mono"
           value={slug}
-          disabled={!!item}
           autoCapitalize="off"
           spellcheck={false}
           onInput={(e) => {

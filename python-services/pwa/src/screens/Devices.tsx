@@ -51,14 +51,16 @@ export function DevicesSection() {
         <Card class="divide-y divide-slate-100 dark:divide-white/5">
           {devices.data.map((d) => (
             <div key={d.id} class="flex items-center gap-3 p-4">
-              <Icon name="phone" class="size-5 text-slate-400" />
+              <Icon name={d.paired ? "phone" : "key"} class="size-5 shrink-0 text-slate-400" />
               <div class="min-w-0 flex-1">
-                <p class="flex items-center gap-2 truncate text-[15px] font-medium">
-                  {d.name}
+                <p class="flex items-center gap-2 text-[15px] font-medium">
+                  <span class="truncate">{d.name}</span>
                   {d.current && <Badge tone="accent">cet appareil</Badge>}
+                  {d.push && <Icon name="bell" class="size-3.5 shrink-0 text-slate-400" label="Notifications activées" />}
                 </p>
-                <p class="text-[13px] text-slate-500 dark:text-slate-400">
-                  Utilisé {d.last_used_at ? ago(d.last_used_at) : "jamais"} · associé {ago(d.created_at)}
+                <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
+                  {d.paired ? "Associé" : "Jeton en ligne de commande"} {ago(d.created_at)} · utilisé{" "}
+                  {d.last_used_at ? ago(d.last_used_at) : "jamais"}
                 </p>
               </div>
               {!d.current && <IconButton icon="trash" label={`Révoquer ${d.name}`} onClick={() => revoke(d.id, d.name)} class="text-rose-600" />}
@@ -74,7 +76,7 @@ export function DevicesSection() {
 }
 
 function PairingCodeView({ code }: { code: PairingCode }) {
-  const url = `${location.origin}/pair?code=${encodeURIComponent(code.code)}`;
+  const url = code.url;
   const [qr, setQr] = useState<string | null>(null);
   const [left, setLeft] = useState(0);
 
@@ -105,8 +107,8 @@ function PairingCodeView({ code }: { code: PairingCode }) {
           </div>
         )}
       </div>
-      <p class="font-mono text-3xl font-bold tracking-[0.3em]" aria-label={`Code ${code.code.split("").join(" ")}`}>
-        {code.code.slice(0, 4)} {code.code.slice(4)}
+      <p class="font-mono text-3xl font-bold tracking-[0.2em]" aria-label={`Code ${code.code.replace("-", "").split("").join(" ")}`} data-code={code.code}>
+        {code.code}
       </p>
       <p class={`text-sm ${left ? "text-slate-500" : "font-semibold text-rose-600"}`} aria-live="polite">
         {left ? `Valable encore ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}, une seule fois` : "Code expiré : crée-en un autre."}

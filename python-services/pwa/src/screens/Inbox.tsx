@@ -2,15 +2,26 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import {
   CATEGORIES,
-  STATUSES,
+  PENDING_STATUSES,
+  STATUS_FILTERS,
   listCaptures,
   listClients,
   listProjects,
-  type Capture,
+  type CaptureDetail,
   type CaptureFilters,
+  type CaptureSummary,
 } from "../lib/api";
 import { useSignal } from "../lib/bus";
-import { CATEGORY_LABELS, CATEGORY_TONES, CHANNEL_LABELS, STATUS_LABELS, ago, due, plural } from "../lib/format";
+import {
+  CATEGORY_LABELS,
+  CATEGORY_TONES,
+  CHANNEL_LABELS,
+  STATUS_FILTER_LABELS,
+  STATUS_LABELS,
+  ago,
+  due,
+  plural,
+} from "../lib/format";
 import { outboxEntries, type Entry } from "../lib/outbox";
 import { useResource } from "../lib/resource";
 import { linkClick, navigate } from "../lib/router";
@@ -31,25 +42,39 @@ function readFilters(): Filters {
   return out;
 }
 
-export function statusTone(capture: Pick<Capture, "status" | "needs_review">) {
-  if (capture.status === "failed") return "red" as const;
-  if (capture.status === "filed") return capture.needs_review ? ("amber" as const) : ("green" as const);
-  return "amber" as const;
+type Tone = "amber" | "red" | "green" | "neutral";
+type Shown = Pick<CaptureSummary, "status" | "needs_review"> & {
+  deliveries: CaptureSummary["deliveries"] | CaptureDetail["deliveries"];
+};
+
+/** How many of a capture's deliveries are in `state`, from the list's counts or the detail's rows. */
+export function deliveriesIn(capture: Shown, state: string): number {
+  const d = capture.deliveries;
+  return Array.isArray(d) ? d.filter((x) => x.state === state).length : (d[state] ?? 0);
 }
 
-export function StatusBadge({ capture }: { capture: Pick<Capture, "status" | "needs_review"> }) {
-  if (capture.status === "filed" && !capture.needs_review) return null;
-  const label = capture.status === "filed" ? "À vérifier" : STATUS_LABELS[capture.status] ?? capture.status;
+/** What a capture's badge says: pending, failed, to review, a failed delivery; nothing when filed. */
+export function captureState(capture: Shown): { label: string; tone: Tone; icon?: "alert" | "refresh" } | null {
+  if (capture.status === "failed") return { label: "Échec", tone: "red", icon: "alert" };
+  if (PENDING_STATUSES.includes(capture.status)) return { label: STATUS_LABELS[capture.status], tone: "amber", icon: "refresh" };
+  if (deliveriesIn(capture, "failed") > 0) return { label: "Envoi en échec", tone: "red", icon: "alert" };
+  if (capture.needs_review) return { label: "À vérifier", tone: "amber" };
+  return null;
+}
+
+export function StatusBadge({ capture }: { capture: Shown }) {
+  const state = captureState(capture);
+  if (!state) return null;
   return (
-    <Badge tone={statusTone(capture)} icon={capture.status === "failed" ? "alert" : undefined}>
-      {label}
+    <Badge tone={state.tone} icon={state.icon}>
+      {state.label}
     </Badge>
   );
 }
 
-export function CategoryLabel({ category }: { category: Capture["category"] }) {
+export function CategoryLabel({ category }: { category: CaptureSummary["category"] }) {
   return (
-    <span class="inline-flex items-center gap-1.5 text-[13px] font-semibold text-slate-700 dark:text-slate-200">
+    <span class="inline-flex shrink-0 items-center gap-1.5 text-[13px] font-semibold whitespace-nowrap text-slate-700 dark:text-slate-200">
       <span class={`size-2 rounded-full ${category ? CATEGORY_TONES[category] : "bg-slate-300"}`} aria-hidden="true" />
       {category ? CATEGORY_LABELS[category] : "Non classée"}
     </span>
@@ -59,7 +84,7 @@ export function CategoryLabel({ category }: { category: Capture["category"] }) {
 export function InboxScreen() {
   const [filters, setFilters] = useState<Filters>(readFilters);
   const [search, setSearch] = useState(filters.q ?? "");
-  const [more, setMore] = useState<Capture[]>([]);
+  const [more, setMore] = useState<CaptureSummary[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   const queued = useSignal(outboxEntries).filter((e): e is Extract<Entry, { kind: "capture" }> => e.kind === "capture");
@@ -105,6 +130,8 @@ export function InboxScreen() {
 
   const captures = useMemo(() => [...(page.data?.captures ?? []), ...more], [page.data, more]);
   const filtered = FILTER_KEYS.some((k) => filters[k]);
+  const projectNames = useMemo(() => new Map((projects.data ?? []).map((p) => [p.slug, p.name])), [projects.data]);
+  const clientNames = useMemo(() => new Map((clients.data ?? []).map((c) => [c.id, c.name])), [clients.data]);
 
   return (
     <Page
@@ -138,10 +165,7 @@ export function InboxScreen() {
           <FilterChip
             label="Statut"
             value={filters.status}
-            options={[
-              ...STATUSES.map((s) => [s, STATUS_LABELS[s]] as [string, string]),
-              ["needs_review", "À vérifier"],
-            ]}
+            options={STATUS_FILTERS.map((s) => [s, STATUS_FILTER_LABELS[s]] as [string, string])}
             onChange={(v) => update("status", v)}
           />
           {projects.data && projects.data.length > 0 && (
@@ -201,7 +225,7 @@ export function InboxScreen() {
         {captures.length > 0 && (
           <ul class="space-y-2.5" aria-label="Captures">
             {captures.map((c) => (
-              <CaptureRow key={c.capture_id} capture={c} />
+              <CaptureRow key={c.capture_id} capture={c} projects={projectNames} clients={clientNames} />
             ))}
           </ul>
         )}
@@ -256,24 +280,28 @@ function FilterChip({
   );
 }
 
-function CaptureRow({ capture: c }: { capture: Capture }) {
+function CaptureRow({ capture: c, projects, clients }: { capture: CaptureSummary; projects: Map<string, string>; clients: Map<string, string> }) {
   const href = `/captures/${encodeURIComponent(c.capture_id)}`;
-  const text = c.summary || c.transcript || c.text || (c.mode === "voice" ? "Note vocale (transcription en attente)" : "—");
-  const dated = c.actions.filter((a) => a.due).sort((a, b) => (a.due ?? "").localeCompare(b.due ?? ""));
+  const text =
+    c.summary ||
+    c.excerpt ||
+    (c.mode === "voice" ? (c.status === "failed" ? "Note vocale non transcrite" : "Note vocale (transcription en attente)") : "—");
+  const dated = c.actions.filter((a) => a.due && !a.done).sort((a, b) => (a.due ?? "").localeCompare(b.due ?? ""));
   return (
     <li>
       <a href={href} onClick={(e) => linkClick(e, href)} class="card block p-4 transition-transform active:scale-[0.99]">
         <div class="flex items-center gap-2">
           <CategoryLabel category={c.category} />
           <StatusBadge capture={c} />
-          <span class="ml-auto shrink-0 text-xs text-slate-500 dark:text-slate-400">
+          <span class="ml-auto flex shrink-0 items-center gap-1 text-xs whitespace-nowrap text-slate-500 dark:text-slate-400">
+            {c.mode === "voice" && <Icon name="mic" class="size-3.5" label="Note vocale" />}
             <time dateTime={c.created_at}>{ago(c.created_at)}</time>
           </span>
         </div>
         <p class="mt-1.5 line-clamp-2 text-[15px] leading-snug">{text}</p>
-        <div class="mt-2 flex flex-wrap items-center gap-1.5">
-          {c.project && <Badge icon="folder">{c.project}</Badge>}
-          {c.client_id && <Badge tone="sky" icon="user">{c.client_id}</Badge>}
+        <div class="mt-2 flex flex-wrap items-center gap-1.5 empty:hidden">
+          {c.project && <Badge icon="folder">{projects.get(c.project) ?? c.project}</Badge>}
+          {c.client_id && <Badge tone="sky" icon="user">{clients.get(c.client_id) ?? c.client_id}</Badge>}
           {c.actions.length > 0 && (
             <Badge tone="accent" icon="check">
               {plural(c.actions.length, "action", "actions")}

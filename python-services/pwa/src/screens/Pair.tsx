@@ -8,6 +8,14 @@ import { Icon } from "../ui/icons";
 import { Logo } from "../ui/Layout";
 import { Button, Field } from "../ui/ui";
 
+// Why the hub refused a code (`reason` of its `invalid_pairing_code` answer), in French.
+const PAIRING_REFUSED: Record<string, string> = {
+  used: "Ce code a déjà servi : un code n'associe qu'un seul appareil. Demandes-en un nouveau.",
+  expired: "Ce code a expiré (il vaut 5 minutes). Demandes-en un nouveau.",
+  unknown: "Ce code est inconnu. Vérifie-le, ou demandes-en un nouveau.",
+  malformed: "Un code a 8 lettres et chiffres, comme ABCD-EFGH.",
+};
+
 // Pairing codes use an alphabet without look-alikes (no 0/O, 1/I/L): what is typed is cleaned.
 function cleanCode(value: string): string {
   return value.toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 8);
@@ -46,9 +54,8 @@ export function PairScreen() {
       if (e.network) setError("Le hub est injoignable. Vérifie la connexion et réessaie.");
       else if (withToken && (e.status === 401 || e.status === 403))
         setError("Ce jeton n'est pas valable pour l'app (il faut un jeton « full » actif).");
-      else if (e.status === 429) setError("Trop d'essais. Patiente une minute avant de réessayer.");
-      else if (e.status === 404 && !withToken)
-        setError("Ce hub ne sait pas encore associer par code : utilise un jeton.");
+      else if (e.status === 429) setError("Trop d'essais. Patiente quelques minutes avant de réessayer.");
+      else if (e.code === "invalid_pairing_code") setError(PAIRING_REFUSED[String(e.extra.reason)] ?? PAIRING_REFUSED.unknown);
       else setError(e.message || "L'association a échoué.");
     } finally {
       setBusy(false);

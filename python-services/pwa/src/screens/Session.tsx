@@ -7,20 +7,24 @@ import {
   deny,
   getSession,
   listMessages,
+  listPrompts,
   sendPrompt,
   type Message,
   type Permission,
+  type PromptInfo,
   type Session,
   type ToolResult,
 } from "../lib/api";
 import { online, toast, useSignal } from "../lib/bus";
-import { SESSION_STATUS_LABELS, ago, clock } from "../lib/format";
+import { arrange } from "../lib/fork";
+import { PERMISSION_MODE_LABELS, SESSION_STATUS_LABELS, ago, clock } from "../lib/format";
 import { SessionStream, type StreamState } from "../lib/sse";
 import { Icon } from "../ui/icons";
 import { Page } from "../ui/Layout";
 import { Badge, Button, ErrorNote, Sheet, Spinner } from "../ui/ui";
-import { MessageView } from "./Messages";
-import { sessionTitle } from "./Sessions";
+import { BranchHeader, ForkMarker, MessageView } from "./Messages";
+import { ToolInput } from "./ToolInput";
+import { TerminalWaiting, sessionTitle } from "./Sessions";
 
 const PAGE = 50;
 
@@ -35,6 +39,10 @@ export function SessionScreen({ id }: { id: string }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [stream, setStream] = useState<{ state: StreamState; detail?: string; since: number }>({ state: "connecting", since: Date.now() });
   const [unseen, setUnseen] = useState(0);
+  const [prompts, setPrompts] = useState<PromptInfo[]>([]);
+  // The permissions on screen, read by the stream's handler (which outlives renders).
+  const shown = useRef(new Set<string>());
+  shown.current = new Set(session?.pending_permissions.map((p) => p.id));
   const [olderBusy, setOlderBusy] = useState(false);
   const stick = useRef(true);
   const anchor = useRef<number | null>(null);
@@ -46,6 +54,7 @@ export function SessionScreen({ id }: { id: string }) {
       try {
         const [s, page] = await Promise.all([getSession(id), listMessages(id, null, PAGE)]);
         if (cancelled) return;
+        void loadPrompts();
         setSession(s);
         setMessages(page.messages);
         setNextBefore(page.next_before);
@@ -58,15 +67,22 @@ export function SessionScreen({ id }: { id: string }) {
               stick.current = nearBottom();
               setMessages((all) => (all.some((x) => x.seq === m.seq || x.uuid === m.uuid) ? all : [...all, m]));
               if (!stick.current) setUnseen((n) => n + 1);
+              if (m.role === "user" && m.text.trim()) void loadPrompts(); // a turn that may fork
             } else if (event.event === "status") {
               setSession((s) => (s ? { ...s, ...(event.data as Partial<Session>), pending_permissions: s.pending_permissions } : s));
             } else if (event.event === "permission") {
               const p = event.data as Permission;
+              const known = shown.current.has(p.id);
               setSession((s) => {
                 if (!s) return s;
                 const others = s.pending_permissions.filter((x) => x.id !== p.id);
                 return { ...s, pending_permissions: p.state === "pending" || !p.state ? [...others, p] : others };
               });
+              // Decided elsewhere: the card goes at once and the app says why.
+              if (known && p.state && p.state !== "pending") {
+                const told = settledElsewhere(p);
+                if (told) toast(told, "info");
+              }
             }
           },
         });
@@ -96,6 +112,14 @@ export function SessionScreen({ id }: { id: string }) {
     return () => removeEventListener("scroll", onScroll);
   }, []);
 
+  async function loadPrompts() {
+    try {
+      setPrompts(await listPrompts(id));
+    } catch {
+      /* the fork labels fall back to "newest branch goes on" */
+    }
+  }
+
   async function older() {
     if (!nextBefore) return;
     setOlderBusy(true);
@@ -112,6 +136,7 @@ export function SessionScreen({ id }: { id: string }) {
     }
   }
 
+  const rows = useMemo(() => arrange(messages, prompts), [messages, prompts]);
   const results = useMemo(() => {
     const map = new Map<string, ToolResult>();
     for (const m of messages) for (const r of m.tool_results) map.set(r.tool_use_id, r);
@@ -154,13 +179,21 @@ export function SessionScreen({ id }: { id: string }) {
             </div>
           )}
           {messages.length === 0 && <p class="py-10 text-center text-slate-500">Aucun message pour l'instant.</p>}
+          {session.terminal_waiting && <TerminalWaiting session={session} />}
           <ol class="space-y-3" aria-label="Messages" aria-live="polite" aria-relevant="additions">
-            {messages.map((m) => (
-              <MessageView key={m.seq} message={m} results={results} />
-            ))}
+            {rows.map((row) =>
+              row.kind === "message" ? (
+                <MessageView key={row.message.seq} message={row.message} results={results} branch={row.branch} />
+              ) : row.kind === "fork" ? (
+                <ForkMarker key={`fork-${row.key}`} branches={row.branches} />
+              ) : (
+                <BranchHeader key={`branch-${row.branch.key}`} branch={row.branch} />
+              ),
+            )}
           </ol>
           <Footer
             session={session}
+            onSent={() => void loadPrompts()}
             onDecided={(pid) =>
               setSession((s) => s && { ...s, pending_permissions: s.pending_permissions.filter((p) => p.id !== pid) })
             }
@@ -183,11 +216,33 @@ export function SessionScreen({ id }: { id: string }) {
   );
 }
 
+/** Why a permission can no longer be decided (a 409 from the hub), in French. */
+export function tooLate(state: string, message: string): string {
+  if (state === "answered_in_terminal") {
+    const how = /\(allowed\)/.test(message) ? " (autorisée)" : /\(refused\)/.test(message) ? " (refusée)" : "";
+    return `Trop tard : cette demande a déjà reçu une réponse dans le terminal${how}.`;
+  }
+  if (state === "expired") return "Trop tard : la demande a expiré (personne n'a répondu à temps, ou le terminal a repris la main).";
+  if (state === "approved") return "Déjà autorisée depuis un autre appareil.";
+  if (state === "denied") return "Déjà refusée depuis un autre appareil.";
+  return "Cette demande n'attend plus de réponse.";
+}
+
+/** What the app says when a permission it shows was settled somewhere else. */
+function settledElsewhere(p: Permission): string | null {
+  if (p.state === "answered_in_terminal") {
+    const how = p.terminal_decision === "allow" ? " : autorisée" : p.terminal_decision === "deny" ? " : refusée" : "";
+    return `${p.tool_name} : répondu dans le terminal${how}.`;
+  }
+  if (p.state === "expired") return `${p.tool_name} : la demande a expiré.`;
+  return null;
+}
+
 function SessionSubtitle({ session: s, stream }: { session: Session; stream: { state: StreamState } }) {
   const dot = stream.state === "live" ? "bg-emerald-500" : stream.state === "connecting" ? "bg-slate-400" : "bg-amber-500";
   const label = stream.state === "live" ? "En direct" : stream.state === "connecting" ? "Connexion…" : "Reconnexion…";
   return (
-    <span class="inline-flex items-center gap-1.5">
+    <span class="flex flex-wrap items-center gap-x-1.5">
       <span class={`size-2 rounded-full ${dot}`} aria-hidden="true" />
       <span>{label}</span>
       <span aria-hidden="true">·</span>
@@ -201,17 +256,23 @@ function SessionSubtitle({ session: s, stream }: { session: Session; stream: { s
       )}
       <span aria-hidden="true">·</span>
       <span>{SESSION_STATUS_LABELS[s.status as keyof typeof SESSION_STATUS_LABELS] ?? s.status}</span>
+      {s.permission_mode && (
+        <>
+          <span aria-hidden="true">·</span>
+          <span>Mode {PERMISSION_MODE_LABELS[s.permission_mode] ?? s.permission_mode}</span>
+        </>
+      )}
     </span>
   );
 }
 
-function Footer({ session, onDecided }: { session: Session; onDecided: (pid: string) => void }) {
+function Footer({ session, onDecided, onSent }: { session: Session; onDecided: (pid: string) => void; onSent: () => void }) {
   return (
-    <div class="bottom-safe sticky z-10 -mx-1 space-y-3 pt-2 lg:bottom-4">
+    <div class="bottom-safe sticky isolate z-10 -mx-1 space-y-3 pt-2 before:absolute before:inset-x-[-0.75rem] before:-top-4 before:-bottom-3 before:-z-10 before:bg-gradient-to-t before:from-slate-50 before:from-85% before:to-transparent lg:bottom-4 dark:before:from-ink-950">
       {session.pending_permissions.map((p) => (
         <PermissionCard key={p.id} session={session} permission={p} onDecided={onDecided} />
       ))}
-      <Composer session={session} />
+      <Composer session={session} onSent={onSent} />
     </div>
   );
 }
@@ -231,7 +292,7 @@ function PermissionCard({ session, permission: p, onDecided }: { session: Sessio
       toast(verb === "approve" ? `${p.tool_name} autorisé.` : `${p.tool_name} refusé.`, "success");
     } catch (err) {
       const e = err as ApiError;
-      toast(e.status === 409 ? "Déjà décidée ailleurs (terminal ou autre appareil)." : e.message, "error");
+      toast(e.status === 409 ? tooLate(String(e.extra.state ?? ""), e.message) : e.message, "error");
       if (e.status === 409 || e.status === 404) onDecided(p.id);
     } finally {
       setBusy(null);
@@ -288,32 +349,7 @@ function PermissionCard({ session, permission: p, onDecided }: { session: Sessio
   );
 }
 
-/** A tool's input in full: the command for Bash, the file and text for edits, else JSON. */
-export function ToolInput({ tool, input }: { tool: string; input: Record<string, unknown> }) {
-  const str = (k: string) => (typeof input[k] === "string" ? (input[k] as string) : null);
-  const command = str("command");
-  const file = str("file_path") ?? str("notebook_path") ?? str("path");
-  const rest = Object.fromEntries(Object.entries(input).filter(([k]) => !["command", "description", "file_path"].includes(k)));
-  return (
-    <div class="mt-3 space-y-2">
-      {str("description") && <p class="text-sm">{str("description")}</p>}
-      {command && (
-        <pre class="overflow-x-auto rounded-xl bg-slate-900 p-3 font-mono text-[13px] leading-relaxed text-slate-100" aria-label={`Commande ${tool}`}>
-          <span class="text-emerald-400 select-none">$ </span>
-          {command}
-        </pre>
-      )}
-      {file && <p class="font-mono text-[13px] break-all">{file}</p>}
-      {Object.keys(rest).length > 0 && (
-        <pre class="max-h-72 overflow-auto rounded-xl bg-white/70 p-3 font-mono text-[12px] leading-relaxed whitespace-pre-wrap dark:bg-black/30">
-          {JSON.stringify(rest, null, 2)}
-        </pre>
-      )}
-    </div>
-  );
-}
-
-function Composer({ session }: { session: Session }) {
+function Composer({ session, onSent }: { session: Session; onSent: () => void }) {
   const isOnline = useSignal(online);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
@@ -327,6 +363,7 @@ function Composer({ session }: { session: Session }) {
     try {
       const answer = await sendPrompt(session.id, value, force);
       setText("");
+      onSent();
       if (answer.queued) toast(answer.warning ?? "En file : le prompt partira quand le terminal aura fini.", "info");
       else toast("Prompt envoyé.", "success");
     } catch (err) {

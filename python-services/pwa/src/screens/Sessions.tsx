@@ -1,7 +1,7 @@
 // Every Claude Code session of every machine, grouped by agent, the ones waiting first.
 import { useEffect } from "preact/hooks";
 import { listAgents, listSessions, type Agent, type Session } from "../lib/api";
-import { SESSION_STATUS_LABELS, ago, plural } from "../lib/format";
+import { PERMISSION_MODE_LABELS, SESSION_STATUS_LABELS, ago, plural } from "../lib/format";
 import { useResource } from "../lib/resource";
 import { linkClick } from "../lib/router";
 import { Icon } from "../ui/icons";
@@ -14,10 +14,35 @@ export function sessionTitle(s: Pick<Session, "title" | "project" | "cwd">): str
   return s.title || s.project || s.cwd?.split("/").filter(Boolean).pop() || "Session sans titre";
 }
 
+/** A terminal shows a dialog no hook can answer: the phone can only say "go to the keyboard". */
+export function TerminalWaiting({ session: s }: { session: Session }) {
+  const mode = s.permission_mode ? PERMISSION_MODE_LABELS[s.permission_mode] ?? s.permission_mode : null;
+  return (
+    <div role="status" class="flex gap-3 rounded-2xl border border-rose-200 bg-rose-50 p-4 text-rose-900 dark:border-rose-400/25 dark:bg-rose-400/10 dark:text-rose-100">
+      <span class="flex size-10 shrink-0 items-center justify-center rounded-xl bg-rose-100 text-rose-600 dark:bg-rose-400/15 dark:text-rose-300">
+        <Icon name="keyboard" />
+      </span>
+      <div class="min-w-0 flex-1">
+        <p class="font-semibold">Le terminal attend une réponse</p>
+        <p class="mt-0.5 text-[14px] text-rose-800/90 dark:text-rose-200/80">
+          Une question s'affiche dans le terminal de {s.agent} et seul le clavier peut y répondre
+          {mode ? ` (mode ${mode})` : ""}. Retourne à l'ordinateur pour la régler.
+        </p>
+      </div>
+    </div>
+  );
+}
+
 export function SessionStatusBadges({ session: s }: { session: Session }) {
   const pending = s.pending_permissions.length;
+  const mode = s.permission_mode && s.permission_mode !== "default" ? PERMISSION_MODE_LABELS[s.permission_mode] ?? s.permission_mode : null;
   return (
     <>
+      {s.terminal_waiting && (
+        <Badge tone="red" icon="keyboard">
+          Le terminal attend une réponse
+        </Badge>
+      )}
       {pending > 0 && (
         <Badge tone="amber" icon="shield">
           {plural(pending, "permission", "permissions")}
@@ -29,6 +54,7 @@ export function SessionStatusBadges({ session: s }: { session: Session }) {
         </Badge>
       )}
       {s.status === "running" && <Badge tone="accent">En cours</Badge>}
+      {mode && <Badge>Mode {mode}</Badge>}
     </>
   );
 }
@@ -100,7 +126,7 @@ export function SessionsScreen() {
 
 function SessionRow({ session: s }: { session: Session }) {
   const href = `/sessions/${encodeURIComponent(s.id)}`;
-  const waiting = s.pending_permissions.length > 0;
+  const waiting = s.pending_permissions.length > 0 || !!s.terminal_waiting;
   return (
     <li>
       <a href={href} onClick={(e) => linkClick(e, href)} class="flex items-center gap-3 p-4 hover:bg-slate-50 active:bg-slate-100 dark:hover:bg-white/5">
@@ -111,7 +137,7 @@ function SessionRow({ session: s }: { session: Session }) {
               : "bg-slate-100 text-slate-500 dark:bg-white/5 dark:text-slate-400"
           }`}
         >
-          <Icon name={waiting ? "shield" : "terminal"} />
+          <Icon name={s.terminal_waiting ? "keyboard" : waiting ? "shield" : "terminal"} />
         </span>
         <div class="min-w-0 flex-1">
           <div class="flex items-center gap-2">
@@ -151,6 +177,7 @@ function group(sessions: Session[], agents: Agent[]) {
       // Sessions waiting for a decision first, then the most recently active.
       items: [...items].sort(
         (a, b) =>
+          Number(!!b.terminal_waiting) - Number(!!a.terminal_waiting) ||
           b.pending_permissions.length - a.pending_permissions.length ||
           (b.last_msg_at ?? "").localeCompare(a.last_msg_at ?? ""),
       ),

@@ -1,7 +1,16 @@
 // Settings: this device (notifications, sign out), devices, the Siri token, the catalog,
 // the agents.
 import { useState } from "preact/hooks";
-import { ApiError, createSiriToken, listAgents } from "../lib/api";
+import {
+  ApiError,
+  createSiriToken,
+  listAgents,
+  listDevices,
+  listSiriTokens,
+  revokeDevice,
+  revokeSiriToken,
+  type NewCaptureToken,
+} from "../lib/api";
 import { currentDevice, forgetDevice } from "../lib/auth";
 import { toast, useSignal } from "../lib/bus";
 import { ago } from "../lib/format";
@@ -10,7 +19,7 @@ import { disablePush, enablePush, needsInstallForPush, pushSupported, pushWanted
 import { useResource } from "../lib/resource";
 import { Icon } from "../ui/icons";
 import { Page } from "../ui/Layout";
-import { Badge, Button, Card, ErrorNote, Section, Sheet } from "../ui/ui";
+import { Badge, Button, Card, ErrorNote, Field, IconButton, Section, Sheet, Spinner } from "../ui/ui";
 import { CatalogSection } from "./Catalog";
 import { DevicesSection } from "./Devices";
 
@@ -91,49 +100,120 @@ function NotificationsSection() {
 }
 
 function SiriSection() {
-  const [secret, setSecret] = useState<string | null>(null);
+  const tokens = useResource("siri-tokens", listSiriTokens);
+  const [made, setMade] = useState<NewCaptureToken | null>(null);
+  const [asking, setAsking] = useState(false);
+  const [name, setName] = useState("Siri");
   const [busy, setBusy] = useState(false);
-  const [missing, setMissing] = useState(false);
-  const url = `${location.origin}/api/capture`;
 
-  async function create() {
+  async function create(event: Event) {
+    event.preventDefault();
     setBusy(true);
     try {
-      const answer = await createSiriToken("Siri");
-      setSecret(answer.token);
+      setMade(await createSiriToken(name.trim() || "Siri"));
+      setAsking(false);
+      void tokens.reload();
     } catch (err) {
-      const e = err as ApiError;
-      if (e.status === 404 || e.status === 405) setMissing(true);
-      else toast(e.message, "error");
+      toast((err as ApiError).message, "error");
     } finally {
       setBusy(false);
     }
   }
 
+  async function revoke(id: string, label: string) {
+    if (!confirm(`Révoquer le jeton « ${label} » ? Le raccourci qui l'utilise ne pourra plus capturer.`)) return;
+    try {
+      await revokeSiriToken(id);
+      toast(`Jeton « ${label} » révoqué.`, "success");
+      await tokens.reload();
+    } catch (err) {
+      toast((err as ApiError).message, "error");
+    }
+  }
+
   return (
-    <Section title="Raccourci Siri" id="siri">
-      <Card class="space-y-3 p-4">
-        <p class="text-[15px]">
-          Le raccourci « Dis-le à Solo Brain » envoie ta voix à cette adresse avec un jeton qui ne sert qu'à capturer.
-        </p>
-        <CopyRow label="Adresse du raccourci" value={url} />
-        {missing ? (
-          <p class="rounded-xl bg-slate-100 p-3 text-sm dark:bg-white/5">
-            Ce hub ne crée pas encore ce jeton depuis l'app. Sur le serveur :{" "}
-            <code class="font-mono">solo-brain token create --scope capture --name siri</code>
+    <Section
+      title="Raccourci Siri"
+      id="siri"
+      action={
+        <Button variant="ghost" icon="plus" class="min-h-9 px-2 text-sm" onClick={() => setAsking(true)}>
+          Nouveau jeton
+        </Button>
+      }
+    >
+      <Card class="divide-y divide-slate-100 dark:divide-white/5">
+        <div class="space-y-3 p-4">
+          <p class="text-[15px] text-slate-600 dark:text-slate-300">
+            « Dis Siri, note » envoie ta voix au hub avec un jeton qui ne sert qu'à capturer. Si le téléphone est perdu,
+            révoque-le ici : rien d'autre n'est exposé.
           </p>
-        ) : (
-          <Button variant="secondary" icon="key" busy={busy} onClick={create}>
-            Créer un jeton pour Siri
-          </Button>
+          <CopyRow label="Adresse du raccourci" value={made?.capture_url ?? `${location.origin}/api/capture`} />
+        </div>
+        {tokens.error && !tokens.data && (
+          <div class="p-3">
+            <ErrorNote error={tokens.error} retry={tokens.reload} />
+          </div>
         )}
+        {!tokens.data && tokens.loading && (
+          <div class="p-4">
+            <Spinner />
+          </div>
+        )}
+        {tokens.data?.length === 0 && (
+          <div class="flex items-center gap-3 p-4">
+            <p class="flex-1 text-[15px] text-slate-500">Aucun jeton de capture pour l'instant.</p>
+            <Button variant="secondary" icon="key" onClick={() => setAsking(true)}>
+              Créer
+            </Button>
+          </div>
+        )}
+        {tokens.data?.map((t) => (
+          <div key={t.id} class="flex items-center gap-3 p-4">
+            <Icon name="key" class="size-5 shrink-0 text-slate-400" />
+            <div class="min-w-0 flex-1">
+              <p class="truncate text-[15px] font-medium">{t.name}</p>
+              <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
+                Créé {ago(t.created_at)} · {t.last_used_at ? `dernière capture ${ago(t.last_used_at)}` : "jamais utilisé"}
+              </p>
+            </div>
+            <IconButton icon="trash" label={`Révoquer le jeton ${t.name}`} onClick={() => revoke(t.id, t.name)} class="text-rose-600" />
+          </div>
+        ))}
       </Card>
-      <Sheet open={secret !== null} title="Jeton du raccourci Siri" onClose={() => setSecret(null)}>
-        <p class="mb-3 text-[15px] text-slate-600 dark:text-slate-300">
-          Copie-le maintenant dans le raccourci (en-tête <code class="font-mono">Authorization: Bearer …</code>) : il ne sera plus
-          jamais affiché.
-        </p>
-        {secret && <CopyRow label="Jeton" value={secret} />}
+      <Sheet open={asking} title="Nouveau jeton de capture" onClose={() => setAsking(false)}>
+        <form class="space-y-4" onSubmit={create}>
+          <Field label="Nom du jeton" hint="Pour le reconnaître ici : « Siri », « Siri iPad », « CarPlay »…">
+            <input class="field" maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          </Field>
+          <Button type="submit" class="w-full" icon="key" busy={busy} disabled={!name.trim()}>
+            Créer le jeton
+          </Button>
+        </form>
+      </Sheet>
+      <Sheet open={made !== null} title="Jeton du raccourci Siri" onClose={() => setMade(null)}>
+        {made && (
+          <div class="space-y-4">
+            <p class="flex gap-2 rounded-xl bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-400/10 dark:text-amber-200">
+              <Icon name="alert" class="mt-0.5 size-4 shrink-0" />
+              Copie-le maintenant : il ne sera plus jamais affiché (le hub n'en garde qu'une empreinte).
+            </p>
+            <CopyRow label="Jeton" value={made.token} />
+            <CopyRow label="Adresse du raccourci" value={made.capture_url} />
+            <ol class="list-decimal space-y-1.5 pl-5 text-[14px] text-slate-600 dark:text-slate-300">
+              <li>Dans Raccourcis, crée « Note » : <strong>Dicter le texte</strong>, puis <strong>Obtenir le contenu de l'URL</strong>.</li>
+              <li>
+                URL : l'adresse ci-dessus, méthode <strong>POST</strong>, corps <strong>Formulaire</strong> : <code class="font-mono">text</code> = texte
+                dicté, <code class="font-mono">channel</code> = <code class="font-mono">siri</code>.
+              </li>
+              <li>
+                En-tête <code class="font-mono">Authorization</code> : <code class="font-mono">Bearer</code>, une espace, puis le jeton.
+              </li>
+              <li>
+                <strong>Lire le texte</strong> : la valeur <code class="font-mono">speech</code> de la réponse.
+              </li>
+            </ol>
+          </div>
+        )}
       </Sheet>
     </Section>
   );
@@ -198,24 +278,36 @@ function AgentsSection() {
 
 function AboutSection() {
   const waiting = useSignal(outboxEntries);
+  const [busy, setBusy] = useState(false);
+
+  async function signOut() {
+    if (!confirm("Déconnecter cet appareil ? Son jeton est révoqué sur le hub ; il faudra l'associer à nouveau.")) return;
+    setBusy(true);
+    try {
+      // Revoked on the hub, not only forgotten here: a copied token must not outlive the sign-out.
+      const me = (await listDevices()).find((d) => d.current);
+      if (me) await revokeDevice(me.id);
+      forgetDevice("Appareil déconnecté. Associe-le à nouveau pour continuer.");
+    } catch (err) {
+      const e = err as ApiError;
+      if (e.status === 401) return; // already revoked: the app is back on pairing
+      toast(e.network ? "Hors ligne : reconnecte-toi pour révoquer le jeton de cet appareil." : e.message, "error");
+    } finally {
+      setBusy(false);
+    }
+  }
+
   return (
     <Section title="Cet appareil" id="appareil">
       <Card class="divide-y divide-slate-100 dark:divide-white/5">
         <div class="flex items-center justify-between p-4 text-[15px]">
           <span>Envois en attente</span>
-          <span class="font-medium">{waiting.length}</span>
+          <span class="font-medium" data-testid="outbox-count">
+            {waiting.length}
+          </span>
         </div>
         <div class="p-3">
-          <Button
-            variant="ghost"
-            icon="logout"
-            class="w-full text-rose-600 dark:text-rose-400"
-            onClick={() => {
-              if (confirm("Oublier le jeton de cet appareil ? Il faudra l'associer à nouveau.")) {
-                forgetDevice("Appareil déconnecté. Associe-le à nouveau pour continuer.");
-              }
-            }}
-          >
+          <Button variant="ghost" icon="logout" class="w-full text-rose-600 dark:text-rose-400" busy={busy} onClick={signOut}>
             Déconnecter cet appareil
           </Button>
         </div>

@@ -56,11 +56,27 @@ async function shell(request: Request): Promise<Response> {
   return fetch(request);
 }
 
+/** What the hub's /api/notify sends: `{title, body, url, tag, audio_url, at}`. */
 interface PushPayload {
   title?: string;
   body?: string;
   url?: string;
   tag?: string;
+  audio_url?: string;
+  at?: string;
+}
+
+/** The app path a notification opens: the payload's `url` (path form, `/sessions/<id>`), or
+ * the same page given as an absolute URL on this origin; anything else opens the inbox. */
+function appPath(url: unknown): string {
+  if (typeof url !== "string" || !url) return "/";
+  try {
+    const parsed = new URL(url, self.location.origin);
+    if (parsed.origin !== self.location.origin) return "/";
+    return parsed.pathname + parsed.search;
+  } catch {
+    return "/";
+  }
 }
 
 self.addEventListener("push", (event) => {
@@ -71,16 +87,16 @@ self.addEventListener("push", (event) => {
   } catch {
     payload = { body: event.data?.text() ?? "" };
   }
-  const url = typeof payload.url === "string" && payload.url.startsWith("/") ? payload.url : "/";
-  event.waitUntil(
-    self.registration.showNotification(payload.title || "Solo Brain", {
-      body: payload.body || "Quelque chose demande ton attention.",
-      tag: payload.tag,
-      icon: "/icons/icon-192.png",
-      badge: "/icons/badge-96.png",
-      data: { url },
-    }),
-  );
+  const at = payload.at ? Date.parse(payload.at) : NaN;
+  const options: NotificationOptions & { timestamp?: number } = {
+    body: payload.body || "Quelque chose demande ton attention.",
+    tag: payload.tag,
+    icon: "/icons/icon-192.png",
+    badge: "/icons/badge-96.png",
+    data: { url: appPath(payload.url), audio_url: payload.audio_url ?? null },
+  };
+  if (!Number.isNaN(at)) options.timestamp = at;
+  event.waitUntil(self.registration.showNotification(payload.title || "Solo Brain", options));
 });
 
 self.addEventListener("notificationclick", (event) => {

@@ -174,7 +174,7 @@ export function Page({
           )}
           <div class={`min-w-0 flex-1 py-2 ${back ? "" : "pl-1"}`}>
             <h1 class="truncate text-[17px] leading-tight font-semibold lg:text-xl">{title}</h1>
-            {subtitle && <div class="truncate text-[13px] text-slate-500 dark:text-slate-400">{subtitle}</div>}
+            {subtitle && <div class="text-[13px] leading-snug text-slate-500 dark:text-slate-400">{subtitle}</div>}
           </div>
           {actions}
         </div>

@@ -4,13 +4,14 @@ GET  /api/agents/ws                                   agents (token scope agent)
 GET  /api/sessions, /api/sessions/lookup?hint=        the phone (scope full)      routes/sessions
 GET  /api/sessions/{id}, /{id}/messages                                           routes/sessions
 GET  /api/sessions/{id}/stream                        SSE, resumable by seq       routes/stream
-POST /api/sessions/{id}/prompt                                                    routes/prompts
+POST /api/sessions/{id}/prompt, GET /{id}/prompts                                 routes/prompts
 POST /api/sessions/{id}/permissions/{pid}/approve|deny                            routes/permissions
 GET  /api/agents                                                                  routes/agents
 GET  /api/auth/check?scope=capture                    nginx auth_request          routes/auth
 POST /api/capture                                     to n8n, when no nginx       routes/capture
 POST /api/pairing-codes, /api/pair                    pairing a phone             routes/pairing
 GET  /api/devices, DELETE /api/devices/{id}           paired devices              routes/devices
+GET|POST /api/tokens, DELETE /api/tokens/{id}         the Siri Shortcut's token   routes/tokens
 GET|PATCH /api/captures..., POST .../retry            the inbox                   routes/captures
 GET|POST|PATCH|DELETE /api/projects                   the catalog                 routes/projects
 GET|POST|PATCH|DELETE /api/clients                                                routes/clients
@@ -36,6 +37,7 @@ from solo_brain.health import Check, health_router
 from solo_brain.limits import BodyLimit
 from solo_brain.media import MediaStore
 from solo_brain.mesh.broadcast import Broadcaster
+from solo_brain.mesh.clients.capture import CaptureWebhook
 from solo_brain.mesh.clients.events import EventsWebhook
 from solo_brain.mesh.clients.webpush import WebPushClient
 from solo_brain.mesh.hub import Hub
@@ -58,6 +60,7 @@ from solo_brain.mesh.routes import (
     push,
     sessions,
     stream,
+    tokens,
 )
 from solo_brain.mesh.store import push as push_store
 from solo_brain.mesh.store.agents import mark_all_agents_offline
@@ -80,7 +83,9 @@ def create_app(settings: MeshSettings) -> FastAPI:
         await asyncio.to_thread(ensure_schema, url)
         pool = await open_pool(url, min_size=2, max_size=10)
         client = httpx.AsyncClient(timeout=settings.events_timeout_s)
-        webhook = EventsWebhook(settings.events_webhook_url, client)
+        webhook = EventsWebhook(
+            settings.events_webhook_url, client, public_url=settings.public_hub_url
+        )
         hub = Hub(settings, pool, webhook, Broadcaster())
         await mark_all_agents_offline(pool)
         push_http = httpx.AsyncClient(timeout=settings.push_timeout_s)
@@ -89,6 +94,10 @@ def create_app(settings: MeshSettings) -> FastAPI:
             push_http, vapid, settings.vapid_subject, settings.push_allow_prefixes
         )
         app.state.push = PushService(pool, sender, settings.push_ttl_s)
+        capture_http = httpx.AsyncClient(timeout=settings.capture_timeout_s)
+        app.state.capture_webhook = CaptureWebhook(
+            settings.capture_url, settings.capture_token, capture_http
+        )
         app.state.hub = hub
         webhook.start()
         try:
@@ -99,6 +108,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
             await webhook.aclose()
             await client.aclose()
             await push_http.aclose()
+            await capture_http.aclose()
             await pool.close()
 
     app = FastAPI(title="CC Mesh hub", version="1", lifespan=lifespan)
@@ -111,7 +121,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
     app.include_router(health_router("mesh", lambda: _checks(app)))
     for module in (auth, sessions, stream, prompts, permissions, agents, agents_ws, capture):
         app.include_router(module.router)
-    for phone in (pairing, devices, captures, projects, clients, push, notify):
+    for phone in (pairing, devices, tokens, captures, projects, clients, push, notify):
         app.include_router(phone.router)
     mount_pwa(app, STATIC_DIR)  # last: it answers every path no other route took
     return app

@@ -19,6 +19,7 @@ from starlette.datastructures import Headers
 from mesh_protocol import SESSION_ID_PATTERN
 from solo_brain.errors import Forbidden, Unauthorized
 from solo_brain.media import MediaStore
+from solo_brain.mesh.clients.capture import CaptureWebhook
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.push import PushService
 from solo_brain.mesh.ratelimit import AttemptLimiter
@@ -97,7 +98,14 @@ def get_media(request: Request) -> MediaStore:
     return media
 
 
+def get_capture_webhook(request: Request) -> CaptureWebhook:
+    """n8n's capture webhook client (made in the lifespan)."""
+    webhook: CaptureWebhook = request.app.state.capture_webhook
+    return webhook
+
+
 PushDep = Annotated[PushService, Depends(get_push)]
+CaptureHook = Annotated[CaptureWebhook, Depends(get_capture_webhook)]
 PairLimiter = Annotated[AttemptLimiter, Depends(get_pair_limiter)]
 Media = Annotated[MediaStore, Depends(get_media)]
 CaptureIdPath = Annotated[

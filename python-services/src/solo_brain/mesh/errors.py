@@ -4,6 +4,9 @@
     ├── Conflict                    409
     │   └── OffsetGap               409  offset_gap: a batch starts after the stored offset
     └── UpstreamError               502
+        ├── UpstreamUnavailable     503
+        │   └── CaptureUnavailable  503  capture_unavailable: n8n's capture webhook is not
+        │                                configured, unreachable or too slow
         ├── EventsWebhookError      502  events_webhook_error: the webhook refused or timed out
         └── WebPushError            502  push_error: a push service refused a message or was away
             └── SubscriptionGone    502  push_subscription_gone: 404 or 410, drop the subscription
@@ -17,7 +20,7 @@ SubscriptionGone drops it (mesh/push.py), neither is answered.
 
 from __future__ import annotations
 
-from solo_brain.errors import Conflict, UpstreamError
+from solo_brain.errors import Conflict, UpstreamError, UpstreamUnavailable
 
 
 class OffsetGap(Conflict):
@@ -29,6 +32,12 @@ class OffsetGap(Conflict):
         super().__init__(f"batch starts at byte {start} but the hub has stored up to {stored}")
         self.stored = stored
         self.start = start
+
+
+class CaptureUnavailable(UpstreamUnavailable):
+    """n8n's capture webhook is not configured, did not answer, or answered too late."""
+
+    code = "capture_unavailable"
 
 
 class EventsWebhookError(UpstreamError):

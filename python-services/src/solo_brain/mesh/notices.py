@@ -1,6 +1,6 @@
 """What the hub's events say in a few words, so that n8n can word a push without logic of its own:
-the session's short name, a one-line summary of a tool call, and a reply short enough to speak.
-Pure functions, no I/O.
+the session's short name, a one-line summary of a tool call, a reply short enough to speak, and
+the app's page an event is about. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 SUMMARY_CHARS = 80
 SPOKEN_CHARS = 400
@@ -75,3 +76,15 @@ def spoken_reply(text: str | None, limit: int = SPOKEN_CHARS) -> str | None:
     if end >= limit // 3:
         return cut[: end + 1]
     return cut[: cut.rfind(" ")].rstrip(",;:") + "…"
+
+
+def app_path(data: dict[str, Any]) -> str | None:
+    """The app's page an event is about, in the app's path form: `/sessions/<id>`,
+    `/captures/<id>`, or `/sessions` for an event about a machine (None when none fits)."""
+    if isinstance(data.get("session_id"), str) and data["session_id"]:
+        return f"/sessions/{quote(data['session_id'], safe='')}"
+    if isinstance(data.get("capture_id"), str) and data["capture_id"]:
+        return f"/captures/{quote(data['capture_id'], safe='')}"
+    if data.get("agent_id"):
+        return "/sessions"
+    return None

@@ -22,7 +22,10 @@ Each event is one JSON POST to MESH_EVENTS_WEBHOOK_URL, `{"event": NAME, "at": I
 permission_pending also carries session_label and tool_summary ("Bash `npm test`"), and
 prompt_finished and terminal_waiting session_label and, for a voice_reply prompt, reply_text
 (Claude's answer made short enough to speak), so that the workflow words a push without logic
-of its own.
+of its own. Every event about a session, a capture or a machine also carries `url`, the app's
+page it is about in the app's path form (`/sessions/<id>`, `/captures/<id>`, `/sessions`: what
+a push opens), and `link`, the same page under PUBLIC_HUB_URL (for Gotify or WhatsApp, opened
+outside the app).
 
 """
 
@@ -36,6 +39,7 @@ from typing import Any
 import httpx
 
 from solo_brain.mesh.errors import EventsWebhookError
+from solo_brain.mesh.notices import app_path
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +55,15 @@ class EventsWebhook:
     """Client of the events webhook, with its own queue and worker."""
 
     def __init__(
-        self, url: str | None, client: httpx.AsyncClient, *, max_pending: int = 1000
+        self,
+        url: str | None,
+        client: httpx.AsyncClient,
+        *,
+        public_url: str = "",
+        max_pending: int = 1000,
     ) -> None:
         self.url = url
+        self.public_url = public_url.rstrip("/")
         self.client = client
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending)
         self.sent = 0
@@ -66,6 +76,10 @@ class EventsWebhook:
         if not self.url:
             return
         payload = {"event": event, "at": datetime.now(UTC).isoformat(), **data}
+        path = app_path(data)
+        if path is not None:
+            payload.setdefault("url", path)
+            payload.setdefault("link", self.public_url + path)
         if self.queue.full():
             self.queue.get_nowait()
             self.dropped += 1

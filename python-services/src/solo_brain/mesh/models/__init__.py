@@ -94,6 +94,21 @@ class PromptOut(BaseModel):
     warning: str | None = None
 
 
+class PromptInfo(BaseModel):
+    """A prompt sent to a session from the phone (or a voice note), and how it went."""
+
+    id: str
+    text: str
+    voice_reply: bool
+    force: bool = Field(description="sent although a terminal was working on the session")
+    state: Literal["queued", "running", "done", "failed"]
+    error: str | None
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
 class DenyIn(BaseModel):
     """Why the user denies the tool (shown to Claude)."""
 

@@ -4,49 +4,24 @@ Behind nginx, `/api/capture` never reaches the hub: nginx asks `/api/auth/check`
 request to n8n's capture webhook. Without nginx (`solo-brain up` on a laptop), the PWA posts to
 the same path on the same origin and the hub does what nginx does: it checks the bearer token
 (scope `capture`, which `full` covers), then streams the body unchanged to `MESH_CAPTURE_URL`
-and answers what n8n answered. The capture path stays the one n8n owns. When n8n checks a token
-of its own (`CAPTURE_WEBHOOK_TOKEN`), `MESH_CAPTURE_TOKEN` is sent in its place.
+(clients/capture.py) and answers what n8n answered. The capture path stays the one n8n owns.
 """
 
 from __future__ import annotations
 
-import httpx
 from fastapi import APIRouter, Request, Response
 
-from solo_brain.errors import UpstreamUnavailable
-from solo_brain.mesh.deps import HubDep, authenticate
+from solo_brain.mesh.deps import CaptureHook, HubDep, authenticate
 
 router = APIRouter(prefix="/api", tags=["capture"])
 
 # Audio up to the glue's MAX_AUDIO_BYTES (25 MB), plus the multipart envelope (as nginx allows).
 MAX_CAPTURE_BYTES = 26 * 1024 * 1024
-_FORWARDED = ("content-type", "authorization", "idempotency-key")
 
 
 @router.post("/capture", status_code=200, response_class=Response)
-async def capture(request: Request, hub: HubDep) -> Response:
+async def capture(request: Request, hub: HubDep, webhook: CaptureHook) -> Response:
     """Forward a capture (multipart text or audio) to n8n's capture webhook."""
     await authenticate(hub, request.headers, "capture")
-    url = hub.settings.capture_url
-    if url is None:
-        raise UpstreamUnavailable(
-            "captures are not configured on this hub (set MESH_CAPTURE_URL to n8n's "
-            "capture webhook, or put nginx in front)",
-            code="capture_unavailable",
-        )
-    headers = {k: v for k, v in request.headers.items() if k in _FORWARDED}
-    if hub.settings.capture_token:
-        headers["authorization"] = f"Bearer {hub.settings.capture_token}"
-    try:
-        async with httpx.AsyncClient(timeout=hub.settings.capture_timeout_s) as client:
-            answer = await client.post(url, content=request.stream(), headers=headers)
-    except httpx.HTTPError as exc:
-        raise UpstreamUnavailable(
-            f"the capture webhook did not answer ({type(exc).__name__})",
-            code="capture_unavailable",
-        ) from exc
-    return Response(
-        answer.content,
-        status_code=answer.status_code,
-        media_type=answer.headers.get("content-type", "application/json"),
-    )
+    answer = await webhook.forward(request.stream(), request.headers)
+    return Response(answer.content, status_code=answer.status_code, media_type=answer.media_type)

@@ -5,6 +5,7 @@
     GET   /api/captures/{id}        → the capture, its actions, deliveries and audit trail
     GET   /api/captures/{id}/audio  → the kept audio (404 audio_not_found once purged)
     PATCH /api/captures/{id}        {category, project, client_id, summary, actions} → the capture
+                                    (Idempotency-Key: the same key twice applies it once)
     POST  /api/captures/{id}/retry  → 202 {capture_id, status, redo, queued}
 
 A re-classification and a retry are then routed by n8n: the hub emits `capture_reclassified`
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import FileResponse
 
 from solo_brain.media import AudioNotFound
@@ -33,6 +34,11 @@ StatusFilter = Literal[
     "needs_review", "delivery_failed",
 ]  # fmt: skip
 Text = Annotated[str | None, Query(max_length=200)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", pattern=r"^[A-Za-z0-9_.:-]{8,100}$",
+           description="the same key again applies the change once"),
+]  # fmt: skip
 
 
 def _detail(row: dict[str, Any]) -> CaptureOut:
@@ -80,17 +86,23 @@ async def get_capture_audio(
 
 @router.patch("/{capture_id}", **FULL_SCOPE)
 async def reclassify_capture(
-    hub: HubDep, token: FullToken, capture_id: CaptureIdPath, body: ReclassifyIn
+    hub: HubDep,
+    token: FullToken,
+    capture_id: CaptureIdPath,
+    body: ReclassifyIn,
+    idempotency_key: IdempotencyKey = None,
 ) -> CaptureOut:
     """Re-classify by hand (checked against the catalog, audited); n8n then delivers what it
-    implies (a new dated action gets its calendar event, a removed one loses it)."""
+    implies (a new dated action gets its calendar event, a removed one loses it). The same
+    `Idempotency-Key` twice applies the change once (the app's outbox replays)."""
     change = body.model_dump(mode="json", include=body.model_fields_set)
     if "actions" in change:
         change["actions"] = [
             {k: v for k, v in a.items() if v is not None or k == "due"} for a in change["actions"]
         ]
-    await captures.reclassify(hub.pool, capture_id, change, token.actor)
-    hub.webhook.emit(CAPTURE_RECLASSIFIED, capture_id=capture_id, actor=token.actor)
+    applied = await captures.reclassify(hub.pool, capture_id, change, token.actor, idempotency_key)
+    if applied:
+        hub.webhook.emit(CAPTURE_RECLASSIFIED, capture_id=capture_id, actor=token.actor)
     return _detail(await captures.get_capture(hub.pool, capture_id))
 
 

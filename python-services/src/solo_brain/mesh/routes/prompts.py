@@ -1,11 +1,21 @@
-"""`POST /api/sessions/{id}/prompt`: run a prompt in a session from the phone."""
+"""Prompts from the phone to a session.
+
+    POST /api/sessions/{id}/prompt          {text, voice_reply, force} → {prompt_id, ...}
+    GET  /api/sessions/{id}/prompts?limit=  → the latest prompts sent from the phone
+
+The list tells the app which turns of a transcript came from the phone: a prompt forced while
+a terminal works on the session forks the transcript, and the app shows which branch is whose.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from solo_brain.mesh.deps import FullToken, HubDep, SessionIdPath
-from solo_brain.mesh.models import PromptIn, PromptOut
+from fastapi import APIRouter, Query
+
+from solo_brain.mesh.deps import FULL_SCOPE, DbPool, FullToken, HubDep, SessionIdPath
+from solo_brain.mesh.models import PromptIn, PromptInfo, PromptOut
+from solo_brain.mesh.store import prompts
 
 router = APIRouter(prefix="/api", tags=["prompts"])
 
@@ -16,3 +26,15 @@ async def send_prompt(
 ) -> PromptOut:
     """Run a prompt in the session (waits while a terminal holds it, unless forced)."""
     return await hub.submit_prompt(session_id, body, token)
+
+
+@router.get("/sessions/{session_id}/prompts", **FULL_SCOPE)
+async def list_prompts(
+    pool: DbPool,
+    _: FullToken,
+    session_id: SessionIdPath,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[PromptInfo]:
+    """The session's latest prompts sent from the phone (or by voice), newest first."""
+    rows = await prompts.recent_prompts(pool, session_id, limit)
+    return [PromptInfo.model_validate(row) for row in rows]

@@ -149,15 +149,30 @@ async def audio_ref(pool: Pool, capture_id: str) -> str | None:
     return row["audio_ref"]
 
 
-async def reclassify(pool: Pool, capture_id: str, change: dict[str, Any], actor: str) -> None:
+async def reclassify(
+    pool: Pool, capture_id: str, change: dict[str, Any], actor: str, key: str | None = None
+) -> bool:
     """Apply a manual re-classification (assistant.reclassify_capture, which audits it and plans
-    the deliveries it implies) after checking it against the catalog and the capture's actions."""
+    the deliveries it implies) after checking it against the catalog and the capture's actions.
+
+    `key` (the request's Idempotency-Key) is kept in the audit trail: the same key again changes
+    nothing and returns False, so a request replayed after a lost answer is applied once."""
     async with pool.connection() as conn, conn.transaction():
         cur = await conn.execute(
             "SELECT id FROM assistant.captures WHERE id = %s FOR UPDATE", (capture_id,)
         )
         if await cur.fetchone() is None:
             raise NotFound(f"no capture {capture_id}")
+        if key is not None:
+            cur = await conn.execute(
+                """SELECT 1 FROM assistant.audit_log WHERE subject = %s
+                   AND action = 'capture.reclassified'
+                   AND detail->'after'->>'idempotency_key' = %s""",
+                (capture_id, key),
+            )
+            if await cur.fetchone() is not None:
+                return False
+            change = {**change, "idempotency_key": key}
         await _check_catalog(conn, change)
         if "actions" in change:
             cur = await conn.execute(
@@ -170,6 +185,7 @@ async def reclassify(pool: Pool, capture_id: str, change: dict[str, Any], actor:
         await conn.execute(
             "SELECT assistant.reclassify_capture(%s, %s, %s)", (capture_id, Jsonb(change), actor)
         )
+    return True
 
 
 async def _check_catalog(conn: Conn, change: dict[str, Any]) -> None:

@@ -80,11 +80,14 @@ async def create_code_on(
 async def redeem(
     pool: Pool, typed: str, device_name: str | None, user_agent: str | None, client: str
 ) -> tuple[Device, str]:
-    """Exchange a code for a new device token; InvalidRequest says why a code is refused."""
+    """Exchange a code for a new device token; InvalidRequest says why a code is refused (its
+    `reason`: malformed, unknown, used or expired, which the app words in French)."""
     code = normalize(typed)
     if code is None:
         raise InvalidRequest(
-            "a pairing code has 8 letters and digits, like ABCD-EFGH", code="invalid_pairing_code"
+            "a pairing code has 8 letters and digits, like ABCD-EFGH",
+            code="invalid_pairing_code",
+            reason="malformed",
         )
     digest = hash_code(code)
     async with pool.connection() as conn, conn.transaction():
@@ -96,7 +99,8 @@ async def redeem(
         )
         row = await cur.fetchone()
         if row is None or not hmac.compare_digest(row["hash"], digest):
-            raise InvalidRequest(await _why_refused(conn, digest), code="invalid_pairing_code")
+            reason, message = await _why_refused(conn, digest)
+            raise InvalidRequest(message, code="invalid_pairing_code", reason=reason)
         name = (device_name or row["device_name"] or "Appareil").strip()[:100] or "Appareil"
         device, secret = await insert_device(conn, name, user_agent)
         await conn.execute(
@@ -111,7 +115,8 @@ async def redeem(
     return device, secret
 
 
-async def _why_refused(conn: Conn, digest: str) -> str:
+async def _why_refused(conn: Conn, digest: str) -> tuple[str, str]:
+    """Why a code was refused: (`unknown` | `used` | `expired`, a sentence)."""
     cur = await conn.execute(
         "SELECT used_at IS NOT NULL AS used, expires_at <= now() AS expired "
         "FROM assistant.pairing_codes WHERE hash = %s",
@@ -119,7 +124,7 @@ async def _why_refused(conn: Conn, digest: str) -> str:
     )
     row = await cur.fetchone()
     if row is None:
-        return "unknown pairing code: check it, or ask for a new one"
+        return "unknown", "unknown pairing code: check it, or ask for a new one"
     if row["used"]:
-        return "this pairing code was already used: ask for a new one"
-    return "this pairing code expired: ask for a new one"
+        return "used", "this pairing code was already used: ask for a new one"
+    return "expired", "this pairing code expired: ask for a new one"

@@ -123,3 +123,19 @@ async def eta_seconds(pool: Pool) -> int:
         row = await cur.fetchone()
     eta = row["eta"] if row else None
     return DEFAULT_ETA_S if eta is None else max(1, round(float(eta)))
+
+
+async def recent_prompts(pool: Pool, session_id: str, limit: int) -> list[Row]:
+    """The session's latest prompts from the phone, newest first; NotFound for no session."""
+    async with pool.connection() as conn:
+        cur = await conn.execute("SELECT 1 FROM assistant.sessions WHERE id = %s", (session_id,))
+        if await cur.fetchone() is None:
+            raise NotFound(f"no session {session_id}")
+        cur = await conn.execute(
+            """SELECT id, text, voice_reply, force, state, error, created_by, created_at,
+                      started_at, finished_at
+               FROM assistant.prompts WHERE session_id = %s
+               ORDER BY created_at DESC, id DESC LIMIT %s""",
+            (session_id, limit),
+        )
+        return list(await cur.fetchall())

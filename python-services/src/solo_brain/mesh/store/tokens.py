@@ -8,7 +8,9 @@ tokens. Scopes:
     capture   captures only (nginx asks /api/auth/check before forwarding to n8n)
     full      a PWA device: everything but speaking as an agent
 
-The CLI issues, lists and revokes tokens (synchronous, one connection); the hub verifies them.
+The CLI issues, lists and revokes tokens (synchronous, one connection); the hub verifies them,
+and issues, lists and revokes `capture` tokens for a paired phone (routes/tokens.py), so that the
+Siri Shortcut's token can be made from the phone.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from psycopg.rows import dict_row
 from pydantic import BaseModel
 
 from solo_brain.db import DictPool
+from solo_brain.errors import InvalidRequest, NotFound
 
 Scope = Literal["agent", "full", "capture"]
 SCOPES: tuple[str, ...] = get_args(Scope)
@@ -158,3 +161,60 @@ async def verify_token(pool: DictPool, token: str) -> TokenInfo | None:
         if info is not None:
             await conn.execute(_TOUCH, (info.id,))
     return info
+
+
+# --- the hub's side: tokens a device makes for a narrower use (the Siri Shortcut) ------------
+
+_LIVE_OF_SCOPE = (
+    f"SELECT {_COLUMNS} FROM assistant.tokens "  # noqa: S608
+    "WHERE scope = %s AND revoked_at IS NULL ORDER BY created_at DESC, id DESC"
+)
+
+
+async def issue_token(pool: DictPool, scope: Scope, name: str, actor: str) -> tuple[TokenInfo, str]:
+    """Issue a token from the hub (audited with who asked); its record and its secret."""
+    try:
+        name = _validate_new(scope, name)
+    except TokenError as exc:
+        raise InvalidRequest(str(exc)) from exc
+    secret = generate_token()
+    async with pool.connection() as conn, conn.transaction():
+        cur = await conn.execute(_INSERT, (name, scope, hash_token(secret)))
+        row = await cur.fetchone()
+        assert row is not None
+        await conn.execute(
+            "INSERT INTO assistant.audit_log (actor, action, subject, detail) "
+            "VALUES (%s, 'token.created', %s, jsonb_build_object('name', %s::text, "
+            "'scope', %s::text))",
+            (actor, row["id"], name, scope),
+        )
+    return TokenInfo.model_validate(row), secret
+
+
+async def live_tokens(pool: DictPool, scope: Scope) -> list[TokenInfo]:
+    """The live tokens of one scope, newest first (never their secrets)."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(_LIVE_OF_SCOPE, (scope,))
+        rows = await cur.fetchall()
+    return [TokenInfo.model_validate(row) for row in rows]
+
+
+async def revoke_scoped(pool: DictPool, token_id: str, scope: Scope, actor: str) -> TokenInfo:
+    """Revoke one live token of `scope` (audited); NotFound when there is no such token."""
+    async with pool.connection() as conn, conn.transaction():
+        cur = await conn.execute(
+            "UPDATE assistant.tokens SET revoked_at = now() "  # noqa: S608
+            "WHERE id = %s AND scope = %s AND revoked_at IS NULL "
+            f"RETURNING {_COLUMNS}",
+            (token_id, scope),
+        )
+        row = await cur.fetchone()
+        if row is None:
+            raise NotFound(f"no live {scope} token {token_id}")
+        await conn.execute(
+            "INSERT INTO assistant.audit_log (actor, action, subject, detail) "
+            "VALUES (%s, 'token.revoked', %s, jsonb_build_object('name', %s::text, "
+            "'scope', %s::text))",
+            (actor, row["id"], row["name"], scope),
+        )
+    return TokenInfo.model_validate(row)

@@ -1,0 +1,124 @@
+"""Pairing and settings in a real Chromium against the real hub: a code shown by a paired
+device pairs another one once, a device revoked from the app goes back to pairing, and the
+Siri token is made on the phone, shown once and listed."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.pwa import new_context, pair_with_token, shot
+from tests.support.mesh_stack import Hub, create_token
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def laptop(browser: Browser, hub: Hub) -> Iterator[Page]:
+    """A desktop browser already paired (as "Portable <4 hex>"), on the settings screen."""
+    context = new_context(browser, hub.url, phone=False)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the app confirms revocations
+    name = f"Portable {uuid.uuid4().hex[:4]}"
+    pair_with_token(page, create_token(hub.dsn, "full", name), name)
+    page.get_by_role("link", name="Réglages").first.click()
+    yield page
+    context.close()
+
+
+def _phone(browser: Browser, hub: Hub) -> tuple[BrowserContext, Page]:
+    context = new_context(browser, hub.url)
+    return context, context.new_page()
+
+
+def _pair_with_code(page: Page, code: str, name: str) -> None:
+    page.goto(f"/pair?code={code}")
+    page.get_by_label("Nom de cet appareil").fill(name)
+    page.get_by_role("button", name="Associer").click()
+
+
+def test_a_code_shown_by_a_paired_device_pairs_another_once(
+    browser: Browser, hub: Hub, laptop: Page
+) -> None:
+    """Réglages → Appareils → Ajouter shows a code and its QR code; a phone pairs with it; a
+    second phone typing the same code is told, in French, that it was already used."""
+    laptop.get_by_role("region", name="Appareils").get_by_role("button", name="Ajouter").click()
+    sheet = laptop.get_by_role("dialog", name="Ajouter un appareil")
+    expect(sheet.get_by_role("img", name="QR code d'association")).to_be_visible()
+    code = sheet.locator("[data-code]").get_attribute("data-code")
+    assert code and re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    shot(laptop, "settings-pairing-code-desktop")
+
+    first, phone = _phone(browser, hub)
+    _pair_with_code(phone, code, "iPhone de Paul")
+    expect(phone.get_by_role("heading", name="Boîte de réception")).to_be_visible()
+
+    second, other = _phone(browser, hub)
+    other.goto("/")
+    other.get_by_label("Code d'association").fill(code.lower())
+    other.get_by_role("button", name="Associer").click()
+    expect(other.get_by_role("alert")).to_have_text(re.compile("Ce code a déjà servi"))
+    expect(other.get_by_role("navigation")).to_have_count(0)
+    shot(other, "pair-code-used-phone")
+
+    laptop.get_by_role("button", name="Fermer").click()
+    laptop.reload()
+    devices = laptop.get_by_role("region", name="Appareils")
+    expect(devices.get_by_text("iPhone de Paul")).to_be_visible()
+    first.close()
+    second.close()
+
+
+def test_a_device_revoked_from_the_app_goes_back_to_pairing(
+    browser: Browser, hub: Hub, laptop: Page
+) -> None:
+    """The laptop revokes the phone in Appareils; the phone's next call lands on pairing."""
+    context, phone = _phone(browser, hub)
+    pair_with_token(phone, create_token(hub.dsn, "full", "Vieil iPhone"), "Vieil iPhone")
+    laptop.reload()
+    devices = laptop.get_by_role("region", name="Appareils")
+    devices.get_by_role("button", name="Révoquer Vieil iPhone").click()
+    expect(devices.get_by_text("Vieil iPhone")).to_have_count(0)
+    phone.get_by_role("link", name="Sessions").click()
+    expect(phone.get_by_role("form", name="Associer cet appareil")).to_be_visible()
+    expect(phone.get_by_text(re.compile("n'est plus autorisé"))).to_be_visible()
+    context.close()
+
+
+def test_the_siri_token_is_made_on_the_phone_and_shown_once(hub: Hub, laptop: Page) -> None:
+    """A capture token is made from the settings: its secret and the Shortcut's URL are shown
+    once with copy buttons; it captures (and nothing else); afterwards only its name is listed."""
+    siri = laptop.get_by_role("region", name="Raccourci Siri")
+    siri.get_by_role("button", name="Nouveau jeton").click()
+    asking = laptop.get_by_role("dialog", name="Nouveau jeton de capture")
+    asking.get_by_label("Nom du jeton").fill("Siri CarPlay")
+    asking.get_by_role("button", name="Créer le jeton").click()
+    shown = laptop.get_by_role("dialog", name="Jeton du raccourci Siri")
+    secret = shown.get_by_title(re.compile(r"^sbt_")).inner_text()
+    expect(shown.get_by_role("button", name="Copier : Jeton")).to_be_visible()
+    expect(shown.get_by_title(re.compile(r"api.capture$"))).to_be_visible()
+    shot(laptop, "settings-siri-token-desktop")
+    headers = {"Authorization": f"Bearer {secret}"}
+    check = httpx.get(f"{hub.url}/api/auth/check", params={"scope": "capture"}, headers=headers)
+    assert check.status_code == 204
+    assert httpx.get(f"{hub.url}/api/devices", headers=headers).status_code == 403
+
+    shown.get_by_role("button", name="Fermer").click()
+    expect(siri.get_by_text("Siri CarPlay")).to_be_visible()
+    assert secret not in laptop.content()
+    laptop.reload()
+    expect(
+        laptop.get_by_role("region", name="Raccourci Siri").get_by_text("Siri CarPlay")
+    ).to_be_visible()
+    assert secret not in laptop.content()
+    mine = (
+        laptop.get_by_role("region", name="Appareils")
+        .locator("div.flex")
+        .filter(has_text="cet appareil")
+    )
+    expect(mine.get_by_text(re.compile(r"^Portable [0-9a-f]{4}$"))).to_be_visible()
