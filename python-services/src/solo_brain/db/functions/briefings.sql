@@ -155,7 +155,8 @@ END $$;
 -- What the destination answered to one send. p = {event_id, start, kind, status (absent when no
 -- answer came), body, error (n8n's error)}: 2xx -> done (a Web Push that reached no phone while
 -- some failed is retried); no answer, 408, 429, 5xx -> pending, the next run tries again; any
--- other 4xx -> failed. Audit client_briefing.sent / client_briefing.failed.
+-- other 4xx -> failed (assistant.answer_outcome, as deliveries). Audit client_briefing.sent /
+-- client_briefing.failed.
 -- Returns {event_id, kind, state, attempts, last_error}.
 CREATE OR REPLACE FUNCTION assistant.record_client_briefing_send(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -181,13 +182,12 @@ BEGIN
     code := COALESCE(NULLIF(p->>'status', '')::int,
                      CASE WHEN jsonb_typeof(err) = 'object'
                           THEN NULLIF(err->>'statusCode', '')::int END);
-    outcome := CASE
-        WHEN code BETWEEN 200 AND 299 AND s.kind = 'push' AND jsonb_typeof(body) = 'object'
-             AND COALESCE((body->>'sent')::int, 0) = 0
-             AND COALESCE((body->>'failed')::int, 0) > 0 THEN 'retry'
-        WHEN code BETWEEN 200 AND 299 THEN 'done'
-        WHEN code IS NULL OR code IN (408, 429) OR code >= 500 THEN 'retry'
-        ELSE 'failed' END;
+    outcome := assistant.answer_outcome(code);
+    IF outcome = 'done' AND s.kind = 'push' AND jsonb_typeof(body) = 'object'
+       AND COALESCE((body->>'sent')::int, 0) = 0 AND COALESCE((body->>'failed')::int, 0) > 0 THEN
+        outcome := 'retry';
+        err := to_jsonb('no phone received it (' || (body->>'failed') || ' failed)');
+    END IF;
     IF outcome = 'done' THEN
         UPDATE assistant.client_briefing_sends x
            SET state = 'done', attempts = x.attempts + 1, last_error = NULL,
@@ -198,16 +198,7 @@ BEGIN
          WHERE (x.event_id, x.event_start, x.kind) = (s.event_id, s.event_start, s.kind)
         RETURNING * INTO s;
     ELSE
-        reason := COALESCE(
-            CASE jsonb_typeof(err) WHEN 'object' THEN err->>'message'
-                                   WHEN 'string' THEN err #>> '{}' END,
-            CASE WHEN code BETWEEN 200 AND 299 THEN 'no phone received it ('
-                 || (body->>'failed') || ' failed)' END,
-            CASE WHEN jsonb_typeof(body) = 'object' THEN COALESCE(
-                body->'error'->>'message', body->>'errorDescription', body->>'detail') END,
-            left(body #>> '{}', 300));
-        reason := left(CASE WHEN code IS NOT NULL THEN 'HTTP ' || code || COALESCE(': ' || reason, '')
-                            ELSE COALESCE(reason, 'no answer') END, 2000);
+        reason := assistant.answer_error(code, body, err);
         UPDATE assistant.client_briefing_sends x
            SET attempts = x.attempts + 1, last_error = reason, next_attempt_at = NULL,
                state = CASE WHEN outcome = 'failed' THEN 'failed' ELSE 'pending' END,
