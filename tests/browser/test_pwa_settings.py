@@ -122,3 +122,37 @@ def test_the_siri_token_is_made_on_the_phone_and_shown_once(hub: Hub, laptop: Pa
         .filter(has_text="cet appareil")
     )
     expect(mine.get_by_text(re.compile(r"^Portable [0-9a-f]{4}$"))).to_be_visible()
+
+
+def test_a_clients_email_domains_are_shown_and_edited(hub: Hub, laptop: Page) -> None:
+    """Réglages → Clients: a new client's e-mail domains (an address pasted is cut to its
+    domain) are listed and saved; a wrong one is refused in French; an edit replaces them."""
+    name = f"Initech {uuid.uuid4().hex[:4]}"
+    clients = laptop.get_by_role("region", name="Clients")
+    clients.get_by_role("button", name="Ajouter").click()
+    sheet = laptop.get_by_role("dialog", name="Nouveau client")
+    sheet.get_by_label("Nom", exact=True).fill(name)
+    sheet.get_by_label("Domaines e-mail").fill("initech.fr, Marie@Initech.COM")
+    sheet.get_by_role("button", name="Enregistrer").click()
+    expect(clients.get_by_text("@initech.fr, @initech.com")).to_be_visible()
+    clients.get_by_text("@initech.fr, @initech.com").scroll_into_view_if_needed()
+    shot(laptop, "settings-client-domains-desktop")
+
+    token = create_token(hub.dsn, "full", "catalog-check")
+    headers = {"Authorization": f"Bearer {token}"}
+    listed = httpx.get(f"{hub.url}/api/clients", headers=headers).json()
+    (saved,) = [c for c in listed if c["name"] == name]
+    assert saved["domains"] == ["initech.fr", "initech.com"]
+
+    clients.get_by_role("button", name=f"Modifier {name}").click()
+    edit = laptop.get_by_role("dialog", name=f"Modifier {name}")
+    field = edit.get_by_label("Domaines e-mail")
+    expect(field).to_have_value("initech.fr, initech.com")
+    field.fill("initech.fr, initech")
+    edit.get_by_role("button", name="Enregistrer").click()
+    expect(edit.get_by_role("alert")).to_have_text(re.compile("n'est pas un domaine"))
+    field.fill("initech.fr")
+    edit.get_by_role("button", name="Enregistrer").click()
+    expect(clients.get_by_text("@initech.fr", exact=True)).to_be_visible()
+    listed = httpx.get(f"{hub.url}/api/clients", headers=headers).json()
+    assert [c["domains"] for c in listed if c["name"] == name] == [["initech.fr"]]

@@ -1,17 +1,15 @@
-"""Classify's POST /v1/client-briefings and the claim that sends each briefing once."""
+"""Classify's POST /v1/client-briefings: which meetings are briefed, and how (the sending of
+each briefing: tests/integration/test_client_briefing_sends.py)."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from solo_brain.catalog import Client, Project, upsert_client, upsert_project
 from tests.support.classify import classify_service
-from tests.support.sql import call, filed
+from tests.support.sql import filed
 
 # A Friday morning in Paris; the filed capture's action is due that day (2026-05-15).
 NOW = "2026-05-15T09:00:00+02:00"
@@ -72,34 +70,3 @@ def test_only_coming_meetings_with_a_known_client_are_briefed(
     assert briefing["push"] == {"title": "Rendez-vous avec ACME Robotics à 9h20", "url": "/",
                                 "body": briefing["speech"], "tag": "briefing-e1"}  # fmt: skip
     assert invalid.status_code == 400
-
-
-def test_a_briefing_is_claimed_once_per_event_and_start(db: psycopg.Connection[Any]) -> None:
-    """The first claim of an (event, start) wins; a repeat loses; a moved event is new again."""
-    _seed(db)
-    briefing = {"event_id": "e1", "start": "2026-05-15T09:20:00+02:00", "client_id": "acme",
-                "title": "Point mensuel", "speech": "…"}  # fmt: skip
-    first = call(db, "claim_client_briefing", briefing)
-    again = call(db, "claim_client_briefing", {**briefing, "start": "2026-05-15T07:20:00Z"})
-    moved = call(db, "claim_client_briefing", {**briefing, "start": "2026-05-15T10:00:00+02:00"})
-    assert first == {**briefing, "claimed": True}
-    assert (again["claimed"], moved["claimed"]) == (False, True)
-    audit = db.execute("SELECT count(*) AS n FROM assistant.audit_log "
-                       "WHERE action = 'client_briefing.claimed'").fetchone()  # fmt: skip
-    assert audit is not None and audit["n"] == 2
-
-
-def test_overlapping_claims_send_a_briefing_once(db: psycopg.Connection[Any], pg_dsn: str) -> None:
-    """Eight runs claiming the same event at the same moment: exactly one of them wins."""
-    _seed(db)
-    briefing = {"event_id": "e9", "start": "2026-05-15T09:20:00+02:00", "client_id": "acme"}
-    barrier = threading.Barrier(8)
-
-    def claim() -> bool:
-        with psycopg.connect(pg_dsn, autocommit=True, row_factory=dict_row) as conn:
-            barrier.wait()
-            return bool(call(conn, "claim_client_briefing", briefing)["claimed"])
-
-    with ThreadPoolExecutor(8) as pool:
-        won = list(pool.map(lambda _: claim(), range(8)))
-    assert won.count(True) == 1

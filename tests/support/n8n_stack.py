@@ -47,6 +47,8 @@ from tests.support.wait import wait_for
 APP_SECRET = "meta-app-secret-for-tests"
 VERIFY_TOKEN = "meta-verify-token-for-tests"
 CAPTURE_TOKEN = "capture-token-for-tests"
+# Where notifications also go on WhatsApp (reminders, briefings): a number no test writes from.
+NOTIFY_WHATSAPP_TO = "33611223344"
 GOOGLE_TOKEN = {"access_token": "google-access-token", "token_type": "Bearer",
                 "expires_in": 3599, "refresh_token": "google-refresh-token"}  # fmt: skip
 
@@ -251,9 +253,11 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
             "REMINDERS_CRON": "*/2 * * * * *", "BRIEFING_CRON": "*/15 * * * * *",
             "CLIENT_BRIEFING_CRON": "*/10 * * * * *",
             "HUB_URL": hub.url, "GOOGLE_CLIENT_ID": "test-client",
+            "NOTIFY_WHATSAPP_TO": NOTIFY_WHATSAPP_TO,
         }  # fmt: skip
         if fresh:
-            for name in ("ONYX_URL", "GOTIFY_URL", "HUB_URL", "GOOGLE_CLIENT_ID"):
+            for name in ("ONYX_URL", "GOTIFY_URL", "HUB_URL", "GOOGLE_CLIENT_ID",
+                         "NOTIFY_WHATSAPP_TO"):  # fmt: skip
                 values[name] = ""
         values.update(knobs)
         settings = N8nSettings(**values)  # type: ignore[arg-type]

@@ -63,7 +63,7 @@ export const sendCapture = (form: FormData) =>
 // ---------------------------------------------------------------- catalog
 
 type ProjectIn = Pick<Project, "slug" | "name" | "client_id" | "aliases">;
-type ClientIn = Pick<Client, "id" | "name" | "aliases">;
+type ClientIn = Pick<Client, "id" | "name" | "aliases" | "domains">;
 export const listProjects = () => request<Project[]>("GET", "/api/projects");
 export const listClients = () => request<Client[]>("GET", "/api/clients");
 export const createProject = (p: ProjectIn) => request<Project>("POST", "/api/projects", { body: p });

@@ -183,6 +183,8 @@ export interface Client {
   id: string;
   name: string;
   aliases: string[];
+  /** Its people's e-mail domains: a meeting with someone there gets a briefing. */
+  domains: string[];
   captures: number;
   projects: number;
 }

@@ -23,11 +23,13 @@ interface Item {
   key: string;
   name: string;
   aliases: string[];
+  domains?: string[];
   client_id?: string | null;
   captures: number;
   projects?: number;
 }
 const SLUG = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 function slugify(name: string): string {
   return name
@@ -47,7 +49,7 @@ export function CatalogSection({ kind }: { kind: Kind }) {
   const items: Item[] =
     kind === "projects"
       ? (projects.data ?? []).map((p) => ({ key: p.slug, name: p.name, aliases: p.aliases, client_id: p.client_id, captures: p.captures }))
-      : (clients.data ?? []).map((c) => ({ key: c.id, name: c.name, aliases: c.aliases, captures: c.captures, projects: c.projects }));
+      : (clients.data ?? []).map((c) => ({ key: c.id, name: c.name, aliases: c.aliases, domains: c.domains, captures: c.captures, projects: c.projects }));
   const title = kind === "projects" ? "Projets" : "Clients";
   const clientName = (id: string | null | undefined) => clients.data?.find((c) => c.id === id)?.name ?? id;
 
@@ -94,6 +96,11 @@ export function CatalogSection({ kind }: { kind: Kind }) {
                     ))}
                   </div>
                 )}
+                {item.domains && item.domains.length > 0 && (
+                  <p class="mt-1 truncate text-[13px] text-slate-500 dark:text-slate-400" title="Domaines e-mail">
+                    {item.domains.map((d) => `@${d}`).join(", ")}
+                  </p>
+                )}
               </div>
               <Icon name="chevron" class="size-5 shrink-0 text-slate-300 dark:text-slate-600" />
             </button>
@@ -126,16 +133,26 @@ function ItemForm({ kind, item, clients, onDone }: { kind: Kind; item: Item | nu
   const [key, setKey] = useState(item?.key ?? "");
   const [keyTouched, setKeyTouched] = useState(false);
   const [aliases, setAliases] = useState((item?.aliases ?? []).join(", "));
+  const [domains, setDomains] = useState((item?.domains ?? []).join(", "));
   const [client, setClient] = useState(item?.client_id ?? "");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const slug = keyTouched || item ? key : slugify(name);
   const aliasList = aliases.split(",").map((a) => a.trim()).filter(Boolean);
+  const domainList = domains
+    .split(/[\s,;]+/)
+    .map((d) => d.trim().toLowerCase().replace(/^.*@/, ""))
+    .filter(Boolean);
 
   async function save(event: Event) {
     event.preventDefault();
     if (!SLUG.test(slug)) {
       setError("L'identifiant : minuscules, chiffres, « - », « _ » ou « . », 63 caractères au plus.");
+      return;
+    }
+    const badDomain = domainList.find((d) => !DOMAIN.test(d));
+    if (kind === "clients" && badDomain) {
+      setError(`« ${badDomain} » n'est pas un domaine (par exemple acme.com).`);
       return;
     }
     setBusy(true);
@@ -147,7 +164,7 @@ function ItemForm({ kind, item, clients, onDone }: { kind: Kind; item: Item | nu
         if (item) await updateProject(item.key, { ...body, slug: renamed });
         else await createProject(body);
       } else {
-        const body = { id: slug, name: name.trim(), aliases: aliasList };
+        const body = { id: slug, name: name.trim(), aliases: aliasList, domains: domainList };
         if (item) await updateClient(item.key, { ...body, id: renamed });
         else await createClient(body);
       }
@@ -201,6 +218,19 @@ function ItemForm({ kind, item, clients, onDone }: { kind: Kind; item: Item | nu
       <Field label="Alias" hint="Séparés par des virgules : les noms que tu dis à voix haute.">
         <input class="field" value={aliases} onInput={(e) => setAliases(e.currentTarget.value)} placeholder="imx8, vision" />
       </Field>
+      {kind === "clients" && (
+        <Field label="Domaines e-mail" hint="Séparés par des virgules : un rendez-vous avec quelqu'un de ces domaines est précédé d'un briefing.">
+          <input
+            class="field"
+            value={domains}
+            autoCapitalize="off"
+            spellcheck={false}
+            inputMode="url"
+            onInput={(e) => setDomains(e.currentTarget.value)}
+            placeholder="acme.com, acme.fr"
+          />
+        </Field>
+      )}
       {kind === "projects" && (
         <Field label="Client">
           <select class="field" value={client} onChange={(e) => setClient(e.currentTarget.value)}>

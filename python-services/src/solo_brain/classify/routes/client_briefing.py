@@ -2,9 +2,9 @@
 
 n8n's client-briefing workflow lists the calendar's events starting soon and posts them here.
 For each one that starts within `lead_min` minutes and is with a known client (see
-`client_briefing.match_client`), the answer has the French briefing to speak and push. It claims
-nothing: the workflow claims each briefing in Postgres (`assistant.claim_client_briefing`) before
-sending it, so that it goes out once.
+`client_briefing.match_client`), the answer has the French briefing to speak and push. It records
+nothing: the workflow plans each briefing in Postgres (`assistant.plan_client_briefings`) and
+sends it once to each destination, retried until the meeting starts.
 """
 
 from __future__ import annotations

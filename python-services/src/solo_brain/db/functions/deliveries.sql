@@ -267,6 +267,31 @@ LANGUAGE sql IMMUTABLE AS $$
         ELSE 'La notification' END
 $$;
 
+-- What an HTTP answer means for a delivery (client briefings' sends too): 2xx -> 'done'; no
+-- answer (code NULL), 408, 429, 5xx -> 'retry'; any other -> 'failed' for good.
+CREATE OR REPLACE FUNCTION assistant.answer_outcome(code int) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN code BETWEEN 200 AND 299 THEN 'done'
+                WHEN code IS NULL OR code IN (408, 429) OR code >= 500 THEN 'retry'
+                ELSE 'failed' END
+$$;
+
+-- Why an answer is not a success, for last_error: "HTTP <code>: " and n8n's error, the body's
+-- error message or the start of the body ("no answer" when nothing came), 2000 characters at most.
+CREATE OR REPLACE FUNCTION assistant.answer_error(code int, body jsonb, err jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT left(CASE WHEN code IS NOT NULL THEN 'HTTP ' || code || COALESCE(': ' || r.reason, '')
+                     ELSE COALESCE(r.reason, 'no answer') END, 2000)
+      FROM (SELECT COALESCE(
+                CASE jsonb_typeof(err) WHEN 'object' THEN err->>'message'
+                                       WHEN 'string' THEN err #>> '{}' END,
+                CASE WHEN jsonb_typeof(body) = 'object' THEN COALESCE(
+                    body->'error'->>'message', body->>'errorDescription',
+                    CASE jsonb_typeof(body->'detail') WHEN 'string' THEN body->>'detail'
+                                                      ELSE body->'detail'->0->>'msg' END) END,
+                left(body #>> '{}', 300)) AS reason) r
+$$;
+
 -- What the destination answered to one attempt. p = {delivery_id, status (HTTP status, absent
 -- when no answer came), body, error (n8n's error when the request failed), backoff_s?
 -- (default 60), max_attempts? (default 20)}.
@@ -302,11 +327,9 @@ BEGIN
                      CASE WHEN jsonb_typeof(err) = 'object'
                           THEN NULLIF(err->>'statusCode', '')::int END);
     outcome := CASE
-        WHEN code BETWEEN 200 AND 299 THEN 'done'
         WHEN d.kind = 'calendar_event' AND code = 409 THEN 'done'
         WHEN d.kind = 'calendar_cancel' AND code IN (404, 410) THEN 'done'
-        WHEN code IS NULL OR code IN (408, 429) OR code >= 500 THEN 'retry'
-        ELSE 'failed' END;
+        ELSE assistant.answer_outcome(code) END;
     IF outcome = 'retry' AND d.attempts + 1 >= max_attempts THEN
         outcome := 'failed';
     END IF;
@@ -326,16 +349,7 @@ BEGIN
                done_at = now(), updated_at = now()
          WHERE id = d.id RETURNING * INTO d;
     ELSE
-        reason := COALESCE(
-            CASE jsonb_typeof(err) WHEN 'object' THEN err->>'message'
-                                   WHEN 'string' THEN err #>> '{}' END,
-            CASE WHEN jsonb_typeof(body) = 'object' THEN COALESCE(
-                body->'error'->>'message', body->>'errorDescription',
-                CASE jsonb_typeof(body->'detail') WHEN 'string' THEN body->>'detail'
-                                                  ELSE body->'detail'->0->>'msg' END) END,
-            left(body #>> '{}', 300));
-        reason := left(CASE WHEN code IS NOT NULL THEN 'HTTP ' || code || COALESCE(': ' || reason, '')
-                            ELSE COALESCE(reason, 'no answer') END, 2000);
+        reason := assistant.answer_error(code, body, err);
         UPDATE assistant.deliveries SET
             attempts = attempts + 1,
             last_error = reason,
