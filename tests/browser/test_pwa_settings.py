@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.pwa import new_context, pair_with_token, shot
+from tests.browser.seed import run_sql
 from tests.support.mesh_stack import Hub, create_token
 
 pytestmark = pytest.mark.browser
@@ -156,3 +157,28 @@ def test_a_clients_email_domains_are_shown_and_edited(hub: Hub, laptop: Page) ->
     expect(clients.get_by_text("@initech.fr", exact=True)).to_be_visible()
     listed = httpx.get(f"{hub.url}/api/clients", headers=headers).json()
     assert [c["domains"] for c in listed if c["name"] == name] == [["initech.fr"]]
+
+
+def test_an_online_machine_says_since_when_it_is_connected(browser: Browser, hub: Hub) -> None:
+    """A machine online for two hours reads "connectée", not "vue" two hours ago as if it were
+    stale; an offline one reads when it was last seen."""
+    online, offline = (f"{kind}-{uuid.uuid4().hex[:4]}" for kind in ("srv", "old"))
+    for name, is_online in ((online, True), (offline, False)):
+        run_sql(
+            hub.dsn,
+            "INSERT INTO assistant.agents (id, name, hostname, online, last_seen) VALUES "
+            "('agt_' || assistant.new_ulid(), %s, 'gpu', %s, now() - interval '2 hours')",
+            name,
+            is_online,
+        )
+    context = new_context(browser, hub.url)
+    page = context.new_page()
+    pair_with_token(page, create_token(hub.dsn, "full", f"iPhone {online}"), f"iPhone {online}")
+    page.get_by_role("link", name="Réglages").first.click()
+    row = page.get_by_text(online, exact=True).locator("xpath=../..")  # name, meta line, badge
+    expect(row).to_contain_text("gpu · 0 session · connectée ")
+    expect(row).to_contain_text("En ligne")
+    other = page.get_by_text(offline, exact=True).locator("xpath=../..")
+    expect(other).to_contain_text("gpu · 0 session · vue ")
+    expect(other).to_contain_text("Hors ligne")
+    context.close()

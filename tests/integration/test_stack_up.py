@@ -123,3 +123,25 @@ def test_up_runs_the_whole_stack_with_n8n_and_the_local_agent(tmp_path: Path) ->
         )
         assert [s["id"] for s in sessions] == [session_id]
         assert sessions[0]["cwd"] == "/srv/orchestrator"
+
+
+def test_up_agent_listens_where_install_hook_points(tmp_path: Path) -> None:
+    """In a shell without XDG_RUNTIME_DIR, the hooks `mesh-agent install-hook` writes reach the
+    relay socket of the agent `up` started (the embedded Postgres must not move it)."""
+    ports = {name: free_port() for name in ("GLUE", "CLASSIFY", "MESH")}
+    env = service_env(**{f"{name}_PORT": str(port) for name, port in ports.items()})
+    env.pop("XDG_RUNTIME_DIR", None)
+    env |= {"SOLO_BRAIN_VAR_DIR": str(tmp_path / "var"), "CLAUDE_CONFIG_DIR": str(tmp_path / "cc")}
+    (tmp_path / "cc").mkdir()
+    installed = subprocess.run(
+        [sys.executable, "-m", "mesh_agent", "install-hook"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    hooks = json.loads((tmp_path / "cc" / "settings.json").read_text())["hooks"]
+    command = hooks["PermissionRequest"][0]["hooks"][0]["command"]
+    socket_path = Path(command.split("--socket ")[1].strip())
+    with running_up(tmp_path, env, ["--no-n8n"]) as lines:
+        wait_for(
+            socket_path.is_socket,
+            what=f"the agent's relay on {socket_path}\n{installed.stdout}{''.join(lines)}",
+        )

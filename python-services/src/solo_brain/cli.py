@@ -50,7 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in REGISTRARS:
         register(sub)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    # `solo-brain up --help` says what `up` does: each subcommand's help line is its description.
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, child in action.choices.items():
+                line = helps.get(name)
+                if child.description is None and line:
+                    child.description = f"{line[0].upper()}{line[1:]}."
+                _describe(child)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

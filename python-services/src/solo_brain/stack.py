@@ -205,6 +205,10 @@ def run(args: argparse.Namespace) -> int:
     """Start the stack, report where everything is, and supervise until interrupted."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe is noise
     settings = CommonSettings()
+    # The embedded Postgres sets XDG_RUNTIME_DIR in this process when the user's shell has none;
+    # the children get the user's own value, so that the local agent's relay socket is where
+    # `mesh-agent install-hook`, run in that shell, points the terminal's hooks.
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
     db_url = database_url(settings)
     applied = apply_migrations(db_url)
     schema = f"migrated {', '.join(applied)}" if applied else "schema up to date"
@@ -221,6 +225,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         for child in children:
             env = {**os.environ, "DATABASE_URL": db_url, **child.env}
+            env.pop("XDG_RUNTIME_DIR", None)
+            if runtime_dir is not None:
+                env["XDG_RUNTIME_DIR"] = runtime_dir
             child.process = subprocess.Popen(child.argv, env=env)
             if not wait_ready(child, time.monotonic() + child.ready_timeout_s):
                 print(f"{child.name:10} FAILED to start (see its output above)", file=sys.stderr)

@@ -264,7 +264,7 @@ function AgentsSection() {
               <div class="min-w-0 flex-1">
                 <p class="truncate text-[15px] font-medium">{a.name}</p>
                 <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
-                  {a.hostname ?? "—"} · {a.sessions} session{a.sessions > 1 ? "s" : ""} · vue {ago(a.last_seen)}
+                  {a.hostname ?? "—"} · {a.sessions} session{a.sessions > 1 ? "s" : ""} · {a.online ? "connectée" : "vue"} {ago(a.last_seen)}
                 </p>
               </div>
               <Badge tone={a.online ? "green" : "neutral"}>{a.online ? "En ligne" : "Hors ligne"}</Badge>

@@ -60,6 +60,9 @@ def _runner(settings: N8nSettings) -> N8nRunner:
 
 
 def _import_with(runner: N8nRunner, force: bool) -> ImportReport:
+    # Each import is an n8n command of its own: the first run is silent for minutes without this.
+    print("n8n: importing what changed (node package, credentials, workflows); "
+          "the first run takes a few minutes", flush=True)  # fmt: skip
     try:
         report = runner.import_all(force=force)
     except (TemplateError, N8nCommandError, NodesPackageError) as exc:
@@ -69,6 +72,7 @@ def _import_with(runner: N8nRunner, force: bool) -> ImportReport:
     print(f"n8n workflows imported:   {', '.join(report.workflows) or 'none changed'}")
     if report.activated:
         print(f"n8n workflows activated:  {', '.join(report.activated)}")
+    sys.stdout.flush()  # seen now, not when n8n exits, when the output is a pipe (journald)
     return report
 
 
