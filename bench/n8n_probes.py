@@ -1,0 +1,123 @@
+"""Probe workflows for bench_n8n.py --parts: the floor plus one kind of step, to price each part.
+
+Each probe is Webhook -> (the steps) -> Respond to Webhook, so that its p50 minus the floor's is
+what those steps cost inside n8n: a no-op node, a Postgres query, an HTTP hop to the glue, a
+sub-workflow started without waiting (the capture's background filing) or waited for, and the
+webhook's header check.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+SUB_ID = "sbBenchProbeSub1"
+TOKEN = {"id": "sbCaptureToken01", "name": "Capture webhook token"}
+SETTINGS = {
+    "executionOrder": "v1",
+    "saveDataSuccessExecution": "none",
+    "callerPolicy": "workflowsFromSameOwner",
+    "errorWorkflow": "sbErrorHandler00",
+}
+
+
+def _node(name: str, kind: str, version: float, parameters: dict[str, Any], **extra: Any) -> dict:
+    """One workflow node with a stable id derived from its name."""
+    return {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, name)), "name": name,
+            "type": f"n8n-nodes-base.{kind}", "typeVersion": version, "position": [0, 0],
+            "parameters": parameters, **extra}  # fmt: skip
+
+
+def _chain(names: list[str]) -> dict[str, Any]:
+    """Connections running the named nodes one after the other."""
+    return {a: {"main": [[{"node": b, "type": "main", "index": 0}]]}
+            for a, b in itertools.pairwise(names)}  # fmt: skip
+
+
+def probe(path: str, steps: list[dict[str, Any]], *, auth: bool = False) -> dict[str, Any]:
+    """Webhook `path` -> steps -> respond {ok: true}, as an importable workflow."""
+    hook = _node(f"{path} webhook", "webhook", 2,
+                 {"httpMethod": "POST", "path": path, "responseMode": "responseNode",
+                  "options": {}, **({"authentication": "headerAuth"} if auth else {})},
+                 webhookId=str(uuid.uuid5(uuid.NAMESPACE_URL, path)))  # fmt: skip
+    if auth:
+        hook["credentials"] = {"httpHeaderAuth": dict(TOKEN)}
+    answer = _node(
+        f"{path} answer",
+        "respondToWebhook",
+        1.1,
+        {"respondWith": "json", "responseBody": "={{ { ok: true } }}", "options": {}},
+    )
+    nodes = [hook, *steps, answer]
+    return {"id": f"sbProbe{uuid.uuid5(uuid.NAMESPACE_URL, path).hex[:9]}",
+            "name": f"bench-{path}", "active": False,
+            "settings": SETTINGS, "nodes": nodes,
+            "connections": _chain([n["name"] for n in nodes])}  # fmt: skip
+
+
+def _noop(name: str) -> dict[str, Any]:
+    return _node(name, "noOp", 1, {})
+
+
+def _run_sub(name: str, wait: bool) -> dict[str, Any]:
+    return _node(name, "executeWorkflow", 1.2,
+                 {"workflowId": {"__rl": True, "value": SUB_ID, "mode": "id"}, "mode": "once",
+                  "options": {"waitForSubWorkflow": wait}})  # fmt: skip
+
+
+SUB = {
+    "id": SUB_ID, "name": "bench-probe-sub", "active": False,
+    "settings": SETTINGS,
+    "nodes": [_node("Probe sub trigger", "executeWorkflowTrigger", 1.1,
+                    {"inputSource": "passthrough"}), _noop("Probe sub step")],
+    "connections": _chain(["Probe sub trigger", "Probe sub step"]),
+}  # fmt: skip
+
+
+def probes(postgres_credential: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{label: workflow} of every probe; the labels say what each adds to the floor."""
+    select = _node("probe select", "postgres", 2.5,
+                   {"operation": "executeQuery", "query": "SELECT 1 AS one", "options": {}},
+                   credentials={"postgres": postgres_credential})  # fmt: skip
+    hop = _node(
+        "probe hop",
+        "httpRequest",
+        4.2,
+        {"method": "GET", "url": "={{ $env.GLUE_URL }}/healthz", "options": {}},
+    )
+    return {
+        "+ 5 no-op nodes": probe("probe-noop", [_noop(f"noop {i}") for i in range(5)]),
+        "+ header auth": probe("probe-auth", [], auth=True),
+        "+ Postgres SELECT 1": probe("probe-pg", [select]),
+        "+ HTTP GET glue /healthz": probe("probe-http", [hop]),
+        "+ sub-workflow, no wait": probe("probe-sub", [_run_sub("probe start sub", False)]),
+        "+ sub-workflow, waited": probe("probe-subwait", [_run_sub("probe run sub", True)]),
+    }
+
+
+def earlier_capture(ref: str) -> list[dict[str, Any]]:
+    """capture.json and capture-process.json as they were at git `ref`, under their own ids and
+    the path /webhook/capture-before (header auth as the capture webhook), to measure a change
+    before and after in the same run, interleaved."""
+    root = Path(__file__).resolve().parents[1]
+    renames = {"sbCaptureWebhook": "sbBenchBeforeWeb", "sbCaptureProcess": "sbBenchBeforePrc"}
+    docs = []
+    for name in ("capture", "capture-process"):
+        shown = subprocess.run(["git", "show", f"{ref}:n8n-workflows/{name}.json"], cwd=root,
+                               check=True, capture_output=True, text=True).stdout  # fmt: skip
+        for old, new in renames.items():
+            shown = shown.replace(old, new)
+        doc = json.loads(shown)
+        doc["name"] = f"{name} ({ref})"
+        for node in doc["nodes"]:
+            if node["type"] == "n8n-nodes-base.webhook":
+                node["parameters"]["path"] = "capture-before"
+                node["parameters"]["authentication"] = "headerAuth"
+                node["webhookId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"before {ref}"))
+                node["credentials"] = {"httpHeaderAuth": dict(TOKEN)}
+        docs.append(doc)
+    return docs
