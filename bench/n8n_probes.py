@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 SUB_ID = "sbBenchProbeSub1"
+CLASSIFY = {"id": "sbClassifyServ01", "name": "Solo Brain classify"}
 TOKEN = {"id": "sbCaptureToken01", "name": "Capture webhook token"}
 SETTINGS = {
     "executionOrder": "v1",
@@ -89,7 +90,17 @@ def probes(postgres_credential: dict[str, Any]) -> dict[str, dict[str, Any]]:
         4.2,
         {"method": "GET", "url": "={{ $env.GLUE_URL }}/healthz", "options": {}},
     )
+    by_node = {**_node("probe solo brain", "x", 1, {"resource": "date", "operation": "resolve",
+                                                   "phrase": "demain", "options": {}}),
+               "type": "n8n-nodes-solo-brain.soloBrain",
+               "credentials": {"soloBrainClassifyApi": CLASSIFY}}  # fmt: skip
+    by_http = _node("probe resolve", "httpRequest", 4.2,
+                    {"method": "POST", "url": "={{ $env.CLASSIFY_URL }}/v1/resolve-date",
+                     "sendBody": True, "specifyBody": "json",
+                     "jsonBody": '{"phrase": "demain"}', "options": {}})  # fmt: skip
     return {
+        "+ HTTP Request resolve-date": probe("probe-resolve-http", [by_http]),
+        "+ Solo Brain Resolve Date": probe("probe-resolve-node", [by_node]),
         "+ 5 no-op nodes": probe("probe-noop", [_noop(f"noop {i}") for i in range(5)]),
         "+ header auth": probe("probe-auth", [], auth=True),
         "+ Postgres SELECT 1": probe("probe-pg", [select]),
