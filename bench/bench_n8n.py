@@ -47,7 +47,7 @@ from tests.e2e.n8n.stack import CAPTURE_TOKEN, Stack, run_stack  # noqa: E402
 from tests.support.audio import tone_wav  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from n8n_probes import SUB, earlier_capture, probes  # noqa: E402
+from n8n_probes import SUB, capture_copy, probes  # noqa: E402
 
 NOTE = "Penser à mesurer la consommation du module caméra"
 NEVER = "0 0 1 1 *"  # the schedules stay out of the measurement
@@ -186,7 +186,10 @@ def main() -> None:
         (workflows / "bench-probe-sub.json").write_text(json.dumps(SUB))
     for workflow in extra.values():
         (workflows / f"{workflow['name']}.json").write_text(json.dumps(workflow))
-    for workflow in earlier_capture(args.against) if args.against else []:
+    copies = capture_copy(None, "capture-no-token", auth=False) if args.parts else []
+    if args.against:
+        copies += capture_copy(args.against, "capture-before")
+    for workflow in copies:
         (workflows / f"{workflow['id']}.json").write_text(json.dumps(workflow))
     server = start_embedded(tmp / "pg", cleanup_mode="delete")
     name = f"bench_{uuid.uuid4().hex[:8]}"
@@ -216,6 +219,10 @@ def main() -> None:
                     "/webhook/capture", files={"audio": ("a.wav", wav, "audio/wav")}),
                 "direct voice capture": lambda: direct.capture(wav=wav),
             }  # fmt: skip
+            if args.parts:
+                scenarios["n8n text capture, no token"] = lambda: n8n.post(
+                    "/webhook/capture-no-token", data={"text": NOTE}
+                )
             if args.against:
                 scenarios[f"n8n text capture ({args.against})"] = lambda: n8n.post(
                     "/webhook/capture-before", data={"text": NOTE}
@@ -249,6 +256,9 @@ def main() -> None:
             f"{through / floor:4.1f}x, n8n adds {added:6.1f} ms p50 = {added / floor:4.1f} floors, "
             f"{through - floor:6.1f} ms above the floor"
         )
+    if args.parts:
+        bare = by["n8n text capture, no token"]
+        print(f"text without the token's header auth: {bare - floor:6.1f} ms above the floor")
     if args.against:
         before = by[f"n8n text capture ({args.against})"]
         print(f"text before ({args.against}): {before - floor:6.1f} ms above the floor")

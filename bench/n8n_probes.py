@@ -110,25 +110,31 @@ def probes(postgres_credential: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def earlier_capture(ref: str) -> list[dict[str, Any]]:
-    """capture.json and capture-process.json as they were at git `ref`, under their own ids and
-    the path /webhook/capture-before (header auth as the capture webhook), to measure a change
-    before and after in the same run, interleaved."""
+def capture_copy(ref: str | None, path: str, *, auth: bool = True) -> list[dict[str, Any]]:
+    """capture.json and capture-process.json (as they were at git `ref`, or as they are now),
+    under ids of their own and the webhook path /webhook/`path`, with or without the capture
+    token's header auth: a change measured before and after, or without the token (behind
+    nginx), in the same run, interleaved."""
     root = Path(__file__).resolve().parents[1]
-    renames = {"sbCaptureWebhook": "sbBenchBeforeWeb", "sbCaptureProcess": "sbBenchBeforePrc"}
+    tag = uuid.uuid5(uuid.NAMESPACE_URL, path).hex[:4]
+    renames = {"sbCaptureWebhook": f"sbBenchWeb{tag}00", "sbCaptureProcess": f"sbBenchPrc{tag}00"}
     docs = []
     for name in ("capture", "capture-process"):
-        shown = subprocess.run(["git", "show", f"{ref}:n8n-workflows/{name}.json"], cwd=root,
-                               check=True, capture_output=True, text=True).stdout  # fmt: skip
+        if ref is None:
+            shown = (root / "n8n-workflows" / f"{name}.json").read_text()
+        else:
+            shown = subprocess.run(["git", "show", f"{ref}:n8n-workflows/{name}.json"], cwd=root,
+                                   check=True, capture_output=True, text=True).stdout  # fmt: skip
         for old, new in renames.items():
             shown = shown.replace(old, new)
         doc = json.loads(shown)
-        doc["name"] = f"{name} ({ref})"
+        doc["name"] = f"{name} ({path})"
         for node in doc["nodes"]:
             if node["type"] == "n8n-nodes-base.webhook":
-                node["parameters"]["path"] = "capture-before"
-                node["parameters"]["authentication"] = "headerAuth"
-                node["webhookId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"before {ref}"))
-                node["credentials"] = {"httpHeaderAuth": dict(TOKEN)}
+                node["parameters"]["path"] = path
+                node["webhookId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"copy {path}"))
+                if auth:
+                    node["parameters"]["authentication"] = "headerAuth"
+                    node["credentials"] = {"httpHeaderAuth": dict(TOKEN)}
         docs.append(doc)
     return docs
