@@ -1,6 +1,6 @@
 """Benchmark captures through the real n8n against the same work done directly, and n8n's floor.
 
-    uv run python bench/bench_n8n.py [--requests 40] [--warmup 5]
+    uv run python bench/bench_n8n.py [--requests 40] [--warmup 5] [--parts] [--rounds 1]
 
 Three ways to file the same capture, in the same run, with zero-latency fakes (Whisper, Ollama,
 Kokoro answers are cached by text), the real glue and classify services and a real Postgres:
@@ -11,13 +11,17 @@ Kokoro answers are cached by text), the real glue and classify services and a re
   direct  the same service calls and SQL functions made by a Python client, no n8n
 
 Text captures and voice captures (a short WAV) are measured separately. Prints p50 / p95 latency,
-captures per second and the ratios; nothing is asserted.
+captures per second and the ratios; nothing is asserted. --parts adds probe workflows (the floor
+plus one kind of step: no-op nodes, a Postgres query, an HTTP hop, a sub-workflow started with or
+without waiting, the header check) to price each part. --rounds N interleaves the scenarios: each
+round measures every scenario once more, so that a busy moment of the machine hits them all.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -41,6 +45,9 @@ from solo_brain.db.embedded import start_embedded  # noqa: E402
 from solo_brain.n8n.config import WORKFLOWS_DIR  # noqa: E402
 from tests.e2e.n8n.stack import CAPTURE_TOKEN, Stack, run_stack  # noqa: E402
 from tests.support.audio import tone_wav  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from n8n_probes import SUB, capture_copy, probes  # noqa: E402
 
 NOTE = "Penser à mesurer la consommation du module caméra"
 NEVER = "0 0 1 1 *"  # the schedules stay out of the measurement
@@ -100,12 +107,47 @@ class Direct:
         return dict(self.sql("await_confirmation", {"capture_id": cap_id})["answer"])
 
 
+class CpuMeter:
+    """CPU time spent by n8n's processes (its main process and its task runners), from /proc.
+
+    On a busy shared machine latencies swell with everyone's load; the CPU n8n spends on a
+    request barely moves, so it says where n8n's own time goes.
+    """
+
+    def __init__(self, n8n_port: int) -> None:
+        mark = f"N8N_PORT={n8n_port}".encode()
+        self.pids = {int(p.name) for p in Path("/proc").iterdir()
+                     if p.name.isdigit() and mark in _read(p / "environ").split(b"\0")}  # fmt: skip
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def ms(self) -> float:
+        """CPU milliseconds used so far by n8n and its children."""
+        ticks = 0
+        for pid in self.pids:
+            fields = _read(Path(f"/proc/{pid}/stat")).rsplit(b")", 1)[-1].split()
+            ticks += int(fields[11]) + int(fields[12]) if len(fields) > 12 else 0
+        return ticks * 1000 / self.tick
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
 def measure(
-    call: Callable[[], httpx.Response | dict[str, Any]], n: int, warmup: int
+    call: Callable[[], httpx.Response | dict[str, Any]],
+    n: int,
+    warmup: int,
+    cpu: CpuMeter | None = None,
+    spent: list[float] | None = None,
 ) -> list[float]:
-    """Latencies in ms of `n` sequential calls after `warmup` unmeasured ones."""
+    """Latencies in ms of `n` sequential calls after `warmup` unmeasured ones (n8n's CPU ms
+    per call appended to `spent`)."""
     for _ in range(warmup):
         call()
+    before = cpu.ms() if cpu else 0.0
     times = []
     for _ in range(n):
         started = time.perf_counter()
@@ -113,6 +155,8 @@ def measure(
         times.append((time.perf_counter() - started) * 1000)
         if isinstance(answer, httpx.Response) and answer.status_code != 200:
             raise RuntimeError(f"{answer.status_code}: {answer.text[:300]}")
+    if cpu and spent is not None:
+        spent.append((cpu.ms() - before) / n)
     return times
 
 
@@ -128,12 +172,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--parts", action="store_true", help="also price each part of n8n")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds")
+    parser.add_argument("--against", metavar="REF", help="also the capture workflows of git REF")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-n8n-"))
     workflows = tmp / "workflows"
     shutil.copytree(WORKFLOWS_DIR, workflows)
     (workflows / "bench-floor.json").write_text(json.dumps(FLOOR))
+    extra = probes({"id": "sbPostgres000001", "name": "Solo Brain Postgres"}) if args.parts else {}
+    if extra:
+        (workflows / "bench-probe-sub.json").write_text(json.dumps(SUB))
+    for workflow in extra.values():
+        (workflows / f"{workflow['name']}.json").write_text(json.dumps(workflow))
+    copies = capture_copy(None, "capture-no-token", auth=False) if args.parts else []
+    if args.against:
+        copies += capture_copy(args.against, "capture-before")
+    for workflow in copies:
+        (workflows / f"{workflow['id']}.json").write_text(json.dumps(workflow))
     server = start_embedded(tmp / "pg", cleanup_mode="delete")
     name = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as admin:
@@ -162,16 +219,33 @@ def main() -> None:
                     "/webhook/capture", files={"audio": ("a.wav", wav, "audio/wav")}),
                 "direct voice capture": lambda: direct.capture(wav=wav),
             }  # fmt: skip
-            rows = [row(label, measure(call, args.requests, args.warmup))
-                    for label, call in scenarios.items()]  # fmt: skip
+            if args.parts:
+                scenarios["n8n text capture, no token"] = lambda: n8n.post(
+                    "/webhook/capture-no-token", data={"text": NOTE}
+                )
+            if args.against:
+                scenarios[f"n8n text capture ({args.against})"] = lambda: n8n.post(
+                    "/webhook/capture-before", data={"text": NOTE}
+                )
+            for label, workflow in extra.items():
+                path = workflow["nodes"][0]["parameters"]["path"]
+                scenarios[label] = lambda path=path: n8n.post(f"/webhook/{path}", json={})
+            times: dict[str, list[float]] = {label: [] for label in scenarios}
+            cpu_ms: dict[str, list[float]] = {label: [] for label in scenarios}
+            meter = CpuMeter(stack.settings.port)
+            per_round = max(1, args.requests // max(1, args.rounds))
+            for _ in range(max(1, args.rounds)):
+                for label, call in scenarios.items():
+                    times[label] += measure(call, per_round, args.warmup, meter, cpu_ms[label])
+            rows = [row(label, spent) for label, spent in times.items()]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(
-        f"\n{'scenario':30} {'p50 ms':>8} {'p95 ms':>8} {'per s':>7}   ({args.requests} sequential)"
-    )
+    print(f"\n{'scenario':30} {'p50 ms':>8} {'p95 ms':>8} {'per s':>7} {'n8n cpu':>8}   "
+          f"({per_round * max(1, args.rounds)} sequential, {args.rounds} rounds)")  # fmt: skip
     for label, p50, p95, rate in rows:
-        print(f"{label:30} {p50:8.1f} {p95:8.1f} {rate:7.1f}")
+        cpu = statistics.median(cpu_ms[label])
+        print(f"{label:30} {p50:8.1f} {p95:8.1f} {rate:7.1f} {cpu:8.1f}")
     by = {label: p50 for label, p50, _, _ in rows}
     floor = by["floor (webhook -> respond)"]
     for kind in ("text", "voice"):
@@ -179,8 +253,15 @@ def main() -> None:
         added = through - alone
         print(
             f"{kind:5}: n8n / direct = {through / alone:4.1f}x, n8n / floor = "
-            f"{through / floor:4.1f}x, n8n adds {added:6.1f} ms p50 = {added / floor:4.1f} floors"
+            f"{through / floor:4.1f}x, n8n adds {added:6.1f} ms p50 = {added / floor:4.1f} floors, "
+            f"{through - floor:6.1f} ms above the floor"
         )
+    if args.parts:
+        bare = by["n8n text capture, no token"]
+        print(f"text without the token's header auth: {bare - floor:6.1f} ms above the floor")
+    if args.against:
+        before = by[f"n8n text capture ({args.against})"]
+        print(f"text before ({args.against}): {before - floor:6.1f} ms above the floor")
 
 
 if __name__ == "__main__":
