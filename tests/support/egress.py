@@ -96,7 +96,7 @@ def _address(hex_addr: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Addre
 
 
 def non_local_sockets(pids: set[int]) -> set[str]:
-    """"remote:port" of every TCP socket of `pids` whose peer is neither loopback nor unset."""
+    """The "remote:port" of each TCP socket of `pids` whose peer is neither loopback nor unset."""
     inodes = _socket_inodes(pids)
     found: set[str] = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
