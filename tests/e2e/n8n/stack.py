@@ -90,6 +90,7 @@ class Stack:
     push: PushState  # the Web Push service the phones subscribe on
     classify_url: str
     hub_token: str  # n8n's full token on the hub
+    runner: N8nRunner | None = None  # n8n itself, for the tests that stop and restart it
 
     def capture(
         self,
@@ -277,4 +278,4 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
         n8n_url = stack.enter_context(runner.running(log))
         yield Stack(n8n_url, glue_url, dsn, settings, whisper, whisper_state, ollama, brain,
                     kokoro, calendar, graph, onyx, gotify, hub, log_path, push, classify_url,
-                    hub_token)  # fmt: skip
+                    hub_token, runner)  # fmt: skip
