@@ -18,6 +18,8 @@ from tests.fakes.graph import meta_delivery, sign, text_message
 from tests.support.audio import speech_file
 from tests.support.corpus import EVIL_IDS, EVIL_STRINGS, files
 
+pytestmark = pytest.mark.n8n
+
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 

@@ -8,10 +8,14 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.n8n.stack import Stack
 from tests.support.audio import speech_file
 from tests.support.egress import EgressRecorder
 from tests.support.wait import wait_for
+
+pytestmark = pytest.mark.n8n
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BURST = 6
@@ -46,7 +50,7 @@ def test_ollama_down_during_a_burst_loses_and_doubles_nothing(
     private_stack: Stack, recorder: EgressRecorder
 ) -> None:
     """With Ollama down, a burst of text captures is answered and stored once each; once it is
-    back the retries file every one, and each capture is sent again twice by the phone."""
+    back the retries file every one, and the phone resending each one adds no row."""
     stack = private_stack
     marker = f"ollama-{random.randrange(10**6)}"
     ids = [new_id() for _ in range(BURST)]

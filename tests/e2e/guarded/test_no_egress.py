@@ -9,12 +9,15 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 
 from solo_brain.catalog import Client, Project, upsert_client, upsert_project
 from tests.e2e.n8n.stack import Stack
 from tests.support.audio import speech_file
 from tests.support.egress import EgressRecorder
 from tests.support.wait import wait_for
+
+pytestmark = pytest.mark.n8n
 
 LEAK_HOST = "192.0.2.10"  # TEST-NET-1: never routed, so nothing really leaves the machine
 

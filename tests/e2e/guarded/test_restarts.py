@@ -8,12 +8,15 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.guarded.test_faults import counted, new_id, settle
 from tests.e2e.n8n.stack import Stack
 from tests.support.audio import speech_file
 from tests.support.egress import EgressRecorder
 from tests.support.wait import wait_for
+
+pytestmark = pytest.mark.n8n
 
 
 def test_n8n_killed_mid_capture_then_restarted_loses_and_doubles_nothing(
