@@ -95,6 +95,7 @@ class Stack:
     classify_url: str
     hub_token: str  # n8n's full token on the hub
     events_secret: str  # what the hub signs its events with (MESH_EVENTS_SECRET)
+    runner: N8nRunner | None = None  # n8n itself, for the tests that stop and restart it
 
     def capture(
         self,
@@ -292,4 +293,4 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
         n8n_url = stack.enter_context(runner.running(log))
         yield Stack(n8n_url, glue_url, dsn, settings, whisper, whisper_state, ollama, brain,
                     kokoro, calendar, graph, onyx, gotify, hub, log_path, push, classify_url,
-                    hub_token, events_secret)  # fmt: skip
+                    hub_token, events_secret, runner)  # fmt: skip

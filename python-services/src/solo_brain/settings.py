@@ -25,8 +25,9 @@ def check_tz(value: str | None) -> str | None:
         return None
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r} (expected e.g. 'Europe/Paris')") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long
+        shown = value if len(value) <= 64 else value[:64] + "…"
+        raise ValueError(f"unknown time zone {shown!r} (expected e.g. 'Europe/Paris')") from exc
     return value
 
 

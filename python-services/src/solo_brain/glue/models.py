@@ -25,7 +25,8 @@ class SpeakRequest(BaseModel):
 
     text: Annotated[str, AfterValidator(not_blank)] = Field(min_length=1, max_length=5000)
     format: SpeechFormat = "mp3"
-    voice: str | None = Field(default=None, min_length=1, max_length=100)
+    # Kokoro's voice names and mixes: "ff_siwis", "af_bella(2)+af_sky(1)".
+    voice: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_+().-]{1,100}$")
 
 
 class SpeakResponse(BaseModel):

@@ -84,6 +84,11 @@ async def inbound(request: Request, settings: Settings) -> Inbound:
     return normalise(payload)
 
 
+# A media id is a path segment of the Graph API URL: it may not start with a dot, so "." and
+# ".." never walk the token-bearing request to another Graph path.
+MEDIA_ID = r"^[0-9A-Za-z_-][0-9A-Za-z._-]{0,127}$"
+
+
 @router.post(
     "/media/{media_id}",
     responses=documented_errors(
@@ -96,7 +101,7 @@ async def inbound(request: Request, settings: Settings) -> Inbound:
     ),
 )
 async def fetch_media(
-    media_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z._-]{1,128}$")],
+    media_id: Annotated[str, Path(pattern=MEDIA_ID)],
     graph: Graph,
     store: Store,
     settings: Settings,
