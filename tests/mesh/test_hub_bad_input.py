@@ -213,16 +213,7 @@ async def test_broken_bodies_are_refused_on_every_route_that_reads_one(
                 assert_no_server_error(wrong_type)
 
 
-HARDEN = pytest.mark.xfail(strict=True, reason="fixed on i13-harden (DataError → 400)")
-
-
-@pytest.mark.parametrize(
-    "evil",
-    [
-        pytest.param(name, marks=HARDEN) if name in ("nul", "lone_surrogate") else name
-        for name in sorted(EVIL_STRINGS)
-    ],
-)
+@pytest.mark.parametrize("evil", sorted(EVIL_STRINGS))
 async def test_hostile_strings_in_every_field_never_break_the_hub(
     db: psycopg.Connection, pg_dsn: str, evil: str
 ) -> None:
