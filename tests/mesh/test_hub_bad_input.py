@@ -39,6 +39,8 @@ PATH_VALUES = {
     "capture_id": f"cap_{ULID}",
     "slug": "site-x",
     "client_id": "dupont",
+    "token_id": f"tok_{ULID}",
+    "delivery_id": f"dlv_{ULID}",
 }
 # A valid body of every route that reads one (a new route with a body must be added here).
 KEY = "A" * 87
@@ -58,6 +60,17 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("DELETE", "/api/push/subscriptions"): {"endpoint": "https://push.example.net/send/abc"},
     ("POST", "/api/notify"): {"title": "Rappel", "body": "Appeler Dupont"},
+    ("POST", "/api/tokens"): {"name": "Raccourci Siri"},
+    ("POST", "/api/lifecycle/captures/{capture_id}/transcript"): {"transcript": "bonjour"},
+    ("POST", "/api/lifecycle/captures/{capture_id}/filing"): {"result": {"category": "todo"}},
+    ("POST", "/api/lifecycle/captures/{capture_id}/outcome"): {"speech": "C'est noté."},
+    ("POST", "/api/lifecycle/captures/{capture_id}/deliveries/retry"): {},
+    ("POST", "/api/lifecycle/retries/claim"): {"limit": 5},
+    ("POST", "/api/lifecycle/deliveries/claim"): {
+        "capture_id": f"cap_{ULID}",
+        "configured": ["calendar"],
+    },
+    ("POST", "/api/lifecycle/deliveries/{delivery_id}/result"): {"status": 200, "body": {}},
 }
 # Routes any caller may reach (they check what they are given themselves).
 PUBLIC = {"/healthz", "/readyz", "/api/auth/check", "/api/pair"}
