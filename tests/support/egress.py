@@ -35,6 +35,7 @@ class EgressRecorder:
     sockets: set[str] = field(default_factory=set)
     proxy_url: str = ""
     pids: Callable[[], set[int]] = field(default=lambda: {os.getpid()})
+    lock: threading.Lock = field(default_factory=threading.Lock)  # held by each sample
 
     def proxy_env(self) -> dict[str, str]:
         """The variables that send every non-loopback HTTP(S) request through the recorder."""
@@ -45,6 +46,12 @@ class EgressRecorder:
     def leaks(self) -> list[str]:
         """Everything recorded so far, proxy requests first."""
         return [*self.proxied, *sorted(self.sockets)]
+
+    def forget(self) -> None:
+        """Clear what was recorded: no sample taken before this call is added after it."""
+        with self.lock:
+            self.proxied.clear()
+            self.sockets.clear()
 
 
 def _serve_proxy(server: socket.socket, recorder: EgressRecorder, stop: threading.Event) -> None:
@@ -141,7 +148,8 @@ def recording_egress(interval_s: float = 0.005) -> Iterator[EgressRecorder]:
 
     def sample() -> None:
         while not stop.is_set():
-            recorder.sockets |= non_local_sockets(recorder.pids())
+            with recorder.lock:
+                recorder.sockets |= non_local_sockets(recorder.pids())
             time.sleep(interval_s)
 
     threads = [
