@@ -68,6 +68,25 @@ def test_budget_runs_out_the_answer_is_pending_and_a_notification_will_follow(
     assert note["detail"]["message"] == "Rangé."
 
 
+def test_filed_but_untold_at_the_deadline_is_answered_pending_never_filed(
+    db: psycopg.Connection,
+) -> None:
+    """Filed, sentence not made yet when the budget ends: a pending answer, then one push."""
+    capture_id = filed(db)
+    outcome = call(db, "await_confirmation", {"capture_id": capture_id, "wait_s": 0.1})
+    assert outcome["deferred"] is True and outcome["speech_request"]["deferred"] is True
+    answer = outcome["answer"]
+    assert (answer["status"], answer["speech"], answer["tts_url"]) == (
+        "pending_confirmation", None, None)  # fmt: skip
+    assert answer["category"] is not None  # what is stored so far is still given
+    call(db, "finish_capture", {"capture_id": capture_id, "speech": "Rangé.",
+                                "tts_url": "http://x/a.mp3"})  # fmt: skip
+    row = db.execute("SELECT * FROM assistant.captures WHERE id = %s", (capture_id,)).fetchone()
+    assert (row["status"], row["confirmation"]) == ("filed", "notified")
+    (note,) = [d for d in deliveries(db, capture_id) if d["kind"] == "gotify"]
+    assert note["detail"]["message"].startswith("Rangé.")
+
+
 def test_until_is_an_absolute_deadline(db: psycopg.Connection) -> None:
     """The webhook passes the moment it must answer by; a past moment answers at once."""
     capture_id = received(db)
