@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.e2e.n8n.stack import Stack, wait_for
+from tests.e2e.n8n.stack import CAPTURE_TOKEN, Stack, wait_for
 
 pytestmark = pytest.mark.n8n
 
@@ -94,3 +95,32 @@ def test_filed_but_not_yet_spoken_at_the_budget_answers_pending_then_notifies_on
     stack.wait_retry_runs()
     assert len(pushed) == 1 and pushed[0]["message"].startswith(row["speech"])
     assert len([m for m in stack.gotify.messages if row["tts_url"] in m["message"]]) == 1
+
+
+def test_the_budget_runs_from_when_the_proxy_received_the_request(stack: Stack) -> None:
+    """A request nginx or the hub got 3 s before n8n did is answered 3 s sooner, not at budget."""
+    budget = stack.settings.capture_time_budget_s
+    held = 3.0
+    stack.brain.when(
+        "rétroviseur", "garage", answer={"category": "perso", "summary": "Garage", "actions": []}
+    )
+    stack.ollama.latency_s = budget + 3
+    try:
+        started = time.monotonic()
+        response = httpx.post(
+            f"{stack.n8n_url}/webhook/capture",
+            data={"text": "Appeler le garage pour le rétroviseur", "channel": "siri"},
+            headers={
+                "Authorization": f"Bearer {CAPTURE_TOKEN}",
+                "X-Request-Start": f"t={time.time() - held:.3f}",
+            },
+            timeout=30,
+        )
+        answered = time.monotonic() - started
+    finally:
+        stack.ollama.latency_s = 0.0
+
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "pending_classification"
+    # Without the header the wait alone lasts budget - 0.6 s; with it, budget - 0.6 - held.
+    assert answered < budget - 0.6 - held + 1.5, answered
