@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -68,6 +69,25 @@ def test_budget_runs_out_the_answer_is_pending_and_a_notification_will_follow(
     assert note["detail"]["message"] == "Rangé."
 
 
+def test_filed_but_untold_at_the_deadline_is_answered_pending_never_filed(
+    db: psycopg.Connection,
+) -> None:
+    """Filed, sentence not made yet when the budget ends: a pending answer, then one push."""
+    capture_id = filed(db)
+    outcome = call(db, "await_confirmation", {"capture_id": capture_id, "wait_s": 0.1})
+    assert outcome["deferred"] is True and outcome["speech_request"]["deferred"] is True
+    answer = outcome["answer"]
+    assert (answer["status"], answer["speech"], answer["tts_url"]) == (
+        "pending_confirmation", None, None)  # fmt: skip
+    assert answer["category"] is not None  # what is stored so far is still given
+    call(db, "finish_capture", {"capture_id": capture_id, "speech": "Rangé.",
+                                "tts_url": "http://x/a.mp3"})  # fmt: skip
+    row = db.execute("SELECT * FROM assistant.captures WHERE id = %s", (capture_id,)).fetchone()
+    assert (row["status"], row["confirmation"]) == ("filed", "notified")
+    (note,) = [d for d in deliveries(db, capture_id) if d["kind"] == "gotify"]
+    assert note["detail"]["message"].startswith("Rangé.")
+
+
 def test_until_is_an_absolute_deadline(db: psycopg.Connection) -> None:
     """The webhook passes the moment it must answer by; a past moment answers at once."""
     capture_id = received(db)
@@ -129,3 +149,30 @@ def test_deadline_and_finish_racing_tell_the_user_exactly_once(
         "SELECT confirmation FROM assistant.captures WHERE id = ANY(%s)", (captures,)
     ).fetchall()
     assert {r["confirmation"] for r in confirmations} <= {"answered", "notified"}
+
+
+@pytest.mark.parametrize(
+    ("header", "ago", "expected_left"),
+    [
+        (None, 0.0, 7.4),  # no proxy in front: from now
+        ("t={:.3f}", 3.0, 4.4),  # the hub saw it 3 s ago
+        ("t={:.3f} d=2.000", 1.0, 4.4),  # nginx: proxied 1 s ago, its first byte 2 s before
+        ("t={:.3f}", 60.0, -0.6),  # an absurd start: never more than the whole budget ago
+        ("t={:.3f}", -30.0, 7.4),  # a start in the future: now
+        ("garbage{:.0f}", 3.0, 7.4),  # not t=<epoch seconds>: ignored
+    ],
+)
+def test_the_budget_runs_from_the_requests_arrival(
+    db: psycopg.Connection, header: str | None, ago: float, expected_left: float
+) -> None:
+    """answer_by is budget - 0.6 s after X-Request-Start (set by nginx and the hub), else now."""
+    headers = {"x-request-start": header.format(time.time() - ago)} if header else {}
+    webhook = {"body": {"text": "Payer la facture", "channel": "siri"}, "headers": headers}
+    row = db.execute(
+        "SELECT extract(epoch FROM (r->>'answer_by')::timestamptz - clock_timestamp()) AS left_s,"
+        " r->'capture'->>'capture_id' AS capture_id"
+        " FROM assistant.receive_webhook_capture(%s::jsonb) AS r",
+        (json.dumps({"webhook": webhook, "budget_s": "8"}),),
+    ).fetchone()
+    assert abs(float(row["left_s"]) - expected_left) < 0.3, row
+    assert row["capture_id"].startswith("cap_")

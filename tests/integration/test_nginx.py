@@ -40,6 +40,8 @@ def recorder() -> tuple[FastAPI, list[dict[str, str]]]:
                 "path": "/" + path,
                 "authorization": request.headers.get("authorization", ""),
                 "signature": request.headers.get("x-hub-signature-256", ""),
+                "request_start": request.headers.get("x-request-start", ""),
+                "host": request.headers.get("host", ""),
                 "body": body.decode(errors="replace"),
             }
         )
@@ -114,6 +116,9 @@ def test_capture_with_a_capture_token_reaches_n8n(site: dict, pg_dsn: str) -> No
     assert answer.status_code == 200, answer.text
     assert site["n8n"][-1]["path"] == "/webhook/capture"
     assert "benchmarker" in site["n8n"][-1]["body"]
+    # When it arrived, for n8n's time budget; the other proxy headers are still set.
+    assert re.fullmatch(r"t=\d{10}\.\d{3} d=\d+\.\d{3}", site["n8n"][-1]["request_start"])
+    assert site["n8n"][-1]["host"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize(

@@ -262,7 +262,8 @@ def recording_capture_webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     @app.post("/webhook/capture")
     async def capture(request: Request) -> dict[str, Any]:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        received.append({"authorization": request.headers.get("authorization"), "form": form})
+        received.append({"authorization": request.headers.get("authorization"), "form": form,
+                         "request_start": request.headers.get("x-request-start")})  # fmt: skip
         return {
             "capture_id": form["capture_id"],
             "transcript": form.get("text"),

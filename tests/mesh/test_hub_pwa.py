@@ -4,6 +4,8 @@ captures to n8n when no nginx stands in front of it."""
 from __future__ import annotations
 
 import gzip
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,7 @@ def test_capture_is_forwarded_to_n8n_with_the_hub_token(
     device = issue(pg_dsn, "full", "phone-capture")
     form = {"text": "acheter du café", "capture_id": "cap_01J0000000000000000000000A"}
     with running_hub(settings) as hub:
+        sent = time.time()
         answer = httpx.post(f"{hub}/api/capture", data=form, headers=auth(device))
         refused = httpx.post(f"{hub}/api/capture", data=form)
         agent = httpx.post(
@@ -137,6 +140,9 @@ def test_capture_is_forwarded_to_n8n_with_the_hub_token(
     assert len(received) == 1
     assert received[0]["authorization"] == "Bearer n8n-secret"
     assert received[0]["form"] == form
+    # When the hub got it (n8n's time budget runs from then), never what the caller claims.
+    start = re.fullmatch(r"t=(\d{10}\.\d{3})", received[0]["request_start"] or "")
+    assert start and sent - 0.01 <= float(start[1]) <= time.time()
 
 
 def test_capture_without_n8n_configured_says_so(pg_dsn: str) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.e2e.n8n.stack import Stack, wait_for
+from tests.e2e.n8n.stack import CAPTURE_TOKEN, Stack, wait_for
 
 pytestmark = pytest.mark.n8n
 
@@ -61,3 +62,65 @@ def test_slow_model_answers_within_budget_then_confirms_as_soon_as_it_is_done(
     assert event["summary"] == "Payer la facture du fournisseur"
     assert len(stack.events_of(capture_id)) == 1
     assert len([m for m in stack.gotify.messages if row["tts_url"] in m["message"]]) == 1
+
+
+def test_filed_but_not_yet_spoken_at_the_budget_answers_pending_then_notifies_once(
+    stack: Stack,
+) -> None:
+    """Filed before the budget, spoken after it: a pending answer, never "filed" + "on it"."""
+    budget = stack.settings.capture_time_budget_s
+    latency = budget + 2
+    answer = {"category": "admin", "summary": "Renouveler l'assurance", "actions": []}
+    stack.brain.when("assurance", "camionnette", answer=answer)
+    stack.kokoro.latency_s = latency
+    try:
+        response = stack.capture(text="Renouveler l'assurance de la camionnette", channel="siri")
+    finally:
+        stack.kokoro.latency_s = 0.0  # the request already in flight keeps its latency
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    capture_id = body["capture_id"]
+    assert stack.capture_row(capture_id)["category"] == "admin"  # filed within the budget
+    assert body["status"] == "pending_confirmation" and body["tts_url"] is None, body
+    assert body["speech"] == "C'est noté, je m'en occupe et je te confirme dès que c'est rangé."
+
+    def notified() -> dict[str, Any] | None:
+        row = stack.capture_row(capture_id)
+        return row if row["confirmation"] == "notified" else None
+
+    row = wait_for(notified, timeout=latency + 20, what="the outcome to be notified")
+    assert row["status"] == "filed" and row["tts_url"]
+    pushed = stack.gotify.wait_for(lambda m: row["tts_url"] in m["message"])
+    stack.wait_retry_runs()
+    assert len(pushed) == 1 and pushed[0]["message"].startswith(row["speech"])
+    assert len([m for m in stack.gotify.messages if row["tts_url"] in m["message"]]) == 1
+
+
+def test_the_budget_runs_from_when_the_proxy_received_the_request(stack: Stack) -> None:
+    """A request nginx or the hub got 3 s before n8n did is answered 3 s sooner, not at budget."""
+    budget = stack.settings.capture_time_budget_s
+    held = 3.0
+    stack.brain.when(
+        "rétroviseur", "garage", answer={"category": "perso", "summary": "Garage", "actions": []}
+    )
+    stack.ollama.latency_s = budget + 3
+    try:
+        started = time.monotonic()
+        response = httpx.post(
+            f"{stack.n8n_url}/webhook/capture",
+            data={"text": "Appeler le garage pour le rétroviseur", "channel": "siri"},
+            headers={
+                "Authorization": f"Bearer {CAPTURE_TOKEN}",
+                "X-Request-Start": f"t={time.time() - held:.3f}",
+            },
+            timeout=30,
+        )
+        answered = time.monotonic() - started
+    finally:
+        stack.ollama.latency_s = 0.0
+
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "pending_classification"
+    # Without the header the wait alone lasts budget - 0.6 s; with it, budget - 0.6 - held.
+    assert answered < budget - 0.6 - held + 1.5, answered

@@ -182,14 +182,21 @@ BEGIN
 END $$;
 
 -- The capture webhook's request (its form fields, already checked by the workflow) as a
--- capture: p = {request: {text, hint, mode, channel, public, capture_id}, audio_ref?, budget_s}.
--- A request with audio is a voice capture (its text field is ignored). Returns {capture,
--- answer_by}: when the webhook must answer, budget_s minus 0.6 s from now (the answer itself
--- takes some time to reach the phone).
+-- capture: p = {webhook: {body: {text, hint, mode, channel, public, capture_id}, headers},
+-- audio_ref?, budget_s} (or the form fields as p.request). A request with audio is a voice
+-- capture (its text field is ignored). Returns {capture, answer_by}: when the webhook must
+-- answer, budget_s minus 0.6 s (the answer itself takes some time to reach the phone) from the
+-- moment the request arrived: the X-Request-Start header that nginx and the hub set
+-- ("t=<epoch seconds>", and " d=<seconds since its first byte>" from nginx; kept within the
+-- last budget_s seconds), else now. Only the form fields and that header are read.
 CREATE OR REPLACE FUNCTION assistant.receive_webhook_capture(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    request jsonb := COALESCE(p->'request', '{}'::jsonb);
+    request jsonb := COALESCE(p->'webhook'->'body', p->'request', '{}'::jsonb);
+    start_header text[] := regexp_match(p->'webhook'->'headers'->>'x-request-start',
+                                        '^t=([0-9]{9,10}(?:\.[0-9]{1,6})?)'
+                                        '(?: d=([0-9]{1,5}(?:\.[0-9]{1,6})?))?$');
+    arrived timestamptz := clock_timestamp();
     chan text := COALESCE(NULLIF(request->>'channel', ''), 'api');
     voice boolean := NULLIF(p->>'audio_ref', '') IS NOT NULL;
     budget numeric := LEAST(GREATEST(COALESCE((p->>'budget_s')::numeric, 8), 1), 60);
@@ -204,9 +211,14 @@ BEGIN
         'hint', NULLIF(request->>'hint', ''),
         'public', lower(COALESCE(request->>'public', '')) IN ('true', '1', 'on'),
         'actor', chan)));
+    IF start_header IS NOT NULL THEN
+        arrived := LEAST(GREATEST(to_timestamp(start_header[1]::numeric
+                                               - COALESCE(start_header[2]::numeric, 0)),
+                                  arrived - make_interval(secs => budget)), arrived);
+    END IF;
     RETURN jsonb_build_object(
         'capture', recorded - 'created',
-        'answer_by', clock_timestamp() + make_interval(secs => budget - 0.6));
+        'answer_by', arrived + make_interval(secs => budget - 0.6));
 END $$;
 
 -- A WhatsApp message (as the glue normalised it: {message_id, type, text, from}) as a capture,

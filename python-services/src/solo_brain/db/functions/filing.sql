@@ -192,17 +192,26 @@ END $$;
 -- The webhook is answering before the processing ended: from now on the outcome goes by
 -- notification. p = {capture_id}. Returns {answer: capture_answer, deferred, speech_request};
 -- deferred is false when the processing finished just before (its answer is then the capture as
--- stored, to give now).
+-- stored, to give now). A deferred answer is a pending one, whatever the processing reached:
+-- its status is the capture's while a model step is pending, and 'pending_confirmation' when the
+-- capture was filed (or given up) but its sentence is not made yet, so that the answer never
+-- says "filed" with the "on it" sentence; the outcome follows by notification.
 CREATE OR REPLACE FUNCTION assistant.defer_confirmation(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     cap_id text := p->>'capture_id';
     deferred boolean;
+    answer jsonb;
 BEGIN
     UPDATE assistant.captures SET confirmation = 'deferred', updated_at = now()
      WHERE id = cap_id AND confirmation IS NULL;
     deferred := FOUND;
-    RETURN jsonb_build_object('answer', assistant.capture_answer(cap_id), 'deferred', deferred,
+    answer := assistant.capture_answer(cap_id);
+    IF deferred AND answer->>'status' NOT LIKE 'pending\_%' THEN
+        answer := answer || jsonb_build_object('status', 'pending_confirmation',
+                                               'speech', NULL, 'tts_url', NULL);
+    END IF;
+    RETURN jsonb_build_object('answer', answer, 'deferred', deferred,
                               'speech_request', assistant.speech_request(cap_id, deferred));
 END $$;
 

@@ -2,13 +2,16 @@
 
 The hub does what nginx does in production: the body goes through unchanged (streamed, never
 read into memory), with its content type and idempotency key, and n8n's answer comes back as
-it is. When n8n checks a token of its own (`CAPTURE_WEBHOOK_TOKEN`), `MESH_CAPTURE_TOKEN` is
-sent in place of the caller's. Failures raise CaptureUnavailable (mesh/errors.py): not
-configured, unreachable or slower than MESH_CAPTURE_TIMEOUT_S.
+it is. Like nginx, the hub says when the request arrived (`X-Request-Start: t=<epoch seconds>`):
+n8n's time budget runs from then, not from when its workflow got to it. When n8n checks a token
+of its own (`CAPTURE_WEBHOOK_TOKEN`), `MESH_CAPTURE_TOKEN` is sent in place of the caller's.
+Failures raise CaptureUnavailable (mesh/errors.py): not configured, unreachable or slower than
+MESH_CAPTURE_TIMEOUT_S.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterable, Mapping
 
 import httpx
@@ -45,7 +48,9 @@ class CaptureWebhook:
                 "captures are not configured on this hub (set MESH_CAPTURE_URL to n8n's "
                 "capture webhook, or put nginx in front)"
             )
+        arrived = time.time()
         sent = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
+        sent["x-request-start"] = f"t={arrived:.3f}"
         if self.token:
             sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
             sent["authorization"] = f"Bearer {self.token}"
