@@ -1,5 +1,5 @@
 // French labels and dates, in one place so every screen says things the same way.
-import type { CaptureStatus, SessionStatus, StoredCategory } from "./types";
+import type { AnswerStatus, CaptureAnswer, SessionStatus, StoredCategory } from "./types";
 
 export const CATEGORY_LABELS: Record<StoredCategory, string> = {
   client: "Client",
@@ -21,14 +21,41 @@ export const CATEGORY_TONES: Record<StoredCategory, string> = {
   question: "bg-cyan-500",
 };
 
-export const STATUS_LABELS: Record<CaptureStatus, string> = {
+/** A capture's status as a badge says it (the inbox, a capture's page). */
+export const STATUS_LABELS: Record<AnswerStatus, string> = {
   pending_transcription: "Transcription en attente",
   pending_classification: "Classement en attente",
+  pending_confirmation: "Confirmation en attente",
   filed: "Rangée",
   failed: "Échec",
-  received: "Transcription en attente",
-  classified: "Rangée",
 };
+
+/** What the capture screen says of an answer: a heading, and what happens next when not filed. */
+export const ANSWER_LABELS: Record<AnswerStatus, { title: string; next?: string }> = {
+  filed: { title: "Capté et rangé" },
+  pending_transcription: {
+    title: "Capté, transcription en attente",
+    next: "La note est gardée ; le résultat arrivera par notification.",
+  },
+  pending_classification: {
+    title: "Capté, classement en attente",
+    next: "La note est gardée ; le résultat arrivera par notification.",
+  },
+  pending_confirmation: {
+    title: "Capté, confirmation à suivre",
+    next: "Le résultat arrivera par notification.",
+  },
+  failed: {
+    title: "Capté, mais pas rangé",
+    next: "Le classement a échoué : range-la à la main depuis la boîte.",
+  },
+};
+
+/** The capture screen's words for an answer; a question is answered, never filed. */
+export function answerLabel(answer: Pick<CaptureAnswer, "status" | "category">): { title: string; next?: string } {
+  if (answer.status === "filed" && answer.category === "question") return { title: "Question répondue" };
+  return ANSWER_LABELS[answer.status] ?? { title: "Capté" };
+}
 
 /** The inbox's status filter: a status or one of the hub's groupings. */
 export const STATUS_FILTER_LABELS: Record<string, string> = {

@@ -41,14 +41,13 @@ export type Category = (typeof CATEGORIES)[number];
 /** What a capture may be filed as: a category, or a question answered by voice (never re-filed as one). */
 export const STORED_CATEGORIES = [...CATEGORIES, "question"] as const;
 export type StoredCategory = (typeof STORED_CATEGORIES)[number];
-/** A capture's status (assistant.capture_status); `received` and `classified` are older names. */
-export type CaptureStatus =
-  | "pending_transcription"
-  | "pending_classification"
-  | "filed"
-  | "failed"
-  | "received"
-  | "classified";
+/** A stored capture's status (the captures_status_check constraint of the database). */
+export const CAPTURE_STATUSES = ["pending_transcription", "pending_classification", "filed", "failed"] as const;
+export type CaptureStatus = (typeof CAPTURE_STATUSES)[number];
+/** What the capture API answers: a stored status, or `pending_confirmation` (filed within the time
+ * budget, its spoken confirmation not made yet: the outcome follows by notification). */
+export const ANSWER_STATUSES = [...CAPTURE_STATUSES, "pending_confirmation"] as const;
+export type AnswerStatus = (typeof ANSWER_STATUSES)[number];
 /** What the inbox filters on: a status, or one of the hub's groupings. */
 export const STATUS_FILTERS = [
   "pending",
@@ -57,7 +56,7 @@ export const STATUS_FILTERS = [
   "delivery_failed",
   "failed",
 ] as const;
-export const PENDING_STATUSES: readonly string[] = ["received", "pending_transcription", "pending_classification"];
+export const PENDING_STATUSES: readonly string[] = ["pending_transcription", "pending_classification", "pending_confirmation"];
 
 export interface Action {
   id: number;
@@ -159,7 +158,7 @@ export interface RetryAnswer {
 /** The capture API's answer (what Siri gets back), from n8n. */
 export interface CaptureAnswer {
   capture_id: string;
-  status: CaptureStatus;
+  status: AnswerStatus;
   transcript: string | null;
   category: StoredCategory | null;
   project: string | null;

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { listClients, listProjects, type CaptureAnswer } from "../lib/api";
 import { online, useSignal } from "../lib/bus";
-import { CATEGORY_LABELS, STATUS_LABELS, due } from "../lib/format";
+import { CATEGORY_LABELS, answerLabel, due } from "../lib/format";
 import { captureAnswers, enqueue, outboxEntries, replay } from "../lib/outbox";
 import { Recording, extensionFor, pickMimeType } from "../lib/recorder";
 import { useResource } from "../lib/resource";
@@ -183,7 +183,9 @@ function PushToTalk({ disabled, onAudio }: { disabled: boolean; onAudio: (audio:
 
 function AnswerCard({ answer: a }: { answer: CaptureAnswer }) {
   const href = `/captures/${encodeURIComponent(a.capture_id)}`;
-  const filed = a.status === "filed" || a.status === "classified";
+  const filed = a.status === "filed";
+  const failed = a.status === "failed";
+  const label = answerLabel(a);
   const projects = useResource("projects", listProjects);
   const clients = useResource("clients", listClients);
   const projectName = projects.data?.find((p) => p.slug === a.project)?.name ?? a.project;
@@ -193,11 +195,20 @@ function AnswerCard({ answer: a }: { answer: CaptureAnswer }) {
   return (
     <section ref={ref} class="card scroll-mb-24 space-y-4 p-5" aria-live="polite" aria-label="Réponse à la capture">
       <div class="flex items-center gap-2">
-        <span class={`flex size-8 items-center justify-center rounded-full ${filed ? "bg-emerald-100 text-emerald-700 dark:bg-emerald-400/15 dark:text-emerald-300" : "bg-amber-100 text-amber-700 dark:bg-amber-400/15 dark:text-amber-300"}`}>
-          <Icon name={filed ? "check" : "refresh"} class="size-4" />
+        <span
+          class={`flex size-8 items-center justify-center rounded-full ${
+            filed
+              ? "bg-emerald-100 text-emerald-700 dark:bg-emerald-400/15 dark:text-emerald-300"
+              : failed
+                ? "bg-rose-100 text-rose-700 dark:bg-rose-400/15 dark:text-rose-300"
+                : "bg-amber-100 text-amber-700 dark:bg-amber-400/15 dark:text-amber-300"
+          }`}
+        >
+          <Icon name={filed ? "check" : failed ? "alert" : "refresh"} class="size-4" />
         </span>
-        <p class="font-semibold">{filed ? "Capté et rangé" : STATUS_LABELS[a.status] ?? "Capté"}</p>
+        <p class="font-semibold">{label.title}</p>
       </div>
+      {label.next && <p class="text-sm text-slate-600 dark:text-slate-300">{label.next}</p>}
       {a.speech && <p class="text-[17px] leading-relaxed">« {a.speech} »</p>}
       {a.tts_url && <audio controls autoPlay src={a.tts_url} class="w-full" aria-label="Réponse parlée" />}
       {a.transcript && (

@@ -102,7 +102,7 @@ export function CaptureDetailScreen({ id }: { id: string }) {
             )}
             {retryable && (
               <Button variant="secondary" icon="refresh" busy={retrying} onClick={retry}>
-                {c.status === "filed" || c.status === "classified" ? "Relancer les envois" : "Relancer maintenant"}
+                {c.status === "filed" ? "Relancer les envois" : "Relancer maintenant"}
               </Button>
             )}
           </Card>
