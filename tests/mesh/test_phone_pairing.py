@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -154,3 +157,24 @@ def test_pair_command_prints_a_code_and_a_qr_code(pg_dsn: str) -> None:
     assert "█" in done.stdout or "▀" in done.stdout
     assert "https://hub.example/pair?code=" in done.stdout
     assert "Home Screen" in done.stdout
+
+
+def test_pair_command_says_the_expiry_in_the_users_zone(pg_dsn: str) -> None:
+    """The code's expiry is printed in SOLO_BRAIN_TZ and names it, whatever the server's zone."""
+    zone = "Asia/Kathmandu"  # +05:45: never mistaken for the server's UTC
+    done = subprocess.run(
+        [sys.executable, "-m", "solo_brain", "pair", "--no-qr"],
+        env={"DATABASE_URL": pg_dsn, "SOLO_BRAIN_TZ": zone, "TZ": "UTC", "PATH": "/usr/bin",
+             "PAIRING_CODE_TTL_S": "300"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    shown = re.search(r"valid until (\d\d):(\d\d):(\d\d) (\S+)\)", done.stdout)
+    assert shown, done.stdout
+    assert shown[4] == zone
+    expected = datetime.now(ZoneInfo(zone)) + timedelta(seconds=300)
+    seconds = int(shown[1]) * 3600 + int(shown[2]) * 60 + int(shown[3])
+    drift = (expected.hour * 3600 + expected.minute * 60 + expected.second - seconds) % 86400
+    assert min(drift, 86400 - drift) < 90, (done.stdout, expected)

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import io
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
 import segno
@@ -53,7 +54,9 @@ def _pair(args: argparse.Namespace) -> int:
     url = pairing_url(settings.public_hub_url, code)
     if not args.no_qr:
         print(qr_text(url))
-    print(f"Pairing code: {code}  (one use, valid until {expires_at.astimezone():%H:%M:%S})")
+    # In the user's zone (SOLO_BRAIN_TZ), named: the server's own zone is often UTC.
+    until = expires_at.astimezone(ZoneInfo(settings.tz))
+    print(f"Pairing code: {code}  (one use, valid until {until:%H:%M:%S} {settings.tz})")
     print(f"Open {url} on the phone.")
     print(
         "iPhone: open it in Safari, add the app to the Home Screen, then pair inside the "
