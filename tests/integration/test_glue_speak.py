@@ -184,3 +184,11 @@ def test_kokoro_failures_store_nothing(
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
     assert glue.stored() == []
+
+
+def test_speech_is_kept_apart_from_recordings(glue: Glue) -> None:
+    """A spoken answer is stored under speech/, where SPEECH_RETENTION_DAYS purges it."""
+    body = glue.http.post("/v1/speak", json={"text": SPEECH, "format": "mp3"}).json()
+    [path] = glue.stored()
+    assert path == glue.media / "speech" / body["audio_ref"][:2] / f"{body['audio_ref']}.mp3"
+    assert fetch(glue, body["url"]).status_code == 200

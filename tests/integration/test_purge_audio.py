@@ -27,9 +27,9 @@ def run(media: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def aged(store: MediaStore, size: int, days: float) -> AudioRef:
-    """Audio of `size` bytes last modified `days` ago."""
-    audio = store.save(b"\0" * size, "ogg")
+def aged(store: MediaStore, size: int, days: float, *, speech: bool = False) -> AudioRef:
+    """Audio of `size` bytes (a spoken answer when `speech`) last modified `days` ago."""
+    audio = store.save(b"\0" * size, "ogg", speech=speech)
     stamp = time.time() - days * DAY
     os.utime(audio.path, (stamp, stamp))
     return audio
@@ -70,3 +70,24 @@ def test_invalid_days_are_refused(tmp_path: Path) -> None:
         result = run(store.root, "--days", value)
         assert result.returncode == 2 and "--days" in result.stderr
     assert audio.path.exists()
+
+
+def test_spoken_answers_have_a_retention_of_their_own(tmp_path: Path) -> None:
+    """Spoken answers go after SPEECH_RETENTION_DAYS (7), recordings of the same age stay;
+    --speech-days overrides the setting."""
+    store = MediaStore(tmp_path / "media")
+    recording = aged(store, 10, 8)
+    spoken, fresh = aged(store, 20, 8, speech=True), aged(store, 30, 2, speech=True)
+    kept = run(store.root, SPEECH_RETENTION_DAYS="10")
+    assert "purged 0 spoken answers, 0 B older than 10 days" in kept.stdout, kept.stderr
+    done = run(store.root)
+    assert done.stdout.splitlines() == [
+        f"purged 0 files, 0 B older than 30 days in {store.root}",
+        f"purged 1 spoken answer, 20 B older than 7 days in {store.root / 'speech'}",
+    ]
+    assert not spoken.path.exists() and fresh.path.exists() and recording.path.exists()
+    assert (
+        "purged 1 spoken answer, 30 B older than 1 days"
+        in run(store.root, "--speech-days", "1").stdout
+    )
+    assert not fresh.path.exists() and recording.path.exists()

@@ -1,10 +1,13 @@
 """The audio store under MEDIA_DIR: unguessable refs, atomic writes, time-based purge.
 
-Layout: `{root}/{ref[:2]}/{ref}.{ext}`. A ref is 32 lowercase hex characters from `secrets`
-(128 random bits), so a URL such as `/audio/{ref}.mp3` can be handed to a phone without exposing
-the other recordings. The extension is the format sniffed from the bytes and gives the
-Content-Type back when the file is served; no sidecar is needed. Files are written to a hidden
-temporary name and renamed, so a reader never sees half a file and a crash leaves no ref behind.
+Layout: `{root}/{ref[:2]}/{ref}.{ext}` for recordings (kept for re-transcription), and
+`{root}/speech/{ref[:2]}/{ref}.{ext}` for Kokoro's spoken answers, which have a retention of
+their own (a sentence can be spoken again; a recording cannot be recorded again). A ref is 32
+lowercase hex characters from `secrets` (128 random bits), so a URL such as `/audio/{ref}.mp3`
+can be handed to a phone without exposing the other recordings. The extension is the format
+sniffed from the bytes and gives the Content-Type back when the file is served; no sidecar is
+needed. Files are written to a hidden temporary name and renamed, so a reader never sees half a
+file and a crash leaves no ref behind.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ AUDIO_TYPES: dict[str, str] = {
 
 REF_PATTERN = re.compile(r"[0-9a-f]{32}")
 _TMP_PREFIX = ".tmp-"
+# The folder (under the root) of spoken answers; never a shard name, so recordings' walks skip it.
+SPEECH_DIR = "speech"
 
 
 class AudioNotFound(NotFound):
@@ -74,12 +79,18 @@ class MediaStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def save(self, data: bytes, ext: str) -> AudioRef:
-        """Write `data` atomically under a new random ref; `ext` must be a known audio type."""
+    @property
+    def speech_root(self) -> Path:
+        """The folder of spoken answers (their own retention)."""
+        return self.root / SPEECH_DIR
+
+    def save(self, data: bytes, ext: str, *, speech: bool = False) -> AudioRef:
+        """Write `data` atomically under a new random ref (a spoken answer when `speech`);
+        `ext` must be a known audio type."""
         if ext not in AUDIO_TYPES:
             raise ValueError(f"unknown audio extension {ext!r}")
         ref = secrets.token_hex(16)
-        final = self._path(ref, ext)
+        final = self._path(self.speech_root if speech else self.root, ref, ext)
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f"{_TMP_PREFIX}{ref}.{ext}")
         try:
@@ -98,13 +109,14 @@ class MediaStore:
         """The stored audio of `ref`, or None when the ref is malformed or unknown."""
         if not is_valid_ref(ref):
             return None
-        for ext in AUDIO_TYPES:
-            path = self._path(ref, ext)
-            try:
-                size = path.stat().st_size
-            except FileNotFoundError:
-                continue
-            return AudioRef(ref=ref, ext=ext, size=size, path=path)
+        for base in (self.root, self.speech_root):
+            for ext in AUDIO_TYPES:
+                path = self._path(base, ref, ext)
+                try:
+                    size = path.stat().st_size
+                except FileNotFoundError:
+                    continue
+                return AudioRef(ref=ref, ext=ext, size=size, path=path)
         return None
 
     def get(self, ref: str) -> AudioRef:
@@ -127,12 +139,18 @@ class MediaStore:
             raise AudioNotFound(f"the audio {ref} was purged") from exc
 
     def purge(
-        self, older_than_days: float, *, dry_run: bool = False, now: float | None = None
+        self,
+        older_than_days: float,
+        *,
+        speech: bool = False,
+        dry_run: bool = False,
+        now: float | None = None,
     ) -> PurgeReport:
-        """Delete audio (and stale temporary files) last modified more than N days ago."""
+        """Delete recordings (spoken answers when `speech`), and stale temporary files, last
+        modified more than N days ago."""
         cutoff = (time.time() if now is None else now) - older_than_days * 86400
         files = size = 0
-        for path in self._stored_files():
+        for path in self._stored_files(self.speech_root if speech else self.root):
             try:
                 stat = path.stat()
                 if stat.st_mtime >= cutoff:
@@ -156,14 +174,16 @@ class MediaStore:
             return f"media dir {self.root} is not writable: {exc.strerror or exc}"
         return None
 
-    def _path(self, ref: str, ext: str) -> Path:
-        return self.root / ref[:2] / f"{ref}.{ext}"
+    @staticmethod
+    def _path(base: Path, ref: str, ext: str) -> Path:
+        return base / ref[:2] / f"{ref}.{ext}"
 
-    def _stored_files(self) -> list[Path]:
-        if not self.root.is_dir():
+    @staticmethod
+    def _stored_files(base: Path) -> list[Path]:
+        if not base.is_dir():
             return []
         found: list[Path] = []
-        for shard in self.root.iterdir():
+        for shard in base.iterdir():
             if len(shard.name) != 2 or not shard.is_dir() or shard.is_symlink():
                 continue
             found.extend(p for p in shard.iterdir() if _is_store_file(p.name))

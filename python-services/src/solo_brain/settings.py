@@ -81,6 +81,9 @@ class GlueSettings(CommonSettings):
     kokoro_voice: str = Field(default="ff_siwis", alias="KOKORO_VOICE")
     kokoro_timeout_s: float = Field(default=30.0, alias="KOKORO_TIMEOUT_S")
     audio_retention_days: int = Field(default=30, ge=1, alias="AUDIO_RETENTION_DAYS")
+    # Spoken answers are played at once (or from a notification soon after); they can be spoken
+    # again, so they need not live as long as the recordings.
+    speech_retention_days: int = Field(default=7, ge=1, alias="SPEECH_RETENTION_DAYS")
     max_audio_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, alias="MAX_AUDIO_BYTES")
     port: int = Field(default=8101, alias="GLUE_PORT")
     # WhatsApp Business (Cloud API): deliveries are checked, media fetched, voice notes uploaded.

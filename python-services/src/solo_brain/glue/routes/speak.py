@@ -1,8 +1,10 @@
-"""`POST /v1/speak`: Kokoro speaks the text, the file is kept and served under a public URL."""
+"""`POST /v1/speak`: Kokoro speaks the text, the file is kept (SPEECH_RETENTION_DAYS) and served
+under a public URL."""
 
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from fastapi import APIRouter
 
@@ -29,7 +31,7 @@ async def speak(
     """Speak the text with Kokoro, store the file and answer the URL it is served at."""
     data = await kokoro.speak(body.text, body.voice, body.format)
     ext, _ = EXPECTED[body.format]  # speak() has checked that the bytes are in this format
-    audio = await asyncio.to_thread(store.save, data, ext)
+    audio = await asyncio.to_thread(partial(store.save, data, ext, speech=True))
     return SpeakResponse(
         audio_ref=audio.ref,
         url=f"{settings.public_url.rstrip('/')}/audio/{audio.ref}.{audio.ext}",
