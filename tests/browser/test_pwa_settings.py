@@ -4,9 +4,12 @@ Siri token is made on the phone, shown once and listed."""
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +20,7 @@ from tests.browser.seed import run_sql
 from tests.support.mesh_stack import Hub, create_token
 
 pytestmark = pytest.mark.browser
+SIRI_DOC = Path(__file__).resolve().parents[2] / "docs" / "siri-shortcut.md"
 
 
 @pytest.fixture
@@ -182,3 +186,49 @@ def test_an_online_machine_says_since_when_it_is_connected(browser: Browser, hub
     expect(other).to_contain_text("gpu · 0 session · vue ")
     expect(other).to_contain_text("Hors ligne")
     context.close()
+
+
+def _documented_text_request() -> dict[str, str]:
+    """The form fields of the dictated-text request of docs/siri-shortcut.md's curl line."""
+    [line] = [
+        x for x in SIRI_DOC.read_text().splitlines() if x.startswith("curl ") and "text=" in x
+    ]
+    words = shlex.split(line)
+    return dict(words[i + 1].split("=", 1) for i, w in enumerate(words) if w == "-F")
+
+
+def test_the_siri_instructions_give_the_documented_request(hub: Hub, laptop: Page) -> None:
+    """The token sheet lists the same form fields as the documented request (text, mode=text,
+    channel=siri), and the capture webhook's SQL files that request as a Siri text capture."""
+    siri = laptop.get_by_role("region", name="Raccourci Siri")
+    siri.get_by_role("button", name="Nouveau jeton").click()
+    asking = laptop.get_by_role("dialog", name="Nouveau jeton de capture")
+    asking.get_by_role("button", name="Créer le jeton").click()
+    fields = laptop.get_by_role("dialog", name="Jeton du raccourci Siri").get_by_label(
+        "Champs du formulaire"
+    )
+    expect(fields).to_be_visible()
+    shown = {
+        str(dd.get_attribute("data-field")): dd.inner_text()
+        for dd in fields.locator("dd[data-field]").all()
+    }
+    documented = _documented_text_request()
+    assert set(shown) == set(documented) == {"text", "mode", "channel"}, (shown, documented)
+    assert shown["text"] == "texte dicté"
+    assert {k: v for k, v in shown.items() if k != "text"} == {"mode": "text", "channel": "siri"}
+    assert {k: v for k, v in documented.items() if k != "text"} == {
+        "mode": "text",
+        "channel": "siri",
+    }
+    body = {**shown, "text": documented["text"]}
+    [row] = run_sql(
+        hub.dsn,
+        "SELECT assistant.receive_webhook_capture(%s::jsonb)->'capture' AS c",
+        json.dumps({"webhook": {"body": body, "headers": {}}}),
+    )
+    [stored] = run_sql(
+        hub.dsn,
+        "SELECT channel, mode, text FROM assistant.captures WHERE id = %s",
+        row["c"]["capture_id"],
+    )
+    assert stored == {"channel": "siri", "mode": "text", "text": "Acheter du pain demain"}

@@ -202,8 +202,17 @@ function SiriSection() {
             <ol class="list-decimal space-y-1.5 pl-5 text-[14px] text-slate-600 dark:text-slate-300">
               <li>Dans Raccourcis, crée « Note » : <strong>Dicter le texte</strong>, puis <strong>Obtenir le contenu de l'URL</strong>.</li>
               <li>
-                URL : l'adresse ci-dessus, méthode <strong>POST</strong>, corps <strong>Formulaire</strong> : <code class="font-mono">text</code> = texte
-                dicté, <code class="font-mono">channel</code> = <code class="font-mono">siri</code>.
+                URL : l'adresse ci-dessus, méthode <strong>POST</strong>, corps <strong>Formulaire</strong> avec ces champs (texte) :
+                <dl aria-label="Champs du formulaire" class="mt-1 space-y-0.5">
+                  {SHORTCUT_FIELDS.map(([field, value]) => (
+                    <div key={field} class="flex gap-1.5">
+                      <dt>
+                        <code class="font-mono">{field}</code> =
+                      </dt>
+                      <dd data-field={field}>{value === DICTATED ? <em>{value}</em> : <code class="font-mono">{value}</code>}</dd>
+                    </div>
+                  ))}
+                </dl>
               </li>
               <li>
                 En-tête <code class="font-mono">Authorization</code> : <code class="font-mono">Bearer</code>, une espace, puis le jeton.
@@ -218,6 +227,15 @@ function SiriSection() {
     </Section>
   );
 }
+
+const DICTATED = "texte dicté";
+/** The Shortcut's form fields, as docs/siri-shortcut.md gives them: the dictated text, sent as text
+ * (`mode=text`: the server does not transcribe it) from Siri (`channel=siri`). */
+const SHORTCUT_FIELDS: [string, string][] = [
+  ["text", DICTATED],
+  ["mode", "text"],
+  ["channel", "siri"],
+];
 
 export function CopyRow({ label, value }: { label: string; value: string }) {
   const [copied, setCopied] = useState(false);
