@@ -17,12 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     backup = sub.add_parser("backup", help="back up or restore the assistant schema and audio")
     actions = backup.add_subparsers(dest="backup_command", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="write one archive (mode 0600) to PATH")
-    create.add_argument("path", type=Path, metavar="PATH")
+    create.add_argument("path", type=Path, metavar="PATH", help="the archive to write")
     create.set_defaults(handler=_create)
     restore = actions.add_parser(
         "restore", help="restore an archive into DATABASE_URL and MEDIA_DIR (services stopped)"
     )
-    restore.add_argument("path", type=Path, metavar="PATH")
+    restore.add_argument("path", type=Path, metavar="PATH", help="the archive to read")
     restore.add_argument(
         "--force",
         action="store_true",

@@ -18,8 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     project = sub.add_parser("project", help="add or list projects")
     p_sub = project.add_subparsers(dest="action", required=True, metavar="ACTION")
     p_add = p_sub.add_parser("add", help="add or update a project")
-    p_add.add_argument("slug")
-    p_add.add_argument("--name", required=True)
+    p_add.add_argument(
+        "slug", help="the project's short id, as notes are filed under (imx8mp-vision)"
+    )
+    p_add.add_argument("--name", required=True, help="its full name, as shown and spoken")
     p_add.add_argument("--client", default=None, help="client id")
     p_add.add_argument("--alias", action="append", default=[], help="another name (repeatable)")
     p_add.set_defaults(handler=_project_add)
@@ -28,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     client = sub.add_parser("client", help="add or list clients")
     c_sub = client.add_subparsers(dest="action", required=True, metavar="ACTION")
     c_add = c_sub.add_parser("add", help="add or update a client")
-    c_add.add_argument("id")
-    c_add.add_argument("--name", required=True)
+    c_add.add_argument("id", help="the client's short id (acme)")
+    c_add.add_argument("--name", required=True, help="its full name, as shown and spoken")
     c_add.add_argument("--alias", action="append", default=[], help="another name (repeatable)")
     c_add.add_argument(
         "--domain", action="append", default=[], help="its people's e-mail domain (repeatable)"
@@ -40,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     load = sub.add_parser("catalog", help="load clients and projects from a YAML file")
     l_sub = load.add_subparsers(dest="action", required=True, metavar="ACTION")
     l_load = l_sub.add_parser("load", help="upsert every client and project of FILE")
-    l_load.add_argument("file", type=Path)
+    l_load.add_argument("file", type=Path, help="the YAML file (see docs/catalog.example.yaml)")
     l_load.set_defaults(handler=_load)
 
 

@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing = token_sub.add_parser("list", help="list tokens (never their secret)")
     listing.set_defaults(handler=_list)
     revoke = token_sub.add_parser("revoke", help="revoke a token by id, or every one of a name")
-    revoke.add_argument("token", metavar="ID_OR_NAME")
+    revoke.add_argument(
+        "token", metavar="ID_OR_NAME", help="the token's id, or a name (all its tokens)"
+    )
     revoke.set_defaults(handler=_revoke)
 
 
