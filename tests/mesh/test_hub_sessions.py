@@ -58,6 +58,29 @@ async def test_sessions_are_listed_with_their_metadata(db: psycopg.Connection, p
     assert [(a["name"], a["online"], a["sessions"]) for a in agents] == [("gpu-server", True, 1)]
 
 
+async def test_a_session_outside_a_git_repository_has_no_branch(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """Claude Code's "HEAD" (no git repository, or a detached HEAD) is listed as no branch, in
+    the list and in the session's live status events alike."""
+    agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with scripted_agent(url, agent_token, "gpu-server") as agent:
+            await agent.session(SID, cwd="/tmp/scratch", git_branch="HEAD", last_msg_at=at(3))
+            async with httpx.AsyncClient(base_url=url, headers=auth(full)) as client:
+                [listed] = (await client.get("/api/sessions")).json()
+                await agent.session(SID, cwd="/tmp/scratch", git_branch="main", last_msg_at=at(4))
+                [moved] = (await client.get("/api/sessions")).json()
+    assert listed["git_branch"] is None
+    assert moved["git_branch"] == "main"
+    events = db.execute(
+        "SELECT data->>'git_branch' AS branch FROM assistant.mesh_events WHERE session_id = %s "
+        "AND kind = 'status' ORDER BY seq",
+        (SID,),
+    ).fetchall()
+    assert [e["branch"] for e in events] == [None, "main"]
+
+
 async def test_messages_are_paged_newest_last(db: psycopg.Connection, pg_dsn: str) -> None:
     """Messages come back oldest first, in pages that walk back with next_before."""
     agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")

@@ -8,9 +8,11 @@ from solo_brain.mesh.lookup import Candidate
 from solo_brain.mesh.store import Conn, Pool, Row, StreamEvent, add_event, jsonable, lock_session
 from solo_brain.mesh.store.messages import MESSAGE_COLUMNS, message_json
 
+# Claude Code records the branch as "HEAD" outside a git repository (and on a detached HEAD):
+# that is no branch, so the phone is shown none.
 SESSION_COLUMNS = """s.id, a.name AS agent, s.agent_id, a.online AS agent_online, s.project,
-    s.cwd, s.title, s.git_branch, s.last_msg_at, s.status, s.live, s.terminal_waiting,
-    s.permission_mode"""
+    s.cwd, s.title, NULLIF(s.git_branch, 'HEAD') AS git_branch, s.last_msg_at, s.status, s.live,
+    s.terminal_waiting, s.permission_mode"""
 # Fields of a session whose change is worth a `status` event (not last_msg_at: messages say it).
 STATUS_FIELDS = ("status", "live", "title", "project", "cwd", "git_branch", "terminal_waiting",
                  "permission_mode")  # fmt: skip
