@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from solo_brain import catalog
-from tests.support.processes import bare_dir, service_env
+from tests.support.processes import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_cli(pg_dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `solo-brain ARGS` against the test database."""
-    return subprocess.run(
-        [sys.executable, "-m", "solo_brain", *args],
-        env=service_env(DATABASE_URL=pg_dsn),
-        cwd=bare_dir(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_example_catalog_loads(db: psycopg.Connection, pg_dsn: str) -> None:

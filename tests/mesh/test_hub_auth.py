@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import httpx
 import psycopg
 import pytest
@@ -14,41 +11,28 @@ from websockets.exceptions import InvalidStatus
 from mesh_protocol import agent_ws_url
 from solo_brain.mesh.store.tokens import hash_token
 from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub
-from tests.support.processes import bare_dir, service_env
+from tests.support.processes import run_cli
 
 SID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
-
-
-def solo_brain(pg_dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real `solo-brain` CLI on the test database."""
-    return subprocess.run(
-        [sys.executable, "-m", "solo_brain", *args],
-        env=service_env(DATABASE_URL=pg_dsn),
-        cwd=bare_dir(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_token_create_prints_the_token_last_and_stores_only_its_hash(
     db: psycopg.Connection, pg_dsn: str
 ) -> None:
     """`token create` prints the token alone on its last line; the table holds its SHA-256."""
-    done = solo_brain(pg_dsn, "token", "create", "--scope", "capture", "--name", "siri")
+    done = run_cli(pg_dsn, "token", "create", "--scope", "capture", "--name", "siri")
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip().splitlines()[-1]
     assert token.startswith("sbt_") and len(token) >= 4 + 43
     rows = db.execute("SELECT name, scope, hash FROM assistant.tokens").fetchall()
     assert rows == [{"name": "siri", "scope": "capture", "hash": hash_token(token)}]
-    listing = solo_brain(pg_dsn, "token", "list")
+    listing = run_cli(pg_dsn, "token", "list")
     assert "siri" in listing.stdout and token not in listing.stdout
 
 
 def test_token_create_refuses_an_unknown_scope(db: psycopg.Connection, pg_dsn: str) -> None:
     """An unknown scope is refused by the CLI with a clear message and nothing is stored."""
-    done = solo_brain(pg_dsn, "token", "create", "--scope", "root")
+    done = run_cli(pg_dsn, "token", "create", "--scope", "root")
     assert done.returncode != 0 and "invalid choice: 'root'" in done.stderr
     assert db.execute("SELECT count(*) AS n FROM assistant.tokens").fetchone() == {"n": 0}
 
@@ -59,7 +43,7 @@ async def test_revoked_token_is_refused(db: psycopg.Connection, pg_dsn: str) -> 
     with running_hub(hub_settings(pg_dsn)) as url:
         async with httpx.AsyncClient(base_url=url) as client:
             assert (await client.get("/api/sessions", headers=auth(full))).status_code == 200
-            done = solo_brain(pg_dsn, "token", "revoke", "iphone")
+            done = run_cli(pg_dsn, "token", "revoke", "iphone")
             assert done.returncode == 0, done.stderr
             refused = await client.get("/api/sessions", headers=auth(full))
     assert refused.status_code == 401

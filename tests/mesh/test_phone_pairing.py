@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +12,7 @@ import psycopg
 
 from solo_brain.mesh.store.pairing import ALPHABET, normalize
 from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub, scripted_agent, sse
+from tests.support.processes import run_cli
 
 
 async def _code(client: httpx.AsyncClient, token: str, **body: str) -> dict[str, str]:
@@ -146,13 +145,7 @@ def test_normalize_accepts_what_a_user_types() -> None:
 
 def test_pair_command_prints_a_code_and_a_qr_code(pg_dsn: str) -> None:
     """`solo-brain pair` prints the QR code, the code and the URL to open."""
-    done = subprocess.run(
-        [sys.executable, "-m", "solo_brain", "pair", "--name", "iPhone"],
-        env={"DATABASE_URL": pg_dsn, "PUBLIC_HUB_URL": "https://hub.example", "PATH": "/usr/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_cli(pg_dsn, "pair", "--name", "iPhone", PUBLIC_HUB_URL="https://hub.example")
     assert done.returncode == 0, done.stderr
     assert "█" in done.stdout or "▀" in done.stdout
     assert "https://hub.example/pair?code=" in done.stdout
@@ -162,14 +155,9 @@ def test_pair_command_prints_a_code_and_a_qr_code(pg_dsn: str) -> None:
 def test_pair_command_says_the_expiry_in_the_users_zone(pg_dsn: str) -> None:
     """The code's expiry is printed in SOLO_BRAIN_TZ and names it, whatever the server's zone."""
     zone = "Asia/Kathmandu"  # +05:45: never mistaken for the server's UTC
-    done = subprocess.run(
-        [sys.executable, "-m", "solo_brain", "pair", "--no-qr"],
-        env={"DATABASE_URL": pg_dsn, "SOLO_BRAIN_TZ": zone, "TZ": "UTC", "PATH": "/usr/bin",
-             "PAIRING_CODE_TTL_S": "300"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )  # fmt: skip
+    done = run_cli(
+        pg_dsn, "pair", "--no-qr", SOLO_BRAIN_TZ=zone, TZ="UTC", PAIRING_CODE_TTL_S="300"
+    )
     assert done.returncode == 0, done.stderr
     shown = re.search(r"valid until (\d\d):(\d\d):(\d\d) (\S+)\)", done.stdout)
     assert shown, done.stdout

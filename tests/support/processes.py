@@ -9,6 +9,8 @@ variable exported in the developer's shell or a `.env` in the clone never reache
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -29,3 +31,17 @@ def service_env(**values: str | Path) -> dict[str, str]:
 def bare_dir() -> Path:
     """An empty folder (one per test run) to start processes in: no `.env` to read there."""
     return Path(tempfile.mkdtemp(prefix="solo-brain-cwd-"))
+
+
+def run_cli(pg_dsn: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the real `solo-brain ARGS` on `pg_dsn` in a bare folder, with only `env` besides;
+    its exit code, stdout and stderr (never raises on a failure)."""
+    return subprocess.run(
+        [sys.executable, "-m", "solo_brain", *args],
+        env=service_env(DATABASE_URL=pg_dsn, **env),
+        cwd=bare_dir(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
