@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import httpx
 import psycopg
 import pytest
@@ -28,6 +31,19 @@ def test_token_create_prints_the_token_last_and_stores_only_its_hash(
     assert rows == [{"name": "siri", "scope": "capture", "hash": hash_token(token)}]
     listing = run_cli(pg_dsn, "token", "list")
     assert "siri" in listing.stdout and token not in listing.stdout
+
+
+def test_token_list_says_its_times_in_the_users_zone(db: psycopg.Connection, pg_dsn: str) -> None:
+    """`token list` prints when a token was made in SOLO_BRAIN_TZ, and names the zone, whatever
+    the server's own zone is."""
+    zone = "Asia/Kathmandu"  # +05:45: never mistaken for the server's UTC
+    assert run_cli(pg_dsn, "token", "create", "--scope", "capture", "--name", "tz").returncode == 0
+    listing = run_cli(pg_dsn, "token", "list", SOLO_BRAIN_TZ=zone, TZ="UTC")
+    assert f"(times in {zone})" in listing.stdout.splitlines()[1], listing.stdout
+    [line] = [x for x in listing.stdout.splitlines() if x.endswith(" tz")]
+    shown = datetime.strptime(line.split()[2] + " " + line.split()[3], "%Y-%m-%d %H:%M")
+    now = datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
+    assert abs((now - shown).total_seconds()) < 180, (line, now)
 
 
 def test_token_create_refuses_an_unknown_scope(db: psycopg.Connection, pg_dsn: str) -> None:

@@ -8,12 +8,13 @@ the destination calls it, or why it failed or was skipped.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 
 import psycopg
 from psycopg.rows import dict_row
 
+from solo_brain.cli_time import local_time, zone_line
 from solo_brain.db import apply_migrations, database_url
+from solo_brain.settings import CommonSettings
 
 QUERY = """
     SELECT d.updated_at, d.capture_id, d.kind, d.state, d.attempts, d.external_ref,
@@ -35,10 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_list)
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
-
-
 def _list(args: argparse.Namespace) -> int:
     url = database_url()
     apply_migrations(url)
@@ -48,12 +45,14 @@ def _list(args: argparse.Namespace) -> int:
     if not rows:
         print("no failed deliveries" if args.failed else "no deliveries yet")
         return 0
+    tz = CommonSettings().tz
     print(f"{'changed':<16} {'capture':<30} {'kind':<15} {'state':<8} {'tries':>5}  what")
+    print(zone_line(tz))
     for r in rows:
         if r["state"] == "pending" and r["last_error"]:
-            what = f"retry at {_when(r['next_attempt_at'])}: {r['last_error']}"
+            what = f"retry at {local_time(r['next_attempt_at'], tz)}: {r['last_error']}"
         else:
             what = r["external_ref"] or r["last_error"] or ""
-        print(f"{_when(r['updated_at']):<16} {r['capture_id']:<30} {r['kind']:<15} "
+        print(f"{local_time(r['updated_at'], tz):<16} {r['capture_id']:<30} {r['kind']:<15} "
               f"{r['state']:<8} {r['attempts']:>5}  {what}")  # fmt: skip
     return 0

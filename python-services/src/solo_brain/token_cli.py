@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 
 import psycopg
 
+from solo_brain.cli_time import local_time, zone_line
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.errors import CommandError
 from solo_brain.mesh.store.tokens import SCOPES, TokenError, create_token, list_tokens, revoke_token
+from solo_brain.settings import CommonSettings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,22 +52,20 @@ def _create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
-
-
 def _list(_: argparse.Namespace) -> int:
     with _connect() as conn:
         tokens = list_tokens(conn)
     if not tokens:
         print("no tokens yet (solo-brain token create --scope agent|full|capture)")
         return 0
+    tz = CommonSettings().tz
     print(f"{'id':<30} {'scope':<8} {'created':<16} {'last used':<16} {'revoked':<16} name")
+    print(zone_line(tz))
     for t in tokens:
-        print(
-            f"{t.id:<30} {t.scope:<8} {_when(t.created_at):<16} {_when(t.last_used_at):<16} "
-            f"{_when(t.revoked_at):<16} {t.name}"
+        created, used, revoked = (
+            local_time(x, tz) for x in (t.created_at, t.last_used_at, t.revoked_at)
         )
+        print(f"{t.id:<30} {t.scope:<8} {created:<16} {used:<16} {revoked:<16} {t.name}")
     return 0
 
 
