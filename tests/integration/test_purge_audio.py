@@ -8,8 +8,14 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
+from solo_brain.glue.app import create_app
 from solo_brain.media import AudioRef, MediaStore
+from tests.fakes.server import serve
 from tests.support.processes import service_env
+from tests.support.settings import glue_settings
+from tests.support.wait import wait_for
 
 SOLO_BRAIN = str(Path(sys.executable).parent / "solo-brain")
 DAY = 86400
@@ -91,3 +97,24 @@ def test_spoken_answers_have_a_retention_of_their_own(tmp_path: Path) -> None:
         in run(store.root, "--speech-days", "1").stdout
     )
     assert not fresh.path.exists() and recording.path.exists()
+
+
+def test_the_glue_service_applies_the_retention_itself(tmp_path: Path) -> None:
+    """Where no timer runs the command (`solo-brain up`), the running glue service purges old
+    recordings and spoken answers on its own, every MEDIA_PURGE_EVERY_S, and keeps the rest."""
+    store = MediaStore(tmp_path / "media")
+    settings = glue_settings(MEDIA_DIR=store.root, MEDIA_PURGE_EVERY_S="0.05")
+    with serve(create_app(settings)):
+        old = [aged(store, 10, 31), aged(store, 10, 8, speech=True)]  # after the first round
+        kept = [aged(store, 10, 29), aged(store, 10, 6, speech=True)]
+        wait_for(lambda: not any(a.path.exists() for a in old), 10, "the old audio purged")
+        assert all(a.path.exists() for a in kept)
+
+
+def test_the_service_leaves_the_retention_to_the_timer_when_told(tmp_path: Path) -> None:
+    """MEDIA_PURGE_EVERY_S=0: the service deletes nothing (the purge-audio timer does)."""
+    store = MediaStore(tmp_path / "media")
+    old = aged(store, 10, 400)
+    with serve(create_app(glue_settings(MEDIA_DIR=store.root, MEDIA_PURGE_EVERY_S="0"))) as url:
+        assert httpx.get(f"{url}/healthz").status_code == 200  # started: its lifespan ran
+    assert old.path.exists()

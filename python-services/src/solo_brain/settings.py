@@ -84,6 +84,9 @@ class GlueSettings(CommonSettings):
     # Spoken answers are played at once (or from a notification soon after); they can be spoken
     # again, so they need not live as long as the recordings.
     speech_retention_days: int = Field(default=7, ge=1, alias="SPEECH_RETENTION_DAYS")
+    # How often the service itself purges what is past its retention (0: never, left to the
+    # purge-audio timer).
+    media_purge_every_s: float = Field(default=3600.0, ge=0, alias="MEDIA_PURGE_EVERY_S")
     max_audio_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, alias="MAX_AUDIO_BYTES")
     port: int = Field(default=8101, alias="GLUE_PORT")
     # WhatsApp Business (Cloud API): deliveries are checked, media fetched, voice notes uploaded.

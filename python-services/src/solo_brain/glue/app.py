@@ -12,13 +12,15 @@ POST /v1/whatsapp/inbound        a signed delivery -> its text and voice message
 POST /v1/whatsapp/media/{id}     a received voice note downloaded and kept
 POST /v1/whatsapp/voice-notes    a stored OGG/Opus file uploaded -> media id  routes/whatsapp
 GET  /healthz, /readyz           liveness; media dir, Whisper and Kokoro readiness
+
+In the background: audio past its retention is purged every MEDIA_PURGE_EVERY_S  retention
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import httpx
 from fastapi import FastAPI
@@ -27,6 +29,7 @@ from solo_brain.errors import install_error_handlers
 from solo_brain.glue.clients.graph import GraphClient
 from solo_brain.glue.clients.kokoro import KokoroClient
 from solo_brain.glue.clients.whisper import WhisperClient
+from solo_brain.glue.retention import purge_forever
 from solo_brain.glue.routes import audio, speak, transcribe, whatsapp
 from solo_brain.health import Check, health_router
 from solo_brain.limits import BodyLimit, HeaderLimit
@@ -62,7 +65,16 @@ def create_app(settings: GlueSettings) -> FastAPI:
                 phone_number_id=settings.whatsapp_phone_number_id,
                 timeout_s=settings.graph_timeout_s,
             )
-            yield
+            purging = None
+            if settings.media_purge_every_s > 0:
+                purging = asyncio.create_task(purge_forever(store, settings), name="retention")
+            try:
+                yield
+            finally:
+                if purging is not None:
+                    purging.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await purging
 
     app = FastAPI(
         title="Solo Brain glue",
