@@ -143,3 +143,26 @@ def read_lines(
                 produced = True
                 begin = newline + 1
             pos += len(data)
+
+
+def line_start(path: Path, pos: int, *, chunk: int = CHUNK_BYTES) -> int | None:
+    """The first line start at or after byte `pos` that a complete line follows (`pos` itself
+    when a line starts there); None when there is none. Holds one chunk, whatever the lines."""
+    if pos <= 0:
+        return 0
+    with open(path, "rb") as handle:
+        handle.seek(pos - 1)
+        at = pos - 1
+        while data := handle.read(chunk):
+            newline = data.find(b"\n")
+            if newline >= 0:
+                start = at + newline + 1
+                rest = data[newline + 1 :]
+                if b"\n" in rest:
+                    return start
+                while more := handle.read(chunk):  # is the line that starts there complete?
+                    if b"\n" in more:
+                        return start
+                return None
+            at += len(data)
+    return None

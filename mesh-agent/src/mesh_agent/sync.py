@@ -78,7 +78,7 @@ class TranscriptSync:
         if cursor is None:
             return False
         await link.wait_room()
-        before = (cursor.sent, cursor.scanned)
+        before = cursor.progress()
         step = await asyncio.to_thread(self.index.advance, cursor)
         # A session the hub knows gets the new lines first and its metadata (last_msg_at, ...)
         # after: the hub handles frames in order, and the phone waits for the lines.
@@ -91,4 +91,4 @@ class TranscriptSync:
             await link.announce(cursor.ref.session_id)
         if step.seen:
             await self._on_seen(cursor.ref.session_id, step.seen)
-        return (cursor.sent, cursor.scanned) != before
+        return cursor.progress() != before

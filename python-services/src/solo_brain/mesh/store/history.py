@@ -1,0 +1,122 @@
+"""Transcripts sent tail first: the tail batch of a new file, then its history (issue 11).
+
+A `tail` batch of a file the hub has nothing of starts near the file's end: it is committed like
+any batch (its messages are new: SSE events), and bytes [0, start_offset) become the file's
+missing history (mesh_offsets.history_next/end). Each `history` batch continues that history in
+file order: committed without events (it is not new, pages show it), idempotent on
+(session_id, uuid), its offset checked against history_next as a `next` batch's is against the
+stored offset. Messages get `pos` (the session's page order): the history of a file sits, in
+file order, just below `history_base`, the seq * 2^32 taken when the tail arrived.
+"""
+
+from __future__ import annotations
+
+from mesh_protocol import Messages, ack_key
+from solo_brain.mesh.errors import OffsetGap
+from solo_brain.mesh.store import Pool, StreamEvent, lock_session
+from solo_brain.mesh.store.messages import AS_JSON, MESSAGE_COLUMNS, store_messages
+
+POS_STEP = 4294967296  # 2^32: the pos of a message in arrival order is seq * POS_STEP
+
+_INSERT = f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
+        tool_uses, tool_results, "timestamp", is_sidechain, file, thread_parent, pos, history)
+    SELECT %(sid)s, m.uuid, m.parent_uuid, m.role, m.text,
+           COALESCE(m.tool_uses, '[]'), COALESCE(m.tool_results, '[]'),
+           m."timestamp", COALESCE(m.is_sidechain, false), %(file)s,
+           COALESCE(m.thread_parent_uuid, m.parent_uuid), %(pos0)s::bigint + m.ord, true
+    FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
+        uuid text, parent_uuid text, role text, text text, tool_uses jsonb,
+        tool_results jsonb, "timestamp" timestamptz, is_sidechain boolean,
+        thread_parent_uuid text)) WITH ORDINALITY AS m(
+        uuid, parent_uuid, role, text, tool_uses, tool_results, "timestamp",
+        is_sidechain, thread_parent_uuid, ord)
+    ORDER BY m.ord
+    ON CONFLICT (session_id, uuid) DO NOTHING
+    RETURNING {MESSAGE_COLUMNS}"""  # noqa: S608
+
+
+async def store_tail(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
+    """Commit the tail of a file the hub has nothing of (its history to come), or, when the hub
+    has some of it already, the batch as a `next` one; return the events of new messages."""
+    sid = batch.session_id
+    async with pool.connection() as conn, conn.transaction():
+        await lock_session(conn, sid, agent_id)
+        cur = await conn.execute(
+            "SELECT 1 FROM assistant.mesh_offsets "
+            "WHERE agent_id = %s AND session_id = %s AND file = %s",
+            (agent_id, sid, batch.file),
+        )
+        if await cur.fetchone() is None and batch.start_offset > 0:
+            cur = await conn.execute("SELECT nextval('assistant.mesh_event_seq') AS s")
+            found = await cur.fetchone()
+            base = int(found["s"]) * POS_STEP if found else 0
+            await conn.execute(
+                """INSERT INTO assistant.mesh_offsets (agent_id, session_id, file, "offset",
+                       history_next, history_end, history_base)
+                   VALUES (%s, %s, %s, %s, 0, %s, %s)""",
+                (agent_id, sid, batch.file, batch.start_offset, batch.start_offset, base),
+            )
+    # The tail itself is then a `next` batch from the offset just stored.
+    return await store_messages(pool, agent_id, batch)
+
+
+async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
+    """Commit a range of a file's missing history, in file order (OffsetGap when it does not
+    continue what the hub has; nothing when that history is already complete)."""
+    sid = batch.session_id
+    async with pool.connection() as conn, conn.transaction():
+        await lock_session(conn, sid, agent_id)
+        cur = await conn.execute(
+            """SELECT "offset", history_next, history_end, history_base
+               FROM assistant.mesh_offsets
+               WHERE agent_id = %s AND session_id = %s AND file = %s FOR UPDATE""",
+            (agent_id, sid, batch.file),
+        )
+        row = await cur.fetchone()
+        if row is None:
+            raise OffsetGap(0, batch.start_offset)
+        if row["history_end"] is None:
+            return  # complete already: a resent batch
+        hist_next, hist_end = int(row["history_next"]), int(row["history_end"])
+        if batch.start_offset > hist_next:
+            raise OffsetGap(hist_next, batch.start_offset)
+        if batch.end_offset > hist_end:
+            raise OffsetGap(hist_end, batch.end_offset)
+        if batch.messages:
+            pos0 = int(row["history_base"]) - hist_end + batch.start_offset
+            rows = AS_JSON.dump_json(batch.messages).decode()
+            await conn.execute(
+                _INSERT, {"sid": sid, "file": batch.file, "rows": rows, "pos0": pos0}
+            )
+        done = batch.end_offset >= hist_end
+        await conn.execute(
+            """UPDATE assistant.mesh_offsets
+               SET history_next = CASE WHEN %(done)s THEN NULL
+                                       ELSE GREATEST(history_next, %(end)s) END,
+                   history_end = CASE WHEN %(done)s THEN NULL ELSE history_end END,
+                   history_base = CASE WHEN %(done)s THEN NULL ELSE history_base END,
+                   updated_at = now()
+               WHERE agent_id = %(agent)s AND session_id = %(sid)s AND file = %(file)s""",
+            {
+                "done": done,
+                "end": batch.end_offset,
+                "agent": agent_id,
+                "sid": sid,
+                "file": batch.file,
+            },
+        )
+
+
+async def agent_history(pool: Pool, agent_id: str) -> dict[str, tuple[int, int]]:
+    """The missing history of every file of an agent, keyed as in Welcome.acks."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            """SELECT session_id, file, history_next, history_end FROM assistant.mesh_offsets
+               WHERE agent_id = %s AND history_end IS NOT NULL""",
+            (agent_id,),
+        )
+        rows = await cur.fetchall()
+    return {
+        ack_key(r["session_id"], r["file"]): (int(r["history_next"]), int(r["history_end"]))
+        for r in rows
+    }
