@@ -1,10 +1,10 @@
 -- A mesh message's order in its session (migration 0157): inserts that say nothing of pos
--- (messages sent in file order, older agents) are ordered by arrival, seq * 2^32.
+-- (messages sent in file order, older agents) are ordered by arrival, seq * 2^21.
 
 CREATE OR REPLACE FUNCTION assistant.message_pos() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.pos IS NULL THEN
-        NEW.pos := NEW.seq * 4294967296;
+        NEW.pos := NEW.seq * 2097152;
     END IF;
     RETURN NEW;
 END $$;

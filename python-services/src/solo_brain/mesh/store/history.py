@@ -5,8 +5,9 @@ any batch (its messages are new: SSE events), and bytes [0, start_offset) become
 missing history (mesh_offsets.history_next/end). Each `history` batch continues that history in
 file order: committed without events (it is not new, pages show it), idempotent on
 (session_id, uuid), its offset checked against history_next as a `next` batch's is against the
-stored offset. Messages get `pos` (the session's page order): the history of a file sits, in
-file order, just below `history_base`, the seq * 2^32 taken when the tail arrived.
+stored offset. Messages get `pos` (the session's page order): the history of a file takes the
+positions from (s - 1) * 2^21 + 1 on, s a seq taken when the tail arrived: after every earlier
+message of the session (pos <= (s - 1) * 2^21), before the tail (pos > s * 2^21), in file order.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from __future__ import annotations
 from mesh_protocol import Messages, ack_key
 from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.store import Pool, StreamEvent, lock_session
-from solo_brain.mesh.store.messages import AS_JSON, MESSAGE_COLUMNS, store_messages
+from solo_brain.mesh.store.messages import AS_JSON, store_messages
 
-POS_STEP = 4294967296  # 2^32: the pos of a message in arrival order is seq * POS_STEP
+POS_STEP = 2097152  # 2^21: the pos of a message in arrival order is seq * POS_STEP
 
-_INSERT = f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
+_INSERT = """INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
         tool_uses, tool_results, "timestamp", is_sidechain, file, thread_parent, pos, history)
     SELECT %(sid)s, m.uuid, m.parent_uuid, m.role, m.text,
            COALESCE(m.tool_uses, '[]'), COALESCE(m.tool_results, '[]'),
            m."timestamp", COALESCE(m.is_sidechain, false), %(file)s,
-           COALESCE(m.thread_parent_uuid, m.parent_uuid), %(pos0)s::bigint + m.ord, true
+           COALESCE(m.thread_parent_uuid, m.parent_uuid), %(pos0)s::bigint + m.ord - 1, true
     FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
         uuid text, parent_uuid text, role text, text text, tool_uses jsonb,
         tool_results jsonb, "timestamp" timestamptz, is_sidechain boolean,
@@ -31,8 +32,7 @@ _INSERT = f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, rol
         uuid, parent_uuid, role, text, tool_uses, tool_results, "timestamp",
         is_sidechain, thread_parent_uuid, ord)
     ORDER BY m.ord
-    ON CONFLICT (session_id, uuid) DO NOTHING
-    RETURNING {MESSAGE_COLUMNS}"""  # noqa: S608
+    ON CONFLICT (session_id, uuid) DO NOTHING"""
 
 
 async def store_tail(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
@@ -49,12 +49,12 @@ async def store_tail(pool: Pool, agent_id: str, batch: Messages) -> list[StreamE
         if await cur.fetchone() is None and batch.start_offset > 0:
             cur = await conn.execute("SELECT nextval('assistant.mesh_event_seq') AS s")
             found = await cur.fetchone()
-            base = int(found["s"]) * POS_STEP if found else 0
+            first = (int(found["s"]) - 1) * POS_STEP + 1 if found else 1
             await conn.execute(
                 """INSERT INTO assistant.mesh_offsets (agent_id, session_id, file, "offset",
-                       history_next, history_end, history_base)
+                       history_next, history_end, history_pos)
                    VALUES (%s, %s, %s, %s, 0, %s, %s)""",
-                (agent_id, sid, batch.file, batch.start_offset, batch.start_offset, base),
+                (agent_id, sid, batch.file, batch.start_offset, batch.start_offset, first),
             )
     # The tail itself is then a `next` batch from the offset just stored.
     return await store_messages(pool, agent_id, batch)
@@ -67,7 +67,7 @@ async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
     async with pool.connection() as conn, conn.transaction():
         await lock_session(conn, sid, agent_id)
         cur = await conn.execute(
-            """SELECT "offset", history_next, history_end, history_base
+            """SELECT "offset", history_next, history_end, history_pos
                FROM assistant.mesh_offsets
                WHERE agent_id = %s AND session_id = %s AND file = %s FOR UPDATE""",
             (agent_id, sid, batch.file),
@@ -83,7 +83,7 @@ async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
         if batch.end_offset > hist_end:
             raise OffsetGap(hist_end, batch.end_offset)
         if batch.messages:
-            pos0 = int(row["history_base"]) - hist_end + batch.start_offset
+            pos0 = int(row["history_pos"])
             rows = AS_JSON.dump_json(batch.messages).decode()
             await conn.execute(
                 _INSERT, {"sid": sid, "file": batch.file, "rows": rows, "pos0": pos0}
@@ -94,12 +94,14 @@ async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
                SET history_next = CASE WHEN %(done)s THEN NULL
                                        ELSE GREATEST(history_next, %(end)s) END,
                    history_end = CASE WHEN %(done)s THEN NULL ELSE history_end END,
-                   history_base = CASE WHEN %(done)s THEN NULL ELSE history_base END,
+                   history_pos = CASE WHEN %(done)s THEN NULL
+                                      ELSE history_pos + %(count)s END,
                    updated_at = now()
                WHERE agent_id = %(agent)s AND session_id = %(sid)s AND file = %(file)s""",
             {
                 "done": done,
                 "end": batch.end_offset,
+                "count": len(batch.messages),
                 "agent": agent_id,
                 "sid": sid,
                 "file": batch.file,
