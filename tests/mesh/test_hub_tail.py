@@ -17,9 +17,17 @@ import pytest
 
 from mesh_agent.agent import Agent
 from mesh_agent.config import AgentConfig
-from mesh_protocol import Messages
+from mesh_protocol import ErrorFrame, Messages, Part, ack_key
 from solo_brain.mesh.store import history
-from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub, sse
+from tests.mesh.hub_harness import (
+    auth,
+    hub_settings,
+    issue,
+    message,
+    running_hub,
+    scripted_agent,
+    sse,
+)
 from tests.support.transcripts import encoded, transcript_line
 from tests.support.wait import until
 
@@ -176,3 +184,56 @@ async def _newest_has_last(newest: Callable[[], Awaitable[list[str]]]) -> bool:
 
 async def _async(check: Callable[[], bool]) -> bool:
     return await asyncio.to_thread(check)
+
+
+SID2 = "1b2c3d4e-5f60-4718-a9b0-c1d2e3f4a5b6"
+FILE2 = f"-srv-x/{SID2}.jsonl"
+
+
+def _batch(part: Part, start: int, end: int, *uuids: str) -> Messages:
+    return Messages(
+        session_id=SID2,
+        file=FILE2,
+        start_offset=start,
+        end_offset=end,
+        messages=[message(u, f"texte {u}") for u in uuids],
+        part=part,
+    )
+
+
+async def test_hub_checks_history_offsets_and_stores_it_once(pg_dsn: str) -> None:
+    """A tail opens a file's history; history batches must continue it (a gap closes the
+    socket), a resent one adds nothing, the welcome tells what is missing, and pages keep file
+    order: history first, then the tail, then what came after."""
+    agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
+    key = ack_key(SID2, FILE2)
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with scripted_agent(url, agent_token, "tail-hub") as agent:
+            assert agent.welcome is not None and agent.welcome.history == {}
+            await agent.send(_batch("tail", 1000, 1500, "t1", "t2"))
+            assert (await agent.expect_ack()).offset == 1500
+            await agent.send(_batch("next", 1500, 1600, "n1"))
+            assert (await agent.expect_ack()).offset == 1600
+            await agent.send(_batch("history", 0, 400, "h1", "h2"))
+            ack = await agent.expect_ack()
+            assert (ack.part, ack.offset) == ("history", 400)
+            await agent.send(_batch("history", 0, 400, "h1", "h2"))  # resent: nothing new
+            assert (await agent.expect_ack()).offset == 400
+        async with scripted_agent(url, agent_token, "tail-hub") as agent:
+            assert agent.welcome is not None
+            assert agent.welcome.acks[key] == 1600 and agent.welcome.history == {key: (400, 1000)}
+            await agent.send(_batch("history", 500, 1000, "h4"))
+            gap = await agent.expect(ErrorFrame)
+            assert gap.code == "offset_gap"
+        async with scripted_agent(url, agent_token, "tail-hub") as agent:
+            await agent.send(_batch("history", 400, 1000, "h3"))
+            assert (await agent.expect_ack()).part == "history"
+            await agent.sync()
+            assert agent.welcome is not None
+        async with scripted_agent(url, agent_token, "tail-hub") as agent:
+            assert agent.welcome is not None and agent.welcome.history == {}
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            page = await client.get(f"/api/sessions/{SID2}/messages", headers=auth(full))
+    body = page.json()
+    assert [m["uuid"] for m in body["messages"]] == ["h1", "h2", "h3", "t1", "t2", "n1"]
+    assert body["next_before"] is None

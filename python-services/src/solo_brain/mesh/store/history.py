@@ -19,20 +19,34 @@ from solo_brain.mesh.store.messages import AS_JSON, store_messages
 
 POS_STEP = 2097152  # 2^21: the pos of a message in arrival order is seq * POS_STEP
 
-_INSERT = """INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
+# The history's messages and its new state, written only when the batch continues the history
+# (its start at or before history_next, its end within it): one round trip with the check.
+_CONTINUES = """o.agent_id = %(agent)s AND o.session_id = %(sid)s AND o.file = %(file)s
+    AND o.history_end IS NOT NULL AND %(start)s <= o.history_next AND %(end)s <= o.history_end"""
+_INSERT = f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
         tool_uses, tool_results, "timestamp", is_sidechain, file, thread_parent, pos, history)
     SELECT %(sid)s, m.uuid, m.parent_uuid, m.role, m.text,
            COALESCE(m.tool_uses, '[]'), COALESCE(m.tool_results, '[]'),
            m."timestamp", COALESCE(m.is_sidechain, false), %(file)s,
-           COALESCE(m.thread_parent_uuid, m.parent_uuid), %(pos0)s::bigint + m.ord - 1, true
-    FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
+           COALESCE(m.thread_parent_uuid, m.parent_uuid), o.history_pos + m.ord - 1, true
+    FROM assistant.mesh_offsets o,
+        ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
         uuid text, parent_uuid text, role text, text text, tool_uses jsonb,
         tool_results jsonb, "timestamp" timestamptz, is_sidechain boolean,
         thread_parent_uuid text)) WITH ORDINALITY AS m(
         uuid, parent_uuid, role, text, tool_uses, tool_results, "timestamp",
         is_sidechain, thread_parent_uuid, ord)
+    WHERE {_CONTINUES}
     ORDER BY m.ord
-    ON CONFLICT (session_id, uuid) DO NOTHING"""
+    ON CONFLICT (session_id, uuid) DO NOTHING"""  # noqa: S608
+_ADVANCE = f"""UPDATE assistant.mesh_offsets o
+    SET history_next = CASE WHEN %(end)s >= history_end THEN NULL
+                            ELSE GREATEST(history_next, %(end)s) END,
+        history_end = CASE WHEN %(end)s >= history_end THEN NULL ELSE history_end END,
+        history_pos = CASE WHEN %(end)s >= history_end THEN NULL
+                           ELSE history_pos + %(count)s END,
+        updated_at = now()
+    WHERE {_CONTINUES}"""  # noqa: S608
 
 
 async def store_tail(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
@@ -63,50 +77,40 @@ async def store_tail(pool: Pool, agent_id: str, batch: Messages) -> list[StreamE
 async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
     """Commit a range of a file's missing history, in file order (OffsetGap when it does not
     continue what the hub has; nothing when that history is already complete)."""
-    sid = batch.session_id
-    async with pool.connection() as conn, conn.transaction():
-        await lock_session(conn, sid, agent_id)
-        cur = await conn.execute(
-            """SELECT "offset", history_next, history_end, history_pos
-               FROM assistant.mesh_offsets
-               WHERE agent_id = %s AND session_id = %s AND file = %s FOR UPDATE""",
-            (agent_id, sid, batch.file),
-        )
-        row = await cur.fetchone()
-        if row is None:
-            raise OffsetGap(0, batch.start_offset)
-        if row["history_end"] is None:
-            return  # complete already: a resent batch
-        hist_next, hist_end = int(row["history_next"]), int(row["history_end"])
-        if batch.start_offset > hist_next:
-            raise OffsetGap(hist_next, batch.start_offset)
-        if batch.end_offset > hist_end:
-            raise OffsetGap(hist_end, batch.end_offset)
-        if batch.messages:
-            pos0 = int(row["history_pos"])
-            rows = AS_JSON.dump_json(batch.messages).decode()
-            await conn.execute(
-                _INSERT, {"sid": sid, "file": batch.file, "rows": rows, "pos0": pos0}
-            )
-        done = batch.end_offset >= hist_end
+    args = {
+        "agent": agent_id,
+        "sid": batch.session_id,
+        "file": batch.file,
+        "start": batch.start_offset,
+        "end": batch.end_offset,
+        "rows": AS_JSON.dump_json(batch.messages).decode(),
+        "count": len(batch.messages),
+    }
+    async with pool.connection() as conn, conn.pipeline(), conn.transaction():
         await conn.execute(
-            """UPDATE assistant.mesh_offsets
-               SET history_next = CASE WHEN %(done)s THEN NULL
-                                       ELSE GREATEST(history_next, %(end)s) END,
-                   history_end = CASE WHEN %(done)s THEN NULL ELSE history_end END,
-                   history_pos = CASE WHEN %(done)s THEN NULL
-                                      ELSE history_pos + %(count)s END,
-                   updated_at = now()
-               WHERE agent_id = %(agent)s AND session_id = %(sid)s AND file = %(file)s""",
-            {
-                "done": done,
-                "end": batch.end_offset,
-                "count": len(batch.messages),
-                "agent": agent_id,
-                "sid": sid,
-                "file": batch.file,
-            },
+            "INSERT INTO assistant.sessions (id, agent_id) VALUES (%(sid)s, %(agent)s) "
+            "ON CONFLICT DO NOTHING",
+            args,
         )
+        await conn.execute("SELECT 1 FROM assistant.sessions WHERE id = %(sid)s FOR UPDATE", args)
+        state = await conn.execute(
+            "SELECT history_next, history_end FROM assistant.mesh_offsets o "
+            "WHERE o.agent_id = %(agent)s AND o.session_id = %(sid)s AND o.file = %(file)s "
+            "FOR UPDATE",
+            args,
+        )
+        if batch.messages:
+            await conn.execute(_INSERT, args)
+        await conn.execute(_ADVANCE, args)
+        row = await state.fetchone()
+        if row is None:
+            raise OffsetGap(0, batch.start_offset)  # rolls back everything above
+        if row["history_end"] is None:
+            return  # complete already: a resent batch (nothing above matched)
+        if batch.start_offset > row["history_next"]:
+            raise OffsetGap(int(row["history_next"]), batch.start_offset)
+        if batch.end_offset > row["history_end"]:
+            raise OffsetGap(int(row["history_end"]), batch.end_offset)
 
 
 async def agent_history(pool: Pool, agent_id: str) -> dict[str, tuple[int, int]]:
