@@ -28,7 +28,7 @@ _FILE_KEY_RE = re.compile(FILE_KEY_PATTERN)
 class Line:
     """One complete line (without its newline; None when too long to keep) ending at `end`."""
 
-    data: bytes | None
+    data: bytes | bytearray | None
     end: int
 
 
@@ -134,10 +134,10 @@ def read_lines(
                 if skipping:
                     skipping = False
                     yield Line(None, end)
-                elif pending:
+                elif pending:  # handed over as is, not copied: a long line is held once
                     pending += data[begin:newline]
-                    yield Line(bytes(pending), end)
-                    pending.clear()
+                    yield Line(pending, end)
+                    pending = bytearray()
                 else:
                     yield Line(data[begin:newline], end)
                 produced = True

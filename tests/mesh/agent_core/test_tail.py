@@ -3,6 +3,7 @@ tail starts at, and the index sending a file's tail, then its history, with no s
 
 from __future__ import annotations
 
+import tracemalloc
 from itertools import pairwise
 from pathlib import Path
 
@@ -146,3 +147,25 @@ def test_a_restart_mid_backfill_resumes_the_history_where_the_hub_has_it(tmp_pat
     assert batches[0].start_offset == sent.end_offset
     assert batches[-1].end_offset == tail.start_offset
     assert again.sessions[SID].cwd == CWD and fresh.scanned == path.stat().st_size
+
+
+def test_lines_of_several_mb_are_indexed_one_at_a_time(tmp_path: Path) -> None:
+    """Eight 3 MiB lines (a huge tool result each) are read, parsed and batched with a peak of
+    allocated memory under four lines' worth: one line and its parsed form at a time."""
+    line = 3 * 1024 * 1024
+    path = tmp_path / "-p" / f"{SID}.jsonl"
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as handle:
+        for n in range(8):
+            handle.write(transcript_line(SID, CWD, n, "é" * (line // 2)))
+    index = Index(tmp_path)
+    [cursor] = index.discover()
+    index.resume({}, None)
+    tracemalloc.start()
+    try:
+        batches = _drain(index, cursor.ref.key)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sum(len(b.messages) for b in batches) == 8
+    assert peak < 4 * line, f"peak {peak / 2**20:.1f} MiB"
