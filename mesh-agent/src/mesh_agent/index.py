@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic_core import to_json
 
@@ -269,6 +270,8 @@ class Index:
                 if record is not None:
                     meta.update(record, message, main=cursor.ref.main)
                 cursor.scanned = line.end
+            elif record is not None and cursor.scanned == 0:
+                _fold_ahead(meta, record, message, main=cursor.ref.main)
             if line.end > cursor.noticed:
                 if record is not None:
                     seen += seen_in(record, full, cursor.ref.key, line.end, main=cursor.ref.main)
@@ -282,3 +285,14 @@ class Index:
                 used += size
             end = line.end
         return messages, end
+
+
+def _fold_ahead(
+    meta: SessionMeta, record: dict[str, Any], message: Message | None, *, main: bool
+) -> None:
+    """Fold a line of a file's tail before its history: the folder, branch, mode and titles
+    are known at once (the history, folded in order later, then the tail again, settle them);
+    not the first prompt, which only the history has."""
+    first = meta.first_prompt
+    meta.update(record, message, main=main)
+    meta.first_prompt = first

@@ -107,16 +107,19 @@ def test_index_sends_the_tail_then_the_history_in_file_order(tmp_path: Path) -> 
     uuids = [m.uuid for b in [*history, tail] for m in b.messages]
     assert uuids == [f"{SID[:8]}-{n:06d}" for n in range(400)]
     assert cursor.history is None and cursor.scanned == path.stat().st_size
-    assert index.sessions[SID].cwd == CWD
+    assert index.sessions[SID].cwd == CWD and index.sessions[SID].first_prompt.startswith("x")
 
 
 def test_lines_appended_while_the_history_is_missing_go_first(tmp_path: Path) -> None:
-    """A line written during the backfill is sent before the rest of the history."""
+    """A line written during the backfill is sent before the rest of the history; the tail
+    tells the session's folder at once."""
     path, _ = _big(tmp_path, 400)
     index = Index(tmp_path, slice_bytes=16 * 1024, tail_above=64 * 1024, tail_bytes=8 * 1024)
     [cursor] = index.discover()
     index.resume({}, {})
     assert (tail := index.advance(cursor).batch) is not None and tail.part == "tail"
+    meta = index.sessions[SID]
+    assert meta.cwd == CWD and not meta.first_prompt  # the folder at once, the prompt later
     history = index.advance(cursor).batch
     assert history is not None and history.part == "history"
     with open(path, "ab") as handle:
