@@ -203,8 +203,9 @@ def _batch(part: Part, start: int, end: int, *uuids: str) -> Messages:
 
 async def test_hub_checks_history_offsets_and_stores_it_once(pg_dsn: str) -> None:
     """A tail opens a file's history; history batches must continue it (a gap closes the
-    socket), a resent one adds nothing, the welcome tells what is missing, and pages keep file
-    order: history first, then the tail, then what came after."""
+    socket), a resent one adds nothing, the welcome tells what is missing, a tail of a file the
+    hub has is checked as a `next` batch, and pages keep file order: history first, then the
+    tail, then what came after."""
     agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
     key = ack_key(SID2, FILE2)
     with running_hub(hub_settings(pg_dsn)) as url:
@@ -232,8 +233,12 @@ async def test_hub_checks_history_offsets_and_stores_it_once(pg_dsn: str) -> Non
             assert agent.welcome is not None
         async with scripted_agent(url, agent_token, "tail-hub") as agent:
             assert agent.welcome is not None and agent.welcome.history == {}
+            await agent.send(_batch("tail", 1600, 1700, "n2"))  # a file it has: a `next` one
+            assert (await agent.expect_ack()).offset == 1700
+            await agent.send(_batch("tail", 1800, 1900, "n3"))
+            assert (await agent.expect(ErrorFrame)).code == "offset_gap"
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             page = await client.get(f"/api/sessions/{SID2}/messages", headers=auth(full))
     body = page.json()
-    assert [m["uuid"] for m in body["messages"]] == ["h1", "h2", "h3", "t1", "t2", "n1"]
+    assert [m["uuid"] for m in body["messages"]] == ["h1", "h2", "h3", "t1", "t2", "n1", "n2"]
     assert body["next_before"] is None
