@@ -30,3 +30,7 @@ ALTER TABLE assistant.mesh_offsets
     ADD COLUMN history_next bigint CHECK (history_next >= 0),
     ADD COLUMN history_end bigint CHECK (history_end >= 0),
     ADD COLUMN history_pos bigint;
+
+-- Whether a session still has history to come (asked for each last page): only those rows.
+CREATE INDEX mesh_offsets_history_idx ON assistant.mesh_offsets (session_id)
+    WHERE history_end IS NOT NULL;
