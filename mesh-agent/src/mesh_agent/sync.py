@@ -6,9 +6,9 @@ slice per file per round, and sends each slice's batch through the link (at most
 un-acked). What the new lines say about tool uses and prompts goes to `on_seen` (the terminal
 relay). A periodic rescan is the safety net for missed file events.
 
-Files are read on one dedicated thread: reads handed to any thread of the default pool made
-each thread's malloc arena keep its own few MiB of freed slices, and the agent's RSS grew with
-the number of threads that once read a big file.
+Files are read on one dedicated thread (reads are one at a time anyway): their buffers of a few
+MiB then come and go in one malloc arena instead of in those of whichever pool threads ran a
+read. Its effect on RSS was not measured apart from the lazy import of runner.py.
 """
 
 from __future__ import annotations
