@@ -172,3 +172,15 @@ def test_lines_of_several_mb_are_indexed_one_at_a_time(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert sum(len(b.messages) for b in batches) == 8
     assert peak < 4 * line, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_an_older_hub_gets_every_file_in_file_order(tmp_path: Path) -> None:
+    """A hub whose welcome says nothing of history (older than tail first) gets a big new file
+    from its start, in `next` batches only."""
+    _big(tmp_path, 400)
+    index = Index(tmp_path, slice_bytes=16 * 1024, tail_above=64 * 1024, tail_bytes=8 * 1024)
+    [cursor] = index.discover()
+    index.resume({}, None)
+    batches = _drain(index, cursor.ref.key)
+    assert {b.part for b in batches} == {"next"} and batches[0].start_offset == 0
+    assert [m.uuid for b in batches for m in b.messages][-1] == f"{SID[:8]}-000399"
