@@ -7,7 +7,8 @@ up to 200 KB, about 29 000 lines for 300 MB) is moved into a watched projects/ f
 running `mesh-agent` connected to the real hub (`solo-brain serve mesh`, throwaway embedded
 Postgres). Measured from the rename (the file appearing): when
 `/api/sessions/{id}/messages` first shows the file's newest message, and when the hub has
-committed the whole file (its offset reaches the file size); the agent's peak RSS (VmHWM).
+committed the whole file (its offset reaches the file size and no history is missing: the
+agent sends a big new file tail first); the agent's peak RSS (VmHWM).
 In the same run, orjson parses every line of the same file: the floor of any JSON reader.
 Printed, never asserted.
 """
@@ -181,9 +182,11 @@ def run(scratch: Path, size_mb: int) -> None:
                     ):
                         first = now
                 row = conn.execute(
-                    'SELECT "offset" FROM assistant.mesh_offsets WHERE session_id = %s', (SID,)
+                    'SELECT "offset", history_end FROM assistant.mesh_offsets '
+                    "WHERE session_id = %s",
+                    (SID,),
                 ).fetchone()
-                if row is not None and row[0] >= size:
+                if row is not None and row[0] >= size and row[1] is None:
                     whole = now
                     first = first if first is not None else now
                 time.sleep(0.02)

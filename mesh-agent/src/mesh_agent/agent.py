@@ -115,7 +115,7 @@ class Agent:
     async def connected(self, link: HubLink, welcome: Welcome) -> None:
         """Resume from the hub's acks: announce sessions, resend open permissions and kept
         statuses, and queue every file (only bytes past the acks are sent)."""
-        await asyncio.to_thread(self.index.resume, welcome.acks)
+        await asyncio.to_thread(self.index.resume, welcome.acks, welcome.history)
         self.link = link
         for session_id, meta in list(self.index.sessions.items()):
             if meta.cwd or meta.title:
@@ -144,7 +144,7 @@ class Agent:
     async def received(self, frame: Ack | Prompt | PermissionDecision) -> None:
         """An ack, a prompt or a permission decision from the hub."""
         if isinstance(frame, Ack):
-            self.index.ack(frame.file, frame.offset)
+            self.index.ack(frame.file, frame.offset, history=frame.part == "history")
         elif isinstance(frame, Prompt):
             self.start_prompt(frame)
         elif not self.book.decide(frame):

@@ -12,6 +12,8 @@ Reconnect       how long to pause after a connection ended (backoff.py's delays,
                 connection that lasted)
 Ended           why a permission's wait ended, and what the hub must then be told
                 (`resolution`); `hook_answer` maps the phone's decision for the hook
+next_read       which range of a transcript to read next: its tail first when the file is big
+                and new to the hub, then what follows, then the history below the tail
 
 Which pending permissions the transcript has answered is the other pure core, terminal.py.
 The asyncio adapters (hub_link.py, sync.py, permissions.py, agent.py) feed these events and
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from collections.abc import Generator
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -32,6 +35,7 @@ from mesh_protocol import (
     DENIED_BY_PHONE,
     RESOLVED_TERMINAL,
     RESOLVED_TIMEOUT,
+    Part,
     PermissionDecision,
     PermissionResolved,
     PromptStatus,
@@ -42,6 +46,8 @@ WINDOW = 8  # un-acked batches in flight (each < 1 MiB)
 STABLE_AFTER_S = 30.0  # a connection that lasted this long resets the reconnection backoff
 KEEP_FRAMES = 1000  # statuses kept while offline
 REMEMBER_PROMPTS = 500  # last status of this many prompts
+TAIL_ABOVE = 8 * 1024 * 1024  # a new file larger than this is sent tail first
+TAIL_BYTES = 2 * 1024 * 1024  # how much of its end comes first (the newest pages)
 
 Status = Literal["idle", "running", "waiting_permission", "live_terminal"]
 
@@ -63,19 +69,21 @@ class Flow:
         """Whether one more batch may be sent now."""
         return self.in_flight() < self.window
 
-    def sent(self, file: str, end: int, now: float) -> None:
+    def sent(self, file: str, end: int, now: float, part: Part = "next") -> None:
         """A batch of `file` ending at byte `end` left; the ack clock starts if it was idle."""
-        ends = self._inflight.setdefault(file, [])
+        ends = self._inflight.setdefault(_flow_key(file, part), [])
         if not ends:
             self._last_ack = now
         ends.append(end)
 
-    def acked(self, file: str, offset: int, now: float) -> None:
-        """The hub committed `file` up to `offset`: every batch ending there is done."""
+    def acked(self, file: str, offset: int, now: float, part: Part = "next") -> None:
+        """The hub committed `file` (or its history) up to `offset`: every batch ending there
+        is done."""
         self._last_ack = now
-        ends = self._inflight.get(file)
+        key = _flow_key(file, part)
+        ends = self._inflight.get(key)
         if ends:
-            self._inflight[file] = [end for end in ends if end > offset]
+            self._inflight[key] = [end for end in ends if end > offset]
 
     def received(self, now: float) -> None:
         """Any frame arrived from the hub."""
@@ -88,6 +96,10 @@ class Flow:
         if self.in_flight() > 0 and now - self._last_ack > 3 * period:
             return "no ack"
         return None
+
+
+def _flow_key(file: str, part: Part) -> str:
+    return f"{file}\nhistory" if part == "history" else file  # a tail is acked as "next"
 
 
 class Announcer:
@@ -206,3 +218,49 @@ def hook_answer(decision: PermissionDecision | None) -> dict[str, str] | None:
     if decision.behavior == "deny":
         answer["message"] = decision.message or DENIED_BY_PHONE
     return answer
+
+
+@dataclass(frozen=True)
+class Read:
+    """The next read of a transcript file.
+
+    part        the batch's `part`: "tail" (from the first line start at or after `start`),
+                "next" (what follows the bytes sent), "history" (the missing history)
+    start       where reading starts
+    batch_from  lines ending after this go into the batch (those before were sent)
+    stop        where the read ends (the history ends where the tail began), None: the file's end
+    fold        whether lines past `scanned` fold into the session's metadata (only in file
+                order: not while history below them is missing)
+    """
+
+    part: Part
+    start: int
+    batch_from: int
+    stop: int | None = None
+    fold: bool = True
+
+
+def next_read(
+    *,
+    size: int,
+    sent: int,
+    scanned: int,
+    history: tuple[int, int] | None,
+    tail_ok: bool,
+    tail_above: int = TAIL_ABOVE,
+    tail_bytes: int = TAIL_BYTES,
+) -> Read | None:
+    """What to read next of a file of `size` bytes (None: nothing). A big file the hub has
+    nothing of is sent tail first (when the hub takes tails); new bytes then always go before
+    the missing history (`history`: [next, end)), which goes before the metadata-only re-scan
+    of the tail."""
+    if history is None and sent == 0 and tail_ok and size > tail_above:
+        return Read("tail", size - tail_bytes, size - tail_bytes)
+    if history is not None:
+        if size > sent:
+            return Read("next", sent, sent, fold=False)
+        hist_next, hist_end = history
+        return Read("history", min(hist_next, scanned), hist_next, hist_end)
+    if size > sent or size > scanned:
+        return Read("next", min(sent, scanned), sent)
+    return None

@@ -155,7 +155,7 @@ class HubLink:
         """Send a batch of transcript messages once fewer than WINDOW wait for their ack."""
         async with self._room:
             await self._room.wait_for(self.flow.has_room)
-        self.flow.sent(batch.file, batch.end_offset, time.monotonic())
+        self.flow.sent(batch.file, batch.end_offset, time.monotonic(), batch.part)
         await self.send(batch)
 
     async def wait_room(self) -> None:
@@ -182,7 +182,7 @@ class HubLink:
                 log.warning("ignoring a hub frame: %s", exc)
                 continue
             if isinstance(frame, Ack):
-                self.flow.acked(frame.file, frame.offset, time.monotonic())
+                self.flow.acked(frame.file, frame.offset, time.monotonic(), frame.part)
                 async with self._room:
                     self._room.notify_all()
                 await self.host.received(frame)

@@ -1,33 +1,42 @@
 """The agent's index: every transcript's read positions and every session's metadata.
 
-Per file, three byte offsets, all on line boundaries:
+Per file, byte offsets, all on line boundaries:
 
     acked    the hub has committed the messages before it (from `welcome` and `ack`)
     sent     the next `messages` batch starts here (rewound to `acked` on every connection)
     scanned  metadata has been folded up to here (never rewound, so "last wins" stays true)
+    noticed  tool uses, results and prompts have been reported (`seen`) up to here
+    history  for a file sent tail first: the missing history [next, end) (from `welcome`),
+             None when there is none
 
-`advance(cursor)` reads the next slice from min(sent, scanned): lines past `scanned` update the
-session's metadata, lines past `sent` go into a batch. Memory stays bounded whatever the file
-size: one slice (a few MiB) and one batch (under the frame limit) at a time.
+`advance(cursor)` reads the slice core.next_read picks: the tail of a big file new to the hub,
+else from min(sent, scanned) (lines past `scanned` update the session's metadata, lines past
+`sent` go into a batch), and once the end is sent, the missing history (folding metadata in file
+order: the tail is folded again after it). Memory stays bounded whatever the file size: one
+slice (a few MiB) and one batch (under the frame limit) at a time.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic_core import to_json
 
+from mesh_agent.core import TAIL_ABOVE, TAIL_BYTES, Read, next_read
 from mesh_agent.reader import (
     FileShrunk,
     Line,
     TranscriptRef,
     discover,
     file_size,
+    line_start,
     read_lines,
     transcript_ref,
 )
@@ -51,10 +60,16 @@ class FileCursor:
     acked: int = 0
     sent: int = 0
     scanned: int = 0
+    noticed: int = 0
+    history: tuple[int, int] | None = None
 
     def behind(self, size: int) -> bool:
-        """Whether the file has bytes not yet scanned or sent."""
-        return size > self.sent or size > self.scanned
+        """Whether the file has bytes not yet scanned or sent, or history not yet sent."""
+        return size > self.sent or size > self.scanned or self.history is not None
+
+    def progress(self) -> tuple[int, int, tuple[int, int] | None]:
+        """The positions an advance moves (equal before and after: nothing more to read)."""
+        return self.sent, self.scanned, self.history
 
 
 @dataclass(frozen=True)
@@ -90,12 +105,22 @@ class Threads:
 class Index:
     """Files and sessions under one Claude config's projects/ folder."""
 
-    def __init__(self, projects: Path, *, slice_bytes: int = 4 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        projects: Path,
+        *,
+        slice_bytes: int = 4 * 1024 * 1024,
+        tail_above: int = TAIL_ABOVE,
+        tail_bytes: int = TAIL_BYTES,
+    ) -> None:
         self.projects = projects
         self.slice_bytes = slice_bytes
+        self.tail_above = tail_above  # a new file larger than this goes tail first
+        self.tail_bytes = tail_bytes
         self.files: dict[str, FileCursor] = {}
         self.sessions: dict[str, SessionMeta] = {}
         self.threads = Threads()
+        self.tail_ok = False  # the hub takes a big file's tail first (its welcome said so)
         # advance() runs in worker threads; a reconnection must not rewind a cursor mid-read.
         self.lock = threading.Lock()
 
@@ -128,16 +153,22 @@ class Index:
             meta.project_dir = ref.project_dir
         return cursor
 
-    def resume(self, acks: dict[str, int]) -> None:
-        """Start a new connection: every file is resent from the offset the hub committed."""
+    def resume(
+        self, acks: dict[str, int], history: dict[str, tuple[int, int]] | None = None
+    ) -> None:
+        """Start a new connection: every file is resent from the offset the hub committed, and
+        its missing history from where the hub has it (`history` None: the hub takes no tail)."""
         with self.lock:
+            self.tail_ok = history is not None
             for key, cursor in list(self.files.items()):
-                cursor.acked = cursor.sent = acks.get(ack_key(cursor.ref.session_id, key), 0)
+                hub_key = ack_key(cursor.ref.session_id, key)
+                cursor.acked = cursor.sent = acks.get(hub_key, 0)
+                cursor.history = (history or {}).get(hub_key)
 
-    def ack(self, key: str, offset: int) -> None:
-        """The hub committed `key` up to `offset`."""
+    def ack(self, key: str, offset: int, *, history: bool = False) -> None:
+        """The hub committed `key` (or its history) up to `offset`."""
         cursor = self.files.get(key)
-        if cursor is not None:
+        if cursor is not None and not history:
             cursor.acked = offset
 
     def behind(self) -> list[FileCursor]:
@@ -152,35 +183,75 @@ class Index:
     def _advance(self, cursor: FileCursor) -> Advance:
         meta = self.sessions[cursor.ref.session_id]
         before = meta.snapshot()
-        start = min(cursor.sent, cursor.scanned)
         seen: list[Seen] = []
         try:
-            with closing(read_lines(cursor.ref.path, start, max_bytes=self.slice_bytes)) as lines:
-                messages, end = self._consume(cursor, meta, lines, seen)
+            size = os.stat(cursor.ref.path).st_size
+            if size < cursor.sent or size < cursor.scanned:
+                raise FileShrunk(f"{cursor.ref.key} has {size} bytes")
+            read = next_read(
+                size=size,
+                sent=cursor.sent,
+                scanned=cursor.scanned,
+                history=cursor.history,
+                tail_ok=self.tail_ok,
+                tail_above=self.tail_above,
+                tail_bytes=self.tail_bytes,
+            )
+            if read is None:
+                return Advance(None, False)
+            if read.part == "tail":
+                read = self._tail(cursor, read)
+            lines = read_lines(cursor.ref.path, read.start, max_bytes=self.slice_bytes)
+            with closing(lines):
+                messages, end = self._consume(cursor, meta, lines, seen, read)
         except FileShrunk:
-            cursor.sent = cursor.scanned = 0  # rewritten from scratch: read it again
+            # rewritten from scratch: read it again
+            cursor.sent = cursor.scanned = cursor.noticed = 0
+            cursor.history = None
             return Advance(None, False)
         except FileNotFoundError:
             return Advance(None, False)
         batch = None
-        if end > cursor.sent:
+        if end > read.batch_from:
             batch = Messages(
                 session_id=cursor.ref.session_id,
                 file=cursor.ref.key,
-                start_offset=cursor.sent,
+                start_offset=read.batch_from,
                 end_offset=end,
                 messages=messages,
+                part=read.part,
             )
-            cursor.sent = end
+            if read.part == "history" and cursor.history is not None:
+                done = end >= cursor.history[1]
+                cursor.history = None if done else (end, cursor.history[1])
+            else:
+                cursor.sent = end
         return Advance(batch, meta.snapshot() != before, tuple(seen))
 
+    def _tail(self, cursor: FileCursor, read: Read) -> Read:
+        """Where the tail starts (a line start): bytes below it become the missing history.
+        A file with no complete line past that point is read from its start instead."""
+        start = line_start(cursor.ref.path, read.start)
+        if not start:
+            return Read("next", 0, 0)
+        cursor.sent = start
+        cursor.history = (0, start)
+        return Read("tail", start, start, fold=False)
+
     def _consume(
-        self, cursor: FileCursor, meta: SessionMeta, lines: Iterator[Line], seen: list[Seen]
+        self,
+        cursor: FileCursor,
+        meta: SessionMeta,
+        lines: Iterator[Line],
+        seen: list[Seen],
+        read: Read,
     ) -> tuple[list[Message], int]:
         messages: list[Message] = []
         used = 0
-        end = cursor.sent
+        end = read.batch_from
         for line in lines:
+            if read.stop is not None and line.end > read.stop:
+                break
             record = parse_line(line.data) if line.data is not None else None
             link = thread_link(line.data, record) if line.data is not None else None
             thread = self.threads.resolve(link[1]) if link is not None else None
@@ -193,14 +264,19 @@ class Index:
                     size = len(to_json(message)) if message else 0
             else:
                 size = len(line.data) if line.data is not None else 0
-            if line.end > cursor.scanned:
-                if link is not None:
-                    self.threads.add(link[0], link[0] if full is not None else thread)
+            if link is not None:
+                self.threads.add(link[0], link[0] if full is not None else thread)
+            if read.fold and line.end > cursor.scanned:
                 if record is not None:
                     meta.update(record, message, main=cursor.ref.main)
-                    seen += seen_in(record, full, cursor.ref.key, line.end, main=cursor.ref.main)
                 cursor.scanned = line.end
-            if line.end <= cursor.sent:
+            elif record is not None and cursor.scanned == 0:
+                _fold_ahead(meta, record, message, main=cursor.ref.main)
+            if line.end > cursor.noticed:
+                if record is not None:
+                    seen += seen_in(record, full, cursor.ref.key, line.end, main=cursor.ref.main)
+                cursor.noticed = line.end
+            if line.end <= read.batch_from:
                 continue
             if message is not None:
                 if messages and used + size > BATCH_BUDGET:
@@ -209,3 +285,14 @@ class Index:
                 used += size
             end = line.end
         return messages, end
+
+
+def _fold_ahead(
+    meta: SessionMeta, record: dict[str, Any], message: Message | None, *, main: bool
+) -> None:
+    """Fold a line of a file's tail before its history: the folder, branch, mode and titles
+    are known at once (the history, folded in order later, then the tail again, settle them);
+    not the first prompt, which only the history has."""
+    first = meta.first_prompt
+    meta.update(record, message, main=main)
+    meta.first_prompt = first

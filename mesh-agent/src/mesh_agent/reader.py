@@ -28,7 +28,7 @@ _FILE_KEY_RE = re.compile(FILE_KEY_PATTERN)
 class Line:
     """One complete line (without its newline; None when too long to keep) ending at `end`."""
 
-    data: bytes | None
+    data: bytes | bytearray | None
     end: int
 
 
@@ -134,12 +134,35 @@ def read_lines(
                 if skipping:
                     skipping = False
                     yield Line(None, end)
-                elif pending:
+                elif pending:  # handed over as is, not copied: a long line is held once
                     pending += data[begin:newline]
-                    yield Line(bytes(pending), end)
-                    pending.clear()
+                    yield Line(pending, end)
+                    pending = bytearray()
                 else:
                     yield Line(data[begin:newline], end)
                 produced = True
                 begin = newline + 1
             pos += len(data)
+
+
+def line_start(path: Path, pos: int, *, chunk: int = CHUNK_BYTES) -> int | None:
+    """The first line start at or after byte `pos` that a complete line follows (`pos` itself
+    when a line starts there); None when there is none. Holds one chunk, whatever the lines."""
+    if pos <= 0:
+        return 0
+    with open(path, "rb") as handle:
+        handle.seek(pos - 1)
+        at = pos - 1
+        while data := handle.read(chunk):
+            newline = data.find(b"\n")
+            if newline >= 0:
+                start = at + newline + 1
+                rest = data[newline + 1 :]
+                if b"\n" in rest:
+                    return start
+                while more := handle.read(chunk):  # is the line that starts there complete?
+                    if b"\n" in more:
+                        return start
+                return None
+            at += len(data)
+    return None

@@ -37,7 +37,9 @@ _LEADING_PARENT = re.compile(rb'^\{\s*"parentUuid"\s*:\s*(?:null|"([^"\\]{1,128}
 _TRAILING_UUID = re.compile(rb'"uuid"\s*:\s*"([^"\\]{1,128})"')
 
 
-def thread_link(raw: bytes, record: dict[str, Any] | None) -> tuple[str, str | None] | None:
+def thread_link(
+    raw: bytes | bytearray, record: dict[str, Any] | None
+) -> tuple[str, str | None] | None:
     """(uuid, parentUuid) of a line that has a uuid: from its record; for the lines
     `parse_line` skips (attachments, ...) by parsing them, or when long, from the places
     Claude Code writes both (None when not found: the thread then keeps the raw parent)."""
@@ -58,7 +60,7 @@ def thread_link(raw: bytes, record: dict[str, Any] | None) -> tuple[str, str | N
     return uuid, parent if isinstance(parent, str) else None
 
 
-def parse_line(raw: bytes) -> dict[str, Any] | None:
+def parse_line(raw: bytes | bytearray) -> dict[str, Any] | None:
     """The record of one JSONL line, or None when the line is not one the mesh uses."""
     if not _WANTED.search(raw):
         return None
@@ -69,7 +71,7 @@ def parse_line(raw: bytes) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def _link_of_long_line(raw: bytes) -> tuple[str, str | None] | None:
+def _link_of_long_line(raw: bytes | bytearray) -> tuple[str, str | None] | None:
     parent = _LEADING_PARENT.match(raw)
     uuids = _TRAILING_UUID.findall(raw, len(raw) - 1024)
     if parent is None or not uuids:

@@ -58,6 +58,7 @@ def _check_file_key(value: str) -> str:
 SessionId = Annotated[str, Field(pattern=SESSION_ID_PATTERN)]
 FileKey = Annotated[str, Field(pattern=FILE_KEY_PATTERN), AfterValidator(_check_file_key)]
 Offset = Annotated[int, Field(ge=0)]
+Part = Literal["next", "tail", "history"]  # where a batch's range lies in its file
 Status = Literal["idle", "running", "waiting_permission", "live_terminal"]
 PermissionMode = Annotated[str, Field(pattern=PERMISSION_MODE_PATTERN)]
 # Why a pending permission ended without the hub's decision (`permission_resolved.reason`).
@@ -141,6 +142,10 @@ class Messages(_Frame):
     """Messages read from bytes [start_offset, end_offset) of one transcript file.
 
     `messages` may be empty: the batch then only advances the offset past skipped lines.
+    `part` says where the range lies (only towards a hub whose welcome has `history`):
+    "next" continues the file at the hub's offset; "tail" is the first batch of a file the hub
+    has nothing of, starting at a line boundary near its end (bytes [0, start_offset) become
+    the file's missing history); "history" is a range of that missing history, in file order.
     """
 
     type: Literal["messages"] = "messages"
@@ -149,6 +154,7 @@ class Messages(_Frame):
     start_offset: Offset
     end_offset: Offset
     messages: list[Message] = Field(default_factory=list)
+    part: Part = "next"
 
     @model_validator(mode="after")
     def _ordered(self) -> Messages:
@@ -200,15 +206,20 @@ class Welcome(_Frame):
     type: Literal["welcome"] = "welcome"
     agent_id: str
     acks: dict[str, int] = Field(default_factory=dict)
+    # The missing history of files sent tail first: key (as in acks) → [next, end), the bytes
+    # still to send as `history`. None from a hub that takes no tail first (then none is sent).
+    history: dict[str, tuple[Offset, Offset]] | None = None
 
 
 class Ack(_Frame):
-    """The hub committed every message of `file` up to `offset`."""
+    """The hub committed every message of `file` up to `offset` (for `part` "history": the
+    file's history up to `offset`)."""
 
     type: Literal["ack"] = "ack"
     session_id: SessionId
     file: FileKey
     offset: Offset
+    part: Part = "next"
 
 
 class Prompt(_Frame):

@@ -3,7 +3,7 @@
 // Claude Code links each transcript line to the one before it (`parent_uuid`). Two writers on
 // one session (a prompt forced from the phone while the terminal works, or a prompt edited in
 // the terminal) make one message the parent of two turns: the transcript forks. Shown in plain
-// seq order the two conversations would interleave; here each branch that stopped is shown as
+// page order (`pos`) the two conversations would interleave; here each branch that stopped is shown as
 // a block right after the branch point, and the branch that goes on (the one with the newest
 // message) follows, so the bottom of the screen is where the conversation really is.
 //
@@ -34,7 +34,7 @@ const isPrompt = (m: Message) => m.role === "user" && m.text.trim() !== "" && m.
 
 /** The rows to show: messages in order, with a marker at each fork and a header per branch. */
 export function arrange(messages: Message[], prompts: PromptInfo[] = []): Row[] {
-  const all = [...messages].sort((a, b) => a.seq - b.seq);
+  const all = [...messages].sort((a, b) => a.pos - b.pos);
   const conv = all.filter((m) => !m.is_sidechain && m.role !== "system");
   const byUuid = new Map(conv.map((m) => [m.uuid, m]));
   const named = new Map<string, number>();
@@ -62,7 +62,7 @@ export function arrange(messages: Message[], prompts: PromptInfo[] = []): Row[] 
       out.push(m);
       stack.push(...(children.get(m.uuid) ?? []));
     }
-    return out.sort((a, b) => a.seq - b.seq);
+    return out.sort((a, b) => a.pos - b.pos);
   };
 
   const phoneTexts = new Map(prompts.map((p) => [p.text.trim(), p]));
@@ -83,7 +83,7 @@ export function arrange(messages: Message[], prompts: PromptInfo[] = []): Row[] 
       return first ? phoneTexts.get(first.text.trim()) : undefined;
     });
     const phone = who.some(Boolean);
-    const tips = members.map((ms) => Math.max(...ms.map((m) => m.seq)));
+    const tips = members.map((ms) => Math.max(...ms.map((m) => m.pos)));
     const newest = tips.indexOf(Math.max(...tips));
     const branches = kids.map((kid, i) => ({
       key: `${at}:${kid.uuid}`,
@@ -101,7 +101,7 @@ export function arrange(messages: Message[], prompts: PromptInfo[] = []): Row[] 
   const moved = new Set<string>();
   const forkAt = new Map<string, Fork>();
   const forkBefore = new Map<string, Fork>(); // missing branch point: shown before its first branch
-  for (const fork of forks.sort((a, b) => a.members[0][0].seq - b.members[0][0].seq)) {
+  for (const fork of forks.sort((a, b) => a.members[0][0].pos - b.members[0][0].pos)) {
     fork.members.forEach((ms, i) => {
       for (const m of ms) {
         branchOf.set(m.uuid, fork.branches[i]);
@@ -109,7 +109,7 @@ export function arrange(messages: Message[], prompts: PromptInfo[] = []): Row[] 
       }
     });
     if (fork.at.startsWith("missing:")) {
-      const first = fork.members.flat().reduce((a, b) => (a.seq < b.seq ? a : b));
+      const first = fork.members.flat().reduce((a, b) => (a.pos < b.pos ? a : b));
       forkBefore.set(first.uuid, fork);
     } else forkAt.set(fork.at, fork);
   }

@@ -234,7 +234,8 @@ export interface ToolResult {
   is_error: boolean;
 }
 export interface Message {
-  seq: number;
+  seq: number; // its SSE event id (order of arrival)
+  pos: number; // its place in the session: messages are shown in this order
   session_id: string;
   uuid: string;
   parent_uuid: string | null;

@@ -19,6 +19,7 @@ from mesh_protocol import (
     RESOLVED_ANSWERED,
     Ack,
     Messages,
+    Part,
     PermissionDecision,
     PermissionRequest,
     PermissionResolved,
@@ -38,7 +39,7 @@ from solo_brain.mesh.clients.events import (
 from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.models import DecisionOut, PromptIn, PromptOut
 from solo_brain.mesh.notices import session_label, spoken_reply, tool_summary
-from solo_brain.mesh.store import Pool, agents, messages, permissions, prompts, sessions
+from solo_brain.mesh.store import Pool, agents, history, messages, permissions, prompts, sessions
 from solo_brain.mesh.store.tokens import TokenInfo
 from solo_brain.settings import MeshSettings
 
@@ -131,9 +132,18 @@ class Hub:
     async def on_messages(self, link: AgentLink, batch: Messages) -> None:
         """Commit a batch, publish its new messages, then ack it (OffsetGap propagates)."""
         async with self._locks[batch.session_id]:
-            events = await messages.store_messages(self.pool, link.agent_id, batch)
+            if batch.part == "next":
+                events = await messages.store_messages(self.pool, link.agent_id, batch)
+            elif batch.part == "tail":
+                events = await history.store_tail(self.pool, link.agent_id, batch)
+            else:  # backfilled history: in pages, never an event
+                events = []
+                await history.store_history(self.pool, link.agent_id, batch)
             self.broadcaster.publish(batch.session_id, events)
-        await link.send(Ack(session_id=batch.session_id, file=batch.file, offset=batch.end_offset))
+        part: Part = "history" if batch.part == "history" else "next"
+        await link.send(
+            Ack(session_id=batch.session_id, file=batch.file, offset=batch.end_offset, part=part)
+        )
 
     async def on_prompt_status(self, link: AgentLink, status: PromptStatus) -> None:
         """Record a prompt's progress; a finished prompt is announced to the phone."""

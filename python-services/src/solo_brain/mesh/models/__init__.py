@@ -47,9 +47,13 @@ class SessionOut(BaseModel):
 
 
 class MessageOut(BaseModel):
-    """A normalised transcript message with its event sequence number."""
+    """A normalised transcript message with its event sequence number and its place."""
 
-    seq: int
+    seq: int = Field(description="its event's id in the SSE stream (order of arrival)")
+    pos: int = Field(
+        description="its place in the session (pages are in this order, `before` is one): "
+        "the history of a transcript sent tail first arrives after its tail but sits before it"
+    )
     session_id: str
     uuid: str
     parent_uuid: str | None
@@ -69,7 +73,11 @@ class MessagesPage(BaseModel):
     """A page of messages, oldest first; `next_before` asks for the page before it."""
 
     messages: list[MessageOut]
-    next_before: int | None
+    next_before: int | None = Field(
+        description="the `before` of the previous page; None when this page reaches the first "
+        "message (while a transcript's history is still arriving it stays set, even on an "
+        "empty page: ask again later)"
+    )
 
 
 class PromptIn(BaseModel):

@@ -43,7 +43,7 @@ from solo_brain.mesh.deps import authenticate
 from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.link import AgentLink
-from solo_brain.mesh.store import agents
+from solo_brain.mesh.store import agents, history
 from solo_brain.mesh.store.tokens import TokenInfo
 
 log = logging.getLogger(__name__)
@@ -77,9 +77,9 @@ async def agent_socket(ws: WebSocket) -> None:
     log.info("agent %s connected (%s, %s)", hello.agent, hello.hostname, hello.version)
     heartbeat = asyncio.create_task(_heartbeat(link, hub.settings.heartbeat_s))
     try:
-        await link.send(
-            Welcome(agent_id=agent_id, acks=await agents.agent_acks(hub.pool, agent_id))
-        )
+        acks = await agents.agent_acks(hub.pool, agent_id)
+        backlog = await history.agent_history(hub.pool, agent_id)  # files sent tail first
+        await link.send(Welcome(agent_id=agent_id, acks=acks, history=backlog))
         await hub.dispatch_held(agent_id)
         await _serve(ws, link, hub)
     except Exception:

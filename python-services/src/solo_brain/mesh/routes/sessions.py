@@ -59,7 +59,7 @@ async def list_messages(
     before: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> MessagesPage:
-    """A page of a session's messages, oldest first, ending just before seq `before`."""
+    """A page of a session's messages, oldest first, ending just before pos `before`."""
     if not await sessions.session_exists(pool, session_id):
         raise NotFound(f"no session {session_id}")
     page, next_before = await messages.page_messages(pool, session_id, before, limit)

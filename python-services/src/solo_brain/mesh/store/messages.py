@@ -10,9 +10,9 @@ from mesh_protocol import Message, Messages
 from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, jsonable
 
-_AS_JSON = TypeAdapter(list[Message])  # serialised in Rust: a batch is up to 1 MiB
-MESSAGE_COLUMNS = """seq, session_id, uuid, parent_uuid, role, text, tool_uses, tool_results,
-    "timestamp", is_sidechain"""
+AS_JSON = TypeAdapter(list[Message])  # serialised in Rust: a batch is up to 1 MiB
+MESSAGE_COLUMNS = """seq, pos, session_id, uuid, parent_uuid, role, text, tool_uses,
+    tool_results, "timestamp", is_sidechain"""
 
 # A fork: a message that two user messages of the main conversation continue (a prompt forced
 # from the phone and the terminal's next turn). Sidechains never count, nor system notes (Claude
@@ -32,6 +32,7 @@ def message_json(row: Row) -> dict[str, Any]:
     """The API shape of a stored message."""
     out = jsonable(row)
     out["seq"] = int(out["seq"])
+    out["pos"] = int(out["pos"])
     out.setdefault("fork", False)
     return out
 
@@ -39,7 +40,7 @@ def message_json(row: Row) -> dict[str, Any]:
 async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
     """Commit a batch (idempotent on (session_id, uuid)) and its file offset; return the
     events of the messages that were new. Raise OffsetGap when bytes would be missing."""
-    rows = _AS_JSON.dump_json(batch.messages).decode() if batch.messages else None
+    rows = AS_JSON.dump_json(batch.messages).decode() if batch.messages else None
     latest = max((m.timestamp for m in batch.messages if m.timestamp), default=None)
     sid = batch.session_id
     # One round trip: every statement is pipelined, the gap check reads its answer at the end
@@ -118,16 +119,26 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
 async def page_messages(
     pool: Pool, session_id: str, before: int | None, limit: int
 ) -> tuple[list[Row], int | None]:
-    """Up to `limit` messages older than seq `before` (newest when None), oldest first, and
-    the `before` of the previous page (None when this page reaches the first message)."""
+    """Up to `limit` messages before pos `before` (newest when None), oldest first, and the
+    `before` of the previous page: None when this page reaches the first message and no history
+    is still to come (while it is, the cursor stays, even on an empty page)."""
     async with pool.connection() as conn:
         cur = await conn.execute(
             f"""SELECT {MESSAGE_COLUMNS}, {_IS_FORK} FROM assistant.messages m
-                WHERE session_id = %(sid)s AND (%(before)s::bigint IS NULL OR seq < %(before)s)
-                ORDER BY seq DESC LIMIT %(n)s""",  # noqa: S608
+                WHERE session_id = %(sid)s AND (%(before)s::bigint IS NULL OR pos < %(before)s)
+                ORDER BY pos DESC LIMIT %(n)s""",  # noqa: S608
             {"sid": session_id, "before": before, "n": limit + 1},
         )
         rows = list(await cur.fetchall())
-    more = len(rows) > limit
+        more = len(rows) > limit
+        if not more:
+            cur = await conn.execute(
+                "SELECT 1 FROM assistant.mesh_offsets "
+                "WHERE session_id = %s AND history_end IS NOT NULL LIMIT 1",
+                (session_id,),
+            )
+            more = await cur.fetchone() is not None
     page = [message_json(r) for r in reversed(rows[:limit])]
-    return page, (page[0]["seq"] if more and page else None)
+    if not more:
+        return page, None
+    return page, (page[0]["pos"] if page else before)

@@ -118,12 +118,14 @@ async def lookup_candidates(pool: Pool) -> list[Candidate]:
 async def events_after(
     pool: Pool, session_id: str, after: int, limit: int = 1000
 ) -> list[StreamEvent]:
-    """A session's events with seq > after, in order (messages, status, permissions)."""
+    """A session's events with seq > after, in order (messages, status, permissions; not the
+    backfilled history of a transcript sent tail first: it is not new)."""
     args = {"sid": session_id, "after": after, "n": limit}
     async with pool.connection() as conn:
         cur = await conn.execute(
             f"""SELECT {MESSAGE_COLUMNS} FROM assistant.messages
-                WHERE session_id = %(sid)s AND seq > %(after)s ORDER BY seq LIMIT %(n)s""",  # noqa: S608
+                WHERE session_id = %(sid)s AND seq > %(after)s AND NOT history
+                ORDER BY seq LIMIT %(n)s""",  # noqa: S608
             args,
         )
         events = [
