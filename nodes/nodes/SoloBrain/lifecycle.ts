@@ -119,3 +119,15 @@ export function numberOption(
 		description,
 	};
 }
+
+/** The destination's answer: JSON as such, any other text (an HTML error page) as text. */
+export function answerParameter(this: IExecuteFunctions, name: string, itemIndex: number): unknown {
+	const value = this.getNodeParameter(name, itemIndex, null) as unknown;
+	if (typeof value !== 'string') return value ?? null;
+	if (value.trim() === '') return null;
+	try {
+		return JSON.parse(value) as unknown;
+	} catch {
+		return value;
+	}
+}

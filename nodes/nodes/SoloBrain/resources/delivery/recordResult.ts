@@ -5,6 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import {
+	answerParameter,
 	jsonParameter,
 	lifecycleCall,
 	numberOption,
@@ -40,7 +41,8 @@ export const recordResultDescription: INodeProperties[] = [
 		type: 'json',
 		default: '={{ $json.body ?? null }}',
 		displayOptions: { show },
-		description: 'The destination’s answer; an event ID or document ID in it is kept',
+		description:
+			'The destination’s answer (JSON, or text such as an error page); an event ID or document ID in it is kept',
 	},
 	{
 		displayName: 'Error',
@@ -77,7 +79,7 @@ export async function recordResult(
 	const status = Number(this.getNodeParameter('status', itemIndex, 0));
 	const body: IDataObject = {
 		...(status > 0 ? { status } : {}),
-		body: jsonParameter.call(this, 'body', itemIndex, null) as IDataObject,
+		body: answerParameter.call(this, 'body', itemIndex) as IDataObject,
 		error: jsonParameter.call(this, 'error', itemIndex, null) as IDataObject,
 		...setOptions(options, { backoffS: 'backoff_s', maxAttempts: 'max_attempts' }),
 	};
