@@ -219,7 +219,7 @@ def test_a_delivery_being_attempted_is_not_claimed_meanwhile() -> None:
 
 def test_the_workflows_read_the_services_time_zone(tmp_path: Path) -> None:
     """n8n gets SOLO_BRAIN_TZ from the one setting the services read (an unknown zone is
-    refused there), and every workflow that asks Postgres for "today" passes it as `tz`."""
+    refused there), and every step that asks for "today" sends n8n's zone, never its own."""
     settings = N8nSettings(N8N_USER_FOLDER=str(tmp_path), SOLO_BRAIN_TZ="America/Montreal")
     runner = N8nRunner(settings, N8nInstall(tmp_path), "user=postgres dbname=x host=/tmp",
                        environ={"PATH": "/usr/bin"})  # fmt: skip
@@ -228,20 +228,21 @@ def test_the_workflows_read_the_services_time_zone(tmp_path: Path) -> None:
     assert env["SOLO_BRAIN_TZ"] == env["GENERIC_TIMEZONE"] == env["TZ"] == "America/Montreal"
     with pytest.raises(ValueError, match="unknown time zone"):
         N8nSettings(N8N_USER_FOLDER=str(tmp_path), SOLO_BRAIN_TZ="Mars/Olympus")
-    zoned = {
-        w.doc["name"]: node["parameters"]["options"]["queryReplacement"]
+    # "Today" is asked through the Solo Brain node, which sends n8n's own zone (GENERIC_TIMEZONE,
+    # asserted above) unless a node overrides it; no workflow passes a zone of its own.
+    zoned = [
+        w.doc["name"]
         for w in load_workflows(WORKFLOWS_DIR)
         for node in w.doc["nodes"]
         if "tz:" in node["parameters"].get("options", {}).get("queryReplacement", "")
-    }
-    assert set(zoned) == {"answer-question"}
-    assert all("tz: $env.SOLO_BRAIN_TZ" in args for args in zoned.values())
-    # The Solo Brain node's routines take n8n's own zone (GENERIC_TIMEZONE, asserted above).
+    ]
+    assert zoned == []
     routines = {
         w.doc["name"]: node["parameters"]
         for w in load_workflows(WORKFLOWS_DIR)
         for node in w.doc["nodes"]
-        if node["parameters"].get("resource") in ("reminder", "briefing")
+        if (node["parameters"].get("resource"), node["parameters"].get("operation"))
+        in (("reminder", "claimDue"), ("briefing", "getDay"), ("question", "gatherFacts"))
     }
-    assert set(routines) == {"reminders", "briefing"}
+    assert set(routines) == {"reminders", "briefing", "answer-question"}
     assert all("timeZone" not in p["options"] for p in routines.values())

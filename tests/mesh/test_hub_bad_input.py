@@ -93,6 +93,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "status": 200,
         "body": {"url": "http://x/a.mp3"},
     },
+    ("POST", "/api/lifecycle/questions/{capture_id}/facts"): {
+        "question": {"period_phrase": "demain", "start": "2030-05-02", "end": "2030-05-02"},
+        "project": "site-x",
+        "tz": "Europe/Paris",
+    },
+    ("POST", "/api/lifecycle/questions/{capture_id}/answer"): {
+        "classification": {"category": "question", "summary": "Demain ?"},
+        "speech": "Demain, rien de prévu.",
+    },
     ("POST", "/api/lifecycle/workflow-failures"): {
         "workflow": {"id": "w1", "name": "deliver"},
         "execution": {"id": "7", "lastNodeExecuted": "Send", "error": {"message": "boom"}},

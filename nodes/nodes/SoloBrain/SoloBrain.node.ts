@@ -15,6 +15,7 @@ import { clientBriefingDescription, clientBriefingOperations } from './resources
 import { dateDescription, dateOperations } from './resources/date';
 import { deliveryDescription, deliveryOperations } from './resources/delivery';
 import { noteDescription, noteOperations } from './resources/note';
+import { questionDescription, questionOperations } from './resources/question';
 import { reminderDescription, reminderOperations } from './resources/reminder';
 
 // Programmatic rather than declarative: Transcribe uploads binary audio as multipart and
@@ -28,6 +29,7 @@ const operations: Operations = {
 	date: dateOperations,
 	delivery: deliveryOperations,
 	note: noteOperations,
+	question: questionOperations,
 	reminder: reminderOperations,
 };
 
@@ -66,7 +68,15 @@ export class SoloBrain implements INodeType {
 				required: true,
 				displayOptions: {
 					show: {
-						resource: ['capture', 'delivery', 'reminder', 'briefing', 'clientBriefing', 'audit'],
+						resource: [
+							'capture',
+							'delivery',
+							'reminder',
+							'briefing',
+							'clientBriefing',
+							'question',
+							'audit',
+						],
 					},
 				},
 			},
@@ -107,6 +117,11 @@ export class SoloBrain implements INodeType {
 					},
 					{ name: 'Note', value: 'note', description: 'Classification (classify service)' },
 					{
+						name: 'Question',
+						value: 'question',
+						description: 'Questions answered from the user’s own data (hub)',
+					},
+					{
 						name: 'Reminder',
 						value: 'reminder',
 						description: 'The due actions to remind, each once (hub)',
@@ -118,6 +133,7 @@ export class SoloBrain implements INodeType {
 			...captureDescription,
 			...deliveryDescription,
 			...noteDescription,
+			...questionDescription,
 			...reminderDescription,
 			...briefingDescription,
 			...clientBriefingDescription,

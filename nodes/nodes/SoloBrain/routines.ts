@@ -5,7 +5,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
  * time zone, n8n's own (GENERIC_TIMEZONE, which `solo-brain up` sets to SOLO_BRAIN_TZ)
  * unless the node says otherwise.
  */
-export function timeZoneOption(): INodeProperties {
+export function todayZoneOption(): INodeProperties {
 	return {
 		displayName: 'Time Zone',
 		name: 'timeZone',
@@ -18,7 +18,7 @@ export function timeZoneOption(): INodeProperties {
 }
 
 /** The time zone option, or n8n's time zone when it is empty. */
-export function timeZoneOf(this: IExecuteFunctions, options: IDataObject): string {
+export function todayZoneOf(this: IExecuteFunctions, options: IDataObject): string {
 	const zone = String(options.timeZone ?? '').trim();
 	return zone || this.getTimezone();
 }

@@ -20,6 +20,7 @@ POST /api/notify                                      a push to every device    
 GET|POST /api/lifecycle/...                           n8n's capture steps         routes/lifecycle
 GET|POST /api/lifecycle/reminders|briefing|...       n8n's scheduled routines    routes/routines
 POST /api/lifecycle/client-briefings/...             client briefings     routes/client_briefings
+POST /api/lifecycle/questions/{id}/facts|answer     questions by voice   routes/questions
 GET  /healthz, /readyz
 /    the PWA (mesh/static/, built from python-services/pwa), client routes included
 """
@@ -63,6 +64,7 @@ from solo_brain.mesh.routes import (
     projects,
     prompts,
     push,
+    questions,
     routines,
     sessions,
     stream,
@@ -135,6 +137,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
         app.include_router(phone.router)
     app.include_router(routines.router)  # n8n's scheduled routines
     app.include_router(client_briefings.router)
+    app.include_router(questions.router)
     mount_pwa(app, STATIC_DIR)  # last: it answers every path no other route took
     return app
 

@@ -5,10 +5,10 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { lifecycleCall, optionsField } from '../../lifecycle';
-import { timeZoneOf, timeZoneOption } from '../../routines';
+import { todayZoneOf, todayZoneOption } from '../../routines';
 
 export const getDayDescription: INodeProperties[] = [
-	optionsField({ resource: ['briefing'], operation: ['getDay'] }, [timeZoneOption()]),
+	optionsField({ resource: ['briefing'], operation: ['getDay'] }, [todayZoneOption()]),
 ];
 
 /** Today's date, its open actions and the overdue ones: `{date, today[], overdue[]}`. */
@@ -17,7 +17,7 @@ export async function getDay(
 	itemIndex: number,
 ): Promise<INodeExecutionData> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const qs = { tz: timeZoneOf.call(this, options) };
+	const qs = { tz: todayZoneOf.call(this, options) };
 	const day = await lifecycleCall.call(this, 'GET', '/briefing', itemIndex, undefined, qs);
 	return { json: day as IDataObject };
 }

@@ -4,7 +4,7 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { answerParameter, jsonParameter, lifecycleCall } from '../../lifecycle';
+import { answerFields, answerParameter, jsonParameter, lifecycleCall } from '../../lifecycle';
 
 const show = { resource: ['clientBriefing'], operation: ['recordSend'] };
 
@@ -41,31 +41,10 @@ export const recordSendDescription: INodeProperties[] = [
 		default: 'speech',
 		description: 'Which send (Claim Sends’ "kind")',
 	},
-	{
-		displayName: 'HTTP Status',
-		name: 'status',
-		type: 'number',
-		default: 0,
-		displayOptions: { show },
-		description:
-			'What the destination answered: the statusCode of an HTTP Request node with "Include Response Headers and Status"; 0 when no answer came',
-	},
-	{
-		displayName: 'Response Body',
-		name: 'body',
-		type: 'json',
-		default: '={{ $json.body ?? null }}',
-		displayOptions: { show },
-		description: 'The destination’s answer (the speech’s audio URL, a message ID is kept)',
-	},
-	{
-		displayName: 'Error',
-		name: 'error',
-		type: 'json',
-		default: '={{ $json.error ?? null }}',
-		displayOptions: { show },
-		description: 'The request’s error when it failed without an answer',
-	},
+	...answerFields(
+		show,
+		'The destination’s answer (JSON, or text such as an error page); the speech’s audio URL or a message ID in it is kept',
+	),
 ];
 
 /**

@@ -1,8 +1,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 import type { Operation } from '../../../shared/execute';
+import { answerQuestion, answerQuestionDescription } from './answerQuestion';
 import { classify, classifyDescription } from './classify';
 
-export const noteOperations: Record<string, Operation> = { classify };
+export const noteOperations: Record<string, Operation> = { answerQuestion, classify };
 
 export const noteDescription: INodeProperties[] = [
 	{
@@ -13,6 +14,12 @@ export const noteDescription: INodeProperties[] = [
 		displayOptions: { show: { resource: ['note'] } },
 		options: [
 			{
+				name: 'Answer Question',
+				value: 'answerQuestion',
+				action: 'Answer a question from the facts',
+				description: 'One or two spoken sentences by the local model, from the facts only',
+			},
+			{
 				name: 'Classify',
 				value: 'classify',
 				action: 'Classify a note',
@@ -22,5 +29,6 @@ export const noteDescription: INodeProperties[] = [
 		],
 		default: 'classify',
 	},
+	...answerQuestionDescription,
 	...classifyDescription,
 ];

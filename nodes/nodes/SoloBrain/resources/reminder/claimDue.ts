@@ -5,7 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { itemsOf, lifecycleCall, optionsField } from '../../lifecycle';
-import { timeZoneOf, timeZoneOption } from '../../routines';
+import { todayZoneOf, todayZoneOption } from '../../routines';
 
 const show = { resource: ['reminder'], operation: ['claimDue'] };
 
@@ -29,7 +29,7 @@ export const claimDueDescription: INodeProperties[] = [
 		displayOptions: { show },
 		description: 'Max number of results to return',
 	},
-	optionsField(show, [timeZoneOption()]),
+	optionsField(show, [todayZoneOption()]),
 ];
 
 /**
@@ -42,7 +42,7 @@ export async function claimDue(
 ): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const body: IDataObject = {
-		tz: timeZoneOf.call(this, options),
+		tz: todayZoneOf.call(this, options),
 		lead_days: this.getNodeParameter('leadDays', itemIndex) as number,
 		limit: this.getNodeParameter('limit', itemIndex) as number,
 	};
