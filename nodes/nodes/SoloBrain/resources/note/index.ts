@@ -2,8 +2,13 @@ import type { INodeProperties } from 'n8n-workflow';
 import type { Operation } from '../../../shared/execute';
 import { answerQuestion, answerQuestionDescription } from './answerQuestion';
 import { classify, classifyDescription } from './classify';
+import { writeClientBriefings, writeClientBriefingsDescription } from './writeClientBriefings';
 
-export const noteOperations: Record<string, Operation> = { answerQuestion, classify };
+export const noteOperations: Record<string, Operation> = {
+	answerQuestion,
+	classify,
+	writeClientBriefings,
+};
 
 export const noteDescription: INodeProperties[] = [
 	{
@@ -26,9 +31,16 @@ export const noteDescription: INodeProperties[] = [
 				description:
 					'Category, known project and client, actions with resolved dates, and the spoken answer',
 			},
+			{
+				name: 'Write Client Briefings',
+				value: 'writeClientBriefings',
+				action: 'Write the briefings of coming meetings',
+				description: 'A short French briefing for each coming meeting with a known client',
+			},
 		],
 		default: 'classify',
 	},
 	...answerQuestionDescription,
 	...classifyDescription,
+	...writeClientBriefingsDescription,
 ];
