@@ -7,7 +7,7 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 import { serviceJson } from '../../../shared/transport';
 import { momentOption, timeZoneOption, withMoment } from '../../descriptions';
-import { jsonParameter } from '../../lifecycle';
+import { jsonParameter, optionsField } from '../../lifecycle';
 
 const show = { resource: ['note'], operation: ['writeClientBriefings'] };
 
@@ -30,18 +30,10 @@ export const writeClientBriefingsDescription: INodeProperties[] = [
 		displayOptions: { show },
 		description: 'Brief the meetings that start within this many minutes',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			momentOption('Now', 'The moment the lead counts from (default: now)'),
-			timeZoneOption,
-		],
-	},
+	optionsField(show, [
+		momentOption('Now', 'The moment the lead counts from (default: now)'),
+		timeZoneOption,
+	]),
 ];
 
 /**
