@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -183,10 +182,8 @@ def test_a_capture_being_filed_is_not_retried_meanwhile() -> None:
     (claim,) = [
         n for n in docs["retry-pending"]["nodes"] if n["name"] == "Claim the captures to retry"
     ]
-    claim_args = claim["parameters"]["options"]["queryReplacement"]
-    lease_s, grace_s = (
-        int(re.findall(rf"{key}: (\d+)", claim_args)[0]) for key in ("lease_s", "grace_s")
-    )
+    assert claim["parameters"]["operation"] == "claimRetries"
+    lease_s, grace_s = (int(claim["parameters"]["options"][key]) for key in ("leaseS", "graceS"))
     nodes = {n["name"]: n for n in docs["capture-process"]["nodes"]}
     transcribe_s, classify_s = (
         int(nodes[name]["parameters"]["options"]["timeout"]) / 1000
@@ -203,8 +200,13 @@ def test_a_delivery_being_attempted_is_not_claimed_meanwhile() -> None:
     """Every branch of deliver ends before claim_deliveries' lease (120 s by default) runs out."""
     docs = {w.doc["name"]: w.doc for w in load_workflows(WORKFLOWS_DIR)}
     nodes = {n["name"]: n for n in docs["deliver"]["nodes"]}
-    (claim,) = [n for n in nodes.values() if "claim_deliveries" in n["parameters"].get("query", "")]
-    assert "lease_s" not in claim["parameters"]["options"]["queryReplacement"]
+    (claim,) = [
+        n
+        for n in nodes.values()
+        if (n["parameters"].get("resource"), n["parameters"].get("operation"))
+        == ("delivery", "claim")
+    ]
+    assert "leaseS" not in claim["parameters"]["options"]
     connections = docs["deliver"]["connections"]
 
     def longest_from(name: str) -> float:
@@ -217,7 +219,7 @@ def test_a_delivery_being_attempted_is_not_claimed_meanwhile() -> None:
 
 def test_the_workflows_read_the_services_time_zone(tmp_path: Path) -> None:
     """n8n gets SOLO_BRAIN_TZ from the one setting the services read (an unknown zone is
-    refused there), and every workflow that asks Postgres for "today" passes it as `tz`."""
+    refused there), and every step that asks for "today" sends n8n's zone, never its own."""
     settings = N8nSettings(N8N_USER_FOLDER=str(tmp_path), SOLO_BRAIN_TZ="America/Montreal")
     runner = N8nRunner(settings, N8nInstall(tmp_path), "user=postgres dbname=x host=/tmp",
                        environ={"PATH": "/usr/bin"})  # fmt: skip
@@ -226,11 +228,21 @@ def test_the_workflows_read_the_services_time_zone(tmp_path: Path) -> None:
     assert env["SOLO_BRAIN_TZ"] == env["GENERIC_TIMEZONE"] == env["TZ"] == "America/Montreal"
     with pytest.raises(ValueError, match="unknown time zone"):
         N8nSettings(N8N_USER_FOLDER=str(tmp_path), SOLO_BRAIN_TZ="Mars/Olympus")
-    zoned = {
-        w.doc["name"]: node["parameters"]["options"]["queryReplacement"]
+    # "Today" is asked through the Solo Brain node, which sends n8n's own zone (GENERIC_TIMEZONE,
+    # asserted above) unless a node overrides it; no workflow passes a zone of its own.
+    zoned = [
+        w.doc["name"]
         for w in load_workflows(WORKFLOWS_DIR)
         for node in w.doc["nodes"]
         if "tz:" in node["parameters"].get("options", {}).get("queryReplacement", "")
+    ]
+    assert zoned == []
+    routines = {
+        w.doc["name"]: node["parameters"]
+        for w in load_workflows(WORKFLOWS_DIR)
+        for node in w.doc["nodes"]
+        if (node["parameters"].get("resource"), node["parameters"].get("operation"))
+        in (("reminder", "claimDue"), ("briefing", "getDay"), ("question", "gatherFacts"))
     }
-    assert set(zoned) == {"reminders", "briefing", "answer-question"}
-    assert all("tz: $env.SOLO_BRAIN_TZ" in args for args in zoned.values())
+    assert set(routines) == {"reminders", "briefing", "answer-question"}
+    assert all("timeZone" not in p["options"] for p in routines.values())

@@ -71,6 +71,41 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "configured": ["calendar"],
     },
     ("POST", "/api/lifecycle/deliveries/{delivery_id}/result"): {"status": 200, "body": {}},
+    ("POST", "/api/lifecycle/reminders/claim"): {"tz": "Europe/Paris", "lead_days": 1},
+    ("POST", "/api/lifecycle/client-briefings/plan"): {
+        "briefings": [
+            {
+                "event_id": "evt1",
+                "start": "2030-05-02T09:00:00+02:00",
+                "client_id": "dupont",
+                "title": "Point Dupont",
+                "speech": "Rendez-vous avec Dupont.",
+                "push": {"title": "Dupont", "body": "Rendez-vous"},
+            }
+        ],
+        "configured": {"push": True, "gotify": False, "whatsapp_to": "33612345678"},
+    },
+    ("POST", "/api/lifecycle/client-briefings/sends/claim"): {"stage": "speech"},
+    ("POST", "/api/lifecycle/client-briefings/sends/result"): {
+        "event_id": "evt1",
+        "start": "2030-05-02T09:00:00+02:00",
+        "kind": "speech",
+        "status": 200,
+        "body": {"url": "http://x/a.mp3"},
+    },
+    ("POST", "/api/lifecycle/questions/{capture_id}/facts"): {
+        "question": {"period_phrase": "demain", "start": "2030-05-02", "end": "2030-05-02"},
+        "project": "site-x",
+        "tz": "Europe/Paris",
+    },
+    ("POST", "/api/lifecycle/questions/{capture_id}/answer"): {
+        "classification": {"category": "question", "summary": "Demain ?"},
+        "speech": "Demain, rien de prévu.",
+    },
+    ("POST", "/api/lifecycle/workflow-failures"): {
+        "workflow": {"id": "w1", "name": "deliver"},
+        "execution": {"id": "7", "lastNodeExecuted": "Send", "error": {"message": "boom"}},
+    },
 }
 # Routes any caller may reach (they check what they are given themselves).
 PUBLIC = {"/healthz", "/readyz", "/api/auth/check", "/api/pair"}

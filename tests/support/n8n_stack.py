@@ -211,8 +211,8 @@ def _glue_app(stack: ExitStack, tmp: Path, whisper: str, kokoro: str, graph: str
 def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iterator[Stack]:
     """Start every service and n8n; `knobs` override n8n settings (e.g. CAPTURE_TIME_BUDGET_S).
 
-    `fresh`: configured like a new user's stack, the model servers and WhatsApp only (no Google
-    Calendar, Onyx, hub or Gotify)."""
+    `fresh`: configured like a new user's stack, the model servers, the hub (`solo-brain up`
+    always runs it) and WhatsApp only (no Google Calendar, Onyx or Gotify)."""
     with ExitStack() as stack:
         whisper_state, ollama, kokoro = WhisperState(), OllamaState(), KokoroState()
         brain = Brain()
@@ -257,21 +257,20 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
             "NOTIFY_WHATSAPP_TO": NOTIFY_WHATSAPP_TO,
         }  # fmt: skip
         if fresh:
-            for name in ("ONYX_URL", "GOTIFY_URL", "HUB_URL", "GOOGLE_CLIENT_ID",
-                         "NOTIFY_WHATSAPP_TO"):  # fmt: skip
+            for name in ("ONYX_URL", "GOTIFY_URL", "GOOGLE_CLIENT_ID", "NOTIFY_WHATSAPP_TO"):
                 values[name] = ""
         values.update(knobs)
         settings = N8nSettings(**values)  # type: ignore[arg-type]
         secrets_env = {
             "WHATSAPP_TOKEN": graph.token, "CAPTURE_WEBHOOK_TOKEN": CAPTURE_TOKEN,
+            "HUB_TOKEN": hub_token, "MESH_EVENTS_SECRET": events_secret,
         }  # fmt: skip
         if not fresh:
             secrets_env |= {
                 "ONYX_API_KEY": next(iter(onyx.api_keys)),
                 "GOTIFY_TOKEN": next(iter(gotify.tokens)),
                 "GOOGLE_CLIENT_ID": "test-client", "GOOGLE_CLIENT_SECRET": "test-secret",
-                "GOOGLE_OAUTH_TOKEN_JSON": json.dumps(GOOGLE_TOKEN), "HUB_TOKEN": hub_token,
-                "MESH_EVENTS_SECRET": events_secret,
+                "GOOGLE_OAUTH_TOKEN_JSON": json.dumps(GOOGLE_TOKEN),
             }  # fmt: skip
         runner = N8nRunner(settings, install_n8n(settings), dsn,
                            environ={**os.environ, **secrets_env})  # fmt: skip

@@ -8,19 +8,29 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { runOperations, type Operations } from '../shared/execute';
 import { getCategories, getClients, getDestinations, getProjects } from './methods/loadOptions';
 import { audioDescription, audioOperations } from './resources/audio';
+import { auditDescription, auditOperations } from './resources/audit';
+import { briefingDescription, briefingOperations } from './resources/briefing';
 import { captureDescription, captureOperations } from './resources/capture';
+import { clientBriefingDescription, clientBriefingOperations } from './resources/clientBriefing';
 import { dateDescription, dateOperations } from './resources/date';
 import { deliveryDescription, deliveryOperations } from './resources/delivery';
 import { noteDescription, noteOperations } from './resources/note';
+import { questionDescription, questionOperations } from './resources/question';
+import { reminderDescription, reminderOperations } from './resources/reminder';
 
 // Programmatic rather than declarative: Transcribe uploads binary audio as multipart and
 // Speak can answer the audio as a binary file, which `routing` cannot express.
 const operations: Operations = {
 	audio: audioOperations,
+	audit: auditOperations,
+	briefing: briefingOperations,
 	capture: captureOperations,
+	clientBriefing: clientBriefingOperations,
 	date: dateOperations,
 	delivery: deliveryOperations,
 	note: noteOperations,
+	question: questionOperations,
+	reminder: reminderOperations,
 };
 
 export class SoloBrain implements INodeType {
@@ -56,7 +66,19 @@ export class SoloBrain implements INodeType {
 			{
 				name: 'ccMeshApi',
 				required: true,
-				displayOptions: { show: { resource: ['capture', 'delivery'] } },
+				displayOptions: {
+					show: {
+						resource: [
+							'capture',
+							'delivery',
+							'reminder',
+							'briefing',
+							'clientBriefing',
+							'question',
+							'audit',
+						],
+					},
+				},
 			},
 		],
 		properties: [
@@ -68,9 +90,24 @@ export class SoloBrain implements INodeType {
 				options: [
 					{ name: 'Audio', value: 'audio', description: 'Transcription and speech (glue service)' },
 					{
+						name: 'Audit',
+						value: 'audit',
+						description: 'The audit log: failed workflow executions (hub)',
+					},
+					{
+						name: 'Briefing',
+						value: 'briefing',
+						description: 'The morning briefing’s actions (hub)',
+					},
+					{
 						name: 'Capture',
 						value: 'capture',
 						description: 'The capture lifecycle: transcript, filing, outcome, retries (hub)',
+					},
+					{
+						name: 'Client Briefing',
+						value: 'clientBriefing',
+						description: 'Briefings before a meeting with a client, sent once each (hub)',
 					},
 					{ name: 'Date', value: 'date', description: 'Spoken dates (classify service)' },
 					{
@@ -79,6 +116,16 @@ export class SoloBrain implements INodeType {
 						description: 'Calendar events, notes, prompts and replies a capture sends (hub)',
 					},
 					{ name: 'Note', value: 'note', description: 'Classification (classify service)' },
+					{
+						name: 'Question',
+						value: 'question',
+						description: 'Questions answered from the user’s own data (hub)',
+					},
+					{
+						name: 'Reminder',
+						value: 'reminder',
+						description: 'The due actions to remind, each once (hub)',
+					},
 				],
 				default: 'note',
 			},
@@ -86,6 +133,11 @@ export class SoloBrain implements INodeType {
 			...captureDescription,
 			...deliveryDescription,
 			...noteDescription,
+			...questionDescription,
+			...reminderDescription,
+			...briefingDescription,
+			...clientBriefingDescription,
+			...auditDescription,
 			...dateDescription,
 		],
 	};

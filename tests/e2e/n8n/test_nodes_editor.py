@@ -115,3 +115,20 @@ def test_the_nodes_on_the_canvas_and_their_forms(page: tuple[Page, str]) -> None
     shots = capture_screens(tab, workflow_id, ARTIFACTS)
 
     assert all(shot.stat().st_size > 5_000 for shot in shots)
+
+
+def test_the_shipped_deliver_workflow_reads_as_named_steps(page: tuple[Page, str]) -> None:
+    """The shipped deliver workflow: its claim and its record are Solo Brain forms with named
+    fields (no SQL), between the destinations' own requests."""
+    tab, _ = page
+    tab.goto("/workflow/sbDeliverCapture")
+    expect(by_test_id(tab, "canvas-node")).to_have_count(16, timeout=90_000)
+    tab.wait_for_timeout(1000)  # the edges are drawn after the nodes
+    tab.screenshot(path=ARTIFACTS / "deliver.png")
+    by_test_id(tab, "canvas-node").filter(has_text="Claim the due deliveries").first.dblclick()
+    panel = by_test_id(tab, "node-parameters")
+    for label in ("Capture ID", "Configured Destination"):
+        expect(panel.get_by_text(label, exact=False).first).to_be_visible(timeout=30_000)
+    expect(panel.get_by_text("SELECT", exact=False)).to_have_count(0)
+
+    assert (ARTIFACTS / "deliver.png").stat().st_size > 5_000

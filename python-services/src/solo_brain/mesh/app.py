@@ -18,6 +18,9 @@ GET|POST|PATCH|DELETE /api/clients                                              
 GET  /api/push/key, POST|DELETE /api/push/subscriptions  Web Push                 routes/push
 POST /api/notify                                      a push to every device      routes/notify
 GET|POST /api/lifecycle/...                           n8n's capture steps         routes/lifecycle
+GET|POST /api/lifecycle/reminders|briefing|...       n8n's scheduled routines    routes/routines
+POST /api/lifecycle/client-briefings/...             client briefings     routes/client_briefings
+POST /api/lifecycle/questions/{id}/facts|answer     questions by voice   routes/questions
 GET  /healthz, /readyz
 /    the PWA (mesh/static/, built from python-services/pwa), client routes included
 """
@@ -51,6 +54,7 @@ from solo_brain.mesh.routes import (
     auth,
     capture,
     captures,
+    client_briefings,
     clients,
     devices,
     lifecycle,
@@ -60,6 +64,8 @@ from solo_brain.mesh.routes import (
     projects,
     prompts,
     push,
+    questions,
+    routines,
     sessions,
     stream,
     tokens,
@@ -129,6 +135,9 @@ def create_app(settings: MeshSettings) -> FastAPI:
         app.include_router(module.router)
     for phone in (pairing, devices, tokens, captures, projects, clients, push, notify, lifecycle):
         app.include_router(phone.router)
+    app.include_router(routines.router)  # n8n's scheduled routines
+    app.include_router(client_briefings.router)
+    app.include_router(questions.router)
     mount_pwa(app, STATIC_DIR)  # last: it answers every path no other route took
     return app
 

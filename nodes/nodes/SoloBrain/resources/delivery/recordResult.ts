@@ -5,6 +5,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import {
+	answerFields,
+	answerParameter,
 	jsonParameter,
 	lifecycleCall,
 	numberOption,
@@ -25,31 +27,10 @@ export const recordResultDescription: INodeProperties[] = [
 		placeholder: 'e.g. dlv_01J…',
 		description: 'The delivery attempted (the Claim operation’s "ID")',
 	},
-	{
-		displayName: 'HTTP Status',
-		name: 'status',
-		type: 'number',
-		default: 0,
-		displayOptions: { show },
-		description:
-			'What the destination answered: the statusCode of an HTTP Request node with "Include Response Headers and Status"; 0 when no answer came',
-	},
-	{
-		displayName: 'Response Body',
-		name: 'body',
-		type: 'json',
-		default: '={{ $json.body ?? null }}',
-		displayOptions: { show },
-		description: 'The destination’s answer; an event ID or document ID in it is kept',
-	},
-	{
-		displayName: 'Error',
-		name: 'error',
-		type: 'json',
-		default: '={{ $json.error ?? null }}',
-		displayOptions: { show },
-		description: 'The request’s error when it failed without an answer',
-	},
+	...answerFields(
+		show,
+		'The destination’s answer (JSON, or text such as an error page); an event ID or document ID in it is kept',
+	),
 	optionsField(show, [
 		numberOption(
 			'Backoff (Seconds)',
@@ -77,7 +58,7 @@ export async function recordResult(
 	const status = Number(this.getNodeParameter('status', itemIndex, 0));
 	const body: IDataObject = {
 		...(status > 0 ? { status } : {}),
-		body: jsonParameter.call(this, 'body', itemIndex, null) as IDataObject,
+		body: answerParameter.call(this, 'body', itemIndex) as IDataObject,
 		error: jsonParameter.call(this, 'error', itemIndex, null) as IDataObject,
 		...setOptions(options, { backoffS: 'backoff_s', maxAttempts: 'max_attempts' }),
 	};

@@ -1,0 +1,123 @@
+"""The Solo Brain node's routines in the real n8n, through the real hub to the stack's Postgres:
+the morning briefing's day in n8n's own time zone, a question's facts, answer and keeping, a
+client briefing planned once and sent, a failed execution audited; a bad zone named."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from solo_brain.settings import DEFAULT_TZ
+from tests.e2e.n8n.editor import Editor, package_node
+from tests.e2e.n8n.stack import Stack
+from tests.e2e.n8n.test_nodes_lifecycle import lifecycle, run
+
+pytestmark = pytest.mark.n8n
+
+CLASSIFY = {"soloBrainClassifyApi": {"id": "sbClassifyServ01", "name": "Solo Brain classify"}}
+
+
+def text_capture(stack: Stack, text: str, due: str | None = None) -> str:
+    """A text capture, with one open action due on `due` (YYYY-MM-DD) if given."""
+    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+        (capture,) = conn.execute(
+            "SELECT assistant.record_capture(%s::jsonb)",
+            (json.dumps({"mode": "text", "channel": "api", "text": text}),),
+        ).fetchone()  # type: ignore[misc]
+        if due:
+            conn.execute(
+                "INSERT INTO assistant.actions (capture_id, position, text, due, reminded_at)"
+                " VALUES (%s, 0, %s, %s, now())",
+                (capture["capture_id"], text, due),
+            )
+    return str(capture["capture_id"])
+
+
+def test_briefing_day_is_n8ns_today_and_a_bad_zone_is_named(stack: Stack, editor: Editor) -> None:
+    """Get Day answers today's date in n8n's zone with today's actions; Mars/Olympus is refused."""
+    today = datetime.now(ZoneInfo(DEFAULT_TZ)).date().isoformat()
+    text_capture(stack, "déposer le dossier routines", today)
+
+    [day] = run(editor, lifecycle("briefing", "getDay", options={}))
+    [refused] = run(editor, lifecycle("briefing", "getDay", options={"timeZone": "Mars/Olympus"},
+                                      onError="continueRegularOutput"))  # fmt: skip
+
+    assert day["date"] == today
+    assert "déposer le dossier routines" in [a["text"] for a in day["today"]]
+    assert refused["status"] == 400 and "Mars/Olympus" in refused["error"]
+
+
+def test_a_question_is_answered_from_its_facts_and_kept(stack: Stack, editor: Editor) -> None:
+    """Gather Facts, Answer Question (the model gets those facts) and Tell Answer, by field."""
+    tomorrow = (datetime.now(ZoneInfo(DEFAULT_TZ)) + timedelta(days=1)).date().isoformat()
+    text_capture(stack, "rendre la clé du local B", tomorrow)
+    cap = text_capture(stack, "qu'est-ce que j'ai demain ?")
+    period = {"period_phrase": "demain", "start": tomorrow, "end": tomorrow}
+
+    [facts] = run(editor, lifecycle("question", "gatherFacts", captureId="={{ $json.body.id }}",
+                  period="={{ $json.body.period }}", project="", clientId="", options={}),
+                  id=cap, period=period)  # fmt: skip
+    [answer] = run(editor, package_node("soloBrain", CLASSIFY, "note", "answerQuestion",
+                   question="={{ $json.body.question }}", facts="={{ $json.body.facts }}",
+                   events="[]"), question=facts["question"], facts=facts["facts"])  # fmt: skip
+    [told] = run(editor, lifecycle("question", "tellAnswer", captureId=cap,
+                 classification="={{ $json.body.classification }}",
+                 speech="={{ $json.body.speech }}"),
+                 classification={"category": "question", "question": period},
+                 speech=answer["speech"])  # fmt: skip
+
+    assert "rendre la clé du local B" in [a["text"] for a in facts["facts"]["actions"]]
+    assert answer["speech"] and told["capture_id"] == cap
+    with psycopg.connect(stack.dsn) as conn:
+        row = conn.execute(
+            "SELECT category, (SELECT count(*) FROM assistant.actions WHERE capture_id = c.id)"
+            " FROM assistant.captures c WHERE id = %s",
+            (cap,),
+        ).fetchone()
+    assert row == ("question", 0)
+
+
+def test_a_client_briefing_is_planned_once_and_its_speech_recorded(editor: Editor) -> None:
+    """Plan twice plans once; Claim Sends takes the speech; Record Send makes it done."""
+    start = (datetime.now(ZoneInfo("UTC")) + timedelta(hours=3)).isoformat()
+    briefing: dict[str, Any] = {
+        "event_id": f"evt-routines-{start}", "start": start, "title": "Point routines",
+        "speech": "Point routines dans trois heures.",
+        "push": {"title": "Point routines", "body": "Rien d'ouvert."},
+    }  # fmt: skip
+    plan = lifecycle("clientBriefing", "plan", briefings="={{ $json.body.briefings }}",
+                     push=False, gotify=False, whatsappTo="")  # fmt: skip
+
+    [first] = run(editor, plan, briefings=[briefing])
+    [again] = run(editor, plan, briefings=[briefing])
+    speeches = run(editor, lifecycle("clientBriefing", "claimSends", stage="speech", options={}))
+    [speech] = [s for s in speeches if s["event_id"] == briefing["event_id"]]
+    [recorded] = run(editor, lifecycle("clientBriefing", "recordSend",
+                     eventId="={{ $json.body.event_id }}", start="={{ $json.body.start }}",
+                     kind="speech", status=200, body='{"url": "http://glue/a.mp3"}'),
+                     **speech)  # fmt: skip
+
+    assert first == {"planned": [briefing["event_id"]]} and again == {"planned": []}
+    assert speech["request"] == {"text": "Point routines dans trois heures.", "format": "mp3"}
+    assert recorded["state"] == "done"
+
+
+def test_a_failed_execution_is_audited(stack: Stack, editor: Editor) -> None:
+    """Record Workflow Failure keeps the Error Trigger's failure and words its notification."""
+    execution = {"id": "99", "lastNodeExecuted": "Send", "error": {"message": "boom"}}
+    [kept] = run(editor, lifecycle("audit", "recordFailure", workflow="={{ $json.body.workflow }}",
+                 execution="={{ $json.body.execution }}", trigger="={{ null }}"),
+                 workflow={"id": "wf1", "name": "routines"}, execution=execution)  # fmt: skip
+
+    assert kept["title"] == "Solo Brain : échec du workflow routines"
+    assert "« Send » : boom" in kept["message"]
+    with psycopg.connect(stack.dsn) as conn:
+        row = conn.execute(
+            "SELECT action, subject FROM assistant.audit_log WHERE id = %s", (kept["audit_id"],)
+        ).fetchone()
+    assert row == ("workflow.failed", "routines")
