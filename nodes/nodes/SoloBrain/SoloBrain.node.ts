@@ -11,6 +11,7 @@ import { audioDescription, audioOperations } from './resources/audio';
 import { captureDescription, captureOperations } from './resources/capture';
 import { dateDescription, dateOperations } from './resources/date';
 import { deliveryDescription, deliveryOperations } from './resources/delivery';
+import { filingDescription, filingOperations } from './resources/filing';
 import { noteDescription, noteOperations } from './resources/note';
 
 // Programmatic rather than declarative: Transcribe uploads binary audio as multipart and
@@ -20,6 +21,7 @@ const operations: Operations = {
 	capture: captureOperations,
 	date: dateOperations,
 	delivery: deliveryOperations,
+	filing: filingOperations,
 	note: noteOperations,
 };
 
@@ -51,7 +53,7 @@ export class SoloBrain implements INodeType {
 			{
 				name: 'soloBrainClassifyApi',
 				required: true,
-				displayOptions: { show: { resource: ['note', 'date'] } },
+				displayOptions: { show: { resource: ['note', 'date', 'filing'] } },
 			},
 			{
 				name: 'ccMeshApi',
@@ -78,6 +80,11 @@ export class SoloBrain implements INodeType {
 						value: 'delivery',
 						description: 'Calendar events, notes, prompts and replies a capture sends (hub)',
 					},
+					{
+						name: 'Filing',
+						value: 'filing',
+						description: 'A capture filed in one call, answered in time (classify service)',
+					},
 					{ name: 'Note', value: 'note', description: 'Classification (classify service)' },
 				],
 				default: 'note',
@@ -85,6 +92,7 @@ export class SoloBrain implements INodeType {
 			...audioDescription,
 			...captureDescription,
 			...deliveryDescription,
+			...filingDescription,
 			...noteDescription,
 			...dateDescription,
 		],
