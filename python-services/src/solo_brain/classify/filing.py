@@ -68,7 +68,8 @@ class Filings:
         settings = body.model_dump(include={"backoff_s", "long_note_chars"}, exclude_none=True)
         task = self._task(capture, settings)
         timeout = None if body.wait or answer_by is None else _seconds_until(answer_by)
-        return await self._answer(capture_id, task, timeout)
+        outcome = await self._answer(capture_id, task, timeout)
+        return outcome.model_copy(update={"answer_by": answer_by})
 
     async def wait(self, capture_id: str, body: WaitIn) -> Outcome:
         """Wait for the filing (or, `answer`, for the told outcome) until `until`."""

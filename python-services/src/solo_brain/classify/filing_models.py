@@ -70,3 +70,6 @@ class Outcome(BaseModel):
         "answer (nothing was filed)"
     )
     deliver: bool = Field(description="deliveries wait to be attempted")
+    answer_by: datetime | None = Field(
+        default=None, description="when the caller must be answered (a new request's budget)"
+    )
