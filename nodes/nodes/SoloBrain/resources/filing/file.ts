@@ -117,11 +117,20 @@ export const fileDescription: INodeProperties[] = [
 	},
 ];
 
-function jsonOf(value: unknown): IDataObject | undefined {
-	if (value === undefined || value === null || value === '') {
-		return undefined;
+/** The request's fields as an object; anything else (a text body, a list) carries none. */
+function fieldsOf(value: unknown): IDataObject {
+	let fields = value;
+	if (typeof value === 'string' && value.trim().startsWith('{')) {
+		try {
+			fields = JSON.parse(value);
+		} catch {
+			return {};
+		}
 	}
-	return (typeof value === 'string' ? JSON.parse(value) : value) as IDataObject;
+	if (fields && typeof fields === 'object' && !Array.isArray(fields)) {
+		return fields as IDataObject;
+	}
+	return {};
 }
 
 /**
@@ -138,7 +147,7 @@ export async function file(
 	if (this.getNodeParameter('source', itemIndex) === 'stored') {
 		body.capture_id = this.getNodeParameter('captureId', itemIndex) as string;
 	} else {
-		body.request = jsonOf(this.getNodeParameter('fields', itemIndex)) ?? {};
+		body.request = fieldsOf(this.getNodeParameter('fields', itemIndex));
 		body.authorization = (this.getNodeParameter('authorization', itemIndex) as string) || null;
 		body.audio_ref = (this.getNodeParameter('audioRef', itemIndex) as string) || null;
 		body.request_start = (options.requestStart as string) || null;
