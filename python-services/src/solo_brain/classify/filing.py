@@ -134,12 +134,11 @@ class Filings:
         self, capture_id: str, task: asyncio.Task[Result], within_s: float | None
     ) -> Outcome:
         done, _ = await asyncio.wait({task}, timeout=within_s)
-        if done and task.exception() is not None:
-            error = database_error(task.exception())  # type: ignore[arg-type]
-            if error is not None:
-                raise DatabaseUnavailable(DB_DOWN) from task.exception()
-            raise task.exception()  # type: ignore[misc]
-        result = task.result() if done else None
+        failed = task.exception() if done else None
+        if isinstance(failed, Exception) and database_error(failed) is not None:
+            raise DatabaseUnavailable(DB_DOWN) from failed
+        # Another failure leaves the capture untold: the answer is "on it", retry-pending files it.
+        result = task.result() if done and failed is None else None
         if result is not None and result.question is not None:
             return _outcome(capture_id, None, running=False, result=result)
         awaited = await sql(self.steps.pool, "await_confirmation", {"capture_id": capture_id})

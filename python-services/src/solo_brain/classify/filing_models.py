@@ -25,7 +25,9 @@ class FilingIn(BaseModel):
     capture_id: str | None = Field(
         default=None, pattern=CAPTURE_ID, description="a stored capture (WhatsApp) to file"
     )
-    audio_ref: str | None = Field(default=None, max_length=128, description="the kept audio")
+    audio_ref: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{32}$", description="the kept audio (glue /v1/audio)"
+    )
     authorization: str | None = Field(
         default=None, max_length=4096, description="the caller's Authorization header"
     )

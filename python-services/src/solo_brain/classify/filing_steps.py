@@ -9,7 +9,6 @@ import logging
 from typing import Any
 
 import httpx
-from psycopg.types.json import Jsonb
 
 from solo_brain.classify.models import ClassifyRequest, SpeechRequest
 from solo_brain.classify.routes.classify import classify
@@ -17,6 +16,7 @@ from solo_brain.classify.routes.speech import speech
 from solo_brain.classify.service import ClassifyService
 from solo_brain.db.pool import DictPool
 from solo_brain.errors import NotFound, ServiceError
+from solo_brain.mesh.store.lifecycle import call
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +25,9 @@ SPEAK_TIMEOUT_S = 60.0
 
 
 async def sql(pool: DictPool, function: str, argument: dict[str, Any]) -> dict[str, Any]:
-    """The jsonb answer of `assistant.<function>(argument)` (`function` is never user input)."""
-    async with pool.connection() as conn:
-        cursor = await conn.execute(
-            f"SELECT assistant.{function}(%s::jsonb) AS r", (Jsonb(argument),)
-        )
-        row = await cursor.fetchone()
-    assert row is not None
+    """The jsonb answer of `assistant.<function>(argument)` (`function` is never user input);
+    an unknown capture is NotFound, a refused argument InvalidRequest."""
+    [row] = await call(pool, f"SELECT assistant.{function}(%s::jsonb) AS r", argument)
     result: dict[str, Any] = row["r"]
     return result
 
