@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -195,3 +196,21 @@ def test_a_request_without_words_or_with_a_bad_field_is_refused(
     assert got.status_code == 400, got.text
     assert got.json()["error"]["code"] == "invalid_request"
     assert "send a multipart file field audio or a field text" in got.json()["error"]["message"]
+
+
+def test_two_calls_at_once_for_one_capture_share_one_filing(
+    db: psycopg.Connection[Any], pg_dsn: str, tmp_path: Path
+) -> None:
+    """A retry sent while the first call is still filing joins its task: one model request."""
+    seed_catalog(db)
+    capture_id = new_id()
+    request = {"request": {"text": "Idée imx8 : le NPU vendredi", "capture_id": capture_id}}
+    with filing_stack(pg_dsn, tmp_path) as (http, ollama):
+        ollama.latency_s = 1.0
+        ollama.reply(answer(), answer())
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(lambda _: http.post("/v1/filings", json=request), range(2))
+        assert len(ollama.chats) == 1
+    assert first.status_code == second.status_code == 200
+    assert first.json()["answer"] == second.json()["answer"]
+    assert first.json()["answer"]["status"] == "filed"
