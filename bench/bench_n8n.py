@@ -47,7 +47,7 @@ from tests.e2e.n8n.stack import CAPTURE_TOKEN, Stack, run_stack  # noqa: E402
 from tests.support.audio import tone_wav  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from n8n_probes import SUB, capture_copy, probes  # noqa: E402
+from n8n_probes import SUB, TOKEN_CREDENTIAL, capture_copy, probes  # noqa: E402
 
 NOTE = "Penser à mesurer la consommation du module caméra"
 NEVER = "0 0 1 1 *"  # the schedules stay out of the measurement
@@ -181,6 +181,9 @@ def main() -> None:
     workflows = tmp / "workflows"
     shutil.copytree(WORKFLOWS_DIR, workflows)
     (workflows / "bench-floor.json").write_text(json.dumps(FLOOR))
+    # n8n's header auth, for the probe and for captures of a git REF from before classify
+    # checked the capture token (n8n no longer ships this credential).
+    (workflows / "credentials" / "capture-webhook.json").write_text(json.dumps(TOKEN_CREDENTIAL))
     extra = probes({"id": "sbPostgres000001", "name": "Solo Brain Postgres"}) if args.parts else {}
     if extra:
         (workflows / "bench-probe-sub.json").write_text(json.dumps(SUB))

@@ -18,6 +18,13 @@ from typing import Any
 SUB_ID = "sbBenchProbeSub1"
 CLASSIFY = {"id": "sbClassifyServ01", "name": "Solo Brain classify"}
 TOKEN = {"id": "sbCaptureToken01", "name": "Capture webhook token"}
+# The credential template the probes' header auth uses (rendered when CAPTURE_WEBHOOK_TOKEN is set).
+TOKEN_CREDENTIAL = {
+    **TOKEN,
+    "type": "httpHeaderAuth",
+    "_only_when": "CAPTURE_WEBHOOK_TOKEN",
+    "data": {"name": "Authorization", "value": "Bearer ${CAPTURE_WEBHOOK_TOKEN}"},
+}
 SETTINGS = {
     "executionOrder": "v1",
     "saveDataSuccessExecution": "none",

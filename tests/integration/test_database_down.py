@@ -71,15 +71,17 @@ def test_hub_answers_503_json_while_postgres_is_down_and_recovers(pg: StoppableP
 def test_classify_answers_503_json_while_postgres_is_down_and_recovers(
     pg: StoppablePostgres,
 ) -> None:
-    """The classify service's database routes answer a JSON 503 while Postgres is stopped, and
-    classify again once it restarted."""
+    """The classify service's database routes (a capture's filing too) answer a JSON 503 while
+    Postgres is stopped, and classify again once it restarted."""
     with classify_service(pg.url, DB_WAIT_S=POOL_WAIT_S) as http:
         http.timeout = httpx.Timeout(CLIENT_TIMEOUT_S)
         note = {"text": "rappeler le fournisseur vendredi", "public": False}
         assert http.post("/v1/classify", json=note).status_code == 200
         pg.stop()
         for _ in range(2):
-            for response in (http.get("/v1/catalog"), http.post("/v1/classify", json=note)):
+            filing = http.post("/v1/filings", json={"request": {"text": note["text"]}})
+            assert filing.json()["error"]["code"] == "database_unavailable"
+            for response in (http.get("/v1/catalog"), http.post("/v1/classify", json=note), filing):
                 assert response.status_code == 503, response.text
                 assert response.headers["content-type"].startswith("application/json")
                 assert response.json()["error"]["code"].endswith("unavailable")

@@ -15,7 +15,6 @@ from solo_brain.n8n.templates import (
     check_workflow,
     load_workflows,
     render_credentials,
-    require_capture_token,
 )
 
 FULL_ENV = {
@@ -127,16 +126,19 @@ def test_house_rules_catch_what_breaks_them() -> None:
         assert expected in problems
 
 
-def test_capture_token_protects_only_the_capture_webhook() -> None:
-    """With a capture token, the capture webhook asks for header auth; other webhooks do not."""
+def test_the_capture_token_is_checked_by_the_filing_service_not_by_n8n() -> None:
+    """No webhook asks n8n for header auth: the File node hands the caller's Authorization
+    header to classify, which checks the capture token (no credential decrypted per request)."""
     docs = {w.doc["name"]: w.doc for w in load_workflows(WORKFLOWS_DIR)}
-    patched = require_capture_token(docs["capture"])
-    (hook,) = [n for n in patched["nodes"] if n["type"] == "n8n-nodes-base.webhook"]
-    assert hook["parameters"]["authentication"] == "headerAuth"
-    assert hook["credentials"]["httpHeaderAuth"]["name"] == "Capture webhook token"
-    assert require_capture_token(docs["whatsapp"]) == docs["whatsapp"]
-    original = next(n for n in docs["capture"]["nodes"] if n["type"] == "n8n-nodes-base.webhook")
-    assert "authentication" not in original["parameters"]
+    for doc in docs.values():
+        for node in doc["nodes"]:
+            assert (
+                "authentication" not in node["parameters"]
+                or node["type"] != "n8n-nodes-base.webhook"
+            ), node
+    filing = next(n for n in docs["capture"]["nodes"] if n["name"] == "File the capture")
+    assert "headers.authorization" in filing["parameters"]["authorization"]
+    assert not (WORKFLOWS_DIR / "credentials" / "capture-webhook.json").exists()
 
 
 def test_database_url_becomes_the_postgres_credential() -> None:

@@ -230,7 +230,9 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
         onyx_url = stack.enter_context(serve(create_onyx_app(onyx)))
         gotify_url = stack.enter_context(serve(create_gotify_app(gotify)))
         glue_url = _glue_app(stack, tmp, whisper.url, kokoro_server.url, graph_url, graph)
-        classify = create_classify_app(classify_settings(OLLAMA_URL=ollama_url, DATABASE_URL=dsn))
+        classify = create_classify_app(classify_settings(
+            OLLAMA_URL=ollama_url, DATABASE_URL=dsn, GLUE_URL=glue_url,
+            CAPTURE_WEBHOOK_TOKEN=CAPTURE_TOKEN))  # fmt: skip
         classify_url = stack.enter_context(serve(classify))
         push_origin, push = stack.enter_context(running_push_service())
         # The real hub, its events to the mesh-events workflow: it starts once n8n's port is

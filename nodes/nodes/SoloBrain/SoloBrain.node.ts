@@ -14,6 +14,7 @@ import { captureDescription, captureOperations } from './resources/capture';
 import { clientBriefingDescription, clientBriefingOperations } from './resources/clientBriefing';
 import { dateDescription, dateOperations } from './resources/date';
 import { deliveryDescription, deliveryOperations } from './resources/delivery';
+import { filingDescription, filingOperations } from './resources/filing';
 import { noteDescription, noteOperations } from './resources/note';
 import { questionDescription, questionOperations } from './resources/question';
 import { reminderDescription, reminderOperations } from './resources/reminder';
@@ -28,6 +29,7 @@ const operations: Operations = {
 	clientBriefing: clientBriefingOperations,
 	date: dateOperations,
 	delivery: deliveryOperations,
+	filing: filingOperations,
 	note: noteOperations,
 	question: questionOperations,
 	reminder: reminderOperations,
@@ -61,7 +63,7 @@ export class SoloBrain implements INodeType {
 			{
 				name: 'soloBrainClassifyApi',
 				required: true,
-				displayOptions: { show: { resource: ['note', 'date'] } },
+				displayOptions: { show: { resource: ['note', 'date', 'filing'] } },
 			},
 			{
 				name: 'ccMeshApi',
@@ -115,6 +117,11 @@ export class SoloBrain implements INodeType {
 						value: 'delivery',
 						description: 'Calendar events, notes, prompts and replies a capture sends (hub)',
 					},
+					{
+						name: 'Filing',
+						value: 'filing',
+						description: 'A capture filed in one call, answered in time (classify service)',
+					},
 					{ name: 'Note', value: 'note', description: 'Classification (classify service)' },
 					{
 						name: 'Question',
@@ -132,6 +139,7 @@ export class SoloBrain implements INodeType {
 			...audioDescription,
 			...captureDescription,
 			...deliveryDescription,
+			...filingDescription,
 			...noteDescription,
 			...questionDescription,
 			...reminderDescription,

@@ -22,6 +22,8 @@ export interface ServiceRequest {
 	binary?: boolean;
 	/** Milliseconds; the services' own upstream timeouts are shorter. */
 	timeout?: number;
+	/** These error statuses are answers to hand on, not errors (the Filing resource's 4xx). */
+	answerStatuses?: number[];
 }
 
 const DEFAULT_TIMEOUT_MS = 130_000; // Whisper and the classifier may take up to 120 s.
@@ -62,7 +64,7 @@ export async function serviceRequest(
 		// Status errors are answers (handled below): only a failed connection lands here.
 		throw unreachableError(this.getNode(), service, url, error as Error, itemIndex);
 	}
-	if (response.statusCode >= 400) {
+	if (response.statusCode >= 400 && !request.answerStatuses?.includes(response.statusCode)) {
 		throw serviceError(this.getNode(), service, response, itemIndex);
 	}
 	return response;

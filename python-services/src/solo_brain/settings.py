@@ -112,6 +112,11 @@ class ClassifySettings(CommonSettings):
     external_llm_key: str | None = Field(default=None, alias="EXTERNAL_LLM_KEY")
     external_llm_timeout_s: float = Field(default=60.0, gt=0, alias="EXTERNAL_LLM_TIMEOUT_S")
     port: int = Field(default=8102, alias="CLASSIFY_PORT")
+    # The filing steps (POST /v1/filings): the glue transcribes and speaks, the capture webhook's
+    # token, and the time budget when the caller gives none.
+    glue_url: str = Field(default="http://127.0.0.1:8101", alias="GLUE_URL")
+    capture_webhook_token: str | None = Field(default=None, alias="CAPTURE_WEBHOOK_TOKEN")
+    capture_time_budget_s: float = Field(default=8.0, ge=1, le=60, alias="CAPTURE_TIME_BUDGET_S")
 
 
 class MeshSettings(CommonSettings):

@@ -85,10 +85,19 @@ def local_secret(settings: CommonSettings, name: str) -> str:
 
 def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> list[Child]:
     """The children to start, in order, according to the command-line switches."""
-    glue_port, classify_port = GlueSettings().port, ClassifySettings().port
+    glue_port, classify = GlueSettings().port, ClassifySettings()
+    classify_port = classify.port
+    # classify's filing steps transcribe and speak through the glue this stack starts.
+    classify_env = {} if "glue_url" in classify.model_fields_set else {
+        "GLUE_URL": f"http://127.0.0.1:{glue_port}"}  # fmt: skip
     children = [
         Child("glue", solo_brain_argv("serve", "glue"), _health(glue_port)),
-        Child("classify", solo_brain_argv("serve", "classify"), _health(classify_port)),
+        Child(
+            "classify",
+            solo_brain_argv("serve", "classify"),
+            _health(classify_port),
+            env=classify_env,
+        ),
     ]
     n8n = N8nSettings()
     if not args.no_mesh:

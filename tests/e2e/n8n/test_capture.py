@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import psycopg
 import pytest
 
 from solo_brain.classify.dates import resolve_due
 from solo_brain.classify.speech import spoken_date
+from solo_brain.mesh.store.tokens import create_token
 from tests.e2e.n8n.stack import Stack, wait_for
 from tests.support.audio import speech_file
 
@@ -172,3 +175,18 @@ def test_capture_without_the_token_is_refused(stack: Stack) -> None:
     assert stack.capture(text="Sans jeton", token=None).status_code == 403
     assert stack.capture(text="Mauvais jeton", token="wrong").status_code == 403
     assert stack.count_captures() == before
+
+
+def test_a_phone_token_files_straight_and_through_the_hub(stack: Stack) -> None:
+    """Without nginx: a phone's token of scope capture is let in by the filing service, straight
+    to n8n and through the hub's /api/capture (which hands n8n the capture webhook's token)."""
+    with psycopg.connect(stack.dsn) as conn:
+        _, phone = create_token(conn, "capture", f"phone-{uuid.uuid4().hex[:6]}")
+    straight = stack.capture(text="Note directe du téléphone", token=phone)
+    assert straight.status_code == 200, straight.text
+    assert straight.json()["status"] == "filed"
+    via_hub = httpx.post(f"{stack.hub.url}/api/capture", data={"text": "Note par le hub"},
+                         headers={"Authorization": f"Bearer {phone}"}, timeout=30)  # fmt: skip
+    assert via_hub.status_code == 200, via_hub.text
+    assert via_hub.json()["status"] == "filed"
+    assert stack.capture_row(via_hub.json()["capture_id"])["text"] == "Note par le hub"

@@ -10,6 +10,9 @@ POST /v1/answer          {question, facts, tz?} -> {speech, answered_by}  routes
 GET  /v1/catalog         the projects and clients a classification may name  routes/catalog
 POST /v1/client-briefings {events, lead_min, now?, tz?} -> {briefings}   routes/client_briefing
                          (what to say before a meeting with a client)
+POST /v1/filings         a capture request -> its answer (filed, or "on it" at its time budget)
+                         while the filing goes on                           routes/filing
+POST /v1/filings/{id}/wait  the filing's end, or the told answer            routes/filing
 GET  /healthz, /readyz   liveness; database, Ollama (model pulled) and external model readiness
 
 Only the local OLLAMA_URL ever reads a note, unless the note is public and names no client
@@ -29,7 +32,17 @@ from fastapi import FastAPI
 from solo_brain.classify.answerer import QuestionAnswerer
 from solo_brain.classify.clients.external import ExternalClassifier, api_base
 from solo_brain.classify.clients.ollama import OllamaClassifier
-from solo_brain.classify.routes import answer, catalog, classify, client_briefing, dates, speech
+from solo_brain.classify.filing import Filings
+from solo_brain.classify.filing_steps import FilingSteps
+from solo_brain.classify.routes import (
+    answer,
+    catalog,
+    classify,
+    client_briefing,
+    dates,
+    filing,
+    speech,
+)
 from solo_brain.classify.service import ClassifyService
 from solo_brain.db import ensure_schema, open_pool, resolve_database_url
 from solo_brain.errors import install_error_handlers
@@ -85,6 +98,11 @@ def create_app(settings: ClassifySettings) -> FastAPI:
                 ollama=app.state.ollama,
                 external=app.state.external,
             )
+            glue = httpx.AsyncClient(base_url=settings.glue_url.rstrip("/"), timeout=30)
+            stack.push_async_callback(glue.aclose)
+            steps = FilingSteps(pool, glue, app.state.service, settings.tz)
+            app.state.filings = Filings(steps, settings.capture_time_budget_s)
+            stack.push_async_callback(app.state.filings.close)  # before the pool closes
             yield
 
     app = FastAPI(
@@ -97,7 +115,7 @@ def create_app(settings: ClassifySettings) -> FastAPI:
     app.add_middleware(HeaderLimit)  # added last: checked first
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (classify, dates, speech, answer, catalog, client_briefing):
+    for module in (classify, dates, speech, answer, catalog, client_briefing, filing):
         app.include_router(module.router)
 
     def checks() -> dict[str, Check]:

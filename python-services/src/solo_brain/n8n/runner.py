@@ -39,7 +39,6 @@ from solo_brain.n8n.templates import (
     check_workflow,
     load_workflows,
     render_credentials,
-    require_capture_token,
 )
 
 STATE_FILE = "solo-brain-import.json"
@@ -146,8 +145,7 @@ class N8nRunner:
                     for p in check_workflow(w.doc, credentials)]  # fmt: skip
         if problems:
             raise TemplateError("workflows break the house rules:\n" + "\n".join(problems))
-        capture_token = bool(self._environ.get("CAPTURE_WEBHOOK_TOKEN"))
-        docs = {w.id: require_capture_token(w.doc) if capture_token else w.doc for w in workflows}
+        docs = {w.id: w.doc for w in workflows}
 
         state = self._load_state()
         new_state: dict[str, Any] = {"credentials": {}, "workflows": {}}

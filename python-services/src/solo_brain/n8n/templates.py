@@ -28,8 +28,6 @@ PLACEHOLDER = re.compile(
     r"\$\{(?P<name>[A-Z][A-Z0-9_]*)(?P<opt>:-(?P<default>[^}|]*))?(?:\|(?P<filter>int|json))?\}"
 )
 ERROR_WORKFLOW_ID = "sbErrorHandler00"
-CAPTURE_TOKEN_CREDENTIAL = {"id": "sbCaptureToken01", "name": "Capture webhook token"}
-OPTIONAL_AUTH_PATHS = frozenset({"capture"})
 MAX_CODE_LINES = 20
 MAX_EXPRESSION_CHARS = 200
 
@@ -141,9 +139,7 @@ def load_workflows(folder: Path) -> list[Workflow]:
 def check_workflow(doc: dict[str, Any], credentials: list[dict[str, Any]]) -> list[str]:
     """What breaks the house rules in one workflow (empty when it may be imported)."""
     problems: list[str] = []
-    known = {(c["id"], c["name"]) for c in credentials} | {
-        (CAPTURE_TOKEN_CREDENTIAL["id"], CAPTURE_TOKEN_CREDENTIAL["name"])
-    }
+    known = {(c["id"], c["name"]) for c in credentials}
     names = [node.get("name", "") for node in doc["nodes"]]
     if len(set(names)) != len(names) or not all(n.strip() for n in names):
         problems.append("node names must be present and unique")
@@ -182,16 +178,3 @@ def _expressions(value: Any, where: str) -> list[tuple[str, str]]:
     if isinstance(value, list):
         return [e for i, v in enumerate(value) for e in _expressions(v, f"{where}[{i}]")]
     return []
-
-
-def require_capture_token(doc: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `doc` whose capture webhook asks for the capture token (header auth)."""
-    patched = json.loads(json.dumps(doc))
-    for node in patched["nodes"]:
-        if (
-            node["type"] == "n8n-nodes-base.webhook"
-            and node["parameters"].get("path") in OPTIONAL_AUTH_PATHS
-        ):
-            node["parameters"]["authentication"] = "headerAuth"
-            node["credentials"] = {"httpHeaderAuth": dict(CAPTURE_TOKEN_CREDENTIAL)}
-    return patched
