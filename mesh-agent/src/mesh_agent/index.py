@@ -29,9 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import to_json
-
 from mesh_agent.core import HISTORY_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
+from mesh_agent.parse import BATCH_BUDGET, parse
 from mesh_agent.reader import (
     FileShrunk,
     Line,
@@ -45,15 +44,8 @@ from mesh_agent.reader import (
 )
 from mesh_agent.terminal import Seen, seen_in
 from mesh_agent.threads import Threads
-from mesh_agent.transcript import SessionMeta, parse_line, thread_link, to_message
-from mesh_protocol import MAX_FRAME_BYTES, Message, Messages, ack_key
-
-# A batch stays well under the hub's frame limit; sizes of small lines are estimated from the raw
-# line, which is always larger than its normalised message.
-BATCH_BUDGET = MAX_FRAME_BYTES * 3 // 4
-MESSAGE_BUDGET = MAX_FRAME_BYTES // 2
-_EXACT_SIZE_ABOVE = 64 * 1024
-_SMALL_FIELD_CHARS = 4096
+from mesh_agent.transcript import SessionMeta
+from mesh_protocol import Message, Messages, ack_key
 
 
 @dataclass
@@ -242,7 +234,7 @@ class Index:
             for line in lines:
                 if line.end > stop:
                     break
-                record, message, _, size = self._parse(line)
+                record, message, _, size = parse(self.threads, line)
                 if record is not None and line.end <= cursor.folded:
                     older.update(record, message, main=cursor.ref.main)
                 kept.append((at, message, size))
@@ -266,27 +258,6 @@ class Index:
         )
         return Advance(batch, meta.snapshot() != before)
 
-    def _parse(
-        self, line: Line
-    ) -> tuple[dict[str, Any] | None, Message | None, Message | None, int]:
-        """A line's record, its message (fields cut when too big for a batch), that message
-        whole, and the size it takes in a batch; the thread it continues is remembered."""
-        record = parse_line(line.data) if line.data is not None else None
-        link = thread_link(line.data, record) if line.data is not None else None
-        thread = self.threads.resolve(link[1]) if link is not None else None
-        differs = thread if link is not None and thread != link[1] else None
-        message = full = to_message(record, thread_parent=differs) if record else None
-        if message is not None and line.data is not None and len(line.data) > _EXACT_SIZE_ABOVE:
-            size = len(to_json(message))
-            if size > MESSAGE_BUDGET and record is not None:
-                message = to_message(record, _SMALL_FIELD_CHARS, differs)
-                size = len(to_json(message)) if message else 0
-        else:
-            size = len(line.data) if line.data is not None else 0
-        if link is not None:
-            self.threads.add(link[0], link[0] if full is not None else thread)
-        return record, message, full, size
-
     def _consume(
         self,
         cursor: FileCursor,
@@ -299,7 +270,7 @@ class Index:
         used = 0
         end = read.batch_from
         for line in lines:
-            record, message, full, size = self._parse(line)
+            record, message, full, size = parse(self.threads, line)
             if line.end > cursor.scanned:
                 if record is not None:
                     self._fold(cursor, meta, record, message)
