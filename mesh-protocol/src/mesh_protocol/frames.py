@@ -145,7 +145,8 @@ class Messages(_Frame):
     `part` says where the range lies (only towards a hub whose welcome has `history`):
     "next" continues the file at the hub's offset; "tail" is the first batch of a file the hub
     has nothing of, starting at a line boundary near its end (bytes [0, start_offset) become
-    the file's missing history); "history" is a range of that missing history, in file order.
+    the file's missing history); "history" is a run of whole lines of that missing history
+    ending where the history the hub holds begins: the history goes newest first, backwards.
     """
 
     type: Literal["messages"] = "messages"
