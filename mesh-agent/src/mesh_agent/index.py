@@ -242,9 +242,11 @@ class Index:
                 at = line.end
                 while used > BATCH_BUDGET and len(kept) > 1:  # the oldest lines wait
                     used -= kept.popleft()[2]
+        if at != stop:  # no line ends there any more: the file was rewritten
+            raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
         meta.absorb_older(older)
         cursor.folded = min(cursor.folded, start)
-        first = kept[0][0] if kept else stop
+        first = kept[0][0]
         cursor.history = first or None
         if cursor.history is None and not meta.first_prompt:
             meta.first_prompt = cursor.tail_prompt
