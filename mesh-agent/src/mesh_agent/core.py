@@ -49,7 +49,7 @@ KEEP_FRAMES = 1000  # statuses kept while offline
 REMEMBER_PROMPTS = 500  # last status of this many prompts
 TAIL_ABOVE = 8 * 1024 * 1024  # a new file larger than this is sent tail first
 TAIL_BYTES = 2 * 1024 * 1024  # how much of its end comes first (the newest pages)
-HISTORY_BYTES = 512 * 1024  # each history batch: about this much below what the hub holds
+HISTORY_BYTES = 768 * 1024  # each history batch: about this much below what the hub holds
 
 Status = Literal["idle", "running", "waiting_permission", "live_terminal"]
 

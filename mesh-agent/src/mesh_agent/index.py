@@ -32,6 +32,7 @@ from typing import Any
 from mesh_agent.core import HISTORY_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
 from mesh_agent.parse import BATCH_BUDGET, parse
 from mesh_agent.reader import (
+    CHUNK_BYTES,
     FileShrunk,
     Line,
     TranscriptRef,
@@ -229,7 +230,8 @@ class Index:
         kept: deque[tuple[int, Message | None, int]] = deque()  # line start, message, size
         used = 0
         at = start
-        lines = read_lines(cursor.ref.path, start, max_bytes=stop - start)
+        span = stop - start
+        lines = read_lines(cursor.ref.path, start, max_bytes=span, chunk=min(span, CHUNK_BYTES))
         with closing(lines):
             for line in lines:
                 if line.end > stop:

@@ -168,7 +168,7 @@ def line_start(path: Path, pos: int, *, chunk: int = CHUNK_BYTES) -> int | None:
     return None
 
 
-def line_start_before(path: Path, pos: int, *, chunk: int = CHUNK_BYTES) -> int:
+def line_start_before(path: Path, pos: int, *, chunk: int = 64 * 1024) -> int:
     """The last line start at or before byte `pos` (0 when no newline precedes it), reading
     backwards one chunk at a time, whatever the lines."""
     with open(path, "rb") as handle:
