@@ -101,6 +101,9 @@ class Index:
         self.files: dict[str, FileCursor] = {}
         self.sessions: dict[str, SessionMeta] = {}
         self.threads = Threads()
+        # The history's lines are old: their own map, so they never push out the recent lines
+        # that new ones continue.
+        self.history_threads = Threads()
         self.tail_ok = False  # the hub takes a big file's tail first (its welcome said so)
         # advance() runs in worker threads; a reconnection must not rewind a cursor mid-read.
         self.lock = threading.Lock()
@@ -236,7 +239,7 @@ class Index:
             for line in lines:
                 if line.end > stop:
                     break
-                record, message, _, size = parse(self.threads, line)
+                record, message, _, size = parse(self.history_threads, line)
                 if record is not None and line.end <= cursor.folded:
                     older.update(record, message, main=cursor.ref.main)
                 kept.append((at, message, size))

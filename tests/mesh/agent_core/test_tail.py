@@ -242,3 +242,23 @@ def test_an_older_hub_gets_every_file_in_file_order(tmp_path: Path) -> None:
     batches = _drain(index, cursor.ref.key)
     assert {b.part for b in batches} == {"next"} and batches[0].start_offset == 0
     assert [m.uuid for b in batches for m in b.messages][-1] == f"{SID[:8]}-000399"
+
+
+def test_reading_the_history_leaves_the_recent_threads_alone(tmp_path: Path) -> None:
+    """A line written after the backfill still names the message it continues across the
+    tail's last line (an attachment), however many history lines were read meanwhile."""
+    path, _ = _big(tmp_path, 400)
+    last = f"{SID[:8]}-000399"
+    attachment = {"type": "attachment", "uuid": "att-1", "parentUuid": last, "sessionId": SID}
+    with open(path, "ab") as handle:
+        handle.write(json.dumps(attachment).encode() + b"\n")
+    index = Index(tmp_path, slice_bytes=16 * 1024, tail_above=64 * 1024, tail_bytes=8 * 1024)
+    index.history_bytes = 20 * 1024
+    index.threads.size = index.history_threads.size = 50  # fewer than the history's lines
+    [cursor] = index.discover()
+    index.resume({}, {})
+    _drain(index, cursor.ref.key)
+    with open(path, "ab") as handle:
+        handle.write(transcript_line(SID, CWD, 400, parentUuid="att-1"))
+    [new] = _drain(index, cursor.ref.key)
+    assert new.messages[0].thread_parent_uuid == last
