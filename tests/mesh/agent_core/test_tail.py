@@ -262,3 +262,31 @@ def test_reading_the_history_leaves_the_recent_threads_alone(tmp_path: Path) -> 
         handle.write(transcript_line(SID, CWD, 400, parentUuid="att-1"))
     [new] = _drain(index, cursor.ref.key)
     assert new.messages[0].thread_parent_uuid == last
+
+
+def test_a_reconnection_resends_the_unacked_history_once_and_keeps_the_metadata(
+    tmp_path: Path,
+) -> None:
+    """A connection lost with every history batch unacked: the next welcome's history makes
+    the same agent send the same runs again, newest first, and the first prompt stays the
+    file's first (the lines are not folded twice)."""
+    path, _ = _big(tmp_path, 400)
+    index = Index(tmp_path, slice_bytes=16 * 1024, tail_above=64 * 1024, tail_bytes=8 * 1024)
+    index.history_bytes = 20 * 1024
+    [cursor] = index.discover()
+    index.resume({}, {})
+    tail, *history = _drain(index, cursor.ref.key)
+    key = ack_key(SID, cursor.ref.key)
+    index.resume({key: tail.end_offset}, {key: tail.start_offset})
+    first = index.advance(cursor).batch
+    assert first is not None
+    assert index.sessions[SID].first_prompt.startswith("0 x")  # not the run's first prompt
+    again = [first, *_drain(index, cursor.ref.key)]
+    assert [(b.start_offset, b.end_offset) for b in again] == [
+        (b.start_offset, b.end_offset) for b in history
+    ]
+    assert [m.uuid for b in again for m in b.messages] == [
+        m.uuid for b in history for m in b.messages
+    ]
+    assert index.sessions[SID].first_prompt.startswith("0 x")
+    assert cursor.history is None and cursor.scanned == path.stat().st_size
