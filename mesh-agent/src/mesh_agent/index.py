@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mesh_agent.core import HISTORY_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
-from mesh_agent.parse import BATCH_BUDGET, parse
+from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
 from mesh_agent.reader import (
     CHUNK_BYTES,
     FileShrunk,
@@ -61,6 +61,7 @@ class FileCursor:
     history: int | None = None
     folded: int = 0
     tail_prompt: str = ""  # the first prompt of the lines folded while history was missing
+    head_prompt: str | None = None  # the first prompt found near the start (None: not looked)
 
     def behind(self, size: int) -> bool:
         """Whether the file has bytes not yet scanned or sent, or history not yet sent."""
@@ -195,7 +196,7 @@ class Index:
         except FileShrunk:
             # rewritten from scratch: read it again
             cursor.sent = cursor.scanned = cursor.noticed = cursor.folded = 0
-            cursor.history = None
+            cursor.history = cursor.head_prompt = None
             return Advance(None, False)
         except FileNotFoundError:
             return Advance(None, False)
@@ -228,6 +229,8 @@ class Index:
         """The whole lines just below the history the hub holds, at most one batch's worth:
         the next page up is complete first. Their metadata is folded as older than the rest."""
         stop = read.stop or 0
+        if cursor.head_prompt is None:  # the title at once, not when the history is all in
+            cursor.head_prompt = first_prompt(cursor.ref, stop)
         start = line_start_before(cursor.ref.path, read.start)
         older = SessionMeta(meta.session_id, project_dir=meta.project_dir)
         kept: deque[tuple[int, Message | None, int]] = deque()  # line start, message, size
@@ -249,7 +252,10 @@ class Index:
                     used -= kept.popleft()[2]
         if at != stop:  # no line ends there any more: the file was rewritten
             raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
+        if cursor.head_prompt:
+            older.first_prompt = ""
         meta.absorb_older(older)
+        meta.first_prompt = cursor.head_prompt or meta.first_prompt
         cursor.folded = min(cursor.folded, start)
         first = kept[0][0]
         cursor.history = first or None

@@ -162,6 +162,8 @@ def test_metadata_folded_backwards_ends_as_in_file_order(tmp_path: Path) -> None
     index.advance(cursor)
     meta = index.sessions[SID]
     assert (meta.permission_mode, meta.title, meta.cwd) == ("acceptEdits", "", CWD)
+    index.advance(cursor)
+    assert meta.first_prompt.startswith("2 x") and not meta.custom_title
     _drain(index, cursor.ref.key)
     assert (meta.permission_mode, meta.custom_title) == ("acceptEdits", "Refonte")
     assert meta.first_prompt.startswith("2 x")  # line 0 is a command, 1 an assistant's
@@ -179,6 +181,7 @@ def test_lines_appended_while_the_history_is_missing_go_first(tmp_path: Path) ->
     assert meta.cwd == CWD and not meta.first_prompt  # the folder at once, the prompt later
     history = index.advance(cursor).batch
     assert history is not None and history.part == "history"
+    assert meta.first_prompt.startswith("0 x")  # looked for at the file's start: the title
     with open(path, "ab") as handle:
         handle.write(transcript_line(SID, CWD, 400))
     live = index.advance(cursor).batch
