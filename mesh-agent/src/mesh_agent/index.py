@@ -48,6 +48,8 @@ from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta
 from mesh_protocol import Message, Messages, ack_key
 
+PRIME_BYTES = 16 * 1024  # below a history run: the lines whose threads its first lines need
+
 
 @dataclass
 class FileCursor:
@@ -232,6 +234,7 @@ class Index:
         if cursor.head_prompt is None:  # the title at once, not when the history is all in
             cursor.head_prompt = first_prompt(cursor.ref, stop)
         start = line_start_before(cursor.ref.path, read.start)
+        self._prime(cursor.ref.path, start)
         older = SessionMeta(meta.session_id, project_dir=meta.project_dir)
         kept: deque[tuple[int, Message | None, int]] = deque()  # line start, message, size
         used = 0
@@ -270,6 +273,19 @@ class Index:
             part="history",
         )
         return Advance(batch, meta.snapshot() != before)
+
+    def _prime(self, path: Path, start: int) -> None:
+        """Learn the threads of the lines just below a history run (read again with the next
+        run): a message at its start names the message it continues, not a line skipped."""
+        if not start:
+            return
+        below = line_start_before(path, max(0, start - PRIME_BYTES))
+        lines = read_lines(path, below, max_bytes=start - below, chunk=start - below)
+        with closing(lines):
+            for line in lines:
+                if line.end > start:
+                    break
+                parse(self.history_threads, line)
 
     def _consume(
         self,
