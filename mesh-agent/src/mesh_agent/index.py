@@ -22,24 +22,22 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import deque
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mesh_agent.backfill import history_run
 from mesh_agent.core import HISTORY_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
-from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
+from mesh_agent.parse import BATCH_BUDGET, parse
 from mesh_agent.reader import (
-    CHUNK_BYTES,
     FileShrunk,
     Line,
     TranscriptRef,
     discover,
     file_size,
     line_start,
-    line_start_before,
     read_lines,
     transcript_ref,
 )
@@ -47,8 +45,6 @@ from mesh_agent.terminal import Seen, seen_in
 from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta
 from mesh_protocol import Message, Messages, ack_key
-
-PRIME_BYTES = 16 * 1024  # below a history run: the lines whose threads its first lines need
 
 
 @dataclass
@@ -228,64 +224,9 @@ class Index:
     def _history(
         self, cursor: FileCursor, meta: SessionMeta, read: Read, before: tuple[object, ...]
     ) -> Advance:
-        """The whole lines just below the history the hub holds, at most one batch's worth:
-        the next page up is complete first. Their metadata is folded as older than the rest."""
-        stop = read.stop or 0
-        if cursor.head_prompt is None:  # the title at once, not when the history is all in
-            cursor.head_prompt = first_prompt(cursor.ref, stop)
-        start = line_start_before(cursor.ref.path, read.start)
-        self._prime(cursor.ref.path, start)
-        older = SessionMeta(meta.session_id, project_dir=meta.project_dir)
-        kept: deque[tuple[int, Message | None, int]] = deque()  # line start, message, size
-        used = 0
-        at = start
-        span = stop - start
-        lines = read_lines(cursor.ref.path, start, max_bytes=span, chunk=min(span, CHUNK_BYTES))
-        with closing(lines):
-            for line in lines:
-                if line.end > stop:
-                    break
-                record, message, _, size = parse(self.history_threads, line)
-                if record is not None and line.end <= cursor.folded:
-                    older.update(record, message, main=cursor.ref.main)
-                kept.append((at, message, size))
-                used += size
-                at = line.end
-                while used > BATCH_BUDGET and len(kept) > 1:  # the oldest lines wait
-                    used -= kept.popleft()[2]
-        if at != stop:  # no line ends there any more: the file was rewritten
-            raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
-        if cursor.head_prompt:
-            older.first_prompt = ""
-        meta.absorb_older(older)
-        meta.first_prompt = cursor.head_prompt or meta.first_prompt
-        cursor.folded = min(cursor.folded, start)
-        first = kept[0][0]
-        cursor.history = first or None
-        if cursor.history is None and not meta.first_prompt:
-            meta.first_prompt = cursor.tail_prompt
-        batch = Messages(
-            session_id=cursor.ref.session_id,
-            file=cursor.ref.key,
-            start_offset=first,
-            end_offset=stop,
-            messages=[m for _, m, _ in kept if m is not None],
-            part="history",
-        )
+        """The next run of the missing history, newest first (backfill.py)."""
+        batch = history_run(self.history_threads, cursor, meta, read.start, read.stop or 0)
         return Advance(batch, meta.snapshot() != before)
-
-    def _prime(self, path: Path, start: int) -> None:
-        """Learn the threads of the lines just below a history run (read again with the next
-        run): a message at its start names the message it continues, not a line skipped."""
-        if not start:
-            return
-        below = line_start_before(path, max(0, start - PRIME_BYTES))
-        lines = read_lines(path, below, max_bytes=start - below, chunk=start - below)
-        with closing(lines):
-            for line in lines:
-                if line.end > start:
-                    break
-                parse(self.history_threads, line)
 
     def _consume(
         self,
