@@ -80,3 +80,28 @@ def test_a_long_skipped_line_keeps_the_thread_without_parsing(tmp_path: Path) ->
     batch = index.advance(cursor).batch
     assert batch is not None
     assert [(m.uuid, m.thread_parent_uuid) for m in batch.messages] == [("a1", None), ("u2", "a1")]
+
+
+def test_a_history_run_names_the_message_its_first_line_continues(tmp_path: Path) -> None:
+    """A big file's history sent newest first, one line per run: a turn right after an
+    attachment, at the start of its run, still names the assistant message before the
+    attachment (the lines below a run are read for their threads)."""
+    path = tmp_path / PROJECT / f"{SID}.jsonl"
+    path.parent.mkdir(parents=True)
+    filler = "x" * 2000
+    head = (
+        _rec("u1", None, "user", "bonjour")
+        + _rec("a1", "u1", "assistant", "Salut.")
+        + _rec("att", "a1", "attachment", attachment={"type": "x"})
+        + _rec("u2", "att", "user", "suite")
+    )
+    tail = b"".join(_rec(f"f{n}", "u2", "assistant", filler) for n in range(40))
+    path.write_bytes(head + tail)
+    index = Index(tmp_path, tail_above=16 * 1024, tail_bytes=8 * 1024, history_bytes=1)
+    [cursor] = index.discover()
+    index.resume({}, {})
+    batches = []
+    while (step := index.advance(cursor)).batch is not None:
+        batches.append(step.batch)
+    [u2] = [m for b in batches for m in b.messages if m.uuid == "u2"]
+    assert u2.thread_parent_uuid == "a1"

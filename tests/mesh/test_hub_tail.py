@@ -93,13 +93,13 @@ async def _agent(config: AgentConfig) -> AsyncIterator[Agent]:
             await task
 
 
-def _history_state(pg_dsn: str) -> tuple[int | None, int | None]:
+def _history_end(pg_dsn: str) -> int | None:
     with psycopg.connect(pg_dsn) as conn:
         row = conn.execute(
-            "SELECT history_next, history_end FROM assistant.mesh_offsets WHERE session_id = %s",
-            (SID,),
+            "SELECT history_end FROM assistant.mesh_offsets WHERE session_id = %s", (SID,)
         ).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    assert row is not None, "no offsets for the session"
+    return row[0]
 
 
 async def _pages(client: httpx.AsyncClient, token: str) -> list[str]:
@@ -121,8 +121,9 @@ async def test_newest_page_first_history_after_and_a_restart_mid_backfill(
     pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The newest page is served while the history is held; the history then fills older pages
-    in file order; an agent restarted mid-backfill resumes it without loss or duplicate, and
-    no backfilled message reaches an SSE client as new."""
+    newest first (after its first batch, the page just above the newest is complete); an agent
+    restarted mid-backfill resumes it without loss or duplicate, and no backfilled message
+    reaches an SSE client as new."""
     gate = HistoryGate()
     monkeypatch.setattr(history, "store_history", gate.wrap(history.store_history))
     agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
@@ -151,13 +152,24 @@ async def test_newest_page_first_history_after_and_a_restart_mid_backfill(
                     _uuid(n) for n in range(LINES - PAGE, LINES)
                 ]
                 assert body["next_before"] is not None
-                assert _history_state(pg_dsn)[0] == 0  # nothing of the history committed yet
-                gate.let(2)
-                await until(lambda: _async(lambda: (_history_state(pg_dsn)[0] or 0) > 0), 30)
+                held = _history_end(pg_dsn)  # where the tail starts: no history committed yet
+                assert held is not None
+                gate.let(1)
+                await until(lambda: _async(lambda: (_history_end(pg_dsn) or 0) < held), 30)
+                query = {"limit": PAGE, "before": body["next_before"]}
+                above = await client.get(
+                    f"/api/sessions/{SID}/messages", params=query, headers=auth(full)
+                )
+                assert [m["uuid"] for m in above.json()["messages"]] == [
+                    _uuid(n) for n in range(LINES - 2 * PAGE, LINES - PAGE)
+                ]
+                first = _history_end(pg_dsn)
+                gate.let(1)
+                await until(lambda: _async(lambda: (_history_end(pg_dsn) or 0) < (first or 0)), 30)
             # A restart mid-backfill: a new agent resumes from what the hub has.
             async with _agent(config) as agent:
                 gate.open.set()
-                await until(lambda: _async(lambda: _history_state(pg_dsn) == (None, None)), 60)
+                await until(lambda: _async(lambda: _history_end(pg_dsn) is None), 60)
                 uuids = await _pages(client, full)
                 assert uuids == [_uuid(n) for n in range(LINES)]
                 async with sse(client, f"/api/sessions/{SID}/stream", full, 0) as stream:
@@ -202,10 +214,10 @@ def _batch(part: Part, start: int, end: int, *uuids: str) -> Messages:
 
 
 async def test_hub_checks_history_offsets_and_stores_it_once(pg_dsn: str) -> None:
-    """A tail opens a file's history; history batches must continue it (a gap closes the
-    socket), a resent one adds nothing, the welcome tells what is missing, a tail of a file the
-    hub has is checked as a `next` batch, and pages keep file order: history first, then the
-    tail, then what came after."""
+    """A tail opens a file's history; history batches go backwards and must end where the
+    history the hub holds begins (a gap closes the socket), a resent one adds nothing, the
+    welcome tells what is missing, a tail of a file the hub has is checked as a `next` batch,
+    and pages keep file order: history first, then the tail, then what came after."""
     agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
     key = ack_key(SID2, FILE2)
     with running_hub(hub_settings(pg_dsn)) as url:
@@ -215,24 +227,28 @@ async def test_hub_checks_history_offsets_and_stores_it_once(pg_dsn: str) -> Non
             assert (await agent.expect_ack()).offset == 1500
             await agent.send(_batch("next", 1500, 1600, "n1"))
             assert (await agent.expect_ack()).offset == 1600
-            await agent.send(_batch("history", 0, 400, "h1", "h2"))
+            await agent.send(_batch("history", 600, 1000, "h3", "h4"))
             ack = await agent.expect_ack()
-            assert (ack.part, ack.offset) == ("history", 400)
-            await agent.send(_batch("history", 0, 400, "h1", "h2"))  # resent: nothing new
-            assert (await agent.expect_ack()).offset == 400
+            assert (ack.part, ack.offset) == ("history", 600)
+            await agent.send(_batch("history", 600, 1000, "h3", "h4"))  # resent: nothing new
+            assert (await agent.expect_ack()).offset == 600
         async with scripted_agent(url, agent_token, "tail-hub") as agent:
             assert agent.welcome is not None
-            assert agent.welcome.acks[key] == 1600 and agent.welcome.history == {key: (400, 1000)}
-            await agent.send(_batch("history", 500, 1000, "h4"))
+            assert agent.welcome.acks[key] == 1600 and agent.welcome.history == {key: 600}
+            await agent.send(_batch("history", 0, 500, "h1"))  # [500, 600) would be lost
             gap = await agent.expect(ErrorFrame)
             assert gap.code == "offset_gap"
         async with scripted_agent(url, agent_token, "tail-hub") as agent:
-            await agent.send(_batch("history", 400, 1000, "h3"))
+            await agent.send(_batch("history", 300, 700, "h2", "h3"))  # overlaps: h3 once
+            assert (await agent.expect_ack()).offset == 300
+            await agent.send(_batch("history", 0, 300, "h0", "h1"))
             assert (await agent.expect_ack()).part == "history"
             await agent.sync()
             assert agent.welcome is not None
         async with scripted_agent(url, agent_token, "tail-hub") as agent:
             assert agent.welcome is not None and agent.welcome.history == {}
+            await agent.send(_batch("history", 0, 300, "h0", "h1"))  # complete: ignored
+            assert (await agent.expect_ack()).offset == 0
             await agent.send(_batch("tail", 1600, 1700, "n2"))  # a file it has: a `next` one
             assert (await agent.expect_ack()).offset == 1700
             await agent.send(_batch("tail", 1800, 1900, "n3"))
@@ -240,5 +256,6 @@ async def test_hub_checks_history_offsets_and_stores_it_once(pg_dsn: str) -> Non
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             page = await client.get(f"/api/sessions/{SID2}/messages", headers=auth(full))
     body = page.json()
-    assert [m["uuid"] for m in body["messages"]] == ["h1", "h2", "h3", "t1", "t2", "n1", "n2"]
+    uuids = ["h0", "h1", "h2", "h3", "h4", "t1", "t2", "n1", "n2"]
+    assert [m["uuid"] for m in body["messages"]] == uuids
     assert body["next_before"] is None

@@ -13,7 +13,8 @@ Reconnect       how long to pause after a connection ended (backoff.py's delays,
 Ended           why a permission's wait ended, and what the hub must then be told
                 (`resolution`); `hook_answer` maps the phone's decision for the hook
 next_read       which range of a transcript to read next: its tail first when the file is big
-                and new to the hub, then what follows, then the history below the tail
+                and new to the hub, then what follows, then the history below the tail,
+                newest first (backwards from the tail, a run of whole lines at a time)
 
 Which pending permissions the transcript has answered is the other pure core, terminal.py.
 The asyncio adapters (hub_link.py, sync.py, permissions.py, agent.py) feed these events and
@@ -48,6 +49,7 @@ KEEP_FRAMES = 1000  # statuses kept while offline
 REMEMBER_PROMPTS = 500  # last status of this many prompts
 TAIL_ABOVE = 8 * 1024 * 1024  # a new file larger than this is sent tail first
 TAIL_BYTES = 2 * 1024 * 1024  # how much of its end comes first (the newest pages)
+HISTORY_BYTES = 768 * 1024  # each history batch: about this much below what the hub holds
 
 Status = Literal["idle", "running", "waiting_permission", "live_terminal"]
 
@@ -57,7 +59,7 @@ class Flow:
 
     def __init__(self, now: float, window: int = WINDOW) -> None:
         self.window = window
-        self._inflight: dict[str, list[int]] = {}  # file key → end offsets not yet acked
+        self._inflight: dict[str, list[int]] = {}  # file key → ack offsets still awaited
         self._last_rx = now
         self._last_ack = now
 
@@ -69,21 +71,25 @@ class Flow:
         """Whether one more batch may be sent now."""
         return self.in_flight() < self.window
 
-    def sent(self, file: str, end: int, now: float, part: Part = "next") -> None:
-        """A batch of `file` ending at byte `end` left; the ack clock starts if it was idle."""
-        ends = self._inflight.setdefault(_flow_key(file, part), [])
-        if not ends:
+    def sent(self, file: str, at: int, now: float, part: Part = "next") -> None:
+        """A batch of `file` left, acked at offset `at` (mesh_protocol.ack_offset: its end, its
+        start for history); the ack clock starts if it was idle."""
+        ats = self._inflight.setdefault(_flow_key(file, part), [])
+        if not ats:
             self._last_ack = now
-        ends.append(end)
+        ats.append(at)
 
     def acked(self, file: str, offset: int, now: float, part: Part = "next") -> None:
-        """The hub committed `file` (or its history) up to `offset`: every batch ending there
-        is done."""
+        """The hub committed `file` up to `offset` (its history from `offset` on): every batch
+        that ack covers is done."""
         self._last_ack = now
         key = _flow_key(file, part)
-        ends = self._inflight.get(key)
-        if ends:
-            self._inflight[key] = [end for end in ends if end > offset]
+        ats = self._inflight.get(key)
+        if ats:
+            if part == "history":  # backwards: the batches starting at or above it are done
+                self._inflight[key] = [at for at in ats if at < offset]
+            else:
+                self._inflight[key] = [at for at in ats if at > offset]
 
     def received(self, now: float) -> None:
         """Any frame arrived from the hub."""
@@ -225,19 +231,19 @@ class Read:
     """The next read of a transcript file.
 
     part        the batch's `part`: "tail" (from the first line start at or after `start`),
-                "next" (what follows the bytes sent), "history" (the missing history)
+                "next" (what follows the bytes sent), "history" (whole lines from the line
+                start at or before `start` up to `stop`, the start of the history the hub holds)
     start       where reading starts
-    batch_from  lines ending after this go into the batch (those before were sent)
-    stop        where the read ends (the history ends where the tail began), None: the file's end
-    fold        whether lines past `scanned` fold into the session's metadata (only in file
-                order: not while history below them is missing)
+    batch_from  lines ending after this go into the batch (those before were sent, or are
+                only scanned for metadata)
+    stop        where the read ends (a history batch ends where the hub's history begins),
+                None: the file's end
     """
 
     part: Part
     start: int
     batch_from: int
     stop: int | None = None
-    fold: bool = True
 
 
 def next_read(
@@ -245,22 +251,21 @@ def next_read(
     size: int,
     sent: int,
     scanned: int,
-    history: tuple[int, int] | None,
+    history: int | None,
     tail_ok: bool,
     tail_above: int = TAIL_ABOVE,
     tail_bytes: int = TAIL_BYTES,
+    history_bytes: int = HISTORY_BYTES,
 ) -> Read | None:
     """What to read next of a file of `size` bytes (None: nothing). A big file the hub has
     nothing of is sent tail first (when the hub takes tails); new bytes then always go before
-    the missing history (`history`: [next, end)), which goes before the metadata-only re-scan
-    of the tail."""
+    the missing history (`history`: [0, history) is missing), which goes newest first: about
+    `history_bytes` just below what the hub holds, then the bytes below those."""
     if history is None and sent == 0 and tail_ok and size > tail_above:
         return Read("tail", size - tail_bytes, size - tail_bytes)
-    if history is not None:
-        if size > sent:
-            return Read("next", sent, sent, fold=False)
-        hist_next, hist_end = history
-        return Read("history", min(hist_next, scanned), hist_next, hist_end)
     if size > sent or size > scanned:
         return Read("next", min(sent, scanned), sent)
+    if history is not None:
+        start = max(0, history - history_bytes)
+        return Read("history", start, start, history)
     return None

@@ -46,6 +46,7 @@ from mesh_protocol import (
     ProtocolError,
     SessionInfo,
     Welcome,
+    ack_offset,
     dump_frame,
     parse_hub_frame,
 )
@@ -155,7 +156,7 @@ class HubLink:
         """Send a batch of transcript messages once fewer than WINDOW wait for their ack."""
         async with self._room:
             await self._room.wait_for(self.flow.has_room)
-        self.flow.sent(batch.file, batch.end_offset, time.monotonic(), batch.part)
+        self.flow.sent(batch.file, ack_offset(batch), time.monotonic(), batch.part)
         await self.send(batch)
 
     async def wait_room(self) -> None:

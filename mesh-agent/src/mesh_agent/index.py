@@ -6,30 +6,31 @@ Per file, byte offsets, all on line boundaries:
     sent     the next `messages` batch starts here (rewound to `acked` on every connection)
     scanned  metadata has been folded up to here (never rewound, so "last wins" stays true)
     noticed  tool uses, results and prompts have been reported (`seen`) up to here
-    history  for a file sent tail first: the missing history [next, end) (from `welcome`),
-             None when there is none
+    history  for a file sent tail first: the missing history [0, history) (from `welcome`, then
+             lowered by each history batch built), None when there is none
+    folded   metadata has been folded from here up to `scanned` (the tail's start, lowered by
+             each history batch: the history is folded backwards, see SessionMeta.absorb_older)
 
 `advance(cursor)` reads the slice core.next_read picks: the tail of a big file new to the hub,
 else from min(sent, scanned) (lines past `scanned` update the session's metadata, lines past
-`sent` go into a batch), and once the end is sent, the missing history (folding metadata in file
-order: the tail is folded again after it). Memory stays bounded whatever the file size: one
-slice (a few MiB) and one batch (under the frame limit) at a time.
+`sent` go into a batch), and once the end is sent, the missing history, newest first: the whole
+lines just below what the hub holds, at most one batch's worth. Memory stays bounded whatever
+the file size: one slice (a few MiB) and one batch (under the frame limit) at a time.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import to_json
-
-from mesh_agent.core import TAIL_ABOVE, TAIL_BYTES, Read, next_read
+from mesh_agent.backfill import history_run
+from mesh_agent.core import HISTORY_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
+from mesh_agent.parse import BATCH_BUDGET, parse
 from mesh_agent.reader import (
     FileShrunk,
     Line,
@@ -41,15 +42,9 @@ from mesh_agent.reader import (
     transcript_ref,
 )
 from mesh_agent.terminal import Seen, seen_in
-from mesh_agent.transcript import SessionMeta, parse_line, thread_link, to_message
-from mesh_protocol import MAX_FRAME_BYTES, Message, Messages, ack_key
-
-# A batch stays well under the hub's frame limit; sizes of small lines are estimated from the raw
-# line, which is always larger than its normalised message.
-BATCH_BUDGET = MAX_FRAME_BYTES * 3 // 4
-MESSAGE_BUDGET = MAX_FRAME_BYTES // 2
-_EXACT_SIZE_ABOVE = 64 * 1024
-_SMALL_FIELD_CHARS = 4096
+from mesh_agent.threads import Threads
+from mesh_agent.transcript import SessionMeta
+from mesh_protocol import Message, Messages, ack_key
 
 
 @dataclass
@@ -61,13 +56,16 @@ class FileCursor:
     sent: int = 0
     scanned: int = 0
     noticed: int = 0
-    history: tuple[int, int] | None = None
+    history: int | None = None
+    folded: int = 0
+    tail_prompt: str = ""  # the first prompt of the lines folded while history was missing
+    head_prompt: str | None = None  # the first prompt found near the start (None: not looked)
 
     def behind(self, size: int) -> bool:
         """Whether the file has bytes not yet scanned or sent, or history not yet sent."""
         return size > self.sent or size > self.scanned or self.history is not None
 
-    def progress(self) -> tuple[int, int, tuple[int, int] | None]:
+    def progress(self) -> tuple[int, int, int | None]:
         """The positions an advance moves (equal before and after: nothing more to read)."""
         return self.sent, self.scanned, self.history
 
@@ -82,26 +80,6 @@ class Advance:
     seen: tuple[Seen, ...] = ()
 
 
-class Threads:
-    """For the latest `size` lines with a uuid (all files): the nearest message at or before
-    each, so that a message names the message it continues, not the line before it."""
-
-    def __init__(self, size: int = 8192) -> None:
-        self.size = size
-        self._nearest: OrderedDict[str, str | None] = OrderedDict()
-
-    def resolve(self, parent: str | None) -> str | None:
-        """The nearest message at or before line `parent` (`parent` itself when unknown)."""
-        return self._nearest.get(parent, parent) if parent else None
-
-    def add(self, uuid: str, nearest: str | None) -> None:
-        """Line `uuid` is (or continues) message `nearest`."""
-        self._nearest[uuid] = nearest
-        self._nearest.move_to_end(uuid)
-        if len(self._nearest) > self.size:
-            self._nearest.popitem(last=False)
-
-
 class Index:
     """Files and sessions under one Claude config's projects/ folder."""
 
@@ -112,14 +90,19 @@ class Index:
         slice_bytes: int = 4 * 1024 * 1024,
         tail_above: int = TAIL_ABOVE,
         tail_bytes: int = TAIL_BYTES,
+        history_bytes: int = HISTORY_BYTES,
     ) -> None:
         self.projects = projects
         self.slice_bytes = slice_bytes
         self.tail_above = tail_above  # a new file larger than this goes tail first
         self.tail_bytes = tail_bytes
+        self.history_bytes = history_bytes
         self.files: dict[str, FileCursor] = {}
         self.sessions: dict[str, SessionMeta] = {}
         self.threads = Threads()
+        # The history's lines are old: their own map, so they never push out the recent lines
+        # that new ones continue.
+        self.history_threads = Threads()
         self.tail_ok = False  # the hub takes a big file's tail first (its welcome said so)
         # advance() runs in worker threads; a reconnection must not rewind a cursor mid-read.
         self.lock = threading.Lock()
@@ -153,17 +136,18 @@ class Index:
             meta.project_dir = ref.project_dir
         return cursor
 
-    def resume(
-        self, acks: dict[str, int], history: dict[str, tuple[int, int]] | None = None
-    ) -> None:
+    def resume(self, acks: dict[str, int], history: dict[str, int] | None = None) -> None:
         """Start a new connection: every file is resent from the offset the hub committed, and
-        its missing history from where the hub has it (`history` None: the hub takes no tail)."""
+        its missing history [0, end) backwards from where the hub's begins (`history` None: the
+        hub takes no tail). A file never read yet is scanned from that point only."""
         with self.lock:
             self.tail_ok = history is not None
             for key, cursor in list(self.files.items()):
                 hub_key = ack_key(cursor.ref.session_id, key)
                 cursor.acked = cursor.sent = acks.get(hub_key, 0)
                 cursor.history = (history or {}).get(hub_key)
+                if cursor.history is not None and cursor.scanned < cursor.history:
+                    cursor.scanned = cursor.folded = cursor.history
 
     def ack(self, key: str, offset: int, *, history: bool = False) -> None:
         """The hub committed `key` (or its history) up to `offset`."""
@@ -196,9 +180,12 @@ class Index:
                 tail_ok=self.tail_ok,
                 tail_above=self.tail_above,
                 tail_bytes=self.tail_bytes,
+                history_bytes=self.history_bytes,
             )
             if read is None:
                 return Advance(None, False)
+            if read.part == "history":
+                return self._history(cursor, meta, read, before)
             if read.part == "tail":
                 read = self._tail(cursor, read)
             lines = read_lines(cursor.ref.path, read.start, max_bytes=self.slice_bytes)
@@ -206,8 +193,8 @@ class Index:
                 messages, end = self._consume(cursor, meta, lines, seen, read)
         except FileShrunk:
             # rewritten from scratch: read it again
-            cursor.sent = cursor.scanned = cursor.noticed = 0
-            cursor.history = None
+            cursor.sent = cursor.scanned = cursor.noticed = cursor.folded = 0
+            cursor.history = cursor.head_prompt = None
             return Advance(None, False)
         except FileNotFoundError:
             return Advance(None, False)
@@ -221,11 +208,7 @@ class Index:
                 messages=messages,
                 part=read.part,
             )
-            if read.part == "history" and cursor.history is not None:
-                done = end >= cursor.history[1]
-                cursor.history = None if done else (end, cursor.history[1])
-            else:
-                cursor.sent = end
+            cursor.sent = end
         return Advance(batch, meta.snapshot() != before, tuple(seen))
 
     def _tail(self, cursor: FileCursor, read: Read) -> Read:
@@ -234,9 +217,16 @@ class Index:
         start = line_start(cursor.ref.path, read.start)
         if not start:
             return Read("next", 0, 0)
-        cursor.sent = start
-        cursor.history = (0, start)
-        return Read("tail", start, start, fold=False)
+        cursor.sent = cursor.scanned = cursor.folded = start
+        cursor.history = start
+        return Read("tail", start, start)
+
+    def _history(
+        self, cursor: FileCursor, meta: SessionMeta, read: Read, before: tuple[object, ...]
+    ) -> Advance:
+        """The next run of the missing history, newest first (backfill.py)."""
+        batch = history_run(self.history_threads, cursor, meta, read.start, read.stop or 0)
+        return Advance(batch, meta.snapshot() != before)
 
     def _consume(
         self,
@@ -250,28 +240,11 @@ class Index:
         used = 0
         end = read.batch_from
         for line in lines:
-            if read.stop is not None and line.end > read.stop:
-                break
-            record = parse_line(line.data) if line.data is not None else None
-            link = thread_link(line.data, record) if line.data is not None else None
-            thread = self.threads.resolve(link[1]) if link is not None else None
-            differs = thread if link is not None and thread != link[1] else None
-            message = full = to_message(record, thread_parent=differs) if record else None
-            if message is not None and line.data is not None and len(line.data) > _EXACT_SIZE_ABOVE:
-                size = len(to_json(message))
-                if size > MESSAGE_BUDGET and record is not None:
-                    message = to_message(record, _SMALL_FIELD_CHARS, differs)
-                    size = len(to_json(message)) if message else 0
-            else:
-                size = len(line.data) if line.data is not None else 0
-            if link is not None:
-                self.threads.add(link[0], link[0] if full is not None else thread)
-            if read.fold and line.end > cursor.scanned:
+            record, message, full, size = parse(self.threads, line)
+            if line.end > cursor.scanned:
                 if record is not None:
-                    meta.update(record, message, main=cursor.ref.main)
+                    self._fold(cursor, meta, record, message)
                 cursor.scanned = line.end
-            elif record is not None and cursor.scanned == 0:
-                _fold_ahead(meta, record, message, main=cursor.ref.main)
             if line.end > cursor.noticed:
                 if record is not None:
                     seen += seen_in(record, full, cursor.ref.key, line.end, main=cursor.ref.main)
@@ -286,13 +259,17 @@ class Index:
             end = line.end
         return messages, end
 
-
-def _fold_ahead(
-    meta: SessionMeta, record: dict[str, Any], message: Message | None, *, main: bool
-) -> None:
-    """Fold a line of a file's tail before its history: the folder, branch, mode and titles
-    are known at once (the history, folded in order later, then the tail again, settle them);
-    not the first prompt, which only the history has."""
-    first = meta.first_prompt
-    meta.update(record, message, main=main)
-    meta.first_prompt = first
+    @staticmethod
+    def _fold(
+        cursor: FileCursor, meta: SessionMeta, record: dict[str, Any], message: Message | None
+    ) -> None:
+        """Fold a line in file order. While history is missing, not as the first prompt (only
+        the history tells it; kept in case the history has none)."""
+        if cursor.history is None:
+            meta.update(record, message, main=cursor.ref.main)
+            return
+        first = meta.first_prompt
+        meta.first_prompt = ""
+        meta.update(record, message, main=cursor.ref.main)
+        cursor.tail_prompt = cursor.tail_prompt or meta.first_prompt
+        meta.first_prompt = first

@@ -166,3 +166,18 @@ def line_start(path: Path, pos: int, *, chunk: int = CHUNK_BYTES) -> int | None:
                 return None
             at += len(data)
     return None
+
+
+def line_start_before(path: Path, pos: int, *, chunk: int = 64 * 1024) -> int:
+    """The last line start at or before byte `pos` (0 when no newline precedes it), reading
+    backwards one chunk at a time, whatever the lines."""
+    with open(path, "rb") as handle:
+        end = pos
+        while end > 0:
+            begin = max(0, end - chunk)
+            handle.seek(begin)
+            newline = handle.read(end - begin).rfind(b"\n")
+            if newline >= 0:
+                return begin + newline + 1
+            end = begin
+    return 0

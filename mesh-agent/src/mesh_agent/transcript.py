@@ -265,6 +265,24 @@ class SessionMeta:
         ):
             self.first_prompt = _one_line(message.text)
 
+    def absorb_older(self, older: SessionMeta) -> None:
+        """Fold what `older` (the fold of lines that all precede those folded here) says, as if
+        its lines had come first: later values stay, the first prompt and cwd are the older."""
+        if older.last_msg_at is not None and (
+            self.last_msg_at is None or older.last_msg_at > self.last_msg_at
+        ):
+            self.last_msg_at = older.last_msg_at
+        self.custom_title = self.custom_title or older.custom_title
+        self.ai_title = self.ai_title or older.ai_title
+        self.summary = self.summary or older.summary
+        self.permission_mode = self.permission_mode or older.permission_mode
+        self.git_branch = self.git_branch or older.git_branch
+        self.first_prompt = older.first_prompt or self.first_prompt
+        if older.cwd:
+            newer, self.cwd = self.cwd, older.cwd
+            if newer and self._better_cwd(newer):
+                self.cwd = newer
+
     def _better_cwd(self, cwd: str) -> bool:
         # The session's home is the cwd its folder was named after; later lines may show a
         # subdirectory the shell moved to. Keep the first cwd unless a later one matches better.

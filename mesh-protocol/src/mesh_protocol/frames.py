@@ -145,7 +145,8 @@ class Messages(_Frame):
     `part` says where the range lies (only towards a hub whose welcome has `history`):
     "next" continues the file at the hub's offset; "tail" is the first batch of a file the hub
     has nothing of, starting at a line boundary near its end (bytes [0, start_offset) become
-    the file's missing history); "history" is a range of that missing history, in file order.
+    the file's missing history); "history" is a run of whole lines of that missing history
+    ending where the history the hub holds begins: the history goes newest first, backwards.
     """
 
     type: Literal["messages"] = "messages"
@@ -206,14 +207,15 @@ class Welcome(_Frame):
     type: Literal["welcome"] = "welcome"
     agent_id: str
     acks: dict[str, int] = Field(default_factory=dict)
-    # The missing history of files sent tail first: key (as in acks) → [next, end), the bytes
-    # still to send as `history`. None from a hub that takes no tail first (then none is sent).
-    history: dict[str, tuple[Offset, Offset]] | None = None
+    # The missing history of files sent tail first: key (as in acks) → end, the bytes [0, end)
+    # still to send as `history`, backwards from end. None from a hub that takes no tail first
+    # (then none is sent).
+    history: dict[str, Offset] | None = None
 
 
 class Ack(_Frame):
     """The hub committed every message of `file` up to `offset` (for `part` "history": the
-    file's history up to `offset`)."""
+    file's history from `offset` on; only [0, offset) is still missing)."""
 
     type: Literal["ack"] = "ack"
     session_id: SessionId
@@ -304,6 +306,12 @@ def parse_hub_frame(data: str | bytes) -> HubFrame:
 def dump_frame(frame: BaseModel) -> str:
     """The JSON text of a frame (None fields kept, so the shape is always the documented one)."""
     return frame.model_dump_json()
+
+
+def ack_offset(batch: Messages) -> int:
+    """The offset the hub acks `batch` with: its end (its start for history, which goes
+    backwards)."""
+    return batch.start_offset if batch.part == "history" else batch.end_offset
 
 
 def ack_key(session_id: str, file: str) -> str:

@@ -27,6 +27,13 @@ import { ToolInput } from "./ToolInput";
 import { TerminalWaiting, sessionTitle } from "./Sessions";
 
 const PAGE = 50;
+const HISTORY_POLL_MS = 2000;
+
+/** Whether the hub is still receiving the history above a page: it says there is more
+ * (`next_before`) though the page is not full (a big transcript is sent tail first). */
+function historyArriving(page: { messages: Message[]; next_before: number | null }): boolean {
+  return page.next_before !== null && page.messages.length < PAGE;
+}
 
 function nearBottom(): boolean {
   return innerHeight + scrollY >= document.documentElement.scrollHeight - 240;
@@ -44,6 +51,8 @@ export function SessionScreen({ id }: { id: string }) {
   const shown = useRef(new Set<string>());
   shown.current = new Set(session?.pending_permissions.map((p) => p.id));
   const [olderBusy, setOlderBusy] = useState(false);
+  const [filling, setFilling] = useState(false);
+  const [asked, setAsked] = useState(0); // times the same cursor came back empty
   const stick = useRef(true);
   const anchor = useRef<number | null>(null);
 
@@ -58,6 +67,7 @@ export function SessionScreen({ id }: { id: string }) {
         setSession(s);
         setMessages(page.messages);
         setNextBefore(page.next_before);
+        setFilling(historyArriving(page));
         const last = page.messages.reduce((m, x) => Math.max(m, x.seq), 0);
         live = new SessionStream(id, last, {
           onState: (state, detail) => setStream({ state, detail, since: Date.now() }),
@@ -120,21 +130,42 @@ export function SessionScreen({ id }: { id: string }) {
     }
   }
 
+  function prepend(page: { messages: Message[]; next_before: number | null }) {
+    anchor.current = document.documentElement.scrollHeight - scrollY;
+    setMessages((all) => [...page.messages.filter((m) => !all.some((x) => x.seq === m.seq)), ...all]);
+    setNextBefore(page.next_before);
+    setFilling(historyArriving(page));
+  }
+
   async function older() {
     if (!nextBefore) return;
     setOlderBusy(true);
     try {
       const page = await listMessages(id, nextBefore, PAGE);
-      anchor.current = document.documentElement.scrollHeight - scrollY;
       stick.current = false;
-      setMessages((all) => [...page.messages.filter((m) => !all.some((x) => x.seq === m.seq)), ...all]);
-      setNextBefore(page.next_before);
+      prepend(page);
     } catch (err) {
       toast((err as ApiError).message, "error");
     } finally {
       setOlderBusy(false);
     }
   }
+
+  // While the hub still receives the history just above the oldest message shown, ask again
+  // until that page is complete (the agent sends it newest first) or the history is all there.
+  useEffect(() => {
+    if (!filling || nextBefore === null) return;
+    const timer = setTimeout(async () => {
+      try {
+        const page = await listMessages(id, nextBefore, PAGE);
+        if (page.messages.length > 0 || page.next_before !== nextBefore) prepend(page);
+        else setAsked((n) => n + 1); // nothing yet: the same cursor, asked again
+      } catch {
+        setFilling(false); // the button stays, to ask by hand
+      }
+    }, HISTORY_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [filling, nextBefore, asked, id]);
 
   const rows = useMemo(() => arrange(messages, prompts), [messages, prompts]);
   const results = useMemo(() => {
@@ -171,14 +202,21 @@ export function SessionScreen({ id }: { id: string }) {
                 : `Flux interrompu — reconnexion… (affichage de ${clock(stream.since)})`}
             </p>
           )}
-          {nextBefore && (
-            <div class="flex justify-center">
-              <Button variant="secondary" busy={olderBusy} onClick={older}>
-                Messages précédents
-              </Button>
-            </div>
+          {filling ? (
+            <p role="status" class="flex items-center justify-center gap-2 py-2 text-sm text-slate-500">
+              <Spinner class="size-4" />
+              Chargement de l'historique…
+            </p>
+          ) : (
+            nextBefore && (
+              <div class="flex justify-center">
+                <Button variant="secondary" busy={olderBusy} onClick={older}>
+                  Messages précédents
+                </Button>
+              </div>
+            )
           )}
-          {messages.length === 0 && <p class="py-10 text-center text-slate-500">Aucun message pour l'instant.</p>}
+          {messages.length === 0 && !filling && <p class="py-10 text-center text-slate-500">Aucun message pour l'instant.</p>}
           {session.terminal_waiting && <TerminalWaiting session={session} />}
           <ol class="space-y-3" aria-label="Messages" aria-live="polite" aria-relevant="additions">
             {rows.map((row) =>

@@ -26,6 +26,7 @@ from mesh_protocol import (
     Prompt,
     PromptStatus,
     SessionInfo,
+    ack_offset,
 )
 from solo_brain.errors import NotFound
 from solo_brain.mesh.broadcast import Broadcaster
@@ -142,7 +143,7 @@ class Hub:
             self.broadcaster.publish(batch.session_id, events)
         part: Part = "history" if batch.part == "history" else "next"
         await link.send(
-            Ack(session_id=batch.session_id, file=batch.file, offset=batch.end_offset, part=part)
+            Ack(session_id=batch.session_id, file=batch.file, offset=ack_offset(batch), part=part)
         )
 
     async def on_prompt_status(self, link: AgentLink, status: PromptStatus) -> None:

@@ -3,15 +3,16 @@
 --
 -- messages.pos             a session's message order (pages and their cursor). A message sent
 --                          in file order gets seq * 2^21 (the order of arrival, as before); the
---                          history of a file sent tail first gets the next of the positions
---                          (s - 1) * 2^21 + 1, + 2, ... where s is a seq taken when the tail
---                          arrived: file order, after every earlier message, before the tail
---                          (room for 2^21 history messages per file; pos stays below 2^53, exact
---                          in JavaScript, while seq < 2^32). seq stays the SSE/event cursor.
+--                          history of a file sent tail first (newest first, a run of lines at a
+--                          time) takes the positions below s * 2^21, s a seq taken when the
+--                          tail arrived, each run below the one before it: file order, after
+--                          every earlier message, before the tail (room for 2^21 - 1 history
+--                          messages per file; pos stays below 2^53, exact in JavaScript, while
+--                          seq < 2^32). seq stays the SSE/event cursor.
 -- messages.history         backfilled history: in pages, never an SSE event (not new)
 -- mesh_offsets.history_*   the missing history of a file sent tail first: bytes
---                          [history_next, history_end) still to come; history_pos: the pos of
---                          its next message.
+--                          [0, history_end) still to come, backwards from history_end;
+--                          history_pos: the highest pos still free for it.
 --                          NULL when the file has no missing history.
 
 ALTER TABLE assistant.messages
@@ -27,8 +28,7 @@ ALTER TABLE assistant.messages ALTER COLUMN pos SET NOT NULL;
 CREATE INDEX messages_session_pos_idx ON assistant.messages (session_id, pos);
 
 ALTER TABLE assistant.mesh_offsets
-    ADD COLUMN history_next bigint CHECK (history_next >= 0),
-    ADD COLUMN history_end bigint CHECK (history_end >= 0),
+    ADD COLUMN history_end bigint CHECK (history_end > 0),
     ADD COLUMN history_pos bigint;
 
 -- Whether a session still has history to come (asked for each last page): only those rows.

@@ -2,12 +2,15 @@
 
 A `tail` batch of a file the hub has nothing of starts near the file's end: it is committed like
 any batch (its messages are new: SSE events), and bytes [0, start_offset) become the file's
-missing history (mesh_offsets.history_next/end). Each `history` batch continues that history in
-file order: committed without events (it is not new, pages show it), idempotent on
-(session_id, uuid), its offset checked against history_next as a `next` batch's is against the
-stored offset. Messages get `pos` (the session's page order): the history of a file takes the
-positions from (s - 1) * 2^21 + 1 on, s a seq taken when the tail arrived: after every earlier
-message of the session (pos <= (s - 1) * 2^21), before the tail (pos > s * 2^21), in file order.
+missing history (mesh_offsets.history_end). The history goes newest first: each `history` batch
+is a run of whole lines ending where the history the hub holds begins (end_offset checked
+against history_end as a `next` batch's start is against the stored offset), so the page just
+above the tail fills first. It is committed without events (it is not new, pages show it),
+idempotent on (session_id, uuid); a batch the hub holds already is acked and ignored. Messages
+get `pos` (the session's page order): the history of a file takes the positions from
+s * 2^21 - 1 down, s a seq taken when the tail arrived, each batch below the one before it and in
+file order within it: after every earlier message of the session (pos <= (s - 1) * 2^21), before
+the tail (pos > s * 2^21).
 """
 
 from __future__ import annotations
@@ -20,15 +23,16 @@ from solo_brain.mesh.store.messages import AS_JSON, store_messages
 POS_STEP = 2097152  # 2^21: the pos of a message in arrival order is seq * POS_STEP
 
 # The history's messages and its new state, written only when the batch continues the history
-# (its start at or before history_next, its end within it): one round trip with the check.
+# downwards (it ends at or above history_end and starts below it): one round trip with the check.
+# history_pos is the highest position still free below the file's tail.
 _CONTINUES = """o.agent_id = %(agent)s AND o.session_id = %(sid)s AND o.file = %(file)s
-    AND o.history_end IS NOT NULL AND %(start)s <= o.history_next AND %(end)s <= o.history_end"""
+    AND o.history_end IS NOT NULL AND %(start)s < o.history_end AND %(end)s >= o.history_end"""
 _INSERT = f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
         tool_uses, tool_results, "timestamp", is_sidechain, file, thread_parent, pos, history)
     SELECT %(sid)s, m.uuid, m.parent_uuid, m.role, m.text,
            COALESCE(m.tool_uses, '[]'), COALESCE(m.tool_results, '[]'),
            m."timestamp", COALESCE(m.is_sidechain, false), %(file)s,
-           COALESCE(m.thread_parent_uuid, m.parent_uuid), o.history_pos + m.ord - 1, true
+           COALESCE(m.thread_parent_uuid, m.parent_uuid), o.history_pos - %(count)s + m.ord, true
     FROM assistant.mesh_offsets o,
         ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
         uuid text, parent_uuid text, role text, text text, tool_uses jsonb,
@@ -40,11 +44,8 @@ _INSERT = f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, rol
     ORDER BY m.ord
     ON CONFLICT (session_id, uuid) DO NOTHING"""  # noqa: S608
 _ADVANCE = f"""UPDATE assistant.mesh_offsets o
-    SET history_next = CASE WHEN %(end)s >= history_end THEN NULL
-                            ELSE GREATEST(history_next, %(end)s) END,
-        history_end = CASE WHEN %(end)s >= history_end THEN NULL ELSE history_end END,
-        history_pos = CASE WHEN %(end)s >= history_end THEN NULL
-                           ELSE history_pos + %(count)s END,
+    SET history_end = NULLIF(%(start)s, 0),
+        history_pos = CASE WHEN %(start)s = 0 THEN NULL ELSE history_pos - %(count)s END,
         updated_at = now()
     WHERE {_CONTINUES}"""  # noqa: S608
 
@@ -63,20 +64,20 @@ async def store_tail(pool: Pool, agent_id: str, batch: Messages) -> list[StreamE
         if await cur.fetchone() is None and batch.start_offset > 0:
             cur = await conn.execute("SELECT nextval('assistant.mesh_event_seq') AS s")
             found = await cur.fetchone()
-            first = (int(found["s"]) - 1) * POS_STEP + 1 if found else 1
+            top = int(found["s"]) * POS_STEP - 1 if found else POS_STEP - 1
             await conn.execute(
                 """INSERT INTO assistant.mesh_offsets (agent_id, session_id, file, "offset",
-                       history_next, history_end, history_pos)
-                   VALUES (%s, %s, %s, %s, 0, %s, %s)""",
-                (agent_id, sid, batch.file, batch.start_offset, batch.start_offset, first),
+                       history_end, history_pos)
+                   VALUES (%s, %s, %s, %s, %s, %s)""",
+                (agent_id, sid, batch.file, batch.start_offset, batch.start_offset, top),
             )
     # The tail itself is then a `next` batch from the offset just stored.
     return await store_messages(pool, agent_id, batch)
 
 
 async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
-    """Commit a range of a file's missing history, in file order (OffsetGap when it does not
-    continue what the hub has; nothing when that history is already complete)."""
+    """Commit the newest range of a file's missing history (OffsetGap when it ends below the
+    history the hub holds; nothing when the hub holds that range already)."""
     args = {
         "agent": agent_id,
         "sid": batch.session_id,
@@ -94,7 +95,7 @@ async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
         )
         await conn.execute("SELECT 1 FROM assistant.sessions WHERE id = %(sid)s FOR UPDATE", args)
         state = await conn.execute(
-            "SELECT history_next, history_end FROM assistant.mesh_offsets o "
+            "SELECT history_end FROM assistant.mesh_offsets o "
             "WHERE o.agent_id = %(agent)s AND o.session_id = %(sid)s AND o.file = %(file)s "
             "FOR UPDATE",
             args,
@@ -105,24 +106,20 @@ async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
         row = await state.fetchone()
         if row is None:
             raise OffsetGap(0, batch.start_offset)  # rolls back everything above
-        if row["history_end"] is None:
-            return  # complete already: a resent batch (nothing above matched)
-        if batch.start_offset > row["history_next"]:
-            raise OffsetGap(int(row["history_next"]), batch.start_offset)
-        if batch.end_offset > row["history_end"]:
+        if row["history_end"] is None or batch.start_offset >= row["history_end"]:
+            return  # held already: a resent batch (nothing above matched)
+        if batch.end_offset < row["history_end"]:
             raise OffsetGap(int(row["history_end"]), batch.end_offset)
 
 
-async def agent_history(pool: Pool, agent_id: str) -> dict[str, tuple[int, int]]:
-    """The missing history of every file of an agent, keyed as in Welcome.acks."""
+async def agent_history(pool: Pool, agent_id: str) -> dict[str, int]:
+    """Where the missing history [0, end) of every file of an agent ends, keyed as in
+    Welcome.acks."""
     async with pool.connection() as conn:
         cur = await conn.execute(
-            """SELECT session_id, file, history_next, history_end FROM assistant.mesh_offsets
+            """SELECT session_id, file, history_end FROM assistant.mesh_offsets
                WHERE agent_id = %s AND history_end IS NOT NULL""",
             (agent_id,),
         )
         rows = await cur.fetchall()
-    return {
-        ack_key(r["session_id"], r["file"]): (int(r["history_next"]), int(r["history_end"]))
-        for r in rows
-    }
+    return {ack_key(r["session_id"], r["file"]): int(r["history_end"]) for r in rows}
