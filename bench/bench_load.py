@@ -45,7 +45,7 @@ from load_probe import Probe, postmaster_pid  # noqa: E402
 from solo_brain.db import apply_migrations  # noqa: E402
 from solo_brain.db.embedded import start_embedded  # noqa: E402
 from solo_brain.mesh.store.tokens import create_token  # noqa: E402
-from tests.e2e.n8n.stack import CAPTURE_TOKEN, run_stack  # noqa: E402
+from tests.e2e.n8n.stack import run_stack  # noqa: E402
 from tests.support.nginx import running_nginx  # noqa: E402
 
 NEVER = "0 0 1 1 *"
@@ -116,8 +116,8 @@ def main() -> None:
             upstreams = {8100: stack.hub.url, 8101: stack.glue_url, 5678: stack.n8n_url}
             lifted = {"rate=30r/m": "rate=100000r/s",
                       "zone=solo_capture burst=10": "zone=solo_capture burst=1000"}  # fmt: skip
-            with running_nginx(tmp / "nginx", upstreams, capture_token=CAPTURE_TOKEN,
-                               edits={} if args.production_limits else lifted) as url:  # fmt: skip
+            edits = {} if args.production_limits else lifted
+            with running_nginx(tmp / "nginx", upstreams, edits=edits) as url:
                 asyncio.run(burst(url, phone_token, 3, "warmup"))
                 for r in range(args.rounds):
                     tag = f"r{r}-{uuid.uuid4().hex[:6]}"

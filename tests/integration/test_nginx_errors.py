@@ -1,11 +1,12 @@
-"""The errors nginx produces itself reach the phone as the JSON error envelope with a French
-`speech`, never as nginx's HTML page: a real nginx with the repository's site in front of the
-real hub and of n8n stand-ins that are too slow or not there at all."""
+"""The errors nginx produces itself, and the hub's for captures, reach the phone as the JSON
+error envelope with a French `speech`, never as nginx's HTML page: a real nginx with the
+repository's site in front of the real hub and of n8n stand-ins too slow or not there at all."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -45,37 +46,46 @@ def assert_spoken_error(answer: httpx.Response, status: int, code: str) -> dict:
 
 
 @pytest.fixture
-def hub(pg_dsn: str, db: object) -> Iterator[str]:
-    """The real hub on the test database (it checks the capture tokens for nginx)."""
-    with serve(create_app(mesh_settings(database_url=pg_dsn))) as url:
-        yield url
+def hub(pg_dsn: str, db: object) -> Iterator[Callable[[str], str]]:
+    """Starts the real hub on the test database, forwarding captures to the n8n given."""
+    with ExitStack() as stack:
+
+        def start(n8n: str) -> str:
+            settings = mesh_settings(database_url=pg_dsn, MESH_CAPTURE_URL=f"{n8n}/webhook/capture")
+            return stack.enter_context(serve(create_app(settings)))
+
+        yield start
 
 
-def test_a_capture_n8n_does_not_answer_in_time_is_a_spoken_504(
-    hub: str, pg_dsn: str, tmp_path: Path
+def test_a_capture_the_hub_does_not_answer_in_time_is_a_spoken_504(
+    hub: Callable[[str], str], pg_dsn: str, tmp_path: Path
 ) -> None:
-    """n8n slower than proxy_read_timeout: 504 JSON that says the note was not confirmed, with
-    when to retry (Retry-After), not nginx's HTML page."""
-    with serve(slow_n8n()) as n8n, running_nginx(
-        tmp_path, {8100: hub, 5678: n8n, 8101: f"http://127.0.0.1:{free_port()}"},
-        edits=SHORT_READS,
-    ) as url:  # fmt: skip
-        answer = httpx.post(f"{url}/api/capture", headers=auth(issue(pg_dsn, "capture")),
-                            data={"text": "note"}, timeout=30)  # fmt: skip
+    """Neither n8n nor the hub answers within proxy_read_timeout (the hub waits for its 8 s
+    budget): 504 JSON that says the note was not confirmed, with when to retry."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    with serve(slow_n8n()) as n8n:
+        with running_nginx(tmp_path, {8100: hub(n8n), 5678: n8n, 8101: dead},
+                           edits=SHORT_READS) as url:  # fmt: skip
+            answer = httpx.post(f"{url}/api/capture", headers=auth(issue(pg_dsn, "capture")),
+                                data={"text": "note"}, timeout=30)  # fmt: skip
     body = assert_spoken_error(answer, 504, "upstream_timeout")
     assert "inbox" in body["speech"] and "capture_id" in body["error"]["message"]
     assert answer.headers["retry-after"] == "10"
 
 
-def test_n8n_or_the_glue_not_running_is_a_spoken_502(hub: str, pg_dsn: str, tmp_path: Path) -> None:
-    """Nothing listens where n8n and the glue should: 502 JSON saying nothing was received."""
+def test_n8n_or_the_glue_not_running_is_a_spoken_error(
+    hub: Callable[[str], str], pg_dsn: str, tmp_path: Path
+) -> None:
+    """Nothing listens where n8n and the glue should: the capture is the hub's 503 and the
+    audio nginx's 502, both JSON saying nothing was received."""
     dead = f"http://127.0.0.1:{free_port()}"
-    with running_nginx(tmp_path, {8100: hub, 5678: dead, 8101: dead}) as url:
+    with running_nginx(tmp_path, {8100: hub(dead), 5678: dead, 8101: dead}) as url:
         captured = httpx.post(f"{url}/api/capture", headers=auth(issue(pg_dsn, "capture")),
                               data={"text": "note"}, timeout=30)  # fmt: skip
         audio = httpx.get(f"{url}/audio/abc.mp3", timeout=30)
-    assert "rien n'est reçu" in assert_spoken_error(captured, 502, "service_unavailable")["speech"]
-    assert_spoken_error(audio, 502, "service_unavailable")
+    body = assert_spoken_error(captured, 503, "capture_unavailable")
+    assert "rien n'est reçu" in body["speech"]
+    assert "rien n'est reçu" in assert_spoken_error(audio, 502, "service_unavailable")["speech"]
 
 
 def test_the_hub_down_makes_captures_and_the_api_a_spoken_502(tmp_path: Path) -> None:
@@ -109,11 +119,13 @@ def test_the_hub_slower_than_nginx_waits_is_a_spoken_504(tmp_path: Path) -> None
     assert_spoken_error(listed, 504, "upstream_timeout")
 
 
-def test_refusals_by_nginx_are_spoken_json(hub: str, pg_dsn: str, tmp_path: Path) -> None:
+def test_refusals_by_nginx_are_spoken_json(
+    hub: Callable[[str], str], pg_dsn: str, tmp_path: Path
+) -> None:
     """A refused token (401/403) and a body over the limit (413), decided by nginx, are JSON
     envelopes with a sentence; n8n is never asked."""
     dead = f"http://127.0.0.1:{free_port()}"
-    with running_nginx(tmp_path, {8100: hub, 5678: dead, 8101: dead}) as url:
+    with running_nginx(tmp_path, {8100: hub(dead), 5678: dead, 8101: dead}) as url:
         unknown = httpx.post(f"{url}/api/capture", headers={"Authorization": "Bearer sbt_no"},
                              data={"text": "x"})  # fmt: skip
         agent = httpx.post(f"{url}/api/capture", headers=auth(issue(pg_dsn, "agent")),
@@ -128,11 +140,11 @@ def test_refusals_by_nginx_are_spoken_json(hub: str, pg_dsn: str, tmp_path: Path
     assert_spoken_error(big, 413, "payload_too_large")
 
 
-def test_too_many_captures_are_a_spoken_429(hub: str, tmp_path: Path) -> None:
+def test_too_many_captures_are_a_spoken_429(hub: Callable[[str], str], tmp_path: Path) -> None:
     """Captures over the rate limit of one address: 429 JSON saying when to retry."""
     dead = f"http://127.0.0.1:{free_port()}"
     tight = {"zone=solo_capture burst=10": "zone=solo_capture burst=1"}
-    with running_nginx(tmp_path, {8100: hub, 5678: dead, 8101: dead}, edits=tight) as url:
+    with running_nginx(tmp_path, {8100: hub(dead), 5678: dead, 8101: dead}, edits=tight) as url:
         burst = [httpx.post(f"{url}/api/capture", data={"text": "x"}) for _ in range(4)]
     assert [a.status_code for a in burst[:2]] == [401, 401]  # the limit comes before the token
     limited = assert_spoken_error(burst[-1], 429, "too_many_requests")

@@ -16,29 +16,22 @@ from tests.fakes.server import free_port
 from tests.support.wait import wait_for
 
 NGINX_DIR = Path(__file__).resolve().parents[2] / "nginx"
-CAPTURE_PASS = "proxy_pass http://solo_n8n/webhook/capture;"
 
 
 def site_files(
     tmp: Path,
     upstreams: Mapping[int, str],
     *,
-    capture_token: str | None = None,
     edits: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write nginx.conf, upstreams.conf and locations.conf into `tmp`: the default ports of
-    upstreams.conf (8100 hub, 8101 glue, 5678 n8n) replaced by the given URLs, n8n's own capture
-    token sent in place of the phone's (as the hub does without nginx), then each `edits` text
-    replaced in locations.conf and upstreams.conf. Returns the main file."""
+    """Write upstreams.conf and locations.conf into `tmp`: the default ports of upstreams.conf
+    (8100 hub, 8101 glue, 5678 n8n) replaced by the given URLs, then each `edits` text replaced
+    in both files. Returns the path of the main file to write."""
     upstream_conf = (NGINX_DIR / "upstreams.conf").read_text()
     for default, url in upstreams.items():
         upstream_conf = upstream_conf.replace(f"127.0.0.1:{default};",
                                               url.removeprefix("http://") + ";")  # fmt: skip
     locations = (NGINX_DIR / "locations.conf").read_text()
-    if capture_token:
-        locations = locations.replace(
-            CAPTURE_PASS, f'proxy_set_header Authorization "Bearer {capture_token}";\n    '
-            + CAPTURE_PASS)  # fmt: skip
     for old, new in (edits or {}).items():
         assert old in locations + upstream_conf, f"nothing to edit: {old!r}"
         locations, upstream_conf = locations.replace(old, new), upstream_conf.replace(old, new)
@@ -52,12 +45,11 @@ def running_nginx(
     tmp: Path,
     upstreams: Mapping[int, str],
     *,
-    capture_token: str | None = None,
     edits: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """nginx serving the site (see `site_files`) on a free loopback port; its URL."""
     tmp.mkdir(parents=True, exist_ok=True)
-    conf = site_files(tmp, upstreams, capture_token=capture_token, edits=edits)
+    conf = site_files(tmp, upstreams, edits=edits)
     port = free_port()
     conf.write_text(f"""
         daemon off;
