@@ -3,10 +3,13 @@
     uv run python bench/bench_load.py [--captures 100] [--rounds 1] [--budget 8]
                                       [--production-limits]
 
-nginx runs with the repository's `nginx/locations.conf` in front of the real hub (the capture
-token checked by `auth_request`) and of the stack's n8n (tests/e2e/n8n/stack.py: real glue,
-classify and Postgres, protocol fakes for the model servers). N text captures are sent at once;
-the table gives the status counts, p50/p95 latency and captures per second, then what Postgres
+nginx runs with the repository's `nginx/` site (tests/support/nginx.py) in front of the real hub
+(the capture token checked by `auth_request`), which forwards the captures to the stack's n8n
+(tests/e2e/n8n/stack.py: real glue, classify and Postgres, protocol fakes for the model servers)
+and answers "on it" itself for those n8n is late with. N text captures are sent at once; the
+table counts the answers by status and what the phone makes of them (the capture's status, or
+the error's code; "html" / "no-speech" when it has nothing to say), gives p50/p95 latency and
+captures per second, then what Postgres
 holds: stored, duplicated (same idempotency key twice) and lost (an OK answer without its row),
 and where the time went (bench/load_probe.py: CPU of n8n and Postgres, Postgres sessions).
 n8n starts as the end-to-end stack starts it, its node package installed (mesh-events needs its

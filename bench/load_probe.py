@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,34 +20,26 @@ ACTIVITY = """
 """
 
 
+def _processes() -> Iterator[tuple[int, list[str]]]:
+    """Every live process: its pid and the fields of its /proc stat after the command name."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                yield int(entry.name), (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+
+
 def group_cpu_s(pgid: int) -> float:
     """CPU seconds (user + system) of every live process of process group `pgid`."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # fields[0] is the state: pgrp is the 5th field of stat
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
+    ticks = sum(int(f[11]) + int(f[12]) for _, f in _processes() if int(f[2]) == pgid)
+    return ticks / TICK
 
 
 def tree_cpu_s(root: int) -> float:
     """CPU seconds of process `root` and its children (the postmaster and its backends)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == root or int(fields[1]) == root:
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
+    ticks = sum(int(f[11]) + int(f[12]) for pid, f in _processes() if root in (pid, int(f[1])))
+    return ticks / TICK
 
 
 @dataclass
