@@ -9,9 +9,10 @@ nginx runs with the repository's `nginx/` site (tests/support/nginx.py) in front
 and answers "on it" itself for those n8n is late with. N text captures are sent at once; the
 table counts the answers by status and what the phone makes of them (the capture's status, or
 the error's code; "html" / "no-speech" when it has nothing to say), gives p50/p95 latency and
-captures per second, then what Postgres
-holds: stored, duplicated (same idempotency key twice) and lost (an OK answer without its row),
-and where the time went (bench/load_probe.py: CPU of n8n and Postgres, Postgres sessions).
+captures per second, then what Postgres holds once n8n is idle: stored, filed, duplicated (same
+note twice) and lost (a 200 without its row), how long after the burst every capture was filed
+("all filed"), and where the time went until then (bench/load_probe.py: CPU of n8n and
+Postgres, Postgres sessions).
 n8n starts as the end-to-end stack starts it, its node package installed (mesh-events needs its
 trigger). `--budget` is CAPTURE_TIME_BUDGET_S (the shipped 8 s by default): a capture not filed
 within it is answered "on it" (200, status pending_*), as the phone gets it.
@@ -94,6 +95,20 @@ async def burst(
     )
 
 
+def all_filed(dsn: str, tag: str, n: int, sent: float, timeout: float = 900) -> str:
+    """Wait until the `n` captures of the burst `tag` are filed; how long after they were sent
+    ("after <s> s"), or how many were when `timeout` ran out."""
+    query = "SELECT count(*) FROM assistant.captures c WHERE c::text LIKE %s AND status = 'filed'"
+    filed = 0
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while time.perf_counter() - sent < timeout:
+            (filed,) = conn.execute(query, (f"%{tag}%",)).fetchone() or (0,)
+            if filed >= n:
+                return f"{time.perf_counter() - sent:.0f} s"
+            time.sleep(0.5)
+    return f"{filed}/{n}"
+
+
 def main() -> None:
     """Start the stack behind nginx, send the bursts, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,21 +142,26 @@ def main() -> None:
                     assert stack.runner and stack.runner.process
                     probe = Probe(dsn, stack.runner.process.pid, postmaster_pid(tmp / "pg"))
                     probe.start()
+                    sent = time.perf_counter()
                     times, statuses, ok_keys, wall = asyncio.run(
                         burst(url, phone_token, args.captures, tag)
                     )
+                    drained = all_filed(dsn, tag, args.captures, sent)
                     stack.wait_idle(timeout=300)
                     evidence.append(f"{tag}:\n" + probe.stop(args.captures))
                     with psycopg.connect(dsn) as conn:
                         found = conn.execute(
-                            "SELECT id, c::text FROM assistant.captures c WHERE c::text LIKE %s",
+                            "SELECT id, c::text, status FROM assistant.captures c "
+                            "WHERE c::text LIKE %s",
                             (f"%{tag}%",),
                         ).fetchall()  # fmt: skip
                     ids = {r[0] for r in found}
                     per_note = Counter(re.search(r"numéro (\d+)", r[1])[1] for r in found)  # type: ignore[index]
                     dup = sum(n - 1 for n in per_note.values())
                     lost = len([k for k in ok_keys if k not in ids])
-                    rows.append((tag, times, statuses, wall, len(per_note), dup, lost))
+                    filed = sum(r[2] == "filed" for r in found)
+                    rows.append((tag, times, statuses, wall, len(per_note), filed, dup, lost,
+                                 drained))  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     limits = "production limits" if args.production_limits else "rate limit lifted"
@@ -150,14 +170,15 @@ def main() -> None:
         f"budget {args.budget:g} s)"
     )
     print(f"{'round':14} {'answers':38} {'p50 ms':>8} {'p95 ms':>8} {'capt/s':>7} "
-          f"{'stored':>6} {'dup':>4} {'lost':>4}")  # fmt: skip
-    for tag, times, statuses, wall, stored_n, dup, lost in rows:
+          f"{'stored':>6} {'filed':>5} {'dup':>4} {'lost':>4} {'all filed':>9}")  # fmt: skip
+    for tag, times, statuses, wall, stored_n, filed, dup, lost, drained in rows:
         ordered = sorted(times)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
         shown = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()))
         print(f"{tag:14} {shown:38} {statistics.median(ordered):8.0f} {p95:8.0f} "
-              f"{len(times) / wall:7.1f} {stored_n:6} {dup:4} {lost:4}")  # fmt: skip
-    print("\n".join(["where the time went (burst until n8n idle):", *evidence]))
+              f"{len(times) / wall:7.1f} {stored_n:6} {filed:5} {dup:4} {lost:4} "
+              f"{drained:>9}")  # fmt: skip
+    print("\n".join(["where the time went (burst until all filed):", *evidence]))
 
 
 if __name__ == "__main__":

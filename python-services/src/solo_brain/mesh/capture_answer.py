@@ -45,6 +45,7 @@ REQUEST_START = re.compile(
 CHANNELS = ("", "siri", "pwa", "api", "email")
 FIELDS = ("text", "hint", "mode", "channel", "public", "capture_id")
 RECORD = "SELECT assistant.receive_webhook_capture(%s::jsonb) AS r"
+LATE_READ_S = 600.0  # how long n8n may take with a capture the hub can answer for
 DEFER = "SELECT assistant.defer_confirmation(jsonb_build_object('capture_id', %s::text)) AS r"
 
 
@@ -98,8 +99,11 @@ class CaptureLine:
         given = None  # the id the hub gives a capture that came without one, for n8n
         if fields is not None and not fields.get("capture_id"):
             fields["capture_id"] = given = new_capture_id()
+        # Once the hub may answer for n8n, n8n may take its time: the hub keeps the request open
+        # (a closed one might never be filed before retry-pending's grace period).
+        patient = LATE_READ_S if fields is not None else None
         sent = self.webhook.forward(body, headers, request_start=request_start,
-                                    capture_id=given)  # fmt: skip
+                                    capture_id=given, read_timeout_s=patient)  # fmt: skip
         task = asyncio.create_task(sent)
         if fields is None:
             return await task

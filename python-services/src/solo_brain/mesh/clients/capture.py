@@ -56,8 +56,10 @@ class CaptureWebhook:
         *,
         request_start: str | None = None,
         capture_id: str | None = None,
+        read_timeout_s: float | None = None,
     ) -> WebhookAnswer:
-        """POST a capture request's body to the webhook; its answer, whatever its status."""
+        """POST a capture request's body to the webhook; its answer, whatever its status.
+        `read_timeout_s`: how long n8n may take to answer (the client's timeout otherwise)."""
         self.check_configured()
         assert self.url is not None
         sent = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
@@ -68,7 +70,11 @@ class CaptureWebhook:
             sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
             sent["authorization"] = f"Bearer {self.token}"
         try:
-            answer = await self.client.post(self.url, content=body, headers=sent)
+            timeout = self.client.timeout
+            if read_timeout_s is not None:
+                timeout = httpx.Timeout(timeout.connect, read=read_timeout_s,
+                                        write=timeout.write, pool=timeout.pool)  # fmt: skip
+            answer = await self.client.post(self.url, content=body, headers=sent, timeout=timeout)
         except httpx.HTTPError as exc:
             raise CaptureUnavailable(
                 f"the capture webhook did not answer ({type(exc).__name__})"
