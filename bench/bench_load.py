@@ -97,14 +97,16 @@ async def burst(
 
 def all_filed(dsn: str, tag: str, n: int, sent: float, timeout: float = 900) -> str:
     """Wait until the `n` captures of the burst `tag` are filed; how long after they were sent
-    ("after <s> s"), or how many were when `timeout` ran out."""
+    ("<s> s"), or how many were when `timeout` ran out or two minutes passed without progress."""
     query = "SELECT count(*) FROM assistant.captures c WHERE c::text LIKE %s AND status = 'filed'"
-    filed = 0
+    filed, last, moved = 0, -1, time.perf_counter()
     with psycopg.connect(dsn, autocommit=True) as conn:
-        while time.perf_counter() - sent < timeout:
+        while time.perf_counter() - sent < timeout and time.perf_counter() - moved < 120:
             (filed,) = conn.execute(query, (f"%{tag}%",)).fetchone() or (0,)
             if filed >= n:
                 return f"{time.perf_counter() - sent:.0f} s"
+            if filed != last:
+                last, moved = filed, time.perf_counter()
             time.sleep(0.5)
     return f"{filed}/{n}"
 
@@ -146,6 +148,7 @@ def main() -> None:
                     times, statuses, ok_keys, wall = asyncio.run(
                         burst(url, phone_token, args.captures, tag)
                     )
+                    print(f"{tag}: {dict(statuses)}", file=sys.stderr, flush=True)
                     drained = all_filed(dsn, tag, args.captures, sent)
                     stack.wait_idle(timeout=300)
                     evidence.append(f"{tag}:\n" + probe.stop(args.captures))
