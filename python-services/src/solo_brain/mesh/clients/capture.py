@@ -72,8 +72,9 @@ class CaptureWebhook:
         try:
             timeout = self.client.timeout
             if read_timeout_s is not None:
+                # Also the wait for one of the client's 100 connections (a burst beyond them).
                 timeout = httpx.Timeout(timeout.connect, read=read_timeout_s,
-                                        write=timeout.write, pool=timeout.pool)  # fmt: skip
+                                        write=timeout.write, pool=read_timeout_s)  # fmt: skip
             answer = await self.client.post(self.url, content=body, headers=sent, timeout=timeout)
         except httpx.HTTPError as exc:
             raise CaptureUnavailable(
