@@ -263,6 +263,7 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
                 values[name] = ""
         values.update(knobs)
         settings = N8nSettings(**values)  # type: ignore[arg-type]
+        hub_settings.capture_budget_s = settings.capture_time_budget_s  # one budget, as in .env
         secrets_env = {
             "WHATSAPP_TOKEN": graph.token, "CAPTURE_WEBHOOK_TOKEN": CAPTURE_TOKEN,
             "HUB_TOKEN": hub_token, "MESH_EVENTS_SECRET": events_secret,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -140,12 +140,19 @@ class MeshSettings(CommonSettings):
     vapid_subject: str = Field(default="mailto:solo-brain@localhost", alias="VAPID_SUBJECT")
     push_ttl_s: int = Field(default=43200, ge=0, le=2419200, alias="PUSH_TTL_S")
     push_timeout_s: float = Field(default=10.0, gt=0, alias="PUSH_TIMEOUT_S")
-    # n8n's capture webhook, for clients that reach the hub without nginx (`solo-brain up`).
+    # n8n's capture webhook: the hub forwards every capture there (nginx routes them to the hub).
     capture_url: str | None = Field(default=None, alias="MESH_CAPTURE_URL")
     # What the hub sends n8n as Authorization when n8n checks its own CAPTURE_WEBHOOK_TOKEN
-    # (unset: the caller's own header goes through, as nginx does).
-    capture_token: str | None = Field(default=None, alias="MESH_CAPTURE_TOKEN")
+    # (that one when unset; neither: the caller's own header goes through).
+    capture_token: str | None = Field(
+        default=None,
+        alias="MESH_CAPTURE_TOKEN",
+        validation_alias=AliasChoices("MESH_CAPTURE_TOKEN", "CAPTURE_WEBHOOK_TOKEN"),
+    )
     capture_timeout_s: float = Field(default=60.0, gt=0, alias="MESH_CAPTURE_TIMEOUT_S")
+    # n8n's time budget (the same setting): a text capture n8n has not answered by then is
+    # recorded and answered "on it" by the hub itself (mesh/capture_answer.py).
+    capture_budget_s: float = Field(default=8.0, gt=0, le=60, alias="CAPTURE_TIME_BUDGET_S")
 
     @field_validator("events_webhook_url", "events_secret", "capture_url", "capture_token")
     @classmethod

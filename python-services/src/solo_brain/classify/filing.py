@@ -94,7 +94,8 @@ class Filings:
         budget = body.budget_s or self.default_budget_s
         received = await sql(self.steps.pool, "receive_webhook_capture", {
             "webhook": {"body": capture_fields(body.request, body.audio_ref),
-                        "headers": {"x-request-start": body.request_start}},
+                        "headers": {"x-request-start": body.request_start,
+                                    "x-capture-id": body.hub_capture_id}},
             "audio_ref": body.audio_ref, "budget_s": budget,
         })  # fmt: skip
         return received["capture"], datetime.fromisoformat(received["answer_by"])

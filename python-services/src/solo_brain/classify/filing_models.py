@@ -34,6 +34,12 @@ class FilingIn(BaseModel):
     request_start: str | None = Field(
         default=None, max_length=64, description="the X-Request-Start header nginx adds"
     )
+    hub_capture_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the X-Capture-Id header the hub sends: the id of a capture without one of "
+        "its own (the hub may have answered for it: mesh/capture_answer.py)",
+    )
     budget_s: float | None = Field(default=None, ge=1, le=60, description="answer within this")
     wait: bool = Field(
         default=False, description="answer when the filing is done, not at the time budget"

@@ -41,6 +41,7 @@ from solo_brain.health import Check, database_check, health_router
 from solo_brain.limits import BodyLimit, HeaderLimit
 from solo_brain.media import MediaStore
 from solo_brain.mesh.broadcast import Broadcaster
+from solo_brain.mesh.capture_answer import CaptureLine
 from solo_brain.mesh.clients.capture import CaptureWebhook
 from solo_brain.mesh.clients.events import EventsWebhook
 from solo_brain.mesh.clients.webpush import WebPushClient
@@ -109,6 +110,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
         app.state.capture_webhook = CaptureWebhook(
             settings.capture_url, settings.capture_token, capture_http
         )
+        app.state.capture_line = CaptureLine(app.state.capture_webhook, pool, settings)
         app.state.hub = hub
         webhook.start()
         try:
@@ -119,6 +121,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
             await webhook.aclose()
             await client.aclose()
             await push_http.aclose()
+            await app.state.capture_line.aclose()
             await capture_http.aclose()
             await pool.close()
 

@@ -77,6 +77,14 @@ export const fileDescription: INodeProperties[] = [
 		displayOptions: { show },
 		options: [
 			{
+				displayName: 'Hub Capture ID Header',
+				name: 'hubCaptureId',
+				type: 'string',
+				default: '',
+				description:
+					'X-Capture-Id as the hub sends it: the ID of a capture without one of its own, which the hub may already have answered for',
+			},
+			{
 				displayName: 'Long Note Characters',
 				name: 'longNoteChars',
 				type: 'number',
@@ -151,6 +159,7 @@ export async function file(
 		body.authorization = (this.getNodeParameter('authorization', itemIndex) as string) || null;
 		body.audio_ref = (this.getNodeParameter('audioRef', itemIndex) as string) || null;
 		body.request_start = (options.requestStart as string) || null;
+		body.hub_capture_id = (options.hubCaptureId as string) || null;
 	}
 	const named: Record<string, string> = {
 		backoffS: 'backoff_s',

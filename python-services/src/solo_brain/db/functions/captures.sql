@@ -188,7 +188,9 @@ END $$;
 -- answer, budget_s minus 0.6 s (the answer itself takes some time to reach the phone) from the
 -- moment the request arrived: the X-Request-Start header that nginx and the hub set
 -- ("t=<epoch seconds>", and " d=<seconds since its first byte>" from nginx; kept within the
--- last budget_s seconds), else now. Only the form fields and that header are read.
+-- last budget_s seconds), else now. Without a capture_id field, the X-Capture-Id header is the
+-- id (the hub gives one to a capture it may answer itself: mesh/capture_answer.py). Only the
+-- form fields and those two headers are read.
 CREATE OR REPLACE FUNCTION assistant.receive_webhook_capture(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -203,7 +205,8 @@ DECLARE
     recorded jsonb;
 BEGIN
     recorded := assistant.receive_capture(jsonb_strip_nulls(jsonb_build_object(
-        'capture_id', NULLIF(request->>'capture_id', ''),
+        'capture_id', COALESCE(NULLIF(request->>'capture_id', ''), substring(
+            p->'webhook'->'headers'->>'x-capture-id' FROM '^cap_[0-9A-HJKMNP-TV-Z]{26}$')),
         'channel', chan,
         'mode', CASE WHEN voice OR request->>'mode' = 'voice' THEN 'voice' ELSE 'text' END,
         'text', CASE WHEN voice THEN NULL ELSE NULLIF(request->>'text', '') END,

@@ -1,10 +1,12 @@
-"""n8n's capture webhook, as the hub sees it when a client reaches the hub without nginx.
+"""n8n's capture webhook, as the hub sees it: it forwards every capture (nginx sends
+`/api/capture` to the hub, and clients without nginx reach the hub directly).
 
-The hub does what nginx does in production: the body goes through unchanged (streamed, never
-read into memory), with its content type and idempotency key, and n8n's answer comes back as
-it is. Like nginx, the hub says when the request arrived (`X-Request-Start: t=<epoch seconds>`):
-n8n's time budget runs from then, not from when its workflow got to it. When n8n checks a token
-of its own (`CAPTURE_WEBHOOK_TOKEN`), `MESH_CAPTURE_TOKEN` is sent in place of the caller's.
+The body goes through unchanged, with its content type and idempotency key, and n8n's answer
+comes back as it is. The hub says when the request arrived (`X-Request-Start`): nginx's header
+when it set one, else `t=<epoch seconds>` of now; n8n's time budget runs from then, not from when
+its workflow got to it. A capture id the hub gave a capture that came without one goes as
+`X-Capture-Id` (n8n files the capture under it). When n8n checks a token of its own
+(`CAPTURE_WEBHOOK_TOKEN`), `MESH_CAPTURE_TOKEN` is sent in place of the caller's.
 Failures raise CaptureUnavailable (mesh/errors.py): not configured, unreachable or slower than
 MESH_CAPTURE_TIMEOUT_S.
 """
@@ -39,23 +41,41 @@ class CaptureWebhook:
         self.token = token
         self.client = client
 
-    async def forward(
-        self, body: AsyncIterable[bytes], headers: Mapping[str, str]
-    ) -> WebhookAnswer:
-        """POST a capture request's body to the webhook; its answer, whatever its status."""
+    def check_configured(self) -> None:
+        """Raise CaptureUnavailable when no webhook URL is set."""
         if self.url is None:
             raise CaptureUnavailable(
                 "captures are not configured on this hub (set MESH_CAPTURE_URL to n8n's "
-                "capture webhook, or put nginx in front)"
+                "capture webhook)"
             )
-        arrived = time.time()
+
+    async def forward(
+        self,
+        body: bytes | AsyncIterable[bytes],
+        headers: Mapping[str, str],
+        *,
+        request_start: str | None = None,
+        capture_id: str | None = None,
+        read_timeout_s: float | None = None,
+    ) -> WebhookAnswer:
+        """POST a capture request's body to the webhook; its answer, whatever its status.
+        `read_timeout_s`: how long n8n may take to answer (the client's timeout otherwise)."""
+        self.check_configured()
+        assert self.url is not None
         sent = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
-        sent["x-request-start"] = f"t={arrived:.3f}"
+        sent["x-request-start"] = request_start or f"t={time.time():.3f}"
+        if capture_id:
+            sent["x-capture-id"] = capture_id
         if self.token:
             sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
             sent["authorization"] = f"Bearer {self.token}"
         try:
-            answer = await self.client.post(self.url, content=body, headers=sent)
+            timeout = self.client.timeout
+            if read_timeout_s is not None:
+                # Also the wait for one of the client's 100 connections (a burst beyond them).
+                timeout = httpx.Timeout(timeout.connect, read=read_timeout_s,
+                                        write=timeout.write, pool=read_timeout_s)  # fmt: skip
+            answer = await self.client.post(self.url, content=body, headers=sent, timeout=timeout)
         except httpx.HTTPError as exc:
             raise CaptureUnavailable(
                 f"the capture webhook did not answer ({type(exc).__name__})"

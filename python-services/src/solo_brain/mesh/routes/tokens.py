@@ -28,7 +28,7 @@ TokenIdPath = Annotated[str, Path(pattern=r"^tok_[0-9A-HJKMNP-TV-Z]{26}$")]
 
 
 def capture_url(public_hub_url: str) -> str:
-    """Where the Siri Shortcut posts its captures (nginx sends it to n8n)."""
+    """Where the Siri Shortcut posts its captures (nginx passes them to the hub, then n8n)."""
     return f"{public_hub_url.rstrip('/')}/api/capture"
 
 
