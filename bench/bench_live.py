@@ -1,12 +1,13 @@
 """Live latency: a line appended to a transcript → SSE client, against a bare inotify watcher.
 
-    uv run python bench/bench_live.py [--events 300] [--gap-ms 20]
+    uv run python bench/bench_live.py [--events 300] [--gap-ms 20] [--trace]
 
 The real `mesh-agent run` process and the real hub (`solo-brain serve mesh`, throwaway embedded
 Postgres). For every appended line, in the same run and the same event loop as the SSE client,
 a bare inotify watcher on the transcript's folder notes when the kernel woke it: the floor any
 watcher can reach. Printed per line: p50/p99 of the SSE latency, of the inotify wake, and their
-differences. Printed, never asserted.
+differences. Printed, never asserted. With --trace the agent and the hub record when each line
+passed each stage (MESH_TRACE, mesh_protocol/trace.py) and the table gets one row per stage.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ async def _measure(hub_url: str, token: str, path: Path, count: int, gap: float)
     woke: list[float] = []
     loop.add_reader(watch.fd, lambda: woke.append(time.perf_counter()) or watch.changed())
     headers = {"Authorization": f"Bearer {token}"}
-    out: dict[str, list] = {"sse": [], "inotify": []}
+    out: dict[str, list] = {"sse": [], "inotify": [], "stamps": []}
     try:
         async with httpx.AsyncClient(base_url=hub_url, headers=headers, timeout=30) as client:
             async with client.stream("GET", f"/api/sessions/{SID}/stream") as stream:
@@ -68,10 +69,12 @@ async def _measure(hub_url: str, token: str, path: Path, count: int, gap: float)
                     started = _append(path, line)
                     async for text in lines:
                         if text.startswith("data:") and json.loads(text[5:]).get("uuid") == uuid:
-                            out["sse"].append((time.perf_counter() - started) * 1000)
+                            read = time.perf_counter()
+                            out["sse"].append((read - started) * 1000)
                             break
                     if woke:
                         out["inotify"].append((woke[0] - started) * 1000)
+                        out["stamps"].append((uuid, started, woke[0], read))
                     await asyncio.sleep(gap)
     finally:
         loop.remove_reader(watch.fd)
@@ -79,16 +82,45 @@ async def _measure(hub_url: str, token: str, path: Path, count: int, gap: float)
     return out
 
 
-def run(scratch: Path, count: int, gap: float) -> dict[str, list]:
+STAGES = ["agent.read", "agent.sent", "hub.received", "hub.inserted", "hub.committed", "hub.sse"]
+
+
+def stage_table(trace_file: Path, stamps: list[tuple[str, float, float, float]]) -> list[str]:
+    """Rows `stage  p50  p99`: the time from the previous stage to this one, per line."""
+    at: dict[str, dict[str, float]] = {}
+    for row in trace_file.read_text().splitlines():
+        stage, uuid, clock = row.split()
+        at.setdefault(uuid, {}).setdefault(stage, float(clock))
+    names = ["file written", "inotify wake (bare)", *STAGES, "client read"]
+    deltas: dict[str, list[float]] = {name: [] for name in names[1:]}
+    for uuid, written, woke, read in stamps:
+        times = [written, woke, *(at.get(uuid, {}).get(s) for s in STAGES), read]
+        if None in times:
+            continue
+        previous = written
+        for name, clock in zip(names[1:], times[1:], strict=True):
+            assert clock is not None
+            deltas[name].append((clock - previous) * 1000)
+            previous = clock if name != "inotify wake (bare)" else written
+    rows = [f"per stage, from the previous one (ms; {len(deltas['client read'])} lines traced)"]
+    for name, values in deltas.items():
+        if values:
+            rows.append(f"  {name:26} {statistics.median(values):7.2f} {_pct(values, 0.99):7.2f}")
+    return rows
+
+
+def run(scratch: Path, count: int, gap: float, trace: Path | None = None) -> dict[str, list]:
     """Start Postgres, the hub and an agent; measure; stop them all."""
     from solo_brain.db import apply_migrations
     from solo_brain.db.embedded import start_embedded
 
     url = start_embedded(scratch / "pg", cleanup_mode="delete")
     apply_migrations(url)
-    hub = Hub(url, scratch, MESH_HEARTBEAT_S="20")
+    traced = {"MESH_TRACE": str(trace)} if trace is not None else {}
+    hub = Hub(url, scratch, MESH_HEARTBEAT_S="20", **traced)
     hub.start()
     machine = Machine(scratch / "machine", "bench", "http://127.0.0.1:9")
+    machine.env.update(traced)
     path = machine.projects / encoded(Path(CWD)) / f"{SID}.jsonl"
     path.parent.mkdir(parents=True)
     path.write_bytes(transcript_line(SID, CWD, 0))
@@ -113,10 +145,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between two lines")
+    parser.add_argument("--trace", action="store_true", help="time every stage (MESH_TRACE)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-live-"))
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-    r = run(scratch, args.events, args.gap_ms / 1000)
+    trace = scratch / "trace.txt" if args.trace else None
+    r = run(scratch, args.events, args.gap_ms / 1000, trace)
     sse, ino = r["sse"], r["inotify"]
     print(f"{len(sse)} lines appended {args.gap_ms:.0f} ms apart; latencies in ms")
     print(f"{'':28} {'p50':>7} {'p99':>7}")
@@ -127,6 +161,8 @@ def main() -> int:
         f"{_pct(sse, 0.99) - _pct(ino, 0.99):7.2f}"
     )
     print(f"ratio SSE / inotify (p50): {statistics.median(sse) / statistics.median(ino):.0f}×")
+    if trace is not None:
+        print("\n".join(stage_table(trace, r["stamps"])))
     return 0
 
 

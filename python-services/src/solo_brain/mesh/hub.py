@@ -26,6 +26,8 @@ from mesh_protocol import (
     PromptStatus,
     SessionInfo,
 )
+from mesh_protocol.trace import enabled as tracing
+from mesh_protocol.trace import trace
 from solo_brain.errors import NotFound
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.clients.events import (
@@ -129,10 +131,14 @@ class Hub:
             await self.dispatch_held(link.agent_id, info.session_id)
 
     async def on_messages(self, link: AgentLink, batch: Messages) -> None:
-        """Commit a batch, publish its new messages, then ack it (OffsetGap propagates)."""
+        """Commit a batch, publish its new messages, then ack it once its commit is on disk
+        (OffsetGap propagates)."""
         async with self._locks[batch.session_id]:
             events = await messages.store_messages(self.pool, link.agent_id, batch)
+            if tracing():
+                trace("hub.committed", [m.uuid for m in batch.messages])
             self.broadcaster.publish(batch.session_id, events)
+        await agents.seen(self.pool, link.agent_id)  # flushes the WAL past the batch's commit
         await link.send(Ack(session_id=batch.session_id, file=batch.file, offset=batch.end_offset))
 
     async def on_prompt_status(self, link: AgentLink, status: PromptStatus) -> None:

@@ -38,6 +38,8 @@ from mesh_protocol import (
     Welcome,
     parse_agent_frame,
 )
+from mesh_protocol.trace import enabled as tracing
+from mesh_protocol.trace import trace
 from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
 from solo_brain.mesh.deps import authenticate
 from solo_brain.mesh.errors import OffsetGap
@@ -180,6 +182,8 @@ def _frame_code(error: ServiceError) -> str:
 async def _handle(frame: object, link: AgentLink, hub: Hub) -> None:
     """Hand one parsed frame to the hub (OffsetGap and database errors propagate)."""
     if isinstance(frame, Messages):
+        if tracing():
+            trace("hub.received", [m.uuid for m in frame.messages])
         await hub.on_messages(link, without_nul(frame))
     elif isinstance(frame, SessionInfo):
         await hub.on_session(link, frame)
