@@ -79,9 +79,9 @@ async def agent_socket(ws: WebSocket) -> None:
     log.info("agent %s connected (%s, %s)", hello.agent, hello.hostname, hello.version)
     heartbeat = asyncio.create_task(_heartbeat(link, hub.settings.heartbeat_s))
     try:
-        await link.send(
-            Welcome(agent_id=agent_id, acks=await agents.agent_acks(hub.pool, agent_id))
-        )
+        acks = await agents.agent_acks(hub.pool, agent_id)
+        await agents.seen(hub.pool, agent_id)  # every offset read above is now on disk
+        await link.send(Welcome(agent_id=agent_id, acks=acks))
         await hub.dispatch_held(agent_id)
         await _serve(ws, link, hub)
     except Exception:
@@ -159,6 +159,8 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
         except ProtocolError as exc:
             await link.send(ErrorFrame(code="invalid_frame", message=str(exc)))
             continue
+        if isinstance(frame, Messages) and "\\u0000" in text:  # JSON text escapes every NUL
+            frame = without_nul(frame)
         try:
             await _handle(frame, link, hub)
         except OffsetGap as exc:
@@ -184,7 +186,7 @@ async def _handle(frame: object, link: AgentLink, hub: Hub) -> None:
     if isinstance(frame, Messages):
         if tracing():
             trace("hub.received", [m.uuid for m in frame.messages])
-        await hub.on_messages(link, without_nul(frame))
+        await hub.on_messages(link, frame)
     elif isinstance(frame, SessionInfo):
         await hub.on_session(link, frame)
     elif isinstance(frame, PromptStatus):
