@@ -40,6 +40,7 @@ from mesh_protocol import MAX_FRAME_BYTES, Message, Messages, ack_key
 BATCH_BUDGET = MAX_FRAME_BYTES * 3 // 4
 MESSAGE_BUDGET = MAX_FRAME_BYTES // 2
 _EXACT_SIZE_ABOVE = 64 * 1024
+INLINE_BYTES = 64 * 1024  # new bytes read on the event loop: well under a millisecond
 _SMALL_FIELD_CHARS = 4096
 
 
@@ -148,6 +149,18 @@ class Index:
         """Read the next slice of `cursor`'s file: fold metadata, build at most one batch."""
         with self.lock:
             return self._advance(cursor)
+
+    def advance_small(self, cursor: FileCursor, most: int = INLINE_BYTES) -> Advance | None:
+        """`advance` when at most `most` new bytes wait and no thread holds the index (a live
+        line, read on the event loop without a thread hop); None otherwise."""
+        if file_size(cursor.ref.path) - min(cursor.sent, cursor.scanned) > most:
+            return None
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            return self._advance(cursor)
+        finally:
+            self.lock.release()
 
     def _advance(self, cursor: FileCursor) -> Advance:
         meta = self.sessions[cursor.ref.session_id]
