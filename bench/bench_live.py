@@ -8,6 +8,10 @@ a bare inotify watcher on the transcript's folder notes when the kernel woke it:
 watcher can reach. Printed per line: p50/p99 of the SSE latency, of the inotify wake, and their
 differences. Printed, never asserted. With --trace the agent and the hub record when each line
 passed each stage (MESH_TRACE, mesh_protocol/trace.py) and the table gets one row per stage.
+
+Before/after under the same load: run two at once, one of them with
+PYTHONPATH=<old>/python-services/src:<old>/mesh-agent/src:<old>/mesh-protocol/src (the sources
+of another revision, e.g. from `git archive`): its hub and agent then run that code.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import atexit
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -117,6 +122,8 @@ def run(scratch: Path, count: int, gap: float, trace: Path | None = None) -> dic
     url = start_embedded(scratch / "pg", cleanup_mode="delete")
     apply_migrations(url)
     traced = {"MESH_TRACE": str(trace)} if trace is not None else {}
+    if os.environ.get("PYTHONPATH"):  # the hub and the agent run from another checkout's code
+        traced["PYTHONPATH"] = os.environ["PYTHONPATH"]
     hub = Hub(url, scratch, MESH_HEARTBEAT_S="20", **traced)
     hub.start()
     machine = Machine(scratch / "machine", "bench", "http://127.0.0.1:9")
