@@ -97,7 +97,8 @@ class Index:
         self.files: dict[str, FileCursor] = {}
         self.sessions: dict[str, SessionMeta] = {}
         self.threads = Threads()
-        # advance() runs in worker threads; a reconnection must not rewind a cursor mid-read.
+        # advance() runs in worker threads (advance_small on the event loop); a reconnection
+        # must not rewind a cursor mid-read.
         self.lock = threading.Lock()
 
     def discover(self) -> list[FileCursor]:
