@@ -1,6 +1,6 @@
 """Live latency: a line appended to a transcript → SSE client, against a bare inotify watcher.
 
-    uv run python bench/bench_live.py [--events 300] [--gap-ms 20] [--trace]
+    uv run python bench/bench_live.py [--events 300] [--gap-ms 20] [--burst 1] [--trace]
 
 The real `mesh-agent run` process and the real hub (`solo-brain serve mesh`, throwaway embedded
 Postgres). For every appended line, in the same run and the same event loop as the SSE client,
@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -87,6 +88,57 @@ async def _measure(hub_url: str, token: str, path: Path, count: int, gap: float)
     return out
 
 
+async def _measure_bursts(
+    hub_url: str, token: str, path: Path, rounds: int, burst: int, gap: float
+) -> dict[str, list]:
+    """Append `rounds` bursts of `burst` lines 1 ms apart (Claude Code writes a turn's lines
+    so); for each line, when inotify woke a bare watcher after its write and when SSE had it."""
+    loop = asyncio.get_running_loop()
+    watch = TreeWatch(path.parent, lambda name: name == path.name)
+    woke: list[float] = []
+    loop.add_reader(watch.fd, lambda: woke.append(time.perf_counter()) or watch.changed())
+    started: dict[str, float] = {}
+    read: dict[str, float] = {}
+    total = rounds * burst
+    all_read = asyncio.Event()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def reader(lines: AsyncIterator[str]) -> None:
+        async for text in lines:
+            if text.startswith("data:"):
+                uuid = json.loads(text[5:]).get("uuid")
+                if uuid in started:
+                    read[uuid] = time.perf_counter()
+                    if len(read) == total:
+                        all_read.set()
+
+    try:
+        async with httpx.AsyncClient(base_url=hub_url, headers=headers, timeout=30) as client:
+            async with client.stream("GET", f"/api/sessions/{SID}/stream") as stream:
+                lines = stream.aiter_lines()
+                await anext(lines)  # the stream's first bytes: subscribed
+                reading = asyncio.create_task(reader(lines))
+                for n in range(total):
+                    line = transcript_line(SID, CWD, n + 1)
+                    started[json.loads(line)["uuid"]] = _append(path, line)
+                    await asyncio.sleep(0.001 if (n + 1) % burst else gap)
+                try:
+                    await asyncio.wait_for(all_read.wait(), 30)
+                finally:
+                    reading.cancel()
+    finally:
+        loop.remove_reader(watch.fd)
+        watch.close()
+    out: dict[str, list] = {"sse": [], "inotify": [], "stamps": []}
+    for uuid, at in started.items():
+        wake = next((w for w in woke if w >= at), None)
+        if uuid in read and wake is not None:
+            out["sse"].append((read[uuid] - at) * 1000)
+            out["inotify"].append((wake - at) * 1000)
+            out["stamps"].append((uuid, at, wake, read[uuid]))
+    return out
+
+
 STAGES = ["agent.read", "agent.sent", "hub.received", "hub.inserted", "hub.committed", "hub.sse"]
 
 
@@ -114,7 +166,9 @@ def stage_table(trace_file: Path, stamps: list[tuple[str, float, float, float]])
     return rows
 
 
-def run(scratch: Path, count: int, gap: float, trace: Path | None = None) -> dict[str, list]:
+def run(
+    scratch: Path, count: int, gap: float, trace: Path | None = None, burst: int = 1
+) -> dict[str, list]:
     """Start Postgres, the hub and an agent; measure; stop them all."""
     from solo_brain.db import apply_migrations
     from solo_brain.db.embedded import start_embedded
@@ -141,6 +195,9 @@ def run(scratch: Path, count: int, gap: float, trace: Path | None = None) -> dic
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the agent did not register the session ({machine.log})")
             time.sleep(0.1)
+        if burst > 1:
+            rounds = max(1, count // burst)
+            return asyncio.run(_measure_bursts(hub.url, full, path, rounds, burst, gap))
         return asyncio.run(_measure(hub.url, full, path, count, gap))
     finally:
         machine.kill_agent()
@@ -152,14 +209,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between two lines")
+    parser.add_argument("--burst", type=int, default=1, help="lines per burst, 1 ms apart")
     parser.add_argument("--trace", action="store_true", help="time every stage (MESH_TRACE)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-live-"))
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     trace = scratch / "trace.txt" if args.trace else None
-    r = run(scratch, args.events, args.gap_ms / 1000, trace)
+    r = run(scratch, args.events, args.gap_ms / 1000, trace, args.burst)
     sse, ino = r["sse"], r["inotify"]
-    print(f"{len(sse)} lines appended {args.gap_ms:.0f} ms apart; latencies in ms")
+    every = f"in bursts of {args.burst} (1 ms apart), " if args.burst > 1 else ""
+    print(f"{len(sse)} lines appended {every}{args.gap_ms:.0f} ms apart; latencies in ms")
     print(f"{'':28} {'p50':>7} {'p99':>7}")
     print(f"{'bare inotify watcher wakes':28} {statistics.median(ino):7.2f} {_pct(ino, 0.99):7.2f}")
     print(f"{'SSE client has the message':28} {statistics.median(sse):7.2f} {_pct(sse, 0.99):7.2f}")
