@@ -28,7 +28,7 @@ from mesh_protocol import (
 )
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
-from solo_brain.errors import NotFound
+from solo_brain.errors import NotFound, database_error
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.clients.events import (
     AGENT_OFFLINE,
@@ -131,15 +131,34 @@ class Hub:
             await self.dispatch_held(link.agent_id, info.session_id)
 
     async def on_messages(self, link: AgentLink, batch: Messages) -> None:
-        """Commit a batch, publish its new messages, then ack it once its commit is on disk
-        (OffsetGap propagates)."""
+        """Commit a batch, publish its new messages, and queue its ack for `send_acks`, which
+        sends it once the commit is on disk (OffsetGap propagates)."""
         async with self._locks[batch.session_id]:
             events = await messages.store_messages(self.pool, link.agent_id, batch)
             if tracing():
                 trace("hub.committed", [m.uuid for m in batch.messages])
             self.broadcaster.publish(batch.session_id, events)
-        await agents.seen(self.pool, link.agent_id)  # flushes the WAL past the batch's commit
-        await link.send(Ack(session_id=batch.session_id, file=batch.file, offset=batch.end_offset))
+        link.acks.put_nowait(
+            Ack(session_id=batch.session_id, file=batch.file, offset=batch.end_offset)
+        )
+
+    async def send_acks(self, link: AgentLink) -> None:
+        """Send the link's queued acks, in order, once the WAL is on disk past their batches:
+        one flush (`agents.seen`) for all that queued meanwhile; until the link closes (1011
+        when the database went away: the agent resumes from the acks it got)."""
+        while not link.closed:
+            acks = [await link.acks.get()]
+            while not link.acks.empty():
+                acks.append(link.acks.get_nowait())
+            try:
+                await agents.seen(self.pool, link.agent_id)
+            except Exception as exc:
+                if database_error(exc) is None:
+                    raise
+                await link.close(1011, "database unavailable")
+                return
+            for ack in acks:
+                await link.send(ack)
 
     async def on_prompt_status(self, link: AgentLink, status: PromptStatus) -> None:
         """Record a prompt's progress; a finished prompt is announced to the phone."""

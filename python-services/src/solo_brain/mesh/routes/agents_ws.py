@@ -78,6 +78,7 @@ async def agent_socket(ws: WebSocket) -> None:
     await hub.attach(link)
     log.info("agent %s connected (%s, %s)", hello.agent, hello.hostname, hello.version)
     heartbeat = asyncio.create_task(_heartbeat(link, hub.settings.heartbeat_s))
+    acker = asyncio.create_task(hub.send_acks(link))
     try:
         acks = await agents.agent_acks(hub.pool, agent_id)
         await agents.seen(hub.pool, agent_id)  # every offset read above is now on disk
@@ -89,6 +90,7 @@ async def agent_socket(ws: WebSocket) -> None:
         await link.close(1011, "hub error")
     finally:
         heartbeat.cancel()
+        acker.cancel()
         link.closed = True
         await hub.detach(link)
         log.info("agent %s disconnected", hello.agent)
