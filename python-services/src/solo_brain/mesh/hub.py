@@ -145,16 +145,16 @@ class Hub:
     async def send_acks(self, link: AgentLink) -> None:
         """Send the link's queued acks, in order, once the WAL is on disk past their batches:
         one flush (`agents.seen`) for all that queued meanwhile; until the link closes (1011
-        when the database went away: the agent resumes from the acks it got)."""
+        when the flush fails: the agent resumes from the acks it got)."""
         while not link.closed:
             acks = [await link.acks.get()]
             while not link.acks.empty():
                 acks.append(link.acks.get_nowait())
             try:
                 await agents.seen(self.pool, link.agent_id)
-            except Exception as exc:
+            except Exception as exc:  # the agent reconnects and resends what got no ack
                 if database_error(exc) is None:
-                    raise
+                    log.exception("agent %s: cannot flush its acks", link.name)
                 await link.close(1011, "database unavailable")
                 return
             for ack in acks:
