@@ -1,12 +1,17 @@
 """Live latency: a line appended to a transcript → SSE client, against a bare inotify watcher.
 
-    uv run python bench/bench_live.py [--events 300] [--gap-ms 20]
+    uv run python bench/bench_live.py [--events 300] [--gap-ms 20] [--burst 1] [--trace]
 
 The real `mesh-agent run` process and the real hub (`solo-brain serve mesh`, throwaway embedded
 Postgres). For every appended line, in the same run and the same event loop as the SSE client,
 a bare inotify watcher on the transcript's folder notes when the kernel woke it: the floor any
 watcher can reach. Printed per line: p50/p99 of the SSE latency, of the inotify wake, and their
-differences. Printed, never asserted.
+differences. Printed, never asserted. With --trace the agent and the hub record when each line
+passed each stage (MESH_TRACE, mesh_protocol/trace.py) and the table gets one row per stage.
+
+Before/after under the same load: run two at once, one of them with
+PYTHONPATH=<old>/python-services/src:<old>/mesh-agent/src:<old>/mesh-protocol/src (the sources
+of another revision, e.g. from `git archive`): its hub and agent then run that code.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ import argparse
 import asyncio
 import atexit
 import json
+import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -55,7 +62,7 @@ async def _measure(hub_url: str, token: str, path: Path, count: int, gap: float)
     woke: list[float] = []
     loop.add_reader(watch.fd, lambda: woke.append(time.perf_counter()) or watch.changed())
     headers = {"Authorization": f"Bearer {token}"}
-    out: dict[str, list] = {"sse": [], "inotify": []}
+    out: dict[str, list] = {"sse": [], "inotify": [], "stamps": []}
     try:
         async with httpx.AsyncClient(base_url=hub_url, headers=headers, timeout=30) as client:
             async with client.stream("GET", f"/api/sessions/{SID}/stream") as stream:
@@ -68,10 +75,12 @@ async def _measure(hub_url: str, token: str, path: Path, count: int, gap: float)
                     started = _append(path, line)
                     async for text in lines:
                         if text.startswith("data:") and json.loads(text[5:]).get("uuid") == uuid:
-                            out["sse"].append((time.perf_counter() - started) * 1000)
+                            read = time.perf_counter()
+                            out["sse"].append((read - started) * 1000)
                             break
                     if woke:
                         out["inotify"].append((woke[0] - started) * 1000)
+                        out["stamps"].append((uuid, started, woke[0], read))
                     await asyncio.sleep(gap)
     finally:
         loop.remove_reader(watch.fd)
@@ -79,16 +88,100 @@ async def _measure(hub_url: str, token: str, path: Path, count: int, gap: float)
     return out
 
 
-def run(scratch: Path, count: int, gap: float) -> dict[str, list]:
+async def _measure_bursts(
+    hub_url: str, token: str, path: Path, rounds: int, burst: int, gap: float
+) -> dict[str, list]:
+    """Append `rounds` bursts of `burst` lines 1 ms apart (Claude Code writes a turn's lines
+    so); for each line, when inotify woke a bare watcher after its write and when SSE had it."""
+    loop = asyncio.get_running_loop()
+    watch = TreeWatch(path.parent, lambda name: name == path.name)
+    woke: list[float] = []
+    loop.add_reader(watch.fd, lambda: woke.append(time.perf_counter()) or watch.changed())
+    started: dict[str, float] = {}
+    read: dict[str, float] = {}
+    total = rounds * burst
+    all_read = asyncio.Event()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def reader(lines: AsyncIterator[str]) -> None:
+        async for text in lines:
+            if text.startswith("data:"):
+                uuid = json.loads(text[5:]).get("uuid")
+                if uuid in started:
+                    read[uuid] = time.perf_counter()
+                    if len(read) == total:
+                        all_read.set()
+
+    try:
+        async with httpx.AsyncClient(base_url=hub_url, headers=headers, timeout=30) as client:
+            async with client.stream("GET", f"/api/sessions/{SID}/stream") as stream:
+                lines = stream.aiter_lines()
+                await anext(lines)  # the stream's first bytes: subscribed
+                reading = asyncio.create_task(reader(lines))
+                for n in range(total):
+                    line = transcript_line(SID, CWD, n + 1)
+                    started[json.loads(line)["uuid"]] = _append(path, line)
+                    await asyncio.sleep(0.001 if (n + 1) % burst else gap)
+                try:
+                    await asyncio.wait_for(all_read.wait(), 30)
+                finally:
+                    reading.cancel()
+    finally:
+        loop.remove_reader(watch.fd)
+        watch.close()
+    out: dict[str, list] = {"sse": [], "inotify": [], "stamps": []}
+    for uuid, at in started.items():
+        wake = next((w for w in woke if w >= at), None)
+        if uuid in read and wake is not None:
+            out["sse"].append((read[uuid] - at) * 1000)
+            out["inotify"].append((wake - at) * 1000)
+            out["stamps"].append((uuid, at, wake, read[uuid]))
+    return out
+
+
+STAGES = ["agent.read", "agent.sent", "hub.received", "hub.inserted", "hub.committed", "hub.sse"]
+
+
+def stage_table(trace_file: Path, stamps: list[tuple[str, float, float, float]]) -> list[str]:
+    """Rows `stage  p50  p99`: the time from the previous stage to this one, per line."""
+    at: dict[str, dict[str, float]] = {}
+    for row in trace_file.read_text().splitlines():
+        stage, uuid, clock = row.split()
+        at.setdefault(uuid, {}).setdefault(stage, float(clock))
+    names = ["file written", "inotify wake (bare)", *STAGES, "client read"]
+    deltas: dict[str, list[float]] = {name: [] for name in names[1:]}
+    for uuid, written, woke, read in stamps:
+        times = [written, woke, *(at.get(uuid, {}).get(s) for s in STAGES), read]
+        if None in times:
+            continue
+        previous = written
+        for name, clock in zip(names[1:], times[1:], strict=True):
+            assert clock is not None
+            deltas[name].append((clock - previous) * 1000)
+            previous = clock if name != "inotify wake (bare)" else written
+    rows = [f"per stage, from the previous one (ms; {len(deltas['client read'])} lines traced)"]
+    for name, values in deltas.items():
+        if values:
+            rows.append(f"  {name:26} {statistics.median(values):7.2f} {_pct(values, 0.99):7.2f}")
+    return rows
+
+
+def run(
+    scratch: Path, count: int, gap: float, trace: Path | None = None, burst: int = 1
+) -> dict[str, list]:
     """Start Postgres, the hub and an agent; measure; stop them all."""
     from solo_brain.db import apply_migrations
     from solo_brain.db.embedded import start_embedded
 
     url = start_embedded(scratch / "pg", cleanup_mode="delete")
     apply_migrations(url)
-    hub = Hub(url, scratch, MESH_HEARTBEAT_S="20")
+    traced = {"MESH_TRACE": str(trace)} if trace is not None else {}
+    if os.environ.get("PYTHONPATH"):  # the hub and the agent run from another checkout's code
+        traced["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    hub = Hub(url, scratch, MESH_HEARTBEAT_S="20", **traced)
     hub.start()
     machine = Machine(scratch / "machine", "bench", "http://127.0.0.1:9")
+    machine.env.update(traced)
     path = machine.projects / encoded(Path(CWD)) / f"{SID}.jsonl"
     path.parent.mkdir(parents=True)
     path.write_bytes(transcript_line(SID, CWD, 0))
@@ -102,6 +195,9 @@ def run(scratch: Path, count: int, gap: float) -> dict[str, list]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the agent did not register the session ({machine.log})")
             time.sleep(0.1)
+        if burst > 1:
+            rounds = max(1, count // burst)
+            return asyncio.run(_measure_bursts(hub.url, full, path, rounds, burst, gap))
         return asyncio.run(_measure(hub.url, full, path, count, gap))
     finally:
         machine.kill_agent()
@@ -113,12 +209,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between two lines")
+    parser.add_argument("--burst", type=int, default=1, help="lines per burst, 1 ms apart")
+    parser.add_argument("--trace", action="store_true", help="time every stage (MESH_TRACE)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-live-"))
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-    r = run(scratch, args.events, args.gap_ms / 1000)
+    trace = scratch / "trace.txt" if args.trace else None
+    r = run(scratch, args.events, args.gap_ms / 1000, trace, args.burst)
     sse, ino = r["sse"], r["inotify"]
-    print(f"{len(sse)} lines appended {args.gap_ms:.0f} ms apart; latencies in ms")
+    every = f"in bursts of {args.burst} (1 ms apart), " if args.burst > 1 else ""
+    print(f"{len(sse)} lines appended {every}{args.gap_ms:.0f} ms apart; latencies in ms")
     print(f"{'':28} {'p50':>7} {'p99':>7}")
     print(f"{'bare inotify watcher wakes':28} {statistics.median(ino):7.2f} {_pct(ino, 0.99):7.2f}")
     print(f"{'SSE client has the message':28} {statistics.median(sse):7.2f} {_pct(sse, 0.99):7.2f}")
@@ -127,6 +227,8 @@ def main() -> int:
         f"{_pct(sse, 0.99) - _pct(ino, 0.99):7.2f}"
     )
     print(f"ratio SSE / inotify (p50): {statistics.median(sse) / statistics.median(ino):.0f}×")
+    if trace is not None:
+        print("\n".join(stage_table(trace, r["stamps"])))
     return 0
 
 

@@ -129,3 +129,19 @@ async def test_a_second_connection_of_an_agent_replaces_the_first(
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4000
     assert old.welcome is not None and new.welcome is not None
     assert old.welcome.agent_id == new.welcome.agent_id
+
+
+async def test_batches_sent_back_to_back_are_acked_in_order(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """Ten batches sent without waiting get one ack each, in offset order (acks leave once a
+    WAL flush covers their commits, one flush possibly for several), and all ten are stored."""
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with scripted_agent(url, issue(pg_dsn, "agent")) as agent:
+            for n in range(10):
+                await agent.send_batch(SID, FILE, 10 * n, 10 * n + 10, [message(f"u{n}", "x")])
+            offsets = [(await agent.expect_ack()).offset for _ in range(10)]
+    assert offsets == [10 * n + 10 for n in range(10)]
+    stored = db.execute('SELECT "offset" FROM assistant.mesh_offsets').fetchone()
+    assert stored == {"offset": 100}
+    assert db.execute("SELECT count(*) AS n FROM assistant.messages").fetchone() == {"n": 10}

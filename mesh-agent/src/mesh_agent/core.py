@@ -115,8 +115,11 @@ class Announcer:
         self._sent: dict[str, SessionInfo] = {}
 
     def changed(self, frame: SessionInfo) -> bool:
-        """Whether `frame` differs from the last one sent for its session (now counted sent)."""
-        if self._sent.get(frame.session_id) == frame:
+        """Whether `frame` differs from the last one sent for its session (now counted sent).
+        A later `last_msg_at` alone is no change: the hub takes it from the messages
+        themselves, so a live line costs no `session` frame."""
+        sent = self._sent.get(frame.session_id)
+        if sent is not None and sent == frame.model_copy(update={"last_msg_at": sent.last_msg_at}):
             return False
         self._sent[frame.session_id] = frame
         return True

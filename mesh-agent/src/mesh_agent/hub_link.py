@@ -50,6 +50,8 @@ from mesh_protocol import (
     dump_frame,
     parse_hub_frame,
 )
+from mesh_protocol.trace import enabled as tracing
+from mesh_protocol.trace import trace
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +155,19 @@ class HubLink:
         await self.ws.send(dump_frame(frame))
 
     async def send_batch(self, batch: Messages) -> None:
-        """Send a batch of transcript messages once fewer than WINDOW wait for their ack."""
+        """Send a batch of transcript messages once fewer than WINDOW wait for their ack.
+
+        The batch goes alone: its session's metadata is the sync loop's to announce (before a
+        session the hub does not know yet, after the lines otherwise), so that a live line does
+        not wait behind a `session` frame's transaction on the hub."""
+        if tracing():
+            trace("agent.read", [m.uuid for m in batch.messages])
         async with self._room:
             await self._room.wait_for(self.flow.has_room)
         self.flow.sent(batch.file, ack_offset(batch), time.monotonic(), batch.part)
-        await self.send(batch)
+        await self.ws.send(dump_frame(batch))
+        if tracing():
+            trace("agent.sent", [m.uuid for m in batch.messages])
 
     async def wait_room(self) -> None:
         """Wait until one more batch may be sent."""

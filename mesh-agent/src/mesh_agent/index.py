@@ -46,6 +46,8 @@ from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta
 from mesh_protocol import Message, Messages, ack_key
 
+INLINE_BYTES = 64 * 1024  # new bytes read on the event loop: well under a millisecond
+
 
 @dataclass
 class FileCursor:
@@ -104,7 +106,8 @@ class Index:
         # that new ones continue.
         self.history_threads = Threads()
         self.tail_ok = False  # the hub takes a big file's tail first (its welcome said so)
-        # advance() runs in worker threads; a reconnection must not rewind a cursor mid-read.
+        # advance() runs in the reader thread (advance_small on the event loop); a reconnection
+        # must not rewind a cursor mid-read.
         self.lock = threading.Lock()
 
     def discover(self) -> list[FileCursor]:
@@ -163,6 +166,20 @@ class Index:
         """Read the next slice of `cursor`'s file: fold metadata, build at most one batch."""
         with self.lock:
             return self._advance(cursor)
+
+    def advance_small(self, cursor: FileCursor, most: int = INLINE_BYTES) -> Advance | None:
+        """`advance` when at most `most` new bytes wait and no thread holds the index (a live
+        line, read on the event loop without a thread hop); None otherwise, and when nothing
+        new waits but history does (a history run is read in the reader thread)."""
+        new = file_size(cursor.ref.path) - min(cursor.sent, cursor.scanned)
+        if new > most or (new <= 0 and cursor.history is not None):
+            return None
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            return self._advance(cursor)
+        finally:
+            self.lock.release()
 
     def _advance(self, cursor: FileCursor) -> Advance:
         meta = self.sessions[cursor.ref.session_id]

@@ -86,8 +86,10 @@ class TranscriptSync:
             return False
         await link.wait_room()
         before = cursor.progress()
-        loop = asyncio.get_running_loop()
-        step = await loop.run_in_executor(self._reader, self.index.advance, cursor)
+        step = self.index.advance_small(cursor)  # a live line: no thread hop
+        if step is None:
+            loop = asyncio.get_running_loop()
+            step = await loop.run_in_executor(self._reader, self.index.advance, cursor)
         # A session the hub knows gets the new lines first and its metadata (last_msg_at, ...)
         # after: the hub handles frames in order, and the phone waits for the lines.
         known = link.knows(cursor.ref.session_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from mesh_agent.core import (
@@ -71,12 +73,16 @@ def _session(status: str = "idle", title: str = "t") -> SessionInfo:
 
 
 def test_only_a_changed_session_frame_is_announced() -> None:
-    """The same frame twice is sent once; any change is sent again."""
+    """The same frame twice is sent once; any change is sent again, except a later
+    last_msg_at alone (the hub has it from the messages)."""
     announcer = Announcer()
     assert announcer.changed(_session())
     assert not announcer.changed(_session())
     assert announcer.changed(_session("running"))
     assert not announcer.changed(_session("running"))
+    later = _session("running").model_copy(update={"last_msg_at": datetime(2027, 1, 1, tzinfo=UTC)})
+    assert not announcer.changed(later)
+    assert announcer.changed(later.model_copy(update={"title": "renamed"}))
 
 
 def test_the_outbox_keeps_statuses_and_resolutions_in_order() -> None:

@@ -90,3 +90,24 @@ async def test_queued_files_are_sent_in_slices_within_the_window(tmp_path: Path)
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
+
+
+def test_a_few_new_bytes_are_read_inline_and_a_backlog_in_a_thread(tmp_path: Path) -> None:
+    """`advance_small` reads a file whose new bytes fit `most` (what `advance` would read);
+    it declines a bigger backlog, and a file whose index a worker thread holds."""
+    path = _write(tmp_path, SIDS[0], 3)
+    index = Index(tmp_path)
+    index.discover()
+    cursor = index.files[next(iter(index.files))]
+    assert index.advance_small(cursor, most=path.stat().st_size - 1) is None
+    with index.lock:  # a thread reads the index
+        assert index.advance_small(cursor) is None
+    step = index.advance_small(cursor)
+    assert step is not None and step.batch is not None
+    assert [m.uuid for m in step.batch.messages] == [f"{SIDS[0][:8]}-{n:06d}" for n in range(3)]
+    with path.open("ab") as handle:
+        handle.write(transcript_line(SIDS[0], "/p", 3))
+    step = index.advance_small(cursor)
+    assert step is not None and step.batch is not None
+    assert [m.uuid for m in step.batch.messages] == [f"{SIDS[0][:8]}-000003"]
+    assert step.batch.end_offset == path.stat().st_size

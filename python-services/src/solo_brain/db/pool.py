@@ -2,7 +2,8 @@
 
 A plain psycopg pool makes every caller wait its whole timeout (30 s) for a connection while
 Postgres is down, and hands out dead connections after Postgres restarted. `ServicePool` checks
-each connection it gives, and once it has seen the database go away it asks Postgres directly
+each connection it gives (a round trip only when its socket is not quiet: a Postgres that went
+away has closed it), and once it has seen the database go away it asks Postgres directly
 (one connection attempt, a few milliseconds on a socket that refuses) before making a caller
 wait: while the database is down every caller gets `DatabaseDown` at once, and the services
 answer 503 `database_unavailable` (see `solo_brain.errors`).
@@ -11,10 +12,12 @@ answer 503 `database_unavailable` (see `solo_brain.errors`).
 from __future__ import annotations
 
 import logging
+import select
 from typing import Any, TypeAlias
 
 import psycopg
 from psycopg import AsyncConnection
+from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
@@ -53,6 +56,8 @@ class ServicePool(AsyncConnectionPool[AsyncConnection[DictRow]]):
             except PoolTimeout:
                 await self._probe()  # DatabaseDown when that is why no connection came
                 raise
+            if not self.down and _quiet(conn):
+                return conn
             try:
                 await self.check_connection(conn)
             except psycopg.Error:
@@ -74,6 +79,20 @@ class ServicePool(AsyncConnectionPool[AsyncConnection[DictRow]]):
             raise DatabaseDown(f"the database does not answer: {exc}") from exc
         await conn.close()
         self.down = False
+
+
+def _quiet(conn: AsyncConnection[Any]) -> bool:
+    """Whether an idle connection's socket has nothing to read, so that it needs no round trip
+    to check it: a Postgres that stops or dies sends its FATAL and closes, which makes the
+    socket readable (a notification does too: it then gets the full check)."""
+    if conn.closed or conn.info.transaction_status != TransactionStatus.IDLE:
+        return False
+    try:
+        poller = select.poll()
+        poller.register(conn.fileno(), select.POLLIN | select.POLLPRI)
+        return not poller.poll(0)
+    except (OSError, ValueError, psycopg.Error):  # no socket: let the full check decide
+        return False
 
 
 # A pool whose connections return rows as dicts (what every service uses).

@@ -28,7 +28,9 @@ from mesh_protocol import (
     SessionInfo,
     ack_offset,
 )
-from solo_brain.errors import NotFound
+from mesh_protocol.trace import enabled as tracing
+from mesh_protocol.trace import trace
+from solo_brain.errors import NotFound, database_error
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.clients.events import (
     AGENT_OFFLINE,
@@ -131,10 +133,13 @@ class Hub:
             await self.dispatch_held(link.agent_id, info.session_id)
 
     async def on_messages(self, link: AgentLink, batch: Messages) -> None:
-        """Commit a batch, publish its new messages, then ack it (OffsetGap propagates)."""
+        """Commit a batch, publish its new messages, and queue its ack for `send_acks`, which
+        sends it once the commit is on disk (OffsetGap propagates)."""
         async with self._locks[batch.session_id]:
             if batch.part == "next":
                 events = await messages.store_messages(self.pool, link.agent_id, batch)
+                if tracing():
+                    trace("hub.committed", [m.uuid for m in batch.messages])
             elif batch.part == "tail":
                 events = await history.store_tail(self.pool, link.agent_id, batch)
             else:  # backfilled history: in pages, never an event
@@ -142,9 +147,27 @@ class Hub:
                 await history.store_history(self.pool, link.agent_id, batch)
             self.broadcaster.publish(batch.session_id, events)
         part: Part = "history" if batch.part == "history" else "next"
-        await link.send(
+        link.acks.put_nowait(
             Ack(session_id=batch.session_id, file=batch.file, offset=ack_offset(batch), part=part)
         )
+
+    async def send_acks(self, link: AgentLink) -> None:
+        """Send the link's queued acks, in order, once the WAL is on disk past their batches:
+        one flush (`agents.seen`) for all that queued meanwhile; until the link closes (1011
+        when the flush fails: the agent resumes from the acks it got)."""
+        while not link.closed:
+            acks = [await link.acks.get()]
+            while not link.acks.empty():
+                acks.append(link.acks.get_nowait())
+            try:
+                await agents.seen(self.pool, link.agent_id)
+            except Exception as exc:  # the agent reconnects and resends what got no ack
+                if database_error(exc) is None:
+                    log.exception("agent %s: cannot flush its acks", link.name)
+                await link.close(1011, "database unavailable")
+                return
+            for ack in acks:
+                await link.send(ack)
 
     async def on_prompt_status(self, link: AgentLink, status: PromptStatus) -> None:
         """Record a prompt's progress; a finished prompt is announced to the phone."""

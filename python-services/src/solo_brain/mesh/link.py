@@ -8,7 +8,7 @@ import logging
 from fastapi import WebSocket
 from pydantic import BaseModel
 
-from mesh_protocol import dump_frame
+from mesh_protocol import Ack, dump_frame
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ class AgentLink:
         self.ws = ws
         self.closed = False
         self._send_lock = asyncio.Lock()
+        self.acks: asyncio.Queue[Ack] = asyncio.Queue()  # committed, sent once on disk
 
     async def send(self, frame: BaseModel) -> bool:
         """Send a frame; False when the socket is gone."""

@@ -38,6 +38,8 @@ from mesh_protocol import (
     Welcome,
     parse_agent_frame,
 )
+from mesh_protocol.trace import enabled as tracing
+from mesh_protocol.trace import trace
 from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
 from solo_brain.mesh.deps import authenticate
 from solo_brain.mesh.errors import OffsetGap
@@ -76,9 +78,11 @@ async def agent_socket(ws: WebSocket) -> None:
     await hub.attach(link)
     log.info("agent %s connected (%s, %s)", hello.agent, hello.hostname, hello.version)
     heartbeat = asyncio.create_task(_heartbeat(link, hub.settings.heartbeat_s))
+    acker = asyncio.create_task(hub.send_acks(link))
     try:
         acks = await agents.agent_acks(hub.pool, agent_id)
         backlog = await history.agent_history(hub.pool, agent_id)  # files sent tail first
+        await agents.seen(hub.pool, agent_id)  # every offset read above is now on disk
         await link.send(Welcome(agent_id=agent_id, acks=acks, history=backlog))
         await hub.dispatch_held(agent_id)
         await _serve(ws, link, hub)
@@ -87,6 +91,7 @@ async def agent_socket(ws: WebSocket) -> None:
         await link.close(1011, "hub error")
     finally:
         heartbeat.cancel()
+        acker.cancel()
         link.closed = True
         await hub.detach(link)
         log.info("agent %s disconnected", hello.agent)
@@ -157,6 +162,8 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
         except ProtocolError as exc:
             await link.send(ErrorFrame(code="invalid_frame", message=str(exc)))
             continue
+        if isinstance(frame, Messages) and "\\u0000" in text:  # JSON text escapes every NUL
+            frame = without_nul(frame)
         try:
             await _handle(frame, link, hub)
         except OffsetGap as exc:
@@ -180,7 +187,9 @@ def _frame_code(error: ServiceError) -> str:
 async def _handle(frame: object, link: AgentLink, hub: Hub) -> None:
     """Hand one parsed frame to the hub (OffsetGap and database errors propagate)."""
     if isinstance(frame, Messages):
-        await hub.on_messages(link, without_nul(frame))
+        if tracing():
+            trace("hub.received", [m.uuid for m in frame.messages])
+        await hub.on_messages(link, frame)
     elif isinstance(frame, SessionInfo):
         await hub.on_session(link, frame)
     elif isinstance(frame, PromptStatus):

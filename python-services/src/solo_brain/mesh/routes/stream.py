@@ -17,6 +17,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse
 
+from mesh_protocol.trace import enabled as tracing
+from mesh_protocol.trace import trace
 from solo_brain.errors import InvalidRequest, NotFound, documented_errors
 from solo_brain.mesh.deps import TOKEN_ERRORS, FullToken, HubDep, SessionIdPath
 from solo_brain.mesh.hub import Hub
@@ -95,6 +97,8 @@ async def session_events(
             assert isinstance(queued, StreamEvent)
             if queued.seq > last:
                 last = queued.seq
+                if tracing() and queued.kind == "message":
+                    trace("hub.sse", [queued.data["uuid"]])
                 yield queued.sse
 
 

@@ -31,6 +31,15 @@ async def set_agent_online(pool: Pool, agent_id: str, online: bool) -> None:
         )
 
 
+async def seen(pool: Pool, agent_id: str) -> None:
+    """Mark an agent seen now, durably: this commit waits for the WAL flush, which puts every
+    earlier commit on disk too (the asynchronous ones of `store_messages` among them)."""
+    async with pool.connection() as conn:
+        await conn.execute(
+            "UPDATE assistant.agents SET last_seen = now() WHERE id = %s", (agent_id,)
+        )
+
+
 async def mark_all_agents_offline(pool: Pool) -> None:
     """At start no agent is connected to this hub, whatever the table says."""
     async with pool.connection() as conn:

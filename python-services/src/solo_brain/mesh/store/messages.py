@@ -7,6 +7,8 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from mesh_protocol import Message, Messages
+from mesh_protocol.trace import enabled as tracing
+from mesh_protocol.trace import trace
 from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, jsonable
 
@@ -38,14 +40,19 @@ def message_json(row: Row) -> dict[str, Any]:
 
 
 async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
-    """Commit a batch (idempotent on (session_id, uuid)) and its file offset; return the
-    events of the messages that were new. Raise OffsetGap when bytes would be missing."""
+    """Commit a batch (idempotent on (session_id, uuid)) and its file offset, without waiting
+    for the WAL flush; return the events of the messages that were new. Raise OffsetGap when
+    bytes would be missing."""
     rows = AS_JSON.dump_json(batch.messages).decode() if batch.messages else None
     latest = max((m.timestamp for m in batch.messages if m.timestamp), default=None)
     sid = batch.session_id
     # One round trip: every statement is pipelined, the gap check reads its answer at the end
     # and rolls the whole transaction back (a live line waits for Postgres once, not 8 times).
     async with pool.connection() as conn, conn.pipeline(), conn.transaction():
+        # The COMMIT returns before its WAL is on disk: the new lines reach the SSE streams
+        # without waiting for an fsync. The caller acks the batch only after `agents.seen`,
+        # whose ordinary commit flushes the WAL past this one (nothing acked is ever lost).
+        await conn.execute("SET LOCAL synchronous_commit = off")
         await conn.execute(
             "INSERT INTO assistant.sessions (id, agent_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
             (sid, agent_id),
@@ -112,6 +119,8 @@ async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[Str
             if new.intersection(fork["children"]):  # a new child: announced once, after it
                 data = {"uuid": fork["thread_parent"], "children": list(fork["children"])}
                 forks.append(await add_event(conn, sid, "fork", data))
+        if tracing():
+            trace("hub.inserted", [m.uuid for m in batch.messages])  # the COMMIT is next
     inserted.sort(key=lambda r: r["seq"])
     return [StreamEvent(int(r["seq"]), "message", message_json(r)) for r in inserted] + forks
 

@@ -41,6 +41,9 @@ async def upsert_session(
     """Store a session's metadata; return its status event (None if nothing shown changed)
     and the previous row (None when the session is new)."""
     async with pool.connection() as conn, conn.transaction():
+        # No wait for the disk: a `session` frame is never acked, and the agent announces every
+        # session again on its next connection (after a crash the hub lost, the socket drops).
+        await conn.execute("SET LOCAL synchronous_commit = off")
         before = await lock_session(conn, info.session_id, agent_id)
         await conn.execute(
             """UPDATE assistant.sessions SET agent_id = %s, cwd = %s, project = %s, title = %s,
