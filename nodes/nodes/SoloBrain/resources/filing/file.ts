@@ -82,7 +82,7 @@ export const fileDescription: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				description:
-					'X-Capture-Id as the hub sends it: the ID of a capture without one of its own, which the hub may already have answered for',
+					"The capture ID the hub sends in its X-Capture-ID header for a capture without one of its own (the hub may already have answered for it)",
 			},
 			{
 				displayName: 'Long Note Characters',
