@@ -8,7 +8,7 @@ POST /api/sessions/{id}/prompt, GET /{id}/prompts                               
 POST /api/sessions/{id}/permissions/{pid}/approve|deny                            routes/permissions
 GET  /api/agents                                                                  routes/agents
 GET  /api/auth/check?scope=capture                    nginx auth_request          routes/auth
-POST /api/capture                                     to n8n, when no nginx       routes/capture
+POST /api/capture                                     to n8n (on time if late)    routes/capture
 POST /api/pairing-codes, /api/pair                    pairing a phone             routes/pairing
 GET  /api/devices, DELETE /api/devices/{id}           paired devices              routes/devices
 GET|POST /api/tokens, DELETE /api/tokens/{id}         the Siri Shortcut's token   routes/tokens
@@ -42,7 +42,7 @@ from solo_brain.limits import BodyLimit, HeaderLimit
 from solo_brain.media import MediaStore
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.capture_answer import CaptureLine
-from solo_brain.mesh.clients.capture import CaptureWebhook
+from solo_brain.mesh.clients.capture import CaptureWebhook, webhook_client
 from solo_brain.mesh.clients.events import EventsWebhook
 from solo_brain.mesh.clients.webpush import WebPushClient
 from solo_brain.mesh.hub import Hub
@@ -106,7 +106,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
             push_http, vapid, settings.vapid_subject, settings.push_allow_prefixes
         )
         app.state.push = PushService(pool, sender, settings.push_ttl_s)
-        capture_http = httpx.AsyncClient(timeout=settings.capture_timeout_s)
+        capture_http = webhook_client(settings.capture_timeout_s)
         app.state.capture_webhook = CaptureWebhook(
             settings.capture_url, settings.capture_token, capture_http
         )

@@ -33,6 +33,15 @@ class WebhookAnswer(BaseModel):
     media_type: str
 
 
+def webhook_client(timeout_s: float) -> httpx.AsyncClient:
+    """The hub's HTTP client for n8n's webhook: a new connection per capture, never a kept-alive
+    one. n8n (Node) closes a connection idle for 5 s when its keep-alive timer fires, and after
+    its event loop was busy (a burst) or stopped, that timer runs before the request waiting on
+    the socket is read: a reused connection then drops the capture (ReadError). A connection on
+    loopback costs a fraction of a millisecond."""
+    return httpx.AsyncClient(timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=0))
+
+
 class CaptureWebhook:
     """Client of n8n's capture webhook (one shared httpx client, made in the hub's lifespan)."""
 
