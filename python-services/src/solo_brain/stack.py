@@ -101,9 +101,10 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
             n8n_env["GLUE_URL"] = f"http://127.0.0.1:{glue_port}"
         if "classify_url" not in n8n.model_fields_set:
             n8n_env["CLASSIFY_URL"] = f"http://127.0.0.1:{classify_port}"
-        if not args.no_mesh and not n8n.hub_url:
-            # Out of the box, a spoken "pour la session X, ..." reaches the local hub.
+        if not args.no_mesh and "hub_url" not in n8n.model_fields_set:
+            # Out of the box, the workflows' steps go through the hub this stack starts.
             n8n_env["HUB_URL"] = f"http://127.0.0.1:{mesh_port}"
+        if not args.no_mesh and not environment().get("HUB_TOKEN"):
             n8n_env["HUB_TOKEN"] = local_token(settings, db_url, "full", N8N_TOKEN_NAME)
         if not args.no_mesh and not environment().get("MESH_EVENTS_SECRET"):
             n8n_env["MESH_EVENTS_SECRET"] = local_secret(settings, "mesh-events")
@@ -178,7 +179,7 @@ def stop(children: list[Child]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Start the stack, report where everything is, and supervise until interrupted."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe is noise
-    if args.no_mesh and not args.no_n8n and not N8nSettings().hub_url:
+    if args.no_mesh and not args.no_n8n and "hub_url" not in N8nSettings().model_fields_set:
         # The workflows' steps go through the hub's lifecycle API (docs/n8n.md).
         print("--no-mesh: the n8n workflows need the hub; add --no-n8n, or set HUB_URL "
               "(and HUB_TOKEN) to another hub", file=sys.stderr)  # fmt: skip
