@@ -126,9 +126,7 @@ def test_compose_renders_and_every_service_is_checked_and_ordered(
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_compose_wires_every_service_to_the_services_it_needs(
-    tmp_path: Path, variant: str
-) -> None:
+def test_compose_wires_every_service_to_the_services_it_needs(tmp_path: Path, variant: str) -> None:
     """Each service gets, by name, the address of every service it calls: classify the glue,
     the hub n8n's capture webhook, n8n (its import job and workers too) glue, classify, hub."""
     services = compose_config(tmp_path, *VARIANTS[variant])["services"]
