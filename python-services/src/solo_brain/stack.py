@@ -202,6 +202,8 @@ def run(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _on_term)
+    # Ctrl-C too when started as a script's background job, which enters with SIGINT ignored.
+    signal.signal(signal.SIGINT, _on_term)
     try:
         for child in children:
             env = {**os.environ, "DATABASE_URL": db_url, **child.env}
