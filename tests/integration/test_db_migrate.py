@@ -14,7 +14,7 @@ from psycopg.rows import dict_row
 
 from solo_brain.db import MigrationError, SchemaNotReady, apply_migrations, ensure_schema
 from solo_brain.db.migrate import REWRITTEN, load_functions, load_migrations
-from tests.support.sql import new_database
+from tests.support.sql import new_database, schema_shape
 
 
 @pytest.fixture
@@ -126,21 +126,6 @@ def test_a_schema_that_cannot_be_updated_stops_the_service_with_one_sentence(
     assert message.endswith("then run `solo-brain db migrate`.") and "\n" not in message
 
 
-def _shape(dsn: str) -> dict[str, list[Any]]:
-    """What a schema is made of, whatever order it was built in: columns, indexes, functions."""
-    with _connect(dsn) as conn:
-        return {
-            "columns": sorted(tuple(r.values()) for r in conn.execute(
-                "SELECT table_name, column_name, data_type, is_nullable, column_default "
-                "FROM information_schema.columns WHERE table_schema = 'assistant'")),
-            "indexes": sorted(r["indexdef"] for r in conn.execute(
-                "SELECT indexdef FROM pg_indexes WHERE schemaname = 'assistant'")),
-            "functions": sorted(r["f"] for r in conn.execute(
-                "SELECT p.oid::regprocedure::text AS f FROM pg_proc p "
-                "WHERE p.pronamespace = 'assistant'::regnamespace")),
-        }  # fmt: skip
-
-
 def test_a_database_of_the_phone_backend_gets_deliveries_and_keeps_its_search(
     empty_dsn: str, pg_server_url: str, tmp_path: Path
 ) -> None:
@@ -177,7 +162,7 @@ def test_a_database_of_the_phone_backend_gets_deliveries_and_keeps_its_search(
     assert [r["id"] for r in found] == ["cap_01DDDDDDDDDDDDDDDDDDDDDDDD"]
     with new_database(pg_server_url, "sb_new") as new:
         apply_migrations(new)
-        assert _shape(empty_dsn) == _shape(new)
+        assert schema_shape(empty_dsn) == schema_shape(new)
 
 
 def test_a_migration_requiring_a_missing_function_file_is_refused(

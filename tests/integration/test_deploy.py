@@ -26,6 +26,17 @@ DOCKERFILE = COMPOSE_DIR / "Dockerfile"
 HARDENING = ("User=solo-brain", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
              "PrivateTmp=yes", "CapabilityBoundingSet=\n", "SystemCallFilter=@system-service",
              "EnvironmentFile=/etc/solo-brain/env")  # fmt: skip
+# What each service must reach, by setting: (the unit or compose service it names, path). These
+# settings all default to loopback, so compose must set each (containers reach each other by
+# service name), and the systemd env file (a copy of .env.example) must carry the unit's port.
+WIRING = {
+    "classify": {"GLUE_URL": ("glue", "")},
+    "hub": {"MESH_CAPTURE_URL": ("n8n", "/webhook/capture")},
+    "n8n": {"GLUE_URL": ("glue", ""), "CLASSIFY_URL": ("classify", ""), "HUB_URL": ("hub", "")},
+}
+WIRING["n8n-import"] = WIRING["n8n-worker"] = WIRING["n8n"]  # they fill credentials, run nodes
+PORT_SETTINGS = {"glue": "GLUE_PORT", "classify": "CLASSIFY_PORT", "hub": "MESH_PORT",
+                 "n8n": "N8N_PORT"}  # fmt: skip
 VARIANTS = {
     "containers for everything": (["compose.yaml"], ["postgres"]),
     "the host's Postgres": (["compose.yaml"], []),
@@ -112,6 +123,36 @@ def test_compose_renders_and_every_service_is_checked_and_ordered(
     if "queue" in variant:
         assert services["n8n-worker"]["environment"]["N8N_REDIS_URL"] == "redis://redis:6379/0"
     assert ("postgres" in services) == ("postgres" in VARIANTS[variant][1])
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_compose_wires_every_service_to_the_services_it_needs(tmp_path: Path, variant: str) -> None:
+    """Each service gets, by name, the address of every service it calls: classify the glue,
+    the hub n8n's capture webhook, n8n (its import job and workers too) glue, classify, hub."""
+    services = compose_config(tmp_path, *VARIANTS[variant])["services"]
+    for name, needs in WIRING.items():
+        if name not in services:
+            continue
+        environment = services[name]["environment"]
+        for setting, (target, path) in needs.items():
+            port = re.search(r"--port (\d+)", " ".join(services[target]["command"]))
+            wanted = f"http://{target}:{port[1] if port else '5678'}{path}"
+            assert environment.get(setting) == wanted, (name, setting)
+
+
+def test_systemd_env_file_wires_every_unit_to_the_units_it_needs() -> None:
+    """/etc/solo-brain/env is a copy of .env.example: it names each service a unit calls on the
+    loopback port that service's unit listens on (captures reach n8n, n8n reaches the hub)."""
+    example = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", (REPO / ".env.example").read_text(),
+                              re.MULTILINE))  # fmt: skip
+    for name, needs in WIRING.items():
+        if not (SYSTEMD_DIR / f"solo-brain-{name}.service").exists():
+            continue  # the compose jobs; n8n's workers read the same env file as n8n
+        for setting, (target, path) in needs.items():
+            unit = (SYSTEMD_DIR / f"solo-brain-{target}.service").read_text()
+            port_setting = PORT_SETTINGS[target]
+            (port,) = re.findall(rf"^Environment={port_setting}=(\d+)$", unit, re.MULTILINE)
+            assert example.get(setting) == f"http://127.0.0.1:{port}{path}", (name, setting)
 
 
 def test_compose_builds_targets_the_dockerfile_defines(tmp_path: Path) -> None:

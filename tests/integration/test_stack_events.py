@@ -42,3 +42,25 @@ def test_local_stack_signs_hub_events_with_one_kept_secret(
     assert len(secret) >= 40 and first["n8n"].env["MESH_EVENTS_SECRET"] == secret
     assert again["mesh"].env["MESH_EVENTS_SECRET"] == secret
     assert (tmp_path / "mesh-events.secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_local_stack_wires_each_service_to_the_ports_it_starts(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With only the ports set, classify reaches the glue, the hub n8n's capture webhook, and n8n
+    the glue, classify and the hub with a full token: what each needs and defaults to 8101/8100."""
+    ports = {"GLUE_PORT": "18101", "CLASSIFY_PORT": "18102", "MESH_PORT": "18100",
+             "N8N_PORT": "15999"}  # fmt: skip
+    for name, value in ports.items():
+        monkeypatch.setenv(name, value)
+    for name in ("GLUE_URL", "CLASSIFY_URL", "HUB_URL", "HUB_TOKEN", "MESH_CAPTURE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    args = argparse.Namespace(no_n8n=False, no_mesh=False, no_agent=True)
+    settings = isolated(CommonSettings, SOLO_BRAIN_VAR_DIR=tmp_path)
+    children = {c.name: c for c in plan(args, settings, pg_dsn)}
+    assert children["classify"].env["GLUE_URL"] == "http://127.0.0.1:18101"
+    assert children["mesh"].env["MESH_CAPTURE_URL"] == "http://127.0.0.1:15999/webhook/capture"
+    n8n = children["n8n"].env
+    assert (n8n["GLUE_URL"], n8n["CLASSIFY_URL"], n8n["HUB_URL"]) == (
+        "http://127.0.0.1:18101", "http://127.0.0.1:18102", "http://127.0.0.1:18100")  # fmt: skip
+    assert n8n["HUB_TOKEN"] == (tmp_path / "local-n8n.token").read_text().strip()

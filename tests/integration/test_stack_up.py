@@ -24,10 +24,16 @@ STACK_UP_TIMEOUT_S = 180
 
 
 @contextmanager
-def running_up(tmp_path: Path, env: dict[str, str], args: list[str]) -> Iterator[list[str]]:
-    """`solo-brain up ARGS` until the block ends, then Ctrl-C; checks it stopped cleanly."""
+def running_up(
+    tmp_path: Path, env: dict[str, str], args: list[str], *, as_background_job: bool = False
+) -> Iterator[list[str]]:
+    """`solo-brain up ARGS` until the block ends, then Ctrl-C; checks it stopped cleanly.
+    `as_background_job`: started as a script's `cmd &` starts it, SIGINT ignored on entry."""
+    argv = [sys.executable, "-m", "solo_brain", "up", *args]
+    if as_background_job:
+        argv = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', *argv]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "solo_brain", "up", *args],
+        argv,
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -58,14 +64,15 @@ def running_up(tmp_path: Path, env: dict[str, str], args: list[str]) -> Iterator
 
 
 def test_up_starts_and_stops_the_stack_cleanly(tmp_path: Path) -> None:
-    """Without DATABASE_URL, `up` runs embedded Postgres, migrates, serves; Ctrl-C stops all."""
+    """Without DATABASE_URL, `up` runs embedded Postgres, migrates, serves; Ctrl-C stops all,
+    even when it was started as a background job (which enters with SIGINT ignored)."""
     glue_port, classify_port = free_port(), free_port()
     env = service_env(
         SOLO_BRAIN_VAR_DIR=tmp_path / "var",
         GLUE_PORT=str(glue_port),
         CLASSIFY_PORT=str(classify_port),
     )
-    with running_up(tmp_path, env, ["--no-n8n", "--no-mesh"]):
+    with running_up(tmp_path, env, ["--no-n8n", "--no-mesh"], as_background_job=True):
         for port in (glue_port, classify_port):
             assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
         ready = httpx.get(f"http://127.0.0.1:{glue_port}/readyz").json()
@@ -145,3 +152,4 @@ def test_up_agent_listens_where_install_hook_points(tmp_path: Path) -> None:
             socket_path.is_socket,
             what=f"the agent's relay on {socket_path}\n{installed.stdout}{''.join(lines)}",
         )
+    assert not socket_path.exists()  # the stopped agent removed its socket

@@ -4,6 +4,7 @@ captures to n8n when no nginx stands in front of it."""
 from __future__ import annotations
 
 import gzip
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -145,13 +146,18 @@ def test_capture_is_forwarded_to_n8n_with_the_hub_token(
     assert start and sent - 0.01 <= float(start[1]) <= time.time()
 
 
-def test_capture_without_n8n_configured_says_so(pg_dsn: str) -> None:
-    """With no MESH_CAPTURE_URL the hub answers 503 capture_unavailable (the app keeps it)."""
+def test_capture_without_n8n_configured_says_so(
+    pg_dsn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With no MESH_CAPTURE_URL the hub says so when it starts, and answers 503
+    capture_unavailable (the app keeps the capture)."""
     token = issue(pg_dsn, "capture", "siri-unconfigured")
-    with running_hub(hub_settings(pg_dsn)) as hub:
-        answer = httpx.post(f"{hub}/api/capture", data={"text": "x"}, headers=auth(token))
+    with caplog.at_level(logging.WARNING, "solo_brain.mesh.app"):
+        with running_hub(hub_settings(pg_dsn)) as hub:
+            answer = httpx.post(f"{hub}/api/capture", data={"text": "x"}, headers=auth(token))
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "capture_unavailable"
+    assert any("MESH_CAPTURE_URL is not set" in r.getMessage() for r in caplog.records)
 
 
 def test_capture_bodies_may_carry_audio_but_stay_capped(

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
 
 ALL_CONFIGURED = {"calendar": True, "onyx": True, "hub": True, "gotify": True,
                   "whatsapp": True, "push": True}  # fmt: skip
@@ -74,3 +75,18 @@ def new_database(server_url: str, prefix: str) -> Iterator[str]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+def schema_shape(dsn: str) -> dict[str, list[Any]]:
+    """What a schema is made of, whatever order it was built in: columns, indexes, functions."""
+    with psycopg.connect(dsn, autocommit=True, row_factory=dict_row) as conn:
+        return {
+            "columns": sorted(tuple(r.values()) for r in conn.execute(
+                "SELECT table_name, column_name, data_type, is_nullable, column_default "
+                "FROM information_schema.columns WHERE table_schema = 'assistant'")),
+            "indexes": sorted(r["indexdef"] for r in conn.execute(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = 'assistant'")),
+            "functions": sorted(r["f"] for r in conn.execute(
+                "SELECT p.oid::regprocedure::text AS f FROM pg_proc p "
+                "WHERE p.pronamespace = 'assistant'::regnamespace")),
+        }  # fmt: skip

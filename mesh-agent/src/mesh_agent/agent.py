@@ -26,7 +26,7 @@ from mesh_agent.hub_link import FatalHubError, HubLink, NotConnected, connect_fo
 from mesh_agent.index import Index
 from mesh_agent.live import FreshWrites, claude_processes, live_sessions
 from mesh_agent.permissions import PermissionBook
-from mesh_agent.relay import serve_relay
+from mesh_agent.relay import close_relay, serve_relay
 from mesh_agent.runner import PromptRunner
 from mesh_agent.sync import TranscriptSync
 from mesh_agent.terminal import Seen
@@ -102,7 +102,7 @@ class Agent:
         except* FatalHubError as errors:
             raise errors.exceptions[0] from None
         finally:
-            relay.close()
+            close_relay(relay, self.config.socket_path)
             for task in list(self._tasks):
                 task.cancel()
 

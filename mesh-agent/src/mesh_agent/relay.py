@@ -56,6 +56,13 @@ async def serve_relay(path: Path, decide: Decide) -> asyncio.Server:
     return server
 
 
+def close_relay(server: asyncio.Server, path: Path) -> None:
+    """Stop listening and remove the socket file (Python < 3.13 leaves it behind on close)."""
+    server.close()
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
 async def _unless_gone(
     deciding: Awaitable[dict[str, str] | None], reader: asyncio.StreamReader
 ) -> dict[str, str] | None:

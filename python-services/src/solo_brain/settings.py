@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -98,6 +98,13 @@ class GlueSettings(CommonSettings):
     graph_api_version: str = Field(default="v21.0", alias="GRAPH_API_VERSION")
     graph_timeout_s: float = Field(default=20.0, alias="GRAPH_TIMEOUT_S")
 
+    @model_validator(mode="after")
+    def _public_url_on_its_port(self) -> GlueSettings:
+        # Unset PUBLIC_URL: this service on loopback, on the port it listens on (GLUE_PORT).
+        if "public_url" not in self.model_fields_set:
+            self.public_url = f"http://127.0.0.1:{self.port}"
+        return self
+
 
 class ClassifySettings(CommonSettings):
     """Classification: the local Ollama model, an opt-in external model for public notes."""
@@ -158,6 +165,14 @@ class MeshSettings(CommonSettings):
     @classmethod
     def _empty_webhook_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @model_validator(mode="after")
+    def _public_hub_url_on_its_port(self) -> MeshSettings:
+        # Unset PUBLIC_HUB_URL: the hub on loopback, on the port it listens on (MESH_PORT), so
+        # that `solo-brain pair` links to the hub `solo-brain up` started.
+        if "public_hub_url" not in self.model_fields_set:
+            self.public_hub_url = f"http://127.0.0.1:{self.port}"
+        return self
 
     @field_validator("vapid_subject", mode="before")
     @classmethod

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from solo_brain.db import apply_migrations, database_url
+from solo_brain.local_tokens import N8N_TOKEN_NAME, local_secret, local_token, solo_brain_argv
 from solo_brain.n8n.config import N8nSettings, environment
 from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings, MeshSettings
 
@@ -45,42 +46,6 @@ class Child:
     probe_method: str = "GET"
     is_up: Callable[[httpx.Response], bool] = lambda response: response.status_code == 200
     process: subprocess.Popen[bytes] | None = None
-
-
-def solo_brain_argv(*args: str) -> list[str]:
-    """Run `solo-brain ARGS` with the interpreter of this process (works inside `uv run`)."""
-    return [sys.executable, "-m", "solo_brain", *args]
-
-
-def local_token(settings: CommonSettings, db_url: str, scope: str, name: str) -> str:
-    """A token for a local component (the agent, n8n), created once and kept under var/."""
-    path = settings.var_dir / f"{name}.token"
-    if path.exists():
-        return path.read_text().strip()
-    result = subprocess.run(
-        solo_brain_argv("token", "create", "--scope", scope, "--name", name),
-        env={**os.environ, "DATABASE_URL": db_url},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    token = result.stdout.strip().splitlines()[-1]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(token + "\n")
-    return token
-
-
-def local_secret(settings: CommonSettings, name: str) -> str:
-    """A random secret shared by two local components, made once and kept under var/."""
-    path = settings.var_dir / f"{name}.secret"
-    if path.exists():
-        return path.read_text().strip()
-    secret = secrets.token_urlsafe(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(secret + "\n")
-    return secret
 
 
 def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> list[Child]:
@@ -136,10 +101,11 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
             n8n_env["GLUE_URL"] = f"http://127.0.0.1:{glue_port}"
         if "classify_url" not in n8n.model_fields_set:
             n8n_env["CLASSIFY_URL"] = f"http://127.0.0.1:{classify_port}"
-        if not args.no_mesh and not n8n.hub_url:
-            # Out of the box, a spoken "pour la session X, ..." reaches the local hub.
+        if not args.no_mesh and "hub_url" not in n8n.model_fields_set:
+            # Out of the box, the workflows' steps go through the hub this stack starts.
             n8n_env["HUB_URL"] = f"http://127.0.0.1:{mesh_port}"
-            n8n_env["HUB_TOKEN"] = local_token(settings, db_url, "full", "local-n8n")
+        if not args.no_mesh and not environment().get("HUB_TOKEN"):
+            n8n_env["HUB_TOKEN"] = local_token(settings, db_url, "full", N8N_TOKEN_NAME)
         if not args.no_mesh and not environment().get("MESH_EVENTS_SECRET"):
             n8n_env["MESH_EVENTS_SECRET"] = local_secret(settings, "mesh-events")
         children.append(
@@ -213,7 +179,7 @@ def stop(children: list[Child]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Start the stack, report where everything is, and supervise until interrupted."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe is noise
-    if args.no_mesh and not args.no_n8n and not N8nSettings().hub_url:
+    if args.no_mesh and not args.no_n8n and "hub_url" not in N8nSettings().model_fields_set:
         # The workflows' steps go through the hub's lifecycle API (docs/n8n.md).
         print("--no-mesh: the n8n workflows need the hub; add --no-n8n, or set HUB_URL "
               "(and HUB_TOKEN) to another hub", file=sys.stderr)  # fmt: skip
@@ -236,6 +202,8 @@ def run(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _on_term)
+    # Ctrl-C too when started as a script's background job, which enters with SIGINT ignored.
+    signal.signal(signal.SIGINT, _on_term)
     try:
         for child in children:
             env = {**os.environ, "DATABASE_URL": db_url, **child.env}

@@ -28,6 +28,7 @@ GET  /healthz, /readyz
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -76,6 +77,7 @@ from solo_brain.mesh.store.agents import mark_all_agents_offline
 from solo_brain.mesh.sweeper import running_sweeper
 from solo_brain.settings import MeshSettings
 
+log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 # The largest request is a prompt (100 000 characters at most).
 MAX_BODY_BYTES = 1024 * 1024
@@ -111,6 +113,9 @@ def create_app(settings: MeshSettings) -> FastAPI:
             settings.capture_url, settings.capture_token, capture_http
         )
         app.state.capture_line = CaptureLine(app.state.capture_webhook, pool, settings)
+        if settings.capture_url is None:  # an env file older than captures through the hub
+            log.warning("MESH_CAPTURE_URL is not set: POST /api/capture answers 503 "
+                        "capture_unavailable until it names n8n's capture webhook")  # fmt: skip
         app.state.hub = hub
         webhook.start()
         try:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.errors import CommandError
+from solo_brain.local_tokens import N8N_TOKEN_NAME, local_token
 from solo_brain.n8n.config import N8nSettings, environment
 from solo_brain.n8n.install import N8nNotInstalled, install_n8n
 from solo_brain.n8n.nodes_package import NodesPackageError
@@ -56,7 +57,16 @@ def _runner(settings: N8nSettings) -> N8nRunner:
         raise CommandError(str(exc)) from exc
     url = database_url(settings)
     apply_migrations(url)
-    return N8nRunner(settings, install, url)
+    return N8nRunner(settings, install, url, environ=with_hub_token(settings, url))
+
+
+def with_hub_token(settings: N8nSettings, db_url: str) -> dict[str, str]:
+    """The environment credentials are filled from, with a hub token of scope `full` made once
+    under var/ when HUB_TOKEN is unset: the workflows' steps all go through the hub."""
+    environ = environment()
+    if not environ.get("HUB_TOKEN"):
+        environ["HUB_TOKEN"] = local_token(settings, db_url, "full", N8N_TOKEN_NAME)
+    return environ
 
 
 def _import_with(runner: N8nRunner, force: bool) -> ImportReport:
@@ -93,8 +103,9 @@ def _import(args: argparse.Namespace) -> int:
 
 def _credentials(args: argparse.Namespace) -> int:
     settings = N8nSettings()
-    env = {**environment(), **settings.workflow_env(),
-           **database_credential_env(database_url(settings))}  # fmt: skip
+    url = database_url(settings)
+    env = {**with_hub_token(settings, url), **settings.workflow_env(),
+           **database_credential_env(url)}  # fmt: skip
     try:
         rendered = render_credentials(settings.workflows_dir / "credentials", env)
     except TemplateError as exc:

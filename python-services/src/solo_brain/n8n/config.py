@@ -65,7 +65,8 @@ class N8nSettings(CommonSettings):
 
     glue_url: str = Field(default="http://127.0.0.1:8101", alias="GLUE_URL")
     classify_url: str = Field(default="http://127.0.0.1:8102", alias="CLASSIFY_URL")
-    hub_url: str | None = Field(default=None, alias="HUB_URL")
+    # The hub is required: the workflows' steps over captures and deliveries go through it.
+    hub_url: str | None = Field(default="http://127.0.0.1:8100", alias="HUB_URL")
     onyx_url: str | None = Field(default=None, alias="ONYX_URL")
     gotify_url: str | None = Field(default=None, alias="GOTIFY_URL")
     graph_api_url: str = Field(default="https://graph.facebook.com", alias="GRAPH_API_URL")
