@@ -28,11 +28,16 @@ def previous_source(tmp_path: Path) -> Path:
     git = shutil.which("git")
     if git is None or not (REPO / ".git").exists():
         pytest.skip("not a git checkout: the previous release is read from the history")
+    commit = f"{PREVIOUS_RELEASE}^{{commit}}"
+    known = subprocess.run([git, "-C", str(REPO), "cat-file", "-e", commit],
+                           capture_output=True, check=False)  # fmt: skip
+    if known.returncode != 0:
+        pytest.skip(f"{PREVIOUS_RELEASE} is not in this clone's history (shallow): fetch it")
     archive = subprocess.run(
         [git, "-C", str(REPO), "archive", "--format=tar", PREVIOUS_RELEASE, "python-services/src"],
         capture_output=True, check=False,
     )  # fmt: skip
-    assert archive.returncode == 0, archive.stderr.decode()  # a shallow clone: fetch it
+    assert archive.returncode == 0, archive.stderr.decode()
     subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive.stdout, check=True)
     return tmp_path / "python-services" / "src"
 
