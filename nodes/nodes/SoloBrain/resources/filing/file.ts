@@ -82,7 +82,7 @@ export const fileDescription: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				description:
-					'X-Capture-Id as the hub sends it: the ID of a capture without one of its own, which the hub may already have answered for',
+					'The X-Capture-ID header the hub sends: the ID of a capture without one of its own, which the hub may already have answered for',
 			},
 			{
 				displayName: 'Long Note Characters',
