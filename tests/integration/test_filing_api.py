@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from psycopg.rows import dict_row
 
 from solo_brain.glue.app import create_app as create_glue
@@ -214,3 +216,36 @@ def test_two_calls_at_once_for_one_capture_share_one_filing(
     assert first.status_code == second.status_code == 200
     assert first.json()["answer"] == second.json()["answer"]
     assert first.json()["answer"]["status"] == "filed"
+
+
+def html_proxy() -> FastAPI:
+    """What answers in the glue's place when a proxy in front of it is misconfigured: its own
+    HTML page with status 200, to every request (the glue client cannot read it as JSON)."""
+    app = FastAPI()
+
+    @app.api_route("/{path:path}", methods=["GET", "POST"])
+    async def page(path: str) -> HTMLResponse:
+        return HTMLResponse("<html><body>Bienvenue sur nginx !</body></html>")
+
+    return app
+
+
+def test_a_filing_that_fails_for_another_reason_answers_on_it_and_stays_retried(
+    db: psycopg.Connection[Any], pg_dsn: str
+) -> None:
+    """A step failing otherwise than the database (the glue's answer is not JSON) stops the
+    task: the caller hears "on it" at once, not a 5xx, and the capture, untold and still
+    pending, is what retry-pending takes again."""
+    with serve(html_proxy()) as proxy, classify_service(pg_dsn, GLUE_URL=proxy) as http:
+        got = http.post("/v1/filings", json={"request": {"mode": "voice"}, "audio_ref": "a" * 32})
+    assert got.status_code == 200, got.text
+    outcome = got.json()
+    assert (outcome["status_code"], outcome["deferred"], outcome["running"]) == (200, True, False)
+    assert outcome["answer"]["status"] == "pending_transcription"
+    assert outcome["answer"]["speech"].startswith("C'est noté, je m'en occupe")
+    row = capture_row(pg_dsn, outcome["capture_id"])
+    assert (row["status"], row["confirmation"], row["transcript"]) == (
+        "pending_transcription", "deferred", None,
+    )  # fmt: skip
+    taken = db.execute("SELECT * FROM assistant.claim_retries('{\"grace_s\": 0}')").fetchall()
+    assert [r["capture_id"] for r in taken] == [outcome["capture_id"]]

@@ -1,6 +1,7 @@
 """Classify and glue fed the bad-input corpus: broken JSON, hostile strings, hostile refs,
 truncated and disguised audio, abusive multipart and forged WhatsApp signatures are refused
-with a clear error, and the media folder holds nothing a refused request sent."""
+with a clear error, and the media folder holds nothing a refused request sent. classify's filing
+routes, which record a capture, get the same corpus in test_filing_bad_input.py."""
 
 from __future__ import annotations
 

@@ -96,6 +96,7 @@ class Stack:
     hub_token: str  # n8n's full token on the hub
     events_secret: str  # what the hub signs its events with (MESH_EVENTS_SECRET)
     runner: N8nRunner | None = None  # n8n itself, for the tests that stop and restart it
+    classify: FakeServer | None = None  # the classify service, for the tests that stop it
 
     def capture(
         self,
@@ -230,10 +231,12 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
         onyx_url = stack.enter_context(serve(create_onyx_app(onyx)))
         gotify_url = stack.enter_context(serve(create_gotify_app(gotify)))
         glue_url = _glue_app(stack, tmp, whisper.url, kokoro_server.url, graph_url, graph)
-        classify = create_classify_app(classify_settings(
+        classify = FakeServer(create_classify_app(classify_settings(
             OLLAMA_URL=ollama_url, DATABASE_URL=dsn, GLUE_URL=glue_url,
-            CAPTURE_WEBHOOK_TOKEN=CAPTURE_TOKEN))  # fmt: skip
-        classify_url = stack.enter_context(serve(classify))
+            CAPTURE_WEBHOOK_TOKEN=CAPTURE_TOKEN)))  # fmt: skip
+        classify.up()
+        stack.callback(classify.down)
+        classify_url = classify.url
         push_origin, push = stack.enter_context(running_push_service())
         # The real hub, its events to the mesh-events workflow: it starts once n8n's port is
         # final (below), since its lifespan reads where the events go.
@@ -295,4 +298,4 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
         n8n_url = stack.enter_context(runner.running(log))
         yield Stack(n8n_url, glue_url, dsn, settings, whisper, whisper_state, ollama, brain,
                     kokoro, calendar, graph, onyx, gotify, hub, log_path, push, classify_url,
-                    hub_token, events_secret, runner)  # fmt: skip
+                    hub_token, events_secret, runner, classify)  # fmt: skip

@@ -39,7 +39,16 @@ export async function runOperations(
 			}
 		} catch (error) {
 			if (this.continueOnFail()) {
-				returnData.push({ json: errorJson(error as Error), pairedItem: { item: itemIndex } });
+				const failed: INodeExecutionData = {
+					json: errorJson(error as Error),
+					pairedItem: { item: itemIndex },
+				};
+				// n8n sends an item to the error output (On Error → Continue (using error output))
+				// only when it carries the error itself: it reads no {error, status, code} JSON.
+				if (this.getNode().onError === 'continueErrorOutput') {
+					failed.error = asNodeError(this.getNode(), error as Error, itemIndex);
+				}
+				returnData.push(failed);
 				continue;
 			}
 			throw asNodeError(this.getNode(), error as Error, itemIndex);

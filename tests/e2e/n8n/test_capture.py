@@ -190,3 +190,26 @@ def test_a_phone_token_files_straight_and_through_the_hub(stack: Stack) -> None:
     assert via_hub.status_code == 200, via_hub.text
     assert via_hub.json()["status"] == "filed"
     assert stack.capture_row(via_hub.json()["capture_id"])["text"] == "Note par le hub"
+
+
+def test_capture_while_the_filing_service_is_down_is_a_503_then_filed_once(stack: Stack) -> None:
+    """classify not answering: the webhook says so (503 service_unavailable), records nothing;
+    the same capture_id sent again once it is back is filed, once."""
+    capture_id = stack.rows("SELECT 'cap_' || assistant.new_ulid() AS id")[0]["id"]
+    count = "SELECT count(*) AS n FROM assistant.captures WHERE id = %s"
+    assert stack.classify is not None
+    stack.classify.down()
+    try:
+        refused = stack.capture(text="Note pendant la panne", capture_id=capture_id)
+        recorded = stack.rows(count, capture_id)
+    finally:
+        stack.classify.up()
+    again = stack.capture(text="Note pendant la panne", capture_id=capture_id)
+
+    assert refused.status_code == 503, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "service_unavailable" and "same capture_id" in error["message"]
+    assert recorded == [{"n": 0}]
+    assert again.status_code == 200, again.text
+    assert (again.json()["capture_id"], again.json()["status"]) == (capture_id, "filed")
+    assert stack.rows(count, capture_id) == [{"n": 1}]

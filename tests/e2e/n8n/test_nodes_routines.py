@@ -1,6 +1,7 @@
 """The Solo Brain node's routines in the real n8n, through the real hub to the stack's Postgres:
-the morning briefing's day in n8n's own time zone, a question's facts, answer and keeping, a
-client briefing planned once and sent, a failed execution audited; a bad zone named."""
+the reminders claimed once, the morning briefing's day in n8n's own time zone, a question's
+facts, answer and keeping, a client briefing planned once and sent, a failed execution audited;
+a bad zone named."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ pytestmark = pytest.mark.n8n
 CLASSIFY = {"soloBrainClassifyApi": {"id": "sbClassifyServ01", "name": "Solo Brain classify"}}
 
 
-def text_capture(stack: Stack, text: str, due: str | None = None) -> str:
-    """A text capture, with one open action due on `due` (YYYY-MM-DD) if given."""
+def text_capture(stack: Stack, text: str, due: str | None = None, *, reminded: bool = True) -> str:
+    """A text capture, with one open action due on `due` (YYYY-MM-DD) if given (marked
+    reminded unless told, so that the reminders schedule leaves it alone)."""
     with psycopg.connect(stack.dsn, autocommit=True) as conn:
         (capture,) = conn.execute(
             "SELECT assistant.record_capture(%s::jsonb)",
@@ -32,10 +34,31 @@ def text_capture(stack: Stack, text: str, due: str | None = None) -> str:
         if due:
             conn.execute(
                 "INSERT INTO assistant.actions (capture_id, position, text, due, reminded_at)"
-                " VALUES (%s, 0, %s, %s, now())",
-                (capture["capture_id"], text, due),
+                " VALUES (%s, 0, %s, %s, CASE WHEN %s THEN now() END)",
+                (capture["capture_id"], text, due, reminded),
             )
     return str(capture["capture_id"])
+
+
+def test_reminders_within_the_days_ahead_are_claimed_once(stack: Stack, editor: Editor) -> None:
+    """Claim Due takes an action due in three days once Days Ahead reaches it, one item each
+    with its fields, and never again (the schedule, 0 days ahead, leaves it alone)."""
+    soon = (datetime.now(ZoneInfo(DEFAULT_TZ)) + timedelta(days=3)).date().isoformat()
+    cap = text_capture(stack, "renouveler l'assurance du local", soon, reminded=False)
+    claim = lifecycle("reminder", "claimDue", leadDays="={{ $json.body.days }}", limit=200,
+                      options={})  # fmt: skip
+
+    early = run(editor, claim, days=1)
+    taken = run(editor, claim, days=3)
+    again = run(editor, claim, days=3)
+
+    assert cap not in [r["capture_id"] for r in early]
+    [mine] = [r for r in taken if r["capture_id"] == cap]
+    assert mine.keys() == {"action_id", "capture_id", "text", "due", "overdue", "today"}
+    assert (mine["text"], mine["due"], mine["overdue"], mine["today"]) == (
+        "renouveler l'assurance du local", soon, False, False,
+    )  # fmt: skip
+    assert cap not in [r["capture_id"] for r in again]
 
 
 def test_briefing_day_is_n8ns_today_and_a_bad_zone_is_named(stack: Stack, editor: Editor) -> None:

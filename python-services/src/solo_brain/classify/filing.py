@@ -58,8 +58,11 @@ class Filings:
         except ServiceError:
             raise
         except Exception as exc:
-            if database_error(exc) is not None:
+            mapped = database_error(exc)
+            if isinstance(mapped, DatabaseUnavailable):
                 raise DatabaseUnavailable(DB_DOWN) from exc
+            if mapped is not None:  # text the database cannot store (NUL): the caller's 400
+                raise mapped from exc
             raise
         capture_id = capture["id"]
         if capture.get("confirmation") and capture.get("status") in ("filed", "failed"):

@@ -8,6 +8,7 @@ import hmac
 import re
 from typing import Any
 
+from solo_brain.classify.models import MAX_TEXT_CHARS
 from solo_brain.db.pool import DictPool
 from solo_brain.errors import Forbidden, InvalidRequest
 from solo_brain.mesh.store.tokens import verify_token
@@ -19,6 +20,8 @@ USAGE = (
     "channel (siri|pwa|api|email), capture_id (cap_ + 26 characters, for retries)"
 )
 _FIELDS = ("text", "hint", "mode", "channel", "capture_id", "public")
+# What the classifier reads (ClassifyRequest): longer, the capture could be kept but never filed.
+_LONGEST = {"text": MAX_TEXT_CHARS, "hint": 500}
 
 
 def capture_fields(request: dict[str, Any] | None, audio_ref: str | None) -> dict[str, Any]:
@@ -34,6 +37,9 @@ def capture_fields(request: dict[str, Any] | None, audio_ref: str | None) -> dic
         raise InvalidRequest(USAGE)
     if fields.get("channel") and fields["channel"] not in CHANNELS:
         raise InvalidRequest(USAGE)
+    for name, longest in _LONGEST.items():
+        if len(fields.get(name, "")) > longest:
+            raise InvalidRequest(f"{name} is longer than {longest} characters")
     return fields
 
 

@@ -82,7 +82,7 @@ export const fileDescription: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				description:
-					"The capture ID the hub sends in its X-Capture-ID header for a capture without one of its own (the hub may already have answered for it)",
+					'The X-Capture-ID header the hub sends: the ID of a capture without one of its own, which the hub may already have answered for',
 			},
 			{
 				displayName: 'Long Note Characters',
