@@ -25,6 +25,7 @@ import httpx
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_secret, local_token, solo_brain_argv
 from solo_brain.n8n.config import N8nSettings, environment
+from solo_brain.n8n.runner import webhook_registered
 from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings, MeshSettings
 
 STOP_GRACE_S = 10.0
@@ -116,16 +117,10 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
                 env=n8n_env,
                 ready_timeout_s=N8N_READY_TIMEOUT_S,
                 probe_method="DELETE",
-                is_up=_webhook_registered,
+                is_up=webhook_registered,
             )
         )
     return children
-
-
-def _webhook_registered(response: httpx.Response) -> bool:
-    # Probed with DELETE, which no workflow listens to: n8n answers "did you mean ...?" for a
-    # registered path and a plain 404 for an unknown one, without running anything.
-    return response.status_code != 404 or "did you mean" in response.text.lower()
 
 
 def _base_url(url: str | None) -> str:

@@ -312,10 +312,18 @@ class N8nRunner:
 def _is_up(http: httpx.Client, path: str) -> bool:
     if path == "/healthz":
         return http.get(path).status_code == 200
-    # No workflow here listens to DELETE: n8n tells a path registered for other methods ("did
-    # you mean ...?") from an unknown one, without running anything.
-    response = http.delete(path)
-    return response.status_code != 404 or "did you mean" in response.text.lower()
+    return webhook_registered(http.delete(path))
+
+
+def webhook_registered(response: httpx.Response) -> bool:
+    """Whether n8n's answer to a DELETE on a production webhook path says it is registered.
+
+    No workflow here listens to DELETE: for a path registered for other methods n8n answers 404
+    "... Did you mean to make a POST request?", for an unknown one a plain 404, and nothing runs.
+    Any other answer means the webhooks are not served yet: while it starts, n8n answers every
+    path 200 "n8n is starting up. Please wait" or 503 "Database is not ready!".
+    """
+    return response.status_code == 404 and "did you mean" in response.text.lower()
 
 
 def _digest(value: Any) -> str:
