@@ -18,6 +18,8 @@ import compose
 import pytest
 
 from solo_brain.cli import build_parser
+from solo_brain.settings import MeshSettings
+from tests.support.settings import isolated
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_DIR = REPO / "deploy" / "compose"
@@ -152,7 +154,16 @@ def test_systemd_env_file_wires_every_unit_to_the_units_it_needs() -> None:
             unit = (SYSTEMD_DIR / f"solo-brain-{target}.service").read_text()
             port_setting = PORT_SETTINGS[target]
             (port,) = re.findall(rf"^Environment={port_setting}=(\d+)$", unit, re.MULTILINE)
-            assert example.get(setting) == f"http://127.0.0.1:{port}{path}", (name, setting)
+            assert effective(example, setting) == f"http://127.0.0.1:{port}{path}", (name, setting)
+
+
+def effective(example: dict[str, str], setting: str) -> str | None:
+    """A setting of the env file as the service reads it: the hub's blank MESH_CAPTURE_URL is
+    n8n's webhook on the env file's N8N_PORT."""
+    if setting == "MESH_CAPTURE_URL" and not example.get(setting):
+        given = {name: value for name, value in example.items() if value}
+        return isolated(MeshSettings, **given).capture_webhook_url
+    return example.get(setting)
 
 
 def test_compose_builds_targets_the_dockerfile_defines(tmp_path: Path) -> None:

@@ -148,7 +148,9 @@ class MeshSettings(CommonSettings):
     push_ttl_s: int = Field(default=43200, ge=0, le=2419200, alias="PUSH_TTL_S")
     push_timeout_s: float = Field(default=10.0, gt=0, alias="PUSH_TIMEOUT_S")
     # n8n's capture webhook: the hub forwards every capture there (nginx routes them to the hub).
+    # Unset: the local n8n's, on the port it listens on (N8N_PORT): capture_webhook_url.
     capture_url: str | None = Field(default=None, alias="MESH_CAPTURE_URL")
+    n8n_port: int = Field(default=5678, ge=1, le=65535, alias="N8N_PORT")
     # What the hub sends n8n as Authorization when n8n checks its own CAPTURE_WEBHOOK_TOKEN
     # (that one when unset; neither: the caller's own header goes through).
     capture_token: str | None = Field(
@@ -173,6 +175,11 @@ class MeshSettings(CommonSettings):
         if "public_hub_url" not in self.model_fields_set:
             self.public_hub_url = f"http://127.0.0.1:{self.port}"
         return self
+
+    @property
+    def capture_webhook_url(self) -> str:
+        """MESH_CAPTURE_URL, or the capture webhook of the n8n on this host (loopback, N8N_PORT)."""
+        return self.capture_url or f"http://127.0.0.1:{self.n8n_port}/webhook/capture"
 
     @field_validator("vapid_subject", mode="before")
     @classmethod
