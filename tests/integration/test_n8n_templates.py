@@ -92,6 +92,15 @@ def test_repository_workflows_follow_the_house_rules() -> None:
         assert check_workflow(workflow.doc, credentials) == [], workflow.path.name
 
 
+def test_no_shipped_workflow_runs_sql() -> None:
+    """Every step on the database is a Solo Brain node's form over the hub's lifecycle API: no
+    shipped workflow has a Postgres node (nor an SQL query in any node)."""
+    for workflow in load_workflows(WORKFLOWS_DIR):
+        for node in workflow.doc["nodes"]:
+            assert node["type"] != "n8n-nodes-base.postgres", (workflow.path.name, node["name"])
+            assert "query" not in node["parameters"], (workflow.path.name, node["name"])
+
+
 def test_house_rules_catch_what_breaks_them() -> None:
     """Long Code or expression, unknown credential, no error workflow or webhook id: named."""
     long_body = "={{ JSON.stringify({ text: " + " + ".join(["$json.text"] * 20) + " }) }}"
