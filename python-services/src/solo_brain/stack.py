@@ -24,9 +24,15 @@ import httpx
 
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_secret, local_token, solo_brain_argv
-from solo_brain.n8n.config import N8nSettings, environment
+from solo_brain.n8n.config import N8nSettings
 from solo_brain.n8n.runner import webhook_registered
-from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings, MeshSettings
+from solo_brain.settings import (
+    ClassifySettings,
+    CommonSettings,
+    GlueSettings,
+    MeshSettings,
+    environment,
+)
 
 STOP_GRACE_S = 10.0
 READY_TIMEOUT_S = 120.0
