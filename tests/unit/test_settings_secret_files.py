@@ -12,6 +12,7 @@ from solo_brain.settings import (
     GlueSettings,
     MeshSettings,
     SecretFileError,
+    child_environment,
     environment,
 )
 
@@ -95,3 +96,17 @@ def test_an_empty_secret_file_is_refused_and_others_secrets_are_not_read(
     assert GlueSettings().whatsapp_app_secret is None
     with pytest.raises(SecretFileError, match="EXTERNAL_LLM_KEY_FILE names"):
         ClassifySettings()
+
+
+def test_a_child_given_a_secret_does_not_inherit_its_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`solo-brain up` hands its children DATABASE_URL itself: they get no DATABASE_URL_FILE
+    besides (they would refuse both), and keep the files of the secrets not given."""
+    monkeypatch.setenv("DATABASE_URL_FILE", secret(tmp_path, "db", "postgresql:///solo"))
+    monkeypatch.setenv("HUB_TOKEN_FILE", secret(tmp_path, "hub", "sbt_n8n"))
+
+    child = child_environment({"DATABASE_URL": "postgresql:///embedded"})
+
+    assert child["DATABASE_URL"] == "postgresql:///embedded" and "DATABASE_URL_FILE" not in child
+    assert child["HUB_TOKEN_FILE"] == str(tmp_path / "hub")

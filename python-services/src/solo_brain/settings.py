@@ -83,6 +83,13 @@ def read_secret_files(
     return values
 
 
+def child_environment(given: Mapping[str, str]) -> dict[str, str]:
+    """A child process's environment: this one's with `given` over it, without the NAME_FILE of
+    a NAME given (the child would see both and refuse to start)."""
+    shadowed = {f"{name}_FILE" for name in given}
+    return {**{k: v for k, v in os.environ.items() if k not in shadowed}, **given}
+
+
 def environment(env_file: str | Path = ".env") -> dict[str, str]:
     """The process environment over the values of `.env` (as the settings classes read them),
     with every secret given as a file (NAME_FILE) read into NAME."""

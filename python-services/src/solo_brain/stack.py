@@ -31,6 +31,7 @@ from solo_brain.settings import (
     CommonSettings,
     GlueSettings,
     MeshSettings,
+    child_environment,
     environment,
 )
 
@@ -207,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _on_term)
     try:
         for child in children:
-            env = {**os.environ, "DATABASE_URL": db_url, **child.env}
+            env = child_environment({"DATABASE_URL": db_url, **child.env})
             env.pop("XDG_RUNTIME_DIR", None)
             if runtime_dir is not None:
                 env["XDG_RUNTIME_DIR"] = runtime_dir
