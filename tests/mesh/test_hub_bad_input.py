@@ -63,6 +63,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/tokens"): {"name": "Raccourci Siri"},
     ("POST", "/api/lifecycle/captures/{capture_id}/transcript"): {"transcript": "bonjour"},
     ("POST", "/api/lifecycle/captures/{capture_id}/filing"): {"result": {"category": "todo"}},
+    ("POST", "/api/lifecycle/whatsapp/captures"): {
+        "message": {"message_id": "wamid.1", "from": "33600000000", "type": "text", "text": "x"}
+    },
     ("POST", "/api/lifecycle/captures/{capture_id}/outcome"): {"speech": "C'est noté."},
     ("POST", "/api/lifecycle/captures/{capture_id}/deliveries/retry"): {},
     ("POST", "/api/lifecycle/retries/claim"): {"limit": 5},

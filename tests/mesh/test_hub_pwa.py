@@ -4,12 +4,12 @@ captures to n8n when no nginx stands in front of it."""
 from __future__ import annotations
 
 import gzip
-import logging
 import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from solo_brain.errors import install_error_handlers
 from solo_brain.mesh.pwa import IMMUTABLE, NO_CACHE, mount_pwa
-from tests.fakes.server import serve
+from tests.fakes.server import free_port, serve
 from tests.mesh.hub_harness import (
     auth,
     hub_settings,
@@ -146,18 +146,21 @@ def test_capture_is_forwarded_to_n8n_with_the_hub_token(
     assert start and sent - 0.01 <= float(start[1]) <= time.time()
 
 
-def test_capture_without_n8n_configured_says_so(
-    pg_dsn: str, caplog: pytest.LogCaptureFixture
+def test_capture_without_a_webhook_url_goes_to_the_local_n8n(
+    pg_dsn: str, capture_webhook: tuple[str, list[dict[str, Any]]]
 ) -> None:
-    """With no MESH_CAPTURE_URL the hub says so when it starts, and answers 503
-    capture_unavailable (the app keeps the capture)."""
+    """With no MESH_CAPTURE_URL the hub forwards to n8n's webhook on loopback at N8N_PORT; with
+    nothing listening there it answers 503 capture_unavailable (the app keeps the capture)."""
+    url, received = capture_webhook
     token = issue(pg_dsn, "capture", "siri-unconfigured")
-    with caplog.at_level(logging.WARNING, "solo_brain.mesh.app"):
-        with running_hub(hub_settings(pg_dsn)) as hub:
-            answer = httpx.post(f"{hub}/api/capture", data={"text": "x"}, headers=auth(token))
-    assert answer.status_code == 503
-    assert answer.json()["error"]["code"] == "capture_unavailable"
-    assert any("MESH_CAPTURE_URL is not set" in r.getMessage() for r in caplog.records)
+    form = {"text": "x", "capture_id": "cap_01J0000000000000000000000C"}
+    with running_hub(hub_settings(pg_dsn, N8N_PORT=urlsplit(url).port)) as hub:
+        answer = httpx.post(f"{hub}/api/capture", data=form, headers=auth(token))
+    with running_hub(hub_settings(pg_dsn, N8N_PORT=free_port())) as hub:
+        closed = httpx.post(f"{hub}/api/capture", data=form, headers=auth(token))
+    assert answer.status_code == 200 and received[-1]["form"] == form
+    assert closed.status_code == 503
+    assert closed.json()["error"]["code"] == "capture_unavailable"
 
 
 def test_capture_bodies_may_carry_audio_but_stay_capped(

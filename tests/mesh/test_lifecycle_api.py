@@ -145,3 +145,34 @@ async def test_tokens_ids_and_bodies_are_checked(db: psycopg.Connection, pg_dsn:
                 "/api/lifecycle/deliveries/claim", json=bad, headers=auth(full)
             )
             assert wrong.status_code == 400 and "configured" in wrong.json()["error"]["message"]
+
+
+async def test_a_whatsapp_message_is_recorded_once_and_refused_without_content(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """A text and a voice note become captures replying to their sender; the same message id
+    again creates nothing; a voice note without audio or a blank text is a 400, nothing kept."""
+    text = {"message_id": "wamid.LIFE1", "from": "33611223344", "type": "text",
+            "text": "Rappeler Dupont", "name": "Solo"}  # fmt: skip
+    voice = {"message_id": "wamid.LIFE2", "from": "33611223344", "type": "audio",
+             "media_id": "m1", "voice": True}  # fmt: skip
+    route = "/api/lifecycle/whatsapp/captures"
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with httpx.AsyncClient(base_url=url, headers=auth(issue(pg_dsn, "full"))) as client:
+            first = await client.post(route, json={"message": text})
+            again = await client.post(route, json={"message": text})
+            heard = await client.post(route, json={"message": voice, "audio_ref": "a" * 32})
+            mute = await client.post(route, json={"message": {**voice, "message_id": "wamid.X"}})
+            blank = await client.post(route, json={"message": {**text, "text": " "}})
+    assert first.status_code == 200, first.text
+    capture = first.json()["capture"]
+    assert first.json()["created"] is True and again.json()["created"] is False
+    assert again.json()["capture"]["capture_id"] == capture["capture_id"]
+    assert (capture["channel"], capture["mode"], capture["text"], capture["reply_to"]) == (
+        "whatsapp", "text", "Rappeler Dupont", "33611223344")  # fmt: skip
+    assert heard.json()["capture"]["mode"] == "voice" and heard.json()["created"] is True
+    assert heard.json()["capture"]["audio_ref"] == "a" * 32
+    assert [mute.status_code, blank.status_code] == [400, 400]
+    assert "audio_ref" in mute.json()["error"]["message"]
+    kept = db.execute("SELECT count(*) AS n FROM assistant.captures WHERE channel = 'whatsapp'")
+    assert kept.fetchone() == {"n": 2}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from solo_brain.settings import GlueSettings, MeshSettings
+from solo_brain.settings import PROJECT_ROOT, GlueSettings, MeshSettings
 from tests.support.settings import isolated
 
 
@@ -18,3 +18,26 @@ def test_a_public_address_that_is_set_is_kept() -> None:
     hub = isolated(MeshSettings, MESH_PORT=18100, PUBLIC_HUB_URL="https://assistant.example")
     glue = isolated(GlueSettings, GLUE_PORT=18101, PUBLIC_URL="https://assistant.example")
     assert (hub.public_hub_url, glue.public_url) == ("https://assistant.example",) * 2
+
+
+def test_an_unset_capture_webhook_is_the_local_n8n_on_its_port() -> None:
+    """MESH_CAPTURE_URL unset: n8n's capture webhook on loopback at N8N_PORT (5678 by default)."""
+    assert isolated(MeshSettings, N8N_PORT=15999).capture_webhook_url == (
+        "http://127.0.0.1:15999/webhook/capture"
+    )
+    assert isolated(MeshSettings).capture_webhook_url == "http://127.0.0.1:5678/webhook/capture"
+
+
+def test_a_capture_webhook_that_is_set_wins_over_the_port() -> None:
+    """MESH_CAPTURE_URL, when set (compose: the n8n service), is kept whatever N8N_PORT says."""
+    settings = isolated(
+        MeshSettings, N8N_PORT=15999, MESH_CAPTURE_URL="http://n8n:5678/webhook/capture"
+    )
+    assert settings.capture_webhook_url == "http://n8n:5678/webhook/capture"
+
+
+def test_env_example_leaves_the_capture_webhook_to_the_port() -> None:
+    """.env.example names no fixed n8n port for captures: its MESH_CAPTURE_URL is blank."""
+    lines = (PROJECT_ROOT / ".env.example").read_text().splitlines()
+    assert "MESH_CAPTURE_URL=" in lines
+    assert not [line for line in lines if line.startswith("MESH_CAPTURE_URL=") and line[17:]]

@@ -18,6 +18,7 @@ from solo_brain import (
     deliveries_cli,
     pair_cli,
     purge_cli,
+    secrets_cli,
     serve_cli,
     stack,
     token_cli,
@@ -37,6 +38,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     n8n_cli.register,
     backup_cli.register,
     deliveries_cli.register,
+    secrets_cli.register,
 ]
 
 

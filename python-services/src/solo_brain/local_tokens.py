@@ -7,12 +7,11 @@ token the same way when `HUB_TOKEN` is not set, so that a stack works without a 
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 import sys
 
-from solo_brain.settings import CommonSettings
+from solo_brain.settings import CommonSettings, child_environment
 
 # The name of the hub token n8n's credentials carry when HUB_TOKEN is unset.
 N8N_TOKEN_NAME = "local-n8n"  # noqa: S105 (a name, not the token)
@@ -30,7 +29,7 @@ def local_token(settings: CommonSettings, db_url: str, scope: str, name: str) ->
         return path.read_text().strip()
     result = subprocess.run(
         solo_brain_argv("token", "create", "--scope", scope, "--name", name),
-        env={**os.environ, "DATABASE_URL": db_url},
+        env=child_environment({"DATABASE_URL": db_url}),
         check=True,
         capture_output=True,
         text=True,

@@ -7,11 +7,18 @@ only sees, and only validates, what it uses.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from solo_brain.errors import CommandError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
@@ -31,6 +38,87 @@ def check_tz(value: str | None) -> str | None:
     return value
 
 
+# The settings that are secrets: each may instead be given as a file, NAME_FILE=/path (the Docker
+# secrets convention; systemd's LoadCredential= gives such files too). Never both.
+SECRET_SETTINGS = (
+    "DATABASE_URL", "N8N_DATABASE_URL", "N8N_REDIS_URL", "HUB_TOKEN", "MESH_EVENTS_SECRET",
+    "MESH_CAPTURE_TOKEN", "CAPTURE_WEBHOOK_TOKEN", "EXTERNAL_LLM_KEY", "WHATSAPP_APP_SECRET",
+    "WHATSAPP_TOKEN", "WHATSAPP_VERIFY_TOKEN", "ONYX_API_KEY", "GOTIFY_TOKEN",
+    "GOOGLE_CLIENT_SECRET", "GOOGLE_OAUTH_TOKEN_JSON",
+)  # fmt: skip
+_SECRET_FILE_MAX_BYTES = 64 * 1024
+
+
+class SecretFileError(CommandError):
+    """A NAME_FILE setting cannot be used: both it and NAME are set, or its file is unreadable."""
+
+
+def read_secret_files(
+    environ: Mapping[str, str | None], names: tuple[str, ...] = SECRET_SETTINGS
+) -> dict[str, str]:
+    """NAME → the content of the file NAME_FILE names (trimmed), for each of `names` given so.
+
+    Raises SecretFileError naming the setting when NAME is set too, or the file is missing,
+    unreadable, empty or larger than 64 KB."""
+    values: dict[str, str] = {}
+    for name in names:
+        path = environ.get(f"{name}_FILE")
+        if not path:
+            continue
+        if environ.get(name):
+            raise SecretFileError(f"{name} and {name}_FILE are both set: keep only one of them")
+        try:
+            with open(path, "rb") as file:
+                raw = file.read(_SECRET_FILE_MAX_BYTES + 1)
+        except FileNotFoundError:
+            raise SecretFileError(f"{name}_FILE names {path}, which does not exist") from None
+        except OSError as exc:
+            raise SecretFileError(f"{name}_FILE: cannot read {path} ({exc.strerror})") from None
+        if len(raw) > _SECRET_FILE_MAX_BYTES:
+            raise SecretFileError(f"{name}_FILE: {path} is larger than 64 KB")
+        value = raw.decode("utf-8", errors="strict").strip()
+        if not value:
+            raise SecretFileError(f"{name}_FILE: {path} is empty")
+        values[name] = value
+    return values
+
+
+def child_environment(given: Mapping[str, str]) -> dict[str, str]:
+    """A child process's environment: this one's with `given` over it, without the NAME_FILE of
+    a NAME given (the child would see both and refuse to start)."""
+    shadowed = {f"{name}_FILE" for name in given}
+    return {**{k: v for k, v in os.environ.items() if k not in shadowed}, **given}
+
+
+def environment(env_file: str | Path = ".env") -> dict[str, str]:
+    """The process environment over the values of `.env` (as the settings classes read them),
+    with every secret given as a file (NAME_FILE) read into NAME."""
+    from_file = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    merged = {**from_file, **os.environ}
+    return {**merged, **read_secret_files(merged)}
+
+
+class _SecretFiles(PydanticBaseSettingsSource):
+    """The settings source of NAME_FILE: the secrets of this settings class given as files."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: __call__ reads every secret at once."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        """NAME → the file's content, for the secrets this class reads."""
+        names: set[str] = set()
+        for field in self.settings_cls.model_fields.values():
+            names.add(str(field.alias))
+            if isinstance(field.validation_alias, AliasChoices):
+                names.update(str(choice) for choice in field.validation_alias.choices)
+        env_file = self.config.get("env_file") or ".env"
+        assert isinstance(env_file, (str, Path))
+        merged = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+        merged.update(os.environ)
+        return read_secret_files(merged, tuple(n for n in SECRET_SETTINGS if n in names))
+
+
 class CommonSettings(BaseSettings):
     """Settings every service shares: where the data lives and the user's time zone."""
 
@@ -47,6 +135,19 @@ class CommonSettings(BaseSettings):
     # How long a request may wait for a free database connection before a 503 (while Postgres
     # is down the answer is immediate: see db/pool.py).
     db_wait_s: float = Field(default=5.0, gt=0, alias="DB_WAIT_S")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment, `.env`, then the secrets given as files (NAME_FILE)."""
+        secret_files = _SecretFiles(settings_cls)
+        return (init_settings, env_settings, dotenv_settings, secret_files, file_secret_settings)
 
     @field_validator("database_url", "media_dir", mode="before")
     @classmethod
@@ -148,7 +249,9 @@ class MeshSettings(CommonSettings):
     push_ttl_s: int = Field(default=43200, ge=0, le=2419200, alias="PUSH_TTL_S")
     push_timeout_s: float = Field(default=10.0, gt=0, alias="PUSH_TIMEOUT_S")
     # n8n's capture webhook: the hub forwards every capture there (nginx routes them to the hub).
+    # Unset: the local n8n's, on the port it listens on (N8N_PORT): capture_webhook_url.
     capture_url: str | None = Field(default=None, alias="MESH_CAPTURE_URL")
+    n8n_port: int = Field(default=5678, ge=1, le=65535, alias="N8N_PORT")
     # What the hub sends n8n as Authorization when n8n checks its own CAPTURE_WEBHOOK_TOKEN
     # (that one when unset; neither: the caller's own header goes through).
     capture_token: str | None = Field(
@@ -173,6 +276,11 @@ class MeshSettings(CommonSettings):
         if "public_hub_url" not in self.model_fields_set:
             self.public_hub_url = f"http://127.0.0.1:{self.port}"
         return self
+
+    @property
+    def capture_webhook_url(self) -> str:
+        """MESH_CAPTURE_URL, or the capture webhook of the n8n on this host (loopback, N8N_PORT)."""
+        return self.capture_url or f"http://127.0.0.1:{self.n8n_port}/webhook/capture"
 
     @field_validator("vapid_subject", mode="before")
     @classmethod

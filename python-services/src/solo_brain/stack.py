@@ -24,9 +24,16 @@ import httpx
 
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_secret, local_token, solo_brain_argv
-from solo_brain.n8n.config import N8nSettings, environment
+from solo_brain.n8n.config import N8nSettings
 from solo_brain.n8n.runner import webhook_registered
-from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings, MeshSettings
+from solo_brain.settings import (
+    ClassifySettings,
+    CommonSettings,
+    GlueSettings,
+    MeshSettings,
+    child_environment,
+    environment,
+)
 
 STOP_GRACE_S = 10.0
 READY_TIMEOUT_S = 120.0
@@ -201,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _on_term)
     try:
         for child in children:
-            env = {**os.environ, "DATABASE_URL": db_url, **child.env}
+            env = child_environment({"DATABASE_URL": db_url, **child.env})
             env.pop("XDG_RUNTIME_DIR", None)
             if runtime_dir is not None:
                 env["XDG_RUNTIME_DIR"] = runtime_dir

@@ -5,6 +5,7 @@ taken again with named fields (the retry schedule paused, so that it takes nothi
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -128,6 +129,26 @@ def test_failures_back_off_then_are_taken_again(stack: Stack, editor: Editor, pa
     assert refused["state"] == "failed"
     assert again == {"capture_id": cap, "retried": 1}
     assert [d["state"] for d in stack.deliveries_of(cap, "calendar_event")] == ["pending"]
+
+
+def test_a_whatsapp_message_is_received_once(stack: Stack, editor: Editor) -> None:
+    """Receive WhatsApp Message: the glue's message item becomes a capture replying to its
+    sender; the same message again is the same capture, created false."""
+    message = {"message_id": f"wamid.NODE{secrets.token_hex(6)}", "from": "33699887766",
+               "type": "audio", "media_id": "m-node", "voice": True}  # fmt: skip
+    node = lifecycle("capture", "receiveWhatsApp", message="={{ $json.body.message }}",
+                     audioRef="={{ $json.body.audio_ref }}")  # fmt: skip
+
+    [first] = run(editor, node, message=message, audio_ref="e" * 32)
+    [again] = run(editor, node, message=message, audio_ref="e" * 32)
+
+    assert (first["created"], again["created"]) == (True, False)
+    capture = first["capture"]
+    assert again["capture"]["capture_id"] == capture["capture_id"]
+    assert (capture["channel"], capture["mode"], capture["audio_ref"], capture["reply_to"]) == (
+        "whatsapp", "voice", "e" * 32, "33699887766")  # fmt: skip
+    assert len(stack.rows("SELECT id FROM assistant.captures WHERE channel_message_id = %s",
+                          message["message_id"])) == 1  # fmt: skip
 
 
 def test_an_unknown_capture_is_the_hubs_404_or_an_error_item(editor: Editor) -> None:

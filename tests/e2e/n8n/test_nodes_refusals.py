@@ -28,6 +28,9 @@ SOLO_BRAIN: dict[str, tuple[dict[str, Any], str, str, dict[str, Any], int, str]]
     "classify_blank": (CLASSIFY, "note", "classify", {"text": " "}, 400, "invalid_request"),
     "transcript_of_unknown": (HUB, "capture", "recordTranscript",
                               {"captureId": GHOST, "transcript": "bonjour"}, 404, "not_found"),
+    "whatsapp_voice_without_audio": (HUB, "capture", "receiveWhatsApp", {"message": {
+                                     "message_id": "wamid.MUTE", "from": "33600000000",
+                                     "type": "audio"}, "audioRef": ""}, 400, "invalid_request"),
     "file_unknown": (HUB, "capture", "file", {"captureId": GHOST, "result": CLASSIFIED}, 404,
                      "not_found"),
     "tell_unknown": (HUB, "capture", "tell", {"captureId": GHOST, "speech": "C'est noté."}, 404,

@@ -110,12 +110,10 @@ def create_app(settings: MeshSettings) -> FastAPI:
         app.state.push = PushService(pool, sender, settings.push_ttl_s)
         capture_http = webhook_client(settings.capture_timeout_s)
         app.state.capture_webhook = CaptureWebhook(
-            settings.capture_url, settings.capture_token, capture_http
+            settings.capture_webhook_url, settings.capture_token, capture_http
         )
         app.state.capture_line = CaptureLine(app.state.capture_webhook, pool, settings)
-        if settings.capture_url is None:  # an env file older than captures through the hub
-            log.warning("MESH_CAPTURE_URL is not set: POST /api/capture answers 503 "
-                        "capture_unavailable until it names n8n's capture webhook")  # fmt: skip
+        log.info("captures go to %s", settings.capture_webhook_url)
         app.state.hub = hub
         webhook.start()
         try:

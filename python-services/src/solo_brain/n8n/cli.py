@@ -14,7 +14,7 @@ from pathlib import Path
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.errors import CommandError
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_token
-from solo_brain.n8n.config import N8nSettings, environment
+from solo_brain.n8n.config import N8nSettings
 from solo_brain.n8n.install import N8nNotInstalled, install_n8n
 from solo_brain.n8n.nodes_package import NodesPackageError
 from solo_brain.n8n.runner import (
@@ -24,6 +24,7 @@ from solo_brain.n8n.runner import (
     database_credential_env,
 )
 from solo_brain.n8n.templates import TemplateError, render_credentials
+from solo_brain.settings import environment
 
 
 def register(sub: argparse._SubParsersAction) -> None:

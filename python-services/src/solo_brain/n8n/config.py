@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from dotenv import dotenv_values
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -23,12 +22,6 @@ SECRET_NAMES = (
     "GOTIFY_TOKEN", "GOOGLE_CLIENT_SECRET", "GOOGLE_OAUTH_TOKEN_JSON", "CAPTURE_WEBHOOK_TOKEN",
     "EXTERNAL_LLM_KEY", "N8N_DATABASE_URL", "N8N_REDIS_URL", "MESH_EVENTS_SECRET",
 )  # fmt: skip
-
-
-def environment() -> dict[str, str]:
-    """The process environment over the values of `.env` (as the settings classes read them)."""
-    from_file = {k: v for k, v in dotenv_values(".env").items() if v is not None}
-    return {**from_file, **os.environ}
 
 
 def default_install_home(version: str) -> Path:

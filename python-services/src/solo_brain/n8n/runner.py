@@ -28,7 +28,7 @@ from typing import IO, Any
 import httpx
 from psycopg.conninfo import conninfo_to_dict
 
-from solo_brain.n8n.config import SECRET_NAMES, N8nSettings, environment
+from solo_brain.n8n.config import SECRET_NAMES, N8nSettings
 from solo_brain.n8n.install import N8nInstall
 from solo_brain.n8n.nodes_package import PACKAGE_NAME, build_package, install_package
 from solo_brain.n8n.queue import Workers, prepare_database, queue_env, worker_env
@@ -40,6 +40,7 @@ from solo_brain.n8n.templates import (
     load_workflows,
     render_credentials,
 )
+from solo_brain.settings import environment
 
 STATE_FILE = "solo-brain-import.json"
 STOP_GRACE_S = 20.0
@@ -103,7 +104,9 @@ class N8nRunner:
 
     def n8n_env(self) -> dict[str, str]:
         """The n8n process environment: no secrets, its Node.js first, the workflow settings."""
-        base = {k: v for k, v in self._environ.items() if k not in SECRET_NAMES}
+        # Neither a secret nor where its file is (NAME_FILE): the credentials already hold them.
+        hidden = {k for k in self._environ if k.removesuffix("_FILE") in SECRET_NAMES}
+        base = {k: v for k, v in self._environ.items() if k not in hidden}
         return {
             **base,
             **self.install.env(),

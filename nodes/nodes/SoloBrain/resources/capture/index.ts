@@ -3,6 +3,7 @@ import type { Operation } from '../../../shared/execute';
 import { claimRetries, claimRetriesDescription } from './claimRetries';
 import { file, fileDescription } from './file';
 import { get, getDescription } from './get';
+import { receiveWhatsApp, receiveWhatsAppDescription } from './receiveWhatsApp';
 import { recordTranscript, recordTranscriptDescription } from './recordTranscript';
 import { tell, tellDescription } from './tell';
 
@@ -10,6 +11,7 @@ export const captureOperations: Record<string, Operation> = {
 	claimRetries,
 	file,
 	get,
+	receiveWhatsApp,
 	recordTranscript,
 	tell,
 };
@@ -41,6 +43,13 @@ export const captureDescription: INodeProperties[] = [
 				description: 'The capture with its actions',
 			},
 			{
+				name: 'Receive WhatsApp Message',
+				value: 'receiveWhatsApp',
+				// eslint-disable-next-line n8n-nodes-base/node-param-operation-option-action-miscased -- the brand is spelled WhatsApp
+				action: 'Record a WhatsApp message as a capture',
+				description: 'A capture replying to its sender, once per message ID',
+			},
+			{
 				name: 'Record Transcript',
 				value: 'recordTranscript',
 				action: 'Record the transcript of a capture',
@@ -58,6 +67,7 @@ export const captureDescription: INodeProperties[] = [
 	...claimRetriesDescription,
 	...fileDescription,
 	...getDescription,
+	...receiveWhatsAppDescription,
 	...recordTranscriptDescription,
 	...tellDescription,
 ];

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Destination = Literal["calendar", "onyx", "hub", "gotify", "whatsapp", "push"]
 DeliveryKind = Literal[
@@ -26,6 +26,40 @@ class TranscriptIn(_Strict):
     language: str | None = Field(default=None, max_length=16)
     duration_s: float | None = Field(default=None, ge=0, le=86400)
     audio_ref: str | None = Field(default=None, max_length=128)
+
+
+class WhatsAppMessage(BaseModel):
+    """One message of a WhatsApp delivery, as the glue's /v1/whatsapp/inbound lists it (its other
+    fields, such as name and timestamp, are not kept)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    message_id: str = Field(min_length=1, max_length=256, description="Meta's wamid: the dedup key")
+    from_: str = Field(alias="from", min_length=1, max_length=64, description="the reply's number")
+    type: Literal["text", "audio"]
+    text: str | None = Field(default=None, max_length=100_000)
+
+
+class WhatsAppCaptureIn(_Strict):
+    """A WhatsApp message to record as a capture, with the kept audio of a voice note."""
+
+    message: WhatsAppMessage
+    audio_ref: str | None = Field(default=None, max_length=128, description="a voice note's")
+
+    @model_validator(mode="after")
+    def _something_to_capture(self) -> WhatsAppCaptureIn:
+        if self.message.type == "audio" and not (self.audio_ref or "").strip():
+            raise ValueError("a voice note needs its audio_ref (the downloaded audio)")
+        if self.message.type == "text" and not (self.message.text or "").strip():
+            raise ValueError("a text message needs its text")
+        return self
+
+
+class WhatsAppCaptureOut(BaseModel):
+    """The capture (`capture_json`), and whether this message made it (false: seen before)."""
+
+    capture: dict[str, Any]
+    created: bool
 
 
 class FilingIn(_Strict):

@@ -4,6 +4,7 @@ so that the n8n nodes offer forms with named fields instead of SQL with JSON exp
 
     GET  /api/lifecycle/captures/{id}                      → capture_json
     POST /api/lifecycle/captures/{id}/transcript           → record_capture (existing capture)
+    POST /api/lifecycle/whatsapp/captures                  → receive_whatsapp_capture
     POST /api/lifecycle/captures/{id}/filing               → file_capture
     POST /api/lifecycle/captures/{id}/outcome              → finish_capture
     POST /api/lifecycle/captures/{id}/deliveries/retry     → retry_deliveries
@@ -37,6 +38,8 @@ from solo_brain.mesh.models.lifecycle import (
     RetriedOut,
     RetryDeliveriesIn,
     TranscriptIn,
+    WhatsAppCaptureIn,
+    WhatsAppCaptureOut,
 )
 from solo_brain.mesh.store import lifecycle
 
@@ -72,6 +75,16 @@ async def record_transcript(
 ) -> dict[str, Any]:
     """Keep the transcript of a voice capture; the capture then waits for its classification."""
     return await lifecycle.record_transcript(pool, capture_id, _set(body))
+
+
+@router.post("/whatsapp/captures", responses=_ERRORS, **FULL_SCOPE)
+async def receive_whatsapp(
+    pool: DbPool, _: FullToken, body: WhatsAppCaptureIn
+) -> WhatsAppCaptureOut:
+    """Record a WhatsApp message (text, or a voice note's kept audio) as a capture whose reply
+    goes to its sender, once per message id: Meta delivering it again gives `created` false."""
+    p = {"message": body.message.model_dump(by_alias=True), "audio_ref": body.audio_ref}
+    return WhatsAppCaptureOut.model_validate(await lifecycle.receive_whatsapp(pool, p))
 
 
 @router.post("/captures/{capture_id}/filing", responses=_CAPTURE_ERRORS, **FULL_SCOPE)

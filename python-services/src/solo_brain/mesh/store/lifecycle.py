@@ -15,7 +15,10 @@ from solo_brain.mesh.store import Pool
 _NO_DATA = "P0002"  # RAISE ... USING ERRCODE = 'P0002': unknown capture or delivery
 _INVALID = "22023"
 # The functions answering one jsonb value (the name is put into the query: never user input).
-JsonFunction = Literal["record_capture", "file_capture", "finish_capture", "record_delivery"]
+JsonFunction = Literal[
+    "record_capture", "receive_whatsapp_capture", "file_capture", "finish_capture",
+    "record_delivery",
+]  # fmt: skip
 
 
 async def call(pool: Pool, query: str, argument: Any) -> list[dict[str, Any]]:
@@ -57,6 +60,14 @@ async def record_transcript(pool: Pool, capture_id: str, fields: dict[str, Any])
     recorded = await one(pool, "record_capture", {**fields, "capture_id": capture_id})
     recorded.pop("created", None)
     return recorded
+
+
+async def receive_whatsapp(pool: Pool, p: dict[str, Any]) -> dict[str, Any]:
+    """Record a WhatsApp message as a capture once (its message id is the key): `{capture,
+    created}`, created false when the message was recorded before (Meta delivers again)."""
+    recorded = await one(pool, "receive_whatsapp_capture", p)
+    created = bool(recorded.pop("created", False))
+    return {"capture": recorded, "created": created}
 
 
 async def claim_retries(pool: Pool, p: dict[str, Any]) -> list[dict[str, Any]]:
