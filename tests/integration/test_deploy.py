@@ -285,17 +285,3 @@ def test_the_secrets_job_makes_what_the_hub_and_n8n_then_read(
     monkeypatch.setenv("MESH_EVENTS_SECRET_FILE", str(folder / "mesh-events-secret"))
     monkeypatch.setenv("MESH_EVENTS_SECRET", "")
     assert MeshSettings().events_secret == made == environment()["MESH_EVENTS_SECRET"]
-
-
-def test_systemd_hub_and_n8n_read_the_secret_the_install_step_makes() -> None:
-    """The hub and n8n units load the same credential, the file `solo-brain secrets init
-    /etc/solo-brain/credentials` makes (deploy.md's install step), and name it through
-    MESH_EVENTS_SECRET_FILE on the command line (the env file cannot blank it)."""
-    install = (REPO / "docs" / "deploy.md").read_text()
-    [folder] = set(re.findall(r"solo-brain secrets init (/etc/[\w/-]+)", install))
-    for name in ("hub", "n8n"):
-        text = (SYSTEMD_DIR / f"solo-brain-{name}.service").read_text()
-        credential = f"mesh-events-secret:{folder}/mesh-events-secret"
-        assert f"\nLoadCredential={credential}\n" in text, name
-        [exec_start] = re.findall(r"^ExecStart=(.+)$", text, re.MULTILINE)
-        assert " MESH_EVENTS_SECRET_FILE=%d/mesh-events-secret " in exec_start, name
