@@ -139,23 +139,34 @@ async def _measure_bursts(
     return out
 
 
-STAGES = ["agent.read", "agent.sent", "hub.received", "hub.inserted", "hub.committed", "hub.sse"]
+STAGES = [
+    "agent.read",
+    "agent.sent",
+    "hub.received",
+    "hub.handled",
+    "hub.inserted",
+    "hub.committed",
+    "hub.sse",
+]
 
 
 def stage_table(trace_file: Path, stamps: list[tuple[str, float, float, float]]) -> list[str]:
-    """Rows `stage  p50  p99`: the time from the previous stage to this one, per line."""
+    """Rows `stage  p50  p99`: the time from the previous stage a line passed to this one
+    (a stage the running code does not record, e.g. an older revision's, is left out)."""
     at: dict[str, dict[str, float]] = {}
     for row in trace_file.read_text().splitlines():
         stage, uuid, clock = row.split()
         at.setdefault(uuid, {}).setdefault(stage, float(clock))
-    names = ["file written", "inotify wake (bare)", *STAGES, "client read"]
-    deltas: dict[str, list[float]] = {name: [] for name in names[1:]}
+    recorded = {stage for stages in at.values() for stage in stages}
+    names = ["inotify wake (bare)", *(s for s in STAGES if s in recorded), "client read"]
+    deltas: dict[str, list[float]] = {name: [] for name in names}
     for uuid, written, woke, read in stamps:
-        times = [written, woke, *(at.get(uuid, {}).get(s) for s in STAGES), read]
+        stages = at.get(uuid, {})
+        times = [woke, *(stages.get(s) for s in names[1:-1]), read]
         if None in times:
             continue
         previous = written
-        for name, clock in zip(names[1:], times[1:], strict=True):
+        for name, clock in zip(names, times, strict=True):
             assert clock is not None
             deltas[name].append((clock - previous) * 1000)
             previous = clock if name != "inotify wake (bare)" else written
