@@ -71,8 +71,9 @@ class TranscriptSync:
                 keys = [key for key in keys if await self._step(link, key)]
             if self._dirty:
                 continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.rescan_s)
+            try:  # asyncio.timeout, not wait_for: no task in between, the wake-up is at once
+                async with asyncio.timeout(self.rescan_s):
+                    await self._wake.wait()
             except TimeoutError:  # a safety net for missed file events
                 loop = asyncio.get_running_loop()
                 await loop.run_in_executor(self._reader, self.index.discover)
