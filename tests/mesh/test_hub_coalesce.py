@@ -78,6 +78,36 @@ def test_only_continuing_live_batches_of_one_file_merge() -> None:
     ]
 
 
+def test_live_batches_go_before_other_files_backlog() -> None:
+    """Live batches queued behind another file's tail and history go first (merged); they
+    never pass a batch of their own file nor any other frame."""
+    big = "-srv-orchestrator/00000000-0000-4000-8000-0000000b1b1b.jsonl"
+    ping = Ping(ts=1.0)
+    items = [
+        batch(900, 1000, "t1", file=big, part="tail"),
+        batch(800, 900, "h1", file=big, part="history"),
+        batch(0, 10, "u1"),
+        batch(700, 800, "h2", file=big, part="history"),
+        batch(10, 20, "u2"),
+        Received(ping, 20),
+        batch(600, 700, "h3", file=big, part="history"),
+        batch(20, 30, "u3"),
+        batch(30, 40, "s1", file=SUB, part="tail"),
+        batch(40, 50, "s2", file=SUB),
+    ]
+    assert shape(coalesce(items, 10_000)) == [
+        (0, 20, ["u1", "u2"]),
+        (900, 1000, ["t1"]),
+        (800, 900, ["h1"]),
+        (700, 800, ["h2"]),
+        ping,
+        (20, 30, ["u3"]),
+        (600, 700, ["h3"]),
+        (30, 40, ["s1"]),
+        (40, 50, ["s2"]),
+    ]
+
+
 def test_a_merge_stays_within_one_frame() -> None:
     """Batches merge while their texts together fit in `max_bytes`, then a new one starts."""
     items = [batch(0, 10, "u1"), batch(10, 20, "u2"), batch(20, 30, "u3"), batch(30, 40, "u4")]

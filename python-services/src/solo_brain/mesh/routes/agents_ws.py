@@ -158,25 +158,34 @@ async def _receive_hello(ws: WebSocket, hub: Hub) -> Hello | None:
 
 
 async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
-    """Handle the agent's frames in order; those that queued while the hub was busy are taken
-    together, their live batches merged (coalesce.py), until the socket or a frame ends it."""
+    """Handle the agent's frames one at a time; before each, those that queued while the hub
+    was busy are reordered and merged (coalesce.py): live lines first, a burst in one batch."""
     inbox: asyncio.Queue[Received | None] = asyncio.Queue(READ_AHEAD)
     reader = asyncio.create_task(_read_frames(ws, hub, inbox))
+    pending: list[Received] = []
+    ended = False
     try:
         while not link.closed:
-            queued = [await inbox.get()]
-            while not inbox.empty():
-                queued.append(inbox.get_nowait())
-            ended = queued[-1] is None
-            taken = [item for item in queued if item is not None]
-            for item in coalesce(taken, hub.settings.max_frame_bytes):
-                if not await _handle_one(item.frame, link, hub):
-                    return
-            if ended:
+            if not pending and not ended:
+                ended = not _queue(pending, await inbox.get())
+            while not ended and not inbox.empty():
+                ended = not _queue(pending, inbox.get_nowait())
+            if not pending:
                 await reader  # raises what ended the reading, if it failed
+                return
+            pending = coalesce(pending, hub.settings.max_frame_bytes)
+            if not await _handle_one(pending.pop(0).frame, link, hub):
                 return
     finally:
         reader.cancel()
+
+
+def _queue(pending: list[Received], item: Received | None) -> bool:
+    """Add a frame read to `pending`; False for the end of the socket."""
+    if item is None:
+        return False
+    pending.append(item)
+    return True
 
 
 async def _read_frames(ws: WebSocket, hub: Hub, inbox: asyncio.Queue[Received | None]) -> None:
