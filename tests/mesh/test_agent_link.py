@@ -18,7 +18,7 @@ from websockets.http11 import Request, Response
 
 from mesh_agent.agent import Agent, FatalHubError
 from mesh_agent.config import AgentConfig
-from mesh_agent.hub_link import WINDOW
+from mesh_agent.core import LIVE_RESERVE, WINDOW
 from tests.fakes.anthropic import (
     Answer,
     ToolCall,
@@ -179,16 +179,17 @@ async def test_agent_resumes_from_acks_and_never_resends_committed_bytes(
 async def test_at_most_a_window_of_batches_waits_for_acks(
     hub: tuple[FakeHub, str], start: Callable[[AgentConfig], asyncio.Task[None]], tmp_path: Path
 ) -> None:
-    """Without acks the agent stops after WINDOW batches; acks let the rest flow, once each."""
+    """Without acks the agent stops a backlog after WINDOW - LIVE_RESERVE batches (the rest
+    of the window is kept for live lines); acks let the rest flow, once each."""
     fake, url = hub
     fake.auto_ack = False
     config = _config(tmp_path, url, heartbeat_s=30)
     big = "é" * 100_000
     _transcript(config, b"".join(transcript_line(SID, CWD, n, text=big) for n in range(60)))
     start(config)
-    await until(lambda: len(fake.unacked) == WINDOW, what="a full window")
+    await until(lambda: len(fake.unacked) == WINDOW - LIVE_RESERVE, what="a backlog's window")
     await asyncio.sleep(0.5)
-    assert len(fake.of_type("messages")) == WINDOW
+    assert len(fake.of_type("messages")) == WINDOW - LIVE_RESERVE
     assert fake.current is not None
     fake.auto_ack = True
     for frame in fake.unacked:

@@ -204,17 +204,14 @@ class Agent:
         self.status_wake.set()
 
     def files_changed(self, paths: Iterable[Path]) -> None:
-        """The watcher saw these transcripts change: queue them, note who may have written."""
+        """The watcher saw these transcripts change: queue them, note who may have written.
+        The sync loop is woken first, so the new lines leave before any status they change."""
         now = time.monotonic()
-        keys = []
-        for path in paths:
-            cursor = self.index.track(path)
-            if cursor is None:
-                continue
-            keys.append(cursor.ref.key)
+        cursors = [cursor for path in paths if (cursor := self.index.track(path)) is not None]
+        self.sync.changed(cursor.ref.key for cursor in cursors)
+        for cursor in cursors:
             self.fresh.written(cursor.ref.session_id, now)
             self.touch(cursor.ref.session_id)
-        self.sync.changed(keys)
 
     async def on_seen(self, session_id: str, seen: Iterable[Seen]) -> None:
         """New transcript lines of a session were read (tool uses, results, prompts)."""

@@ -3,6 +3,8 @@
 Flow            which batches are in flight, what the hub acknowledged, whether one more batch
                 may go (at most WINDOW un-acked), and whether the connection is dead (a silent
                 hub, or batches never acknowledged)
+ReadQueue       which transcript file to read next: live files first (those that changed),
+                then the backlogs in turn, which leave LIVE_RESERVE slots of the window free
 Announcer       which `session` frames are worth sending (only those that changed)
 Outbox          what to resume on the next connection: statuses and resolutions that could not
                 be sent, and the last status of each prompt (a prompt the hub resends is
@@ -24,7 +26,7 @@ the current time, and do what they answer.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -44,6 +46,7 @@ from mesh_protocol import (
 )
 
 WINDOW = 8  # un-acked batches in flight (each < 1 MiB)
+LIVE_RESERVE = 2  # slots of the window a backlog never takes: a live line always has room
 STABLE_AFTER_S = 30.0  # a connection that lasted this long resets the reconnection backoff
 KEEP_FRAMES = 1000  # statuses kept while offline
 REMEMBER_PROMPTS = 500  # last status of this many prompts
@@ -67,9 +70,10 @@ class Flow:
         """How many batches wait for their ack."""
         return sum(len(ends) for ends in self._inflight.values())
 
-    def has_room(self) -> bool:
-        """Whether one more batch may be sent now."""
-        return self.in_flight() < self.window
+    def has_room(self, reserve: int = 0) -> bool:
+        """Whether one more batch may be sent now, leaving `reserve` slots free (one batch
+        may always be in flight)."""
+        return self.in_flight() < max(1, self.window - reserve)
 
     def sent(self, file: str, at: int, now: float, part: Part = "next") -> None:
         """A batch of `file` left, acked at offset `at` (mesh_protocol.ack_offset: its end, its
@@ -106,6 +110,47 @@ class Flow:
 
 def _flow_key(file: str, part: Part) -> str:
     return f"{file}\nhistory" if part == "history" else file  # a tail is acked as "next"
+
+
+class ReadQueue:
+    """The order in which the sync loop reads transcript files, one slice at a time.
+
+    A file that changed (the watcher saw a write) goes first, in the order of the changes: a
+    live line never waits for another file's backlog. A file whose slice left more to read (a
+    new or big file, its history) goes to the backlog, whose files take turns after every
+    changed one, and only while the window keeps LIVE_RESERVE slots free: a backlog never
+    fills the window that a live line needs.
+    """
+
+    def __init__(self) -> None:
+        self._changed: dict[str, None] = {}  # insertion-ordered sets
+        self._backlog: dict[str, None] = {}
+
+    def changed(self, keys: Iterable[str]) -> None:
+        """These files changed: each is read before any backlog (once, however often)."""
+        for key in keys:
+            self._backlog.pop(key, None)
+            self._changed[key] = None
+
+    def take(self, backlog_room: bool) -> str | None:
+        """The file to read a slice of now: the first changed one, else, when the window has
+        room for a backlog, the backlog's next in turn; None when neither."""
+        queue = self._changed or (self._backlog if backlog_room else {})
+        if not queue:
+            return None
+        key = next(iter(queue))
+        del queue[key]
+        return key
+
+    def more(self, key: str) -> None:
+        """The slice just read left more of `key` to read: its turn comes after the other
+        backlogs (a file that changed again meanwhile stays first)."""
+        if key not in self._changed:
+            self._backlog[key] = None
+
+    def backlogged(self) -> bool:
+        """Whether a backlog waits (for room in the window)."""
+        return bool(self._backlog)
 
 
 class Announcer:

@@ -169,10 +169,14 @@ class HubLink:
         if tracing():
             trace("agent.sent", [m.uuid for m in batch.messages])
 
-    async def wait_room(self) -> None:
-        """Wait until one more batch may be sent."""
+    def has_room(self, reserve: int = 0) -> bool:
+        """Whether one more batch may be sent now, leaving `reserve` slots of the window."""
+        return self.flow.has_room(reserve)
+
+    async def wait_room(self, reserve: int = 0) -> None:
+        """Wait until one more batch may be sent, leaving `reserve` slots of the window."""
         async with self._room:
-            await self._room.wait_for(self.flow.has_room)
+            await self._room.wait_for(lambda: self.flow.has_room(reserve))
 
     async def announce(self, session_id: str) -> None:
         """Send the session's `session` frame if it differs from the last one sent."""

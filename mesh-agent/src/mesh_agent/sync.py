@@ -1,10 +1,11 @@
 """The agent's queue of transcript files to read, and the loop that sends them to the hub.
 
 The file watcher (watch.py), the hook relay and each new connection put file keys in the
-queue (`changed`); while a hub connection lives, `run` reads the queued files round-robin, one
-slice per file per round, and sends each slice's batch through the link (at most WINDOW
-un-acked). What the new lines say about tool uses and prompts goes to `on_seen` (the terminal
-relay). A periodic rescan is the safety net for missed file events.
+queue (`changed`); while a hub connection lives, `run` reads the queued files one slice at a
+time, changed files first, backlogs in turn (core.ReadQueue), and sends each slice's batch
+through the link (at most WINDOW un-acked, a backlog leaving LIVE_RESERVE of them free). What
+the new lines say about tool uses and prompts goes to `on_seen` (the terminal relay). A
+periodic rescan is the safety net for missed file events.
 
 Files are read on one dedicated thread (reads are one at a time anyway): their buffers of a few
 MiB then come and go in one malloc arena instead of in those of whichever pool threads ran a
@@ -14,10 +15,11 @@ read. Its effect on RSS was not measured apart from the lazy import of runner.py
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Any, Protocol
 
+from mesh_agent.core import LIVE_RESERVE, ReadQueue
 from mesh_agent.index import Index
 from mesh_agent.terminal import Seen
 from mesh_protocol import Messages
@@ -28,8 +30,12 @@ OnSeen = Callable[[str, Iterable[Seen]], Awaitable[None]]
 class BatchLink(Protocol):
     """What the sync loop needs from a hub connection."""
 
-    async def wait_room(self) -> None:
-        """Wait until one more batch may be sent."""
+    def has_room(self, reserve: int = 0) -> bool:
+        """Whether one more batch may be sent now, leaving `reserve` slots of the window."""
+        ...
+
+    async def wait_room(self, reserve: int = 0) -> None:
+        """Wait until one more batch may be sent, leaving `reserve` slots of the window."""
         ...
 
     async def send_batch(self, batch: Messages) -> None:
@@ -52,32 +58,34 @@ class TranscriptSync:
         self.index = index
         self.rescan_s = rescan_s
         self._on_seen = on_seen
-        self._dirty: set[str] = set()
+        self._queue = ReadQueue()
         self._wake = asyncio.Event()
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="transcripts")
 
     def changed(self, keys: Iterable[str]) -> None:
-        """These files (keys) changed or appeared: read them soon."""
-        self._dirty.update(keys)
+        """These files (keys) changed or appeared: read them soon, before any backlog."""
+        self._queue.changed(keys)
         self._wake.set()
 
     async def run(self, link: BatchLink) -> None:
-        """Read and send queued files until cancelled (the connection ended)."""
+        """Read and send queued files until cancelled (the connection ended): changed files
+        first, then the backlogs one slice per turn (core.ReadQueue)."""
         while True:
             self._wake.clear()
-            keys = sorted(self._dirty)
-            self._dirty.clear()
-            while keys:  # round-robin: one slice per file per round
-                keys = [key for key in keys if await self._step(link, key)]
-            if self._dirty:
+            while (key := self._queue.take(link.has_room(LIVE_RESERVE))) is not None:
+                if await self._step(link, key):
+                    self._queue.more(key)
+            if self._queue.backlogged():  # until an ack makes room, or a file changes
+                await _first(self._wake.wait(), link.wait_room(LIVE_RESERVE))
                 continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.rescan_s)
+            try:  # asyncio.timeout, not wait_for: no task in between, the wake-up is at once
+                async with asyncio.timeout(self.rescan_s):
+                    await self._wake.wait()
             except TimeoutError:  # a safety net for missed file events
                 loop = asyncio.get_running_loop()
                 await loop.run_in_executor(self._reader, self.index.discover)
                 behind = await loop.run_in_executor(self._reader, self.index.behind)
-                self._dirty.update(cursor.ref.key for cursor in behind)
+                self._queue.changed(cursor.ref.key for cursor in behind)
 
     async def _step(self, link: BatchLink, key: str) -> bool:
         """Advance one file by one slice; True when it may have more to read."""
@@ -102,3 +110,13 @@ class TranscriptSync:
         if step.seen:
             await self._on_seen(cursor.ref.session_id, step.seen)
         return cursor.progress() != before
+
+
+async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
+    """Wait until one of `waits` is done; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -41,7 +41,10 @@ class MemoryLink:
     async def announce(self, session_id: str) -> None:
         self.frames.append(self.agent.session_frame(session_id))
 
-    async def wait_room(self) -> None:
+    def has_room(self, reserve: int = 0) -> bool:
+        return True
+
+    async def wait_room(self, reserve: int = 0) -> None:
         return None
 
     async def send_batch(self, batch: Messages) -> None:

@@ -28,8 +28,11 @@ class MemoryLink:
         self.room = asyncio.Event()
         self.room.set()
 
-    async def wait_room(self) -> None:
-        while not self.flow.has_room():
+    def has_room(self, reserve: int = 0) -> bool:
+        return self.flow.has_room(reserve)
+
+    async def wait_room(self, reserve: int = 0) -> None:
+        while not self.flow.has_room(reserve):
             self.room.clear()
             await self.room.wait()
 

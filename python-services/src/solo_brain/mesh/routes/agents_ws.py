@@ -1,7 +1,9 @@
 """The agents' WebSocket (`mesh_protocol`, docs/mesh-protocol.md): a thin I/O loop.
 
 Handshake: a bearer token of scope `agent` (else HTTP 401/403 before the upgrade), then `hello`
-→ `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub.
+→ `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub;
+those that queued while the hub was busy are taken together, consecutive live batches of one
+file merged into one transaction (coalesce.py).
 Closes: 1009 for a frame over MESH_MAX_FRAME_BYTES, 1003 for a binary frame, 1008 for a
 protocol violation that cannot be skipped (no hello first, a hello whose text Postgres cannot
 store, an offset gap), 1001 when the agent was silent for MESH_AGENT_OFFLINE_AFTER_S (it
@@ -41,6 +43,7 @@ from mesh_protocol import (
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
+from solo_brain.mesh.coalesce import Received, coalesce
 from solo_brain.mesh.deps import authenticate
 from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.hub import Hub
@@ -52,6 +55,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 HELLO_TIMEOUT_S = 10.0
+READ_AHEAD = 8  # frames read while one is handled (the agent keeps at most 8 batches in flight)
 
 
 @router.websocket(WS_PATH)
@@ -113,8 +117,9 @@ async def _authenticate(ws: WebSocket, hub: Hub) -> TokenInfo | None:
 
 async def _receive_text(ws: WebSocket, hub: Hub, silence_s: float) -> str | None:
     """The next text frame; None after closing the socket (silence, binary, oversized)."""
-    try:
-        message = await asyncio.wait_for(ws.receive(), silence_s)
+    try:  # asyncio.timeout, not wait_for: no task in between, one hop less per frame
+        async with asyncio.timeout(silence_s):
+            message = await ws.receive()
     except TimeoutError:
         await _close(ws, 1001, f"no frame for {silence_s:g} s")
         return None
@@ -153,31 +158,79 @@ async def _receive_hello(ws: WebSocket, hub: Hub) -> Hello | None:
 
 
 async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
-    while not link.closed:
-        text = await _receive_text(ws, hub, hub.settings.agent_offline_after_s)
-        if text is None:
-            return
-        try:
-            frame = parse_agent_frame(text)
-        except ProtocolError as exc:
-            await link.send(ErrorFrame(code="invalid_frame", message=str(exc)))
-            continue
-        if isinstance(frame, Messages) and "\\u0000" in text:  # JSON text escapes every NUL
-            frame = without_nul(frame)
-        try:
-            await _handle(frame, link, hub)
-        except OffsetGap as exc:
-            await link.send(ErrorFrame(code="offset_gap", message=str(exc)))
-            await link.close(1008, "offset gap")
-            return
-        except Exception as exc:
-            error = database_error(exc)
-            if error is None:
-                raise
-            await link.send(ErrorFrame(code=_frame_code(error), message=error.message))
-            if isinstance(error, DatabaseUnavailable):
-                await link.close(1011, "database unavailable")
+    """Handle the agent's frames one at a time; before each, those that queued while the hub
+    was busy are reordered and merged (coalesce.py): live lines first, a burst in one batch."""
+    inbox: asyncio.Queue[Received | None] = asyncio.Queue(READ_AHEAD)
+    reader = asyncio.create_task(_read_frames(ws, hub, inbox))
+    pending: list[Received] = []
+    ended = False
+    try:
+        while not link.closed:
+            if not pending and not ended:
+                ended = not _queue(pending, await inbox.get())
+            while not ended and not inbox.empty():
+                ended = not _queue(pending, inbox.get_nowait())
+            if not pending:
+                await reader  # raises what ended the reading, if it failed
                 return
+            pending = coalesce(pending, hub.settings.max_frame_bytes)
+            if not await _handle_one(pending.pop(0).frame, link, hub):
+                return
+    finally:
+        reader.cancel()
+
+
+def _queue(pending: list[Received], item: Received | None) -> bool:
+    """Add a frame read to `pending`; False for the end of the socket."""
+    if item is None:
+        return False
+    pending.append(item)
+    return True
+
+
+async def _read_frames(ws: WebSocket, hub: Hub, inbox: asyncio.Queue[Received | None]) -> None:
+    """Read and parse the agent's frames into `inbox` (at most READ_AHEAD ahead of the one
+    being handled: the socket then pushes back), then None once the socket ended or failed."""
+    silence_s = hub.settings.agent_offline_after_s
+    try:
+        while (text := await _receive_text(ws, hub, silence_s)) is not None:
+            frame: object
+            try:
+                frame = parse_agent_frame(text)
+            except ProtocolError as exc:
+                frame = exc
+            if isinstance(frame, Messages):
+                if "\\u0000" in text:  # JSON text escapes every NUL
+                    frame = without_nul(frame)
+                if tracing():
+                    trace("hub.received", [m.uuid for m in frame.messages])
+            await inbox.put(Received(frame, len(text)))
+    finally:
+        task = asyncio.current_task()
+        if task is None or not task.cancelling():
+            await inbox.put(None)
+
+
+async def _handle_one(frame: object, link: AgentLink, hub: Hub) -> bool:
+    """Handle one frame (or report its protocol error); False when the connection must end."""
+    if isinstance(frame, ProtocolError):
+        await link.send(ErrorFrame(code="invalid_frame", message=str(frame)))
+        return True
+    try:
+        await _handle(frame, link, hub)
+    except OffsetGap as exc:
+        await link.send(ErrorFrame(code="offset_gap", message=str(exc)))
+        await link.close(1008, "offset gap")
+        return False
+    except Exception as exc:
+        error = database_error(exc)
+        if error is None:
+            raise
+        await link.send(ErrorFrame(code=_frame_code(error), message=error.message))
+        if isinstance(error, DatabaseUnavailable):
+            await link.close(1011, "database unavailable")
+            return False
+    return True
 
 
 def _frame_code(error: ServiceError) -> str:
@@ -188,7 +241,7 @@ async def _handle(frame: object, link: AgentLink, hub: Hub) -> None:
     """Hand one parsed frame to the hub (OffsetGap and database errors propagate)."""
     if isinstance(frame, Messages):
         if tracing():
-            trace("hub.received", [m.uuid for m in frame.messages])
+            trace("hub.handled", [m.uuid for m in frame.messages])
         await hub.on_messages(link, frame)
     elif isinstance(frame, SessionInfo):
         await hub.on_session(link, frame)

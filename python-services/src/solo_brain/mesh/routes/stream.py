@@ -78,8 +78,9 @@ async def session_events(
         checked = time.monotonic()
         while True:
             queued: StreamEvent | object | None
-            try:
-                queued = await asyncio.wait_for(sub.queue.get(), REVOKED_CHECK_S)
+            try:  # asyncio.timeout, not wait_for: no task in between, one hop less per event
+                async with asyncio.timeout(REVOKED_CHECK_S):
+                    queued = await sub.queue.get()
             except TimeoutError:
                 queued = _QUIET
             if token_id and time.monotonic() - checked >= REVOKED_CHECK_S:

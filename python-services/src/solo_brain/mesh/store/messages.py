@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from pydantic import TypeAdapter
 
 from mesh_protocol import Message, Messages
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 from solo_brain.mesh.errors import OffsetGap
-from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, jsonable
+from solo_brain.mesh.store import Pool, Row, StreamEvent, jsonable
 
 AS_JSON = TypeAdapter(list[Message])  # serialised in Rust: a batch is up to 1 MiB
 MESSAGE_COLUMNS = """seq, pos, session_id, uuid, parent_uuid, role, text, tool_uses,
@@ -18,16 +19,16 @@ MESSAGE_COLUMNS = """seq, pos, session_id, uuid, parent_uuid, role, text, tool_u
 
 # A fork: a message that two user messages of the main conversation continue (a prompt forced
 # from the phone and the terminal's next turn). Sidechains never count, nor system notes (Claude
-# Code writes some next to a tool's result, both continuing the tool use).
+# Code writes some next to a tool's result, both continuing the tool use). A batch's new forks
+# are found by functions/mesh_live.sql; a page marks them with this.
 _IS_FORK = """(SELECT count(*) FROM (
         SELECT 1 FROM assistant.messages c
         WHERE c.session_id = m.session_id AND c.thread_parent = m.uuid AND NOT c.is_sidechain
             AND c.role = 'user'
         LIMIT 2) x) > 1 AS fork"""
-_FORKS = """SELECT thread_parent, array_agg(uuid ORDER BY seq) AS children
-    FROM assistant.messages
-    WHERE session_id = %s AND thread_parent = ANY(%s) AND NOT is_sidechain AND role = 'user'
-    GROUP BY thread_parent HAVING count(*) > 1 ORDER BY min(seq)"""
+_STORE_LIVE = "SELECT * FROM assistant.mesh_store_live(%s, %s, %s, %s, %s, %s::jsonb, %s)"
+_GAP = "MGGAP"  # the SQLSTATE mesh_store_live raises, the stored offset in its DETAIL
+_COLUMNS = [c.strip().strip('"') for c in MESSAGE_COLUMNS.split(",")]
 
 
 def message_json(row: Row) -> dict[str, Any]:
@@ -41,88 +42,31 @@ def message_json(row: Row) -> dict[str, Any]:
 
 async def store_messages(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
     """Commit a batch (idempotent on (session_id, uuid)) and its file offset, without waiting
-    for the WAL flush; return the events of the messages that were new. Raise OffsetGap when
-    bytes would be missing."""
+    for the WAL flush; return the events of the messages that were new, then of the forks they
+    made. Raise OffsetGap when bytes would be missing."""
     rows = AS_JSON.dump_json(batch.messages).decode() if batch.messages else None
     latest = max((m.timestamp for m in batch.messages if m.timestamp), default=None)
-    sid = batch.session_id
-    # One round trip: every statement is pipelined, the gap check reads its answer at the end
-    # and rolls the whole transaction back (a live line waits for Postgres once, not 8 times).
-    async with pool.connection() as conn, conn.pipeline(), conn.transaction():
-        # The COMMIT returns before its WAL is on disk: the new lines reach the SSE streams
-        # without waiting for an fsync. The caller acks the batch only after `agents.seen`,
-        # whose ordinary commit flushes the WAL past this one (nothing acked is ever lost).
-        await conn.execute("SET LOCAL synchronous_commit = off")
-        await conn.execute(
-            "INSERT INTO assistant.sessions (id, agent_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-            (sid, agent_id),
-        )
-        await conn.execute("SELECT 1 FROM assistant.sessions WHERE id = %s FOR UPDATE", (sid,))
-        stored_cur = await conn.execute(
-            'SELECT "offset" FROM assistant.mesh_offsets '
-            "WHERE agent_id = %s AND session_id = %s AND file = %s",
-            (agent_id, sid, batch.file),
-        )
-        insert_cur = None
-        if rows:
-            insert_cur = await conn.execute(
-                f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
-                        tool_uses, tool_results, "timestamp", is_sidechain, file, thread_parent)
-                    SELECT %(sid)s, m.uuid, m.parent_uuid, m.role, m.text,
-                           COALESCE(m.tool_uses, '[]'), COALESCE(m.tool_results, '[]'),
-                           m."timestamp", COALESCE(m.is_sidechain, false), %(file)s,
-                           COALESCE(m.thread_parent_uuid, m.parent_uuid)
-                    FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
-                        uuid text, parent_uuid text, role text, text text, tool_uses jsonb,
-                        tool_results jsonb, "timestamp" timestamptz, is_sidechain boolean,
-                        thread_parent_uuid text)) WITH ORDINALITY AS m(
-                        uuid, parent_uuid, role, text, tool_uses, tool_results, "timestamp",
-                        is_sidechain, thread_parent_uuid, ord)
-                    ORDER BY m.ord
-                    ON CONFLICT (session_id, uuid) DO NOTHING
-                    RETURNING {MESSAGE_COLUMNS}""",  # noqa: S608
-                {"sid": sid, "file": batch.file, "rows": rows},
-            )
-        await conn.execute(
-            """INSERT INTO assistant.mesh_offsets (agent_id, session_id, file, "offset")
-               VALUES (%s, %s, %s, %s)
-               ON CONFLICT (agent_id, session_id, file)
-               DO UPDATE SET "offset" = EXCLUDED."offset", updated_at = now()""",
-            (agent_id, sid, batch.file, batch.end_offset),
-        )
-        if latest is not None:
-            await conn.execute(
-                "UPDATE assistant.sessions SET last_msg_at = GREATEST(last_msg_at, %s) "
-                "WHERE id = %s",
-                (latest, sid),
-            )
-        parents = sorted(
-            {
-                parent
-                for m in batch.messages
-                if (parent := m.thread_parent_uuid or m.parent_uuid)
-                and m.role == "user"
-                and not m.is_sidechain
-            }
-        )
-        forks_cur = None
-        if parents:
-            forks_cur = await conn.execute(_FORKS, (sid, parents))
-        found = await stored_cur.fetchone()
-        stored = int(found["offset"]) if found else 0
-        if batch.start_offset > stored:
-            raise OffsetGap(stored, batch.start_offset)  # rolls back everything above
-        inserted = list(await insert_cur.fetchall()) if insert_cur is not None else []
-        new = {r["uuid"] for r in inserted}
-        forks: list[StreamEvent] = []
-        for fork in await forks_cur.fetchall() if forks_cur is not None else []:
-            if new.intersection(fork["children"]):  # a new child: announced once, after it
-                data = {"uuid": fork["thread_parent"], "children": list(fork["children"])}
-                forks.append(await add_event(conn, sid, "fork", data))
-        if tracing():
-            trace("hub.inserted", [m.uuid for m in batch.messages])  # the COMMIT is next
-    inserted.sort(key=lambda r: r["seq"])
-    return [StreamEvent(int(r["seq"]), "message", message_json(r)) for r in inserted] + forks
+    # One statement in autocommit: one round trip, the COMMIT included (functions/mesh_live.sql).
+    # It does not wait for the WAL flush: the new lines reach the SSE streams without an fsync;
+    # the caller acks the batch only after `agents.seen`, whose ordinary commit flushes the WAL
+    # past this one (nothing acked is ever lost).
+    args = (agent_id, batch.session_id, batch.file, batch.start_offset, batch.end_offset)
+    try:
+        async with pool.connection() as conn:
+            cur = await conn.execute(_STORE_LIVE, (*args, rows, latest))
+            found = await cur.fetchall()
+    except psycopg.Error as exc:
+        if exc.sqlstate == _GAP and exc.diag.message_detail is not None:
+            raise OffsetGap(int(exc.diag.message_detail), batch.start_offset) from None
+        raise
+    if tracing():
+        trace("hub.inserted", [m.uuid for m in batch.messages])  # committed too
+    return [
+        StreamEvent(int(r["seq"]), "message", message_json({c: r[c] for c in _COLUMNS}))
+        if r["kind"] == "message"
+        else StreamEvent(int(r["seq"]), r["kind"], r["data"])
+        for r in found
+    ]
 
 
 async def page_messages(
