@@ -83,6 +83,8 @@ class Filings:
         if task is not None:
             await asyncio.wait({task}, timeout=timeout)
         result = self._done.get(capture_id, Result(deliver=True))
+        if task is None and capture_id not in self._done:
+            await stored(self.steps.pool, "capture_json", capture_id)  # NotFound: a 404
         if body.answer:
             p = {"capture_id": capture_id, "poll_s": 0.01}
             p |= {"until": body.until.isoformat()} if body.until else {"wait_s": 600}
