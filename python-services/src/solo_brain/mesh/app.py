@@ -112,7 +112,9 @@ def create_app(settings: MeshSettings) -> FastAPI:
         app.state.capture_webhook = CaptureWebhook(
             settings.capture_url, settings.capture_token, capture_http
         )
-        app.state.capture_line = CaptureLine(app.state.capture_webhook, pool, settings)
+        app.state.capture_line = CaptureLine(
+            app.state.capture_webhook, pool, settings, app.state.media
+        )
         if settings.capture_url is None:  # an env file older than captures through the hub
             log.warning("MESH_CAPTURE_URL is not set: POST /api/capture answers 503 "
                         "capture_unavailable until it names n8n's capture webhook")  # fmt: skip
