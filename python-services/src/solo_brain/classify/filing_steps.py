@@ -62,6 +62,15 @@ def printable(text: str) -> str:
     return text.replace("\0", "").encode("utf-8", "replace").decode()[:500]
 
 
+def _not_configured(answer: httpx.Response) -> bool:
+    """Whether the glue answered that its model server is not set (`configured: false`)."""
+    try:
+        error = answer.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and error.get("configured") is False
+
+
 class FilingSteps:
     """The steps with what they need: the database, the glue, the classifier."""
 
@@ -149,7 +158,10 @@ class FilingSteps:
             log.warning("speaking failed: the glue does not answer")
             return {}
         if got.status_code != 200:
-            log.warning("speaking failed: HTTP %s", got.status_code)
+            if _not_configured(got):  # the glue said so at start ("KOKORO_URL unset")
+                log.debug("not spoken: the glue has no KOKORO_URL (answers are text only)")
+            else:
+                log.warning("speaking failed: HTTP %s: %s", got.status_code, got.text[:300])
             return {}
         spoken = got.json()
         return {"tts_url": spoken.get("url"), "audio_ref": spoken.get("audio_ref")}
