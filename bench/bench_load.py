@@ -1,12 +1,13 @@
 """Load: concurrent captures through nginx and the real n8n, zero-latency fakes behind them.
 
     uv run python bench/bench_load.py [--captures 100] [--rounds 1] [--budget 8]
-                                      [--production-limits]
+                                      [--production-limits] [--voice]
 
 nginx runs with the repository's `nginx/` site (tests/support/nginx.py) in front of the real hub
 (the capture token checked by `auth_request`), which forwards the captures to the stack's n8n
 (tests/e2e/n8n/stack.py: real glue, classify and Postgres, protocol fakes for the model servers)
-and answers "on it" itself for those n8n is late with. N text captures are sent at once; the
+and answers "on it" itself for those n8n is late with. N text captures (`--voice`: voice notes,
+each its own WAV that the Whisper fake hears as its own words) are sent at once; the
 table counts the answers by status and what the phone makes of them (the capture's status, or
 the error's code; "html" / "no-speech" when it has nothing to say), gives p50/p95 latency and
 captures per second, then what Postgres holds once n8n is idle: stored, filed, duplicated (same
@@ -50,6 +51,8 @@ from solo_brain.db import apply_migrations  # noqa: E402
 from solo_brain.db.embedded import start_embedded  # noqa: E402
 from solo_brain.mesh.store.tokens import create_token  # noqa: E402
 from tests.e2e.n8n.stack import run_stack  # noqa: E402
+from tests.fakes.whisper import WhisperState  # noqa: E402
+from tests.support.audio import tone_wav  # noqa: E402
 from tests.support.nginx import running_nginx  # noqa: E402
 
 NEVER = "0 0 1 1 *"
@@ -69,19 +72,28 @@ def answer_kind(answer: httpx.Response) -> str:
 
 
 async def burst(
-    url: str, token: str, n: int, tag: str
+    url: str, token: str, n: int, tag: str, whisper: WhisperState | None = None
 ) -> tuple[list[float], Counter[str], list[str], float]:
-    """`n` captures at once; latencies (ms), answer kinds counted, the keys answered 200, wall
-    time."""
+    """`n` captures at once (voice notes when given the `whisper` fake to teach their words);
+    latencies (ms), answer kinds counted, the keys answered 200, wall time."""
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    texts = [f"Note de charge {tag} numéro {i} : penser au devis du client" for i in range(n)]
+    audio = [tone_wav(1.0 + i / 100) for i in range(n)] if whisper else []
+    if whisper is not None:
+        for wav, text in zip(audio, texts, strict=True):
+            whisper.expect(wav, text)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=180, limits=limits) as c:
 
         async def one(i: int) -> tuple[float, int, str]:
             key = "cap_" + "".join(random.choices(CROCKFORD, k=26))  # the PWA's outbox id
-            text = f"Note de charge {tag} numéro {i} : penser au devis du client"
             started = time.perf_counter()
-            answer = await c.post("/api/capture", data={"text": text, "capture_id": key})
+            if audio:
+                files = {"audio": ("note.wav", audio[i], "audio/wav")}
+                form = {"mode": "voice", "capture_id": key}
+                answer = await c.post("/api/capture", data=form, files=files)
+            else:
+                answer = await c.post("/api/capture", data={"text": texts[i], "capture_id": key})
             return (time.perf_counter() - started) * 1000, answer_kind(answer), key
 
         started = time.perf_counter()
@@ -118,6 +130,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--budget", type=float, default=8.0)
     parser.add_argument("--production-limits", action="store_true")
+    parser.add_argument("--voice", action="store_true", help="voice notes instead of text")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     server = start_embedded(tmp / "pg", cleanup_mode="delete")
@@ -137,6 +150,7 @@ def main() -> None:
             lifted = {"rate=30r/m": "rate=100000r/s",
                       "zone=solo_capture burst=10": "zone=solo_capture burst=1000"}  # fmt: skip
             edits = {} if args.production_limits else lifted
+            whisper = stack.whisper_state if args.voice else None
             with running_nginx(tmp / "nginx", upstreams, edits=edits) as url:
                 asyncio.run(burst(url, phone_token, 3, "warmup"))
                 for r in range(args.rounds):
@@ -146,7 +160,7 @@ def main() -> None:
                     probe.start()
                     sent = time.perf_counter()
                     times, statuses, ok_keys, wall = asyncio.run(
-                        burst(url, phone_token, args.captures, tag)
+                        burst(url, phone_token, args.captures, tag, whisper)
                     )
                     print(f"{tag}: {dict(statuses)}", file=sys.stderr, flush=True)
                     drained = all_filed(dsn, tag, args.captures, sent)
@@ -169,7 +183,8 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     limits = "production limits" if args.production_limits else "rate limit lifted"
     print(
-        f"\n{args.captures} simultaneous text captures through nginx + n8n ({limits}, "
+        f"\n{args.captures} simultaneous {'voice' if args.voice else 'text'} captures through "
+        f"nginx + n8n ({limits}, "
         f"budget {args.budget:g} s)"
     )
     print(f"{'round':14} {'answers':38} {'p50 ms':>8} {'p95 ms':>8} {'capt/s':>7} "

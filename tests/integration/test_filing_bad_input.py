@@ -122,6 +122,20 @@ def test_hostile_ids_to_wait_for_are_refused(db: psycopg.Connection, http: httpx
     assert state(db) == before
 
 
+@pytest.mark.parametrize("wait", [{}, {"answer": True}, {"until": "2031-01-01T00:00:00Z"}])
+def test_waiting_for_an_unknown_capture_is_a_404(
+    db: psycopg.Connection, http: httpx.Client, wait: dict[str, Any]
+) -> None:
+    """A well-formed capture id nobody recorded, whatever is waited for: 404 not_found in the
+    error envelope, as the route documents, and nothing written."""
+    before = state(db)
+    answer = http.post(f"/v1/filings/{GHOST}/wait", json=wait)
+    assert_clear_refusal(answer, 404)
+    assert answer.json()["error"]["code"] == "not_found"
+    assert GHOST in answer.json()["error"]["message"]
+    assert state(db) == before
+
+
 @pytest.mark.parametrize(("field", "length"), [("text", 20_001), ("hint", 501)])
 def test_words_longer_than_the_classifier_reads_are_refused(
     db: psycopg.Connection, http: httpx.Client, field: str, length: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from tests.support.wait import wait_for
 
 # n8n is installed by the test command beforehand; starting the whole stack takes ~20 s.
 STACK_UP_TIMEOUT_S = 180
+# A warning or an error as the services log them (solo_brain.cli's format).
+LOUD = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ (WARNING|ERROR|CRITICAL) ")
 
 
 @contextmanager
@@ -101,7 +104,8 @@ def write_session(config_dir: Path, session_id: str, cwd: str) -> None:
 @pytest.mark.n8n
 def test_up_runs_the_whole_stack_with_n8n_and_the_local_agent(tmp_path: Path) -> None:
     """The default `up` runs hub, agent and n8n too: a text capture goes through n8n's webhook
-    and the machine's own Claude Code session is listed by the hub."""
+    and the machine's own Claude Code session is listed by the hub. No model server is set (a
+    fresh stack's default): each is said once at start, and the capture logs no warning."""
     ports = {name: free_port() for name in ("GLUE", "CLASSIFY", "MESH", "N8N")}
     session_id = "5b1f9c3a-2d4e-4f6a-8b7c-9d0e1f2a3b4c"
     write_session(tmp_path / "claude", session_id, "/srv/orchestrator")
@@ -130,6 +134,11 @@ def test_up_runs_the_whole_stack_with_n8n_and_the_local_agent(tmp_path: Path) ->
         )
         assert [s["id"] for s in sessions] == [session_id]
         assert sessions[0]["cwd"] == "/srv/orchestrator"
+        running = list(lines)  # what the stack said until the capture was filed (not its stop)
+    said = "".join(running)
+    assert said.count("KOKORO_URL unset: answers are text only") == 1, said
+    assert said.count("OLLAMA_URL unset: captures are classified by the rules") == 1, said
+    assert [line for line in running if LOUD.match(line)] == [], said
 
 
 def test_up_agent_listens_where_install_hook_points(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ in front of recording stand-ins)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -51,7 +52,12 @@ def running_nginx(
     tmp.mkdir(parents=True, exist_ok=True)
     conf = site_files(tmp, upstreams, edits=edits)
     port = free_port()
+    # As root, nginx's workers run as nobody, who cannot reach a body spooled under the test's
+    # private tmp folder (an upload over client_body_buffer_size, such as a voice note): keep
+    # them as the user running the tests.
+    user = "user root;" if os.geteuid() == 0 else ""
     conf.write_text(f"""
+        {user}
         daemon off;
         pid {tmp}/nginx.pid;
         error_log {tmp}/error.log warn;

@@ -17,7 +17,8 @@
     CommandError                      a `solo-brain` command cannot do what was asked (exit 2)
 
 Text that Postgres cannot store (a NUL character, an unpaired surrogate) is answered as an
-InvalidRequest, whichever route it reached the database through.
+InvalidRequest, whichever route it reached the database through (`refused_data` also counts a
+value over a column's limit, for work that must tell the input's fault from an outage).
 
 Each service keeps its own subclasses in `<service>/errors.py` (one base class per upstream).
 Each answer is `{"error": {"code": ..., "message": ..., **extra}}`. `extra` carries what the
@@ -148,6 +149,21 @@ def database_error(exc: Exception) -> ServiceError | None:
         return DatabaseUnavailable("the database does not answer; try again shortly")
     if isinstance(exc, psycopg.DataError | UnicodeEncodeError):
         return InvalidRequest(f"the database cannot store this text (NUL character?): {exc}")
+    return None
+
+
+def refused_data(exc: BaseException) -> InvalidRequest | None:
+    """The InvalidRequest for data the database refuses to store, the input's fault and never
+    worth a retry (a NUL character, an unpaired surrogate, a value over a column's limit, an
+    argument a SQL function refuses); None for anything else, an outage above all."""
+    if isinstance(exc, InvalidRequest):
+        return exc
+    if isinstance(exc, psycopg.errors.CheckViolation):
+        return InvalidRequest(f"the database refuses a value as too long or out of range: {exc}")
+    if isinstance(exc, psycopg.DataError | UnicodeEncodeError):
+        error = database_error(exc)
+        assert isinstance(error, InvalidRequest)
+        return error
     return None
 
 

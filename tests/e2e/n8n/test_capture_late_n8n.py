@@ -1,9 +1,10 @@
-"""A capture n8n is too busy to answer in time (as at the back of a burst): the phone still gets
-a JSON answer it accepts, and the capture is filed exactly once. Real nginx in front of the
-real hub and n8n; n8n is frozen (SIGSTOP) for the time a burst would keep it busy."""
+"""A capture n8n is too busy to answer in time (as at the back of a burst), typed or spoken: the
+phone still gets a JSON answer it accepts, and the capture is filed exactly once. Real nginx in
+front of the real hub and n8n; n8n is frozen (SIGSTOP) for the time a burst would keep it busy."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import uuid
@@ -20,6 +21,7 @@ from solo_brain.classify.speech import ON_IT
 from solo_brain.mesh.capture_answer import new_capture_id
 from solo_brain.mesh.store.tokens import create_token
 from tests.e2e.n8n.stack import Stack, wait_for
+from tests.support.audio import speech_file
 from tests.support.nginx import running_nginx
 
 pytestmark = pytest.mark.n8n
@@ -73,6 +75,43 @@ def test_the_hub_answers_on_it_for_a_frozen_n8n_and_n8n_files_it_once(
     stack.wait_idle()
     assert len(stack.rows("SELECT id FROM assistant.captures WHERE text = %s", note)) == 1
     assert len(pushed) == 1
+
+
+def test_a_voice_note_n8n_is_frozen_for_is_answered_on_it_and_filed_once(
+    stack: Stack, phone: tuple[str, dict[str, str]], audio_dir: Path
+) -> None:
+    """n8n frozen past the budget: the Shortcut's voice note is answered 200 "on it" by the
+    hub, its audio kept first and the capture recorded with it; once n8n runs again it files
+    that capture once (transcribed once) and pushes the outcome; the capture's audio is
+    readable and the hub's own copy, no longer used, is gone."""
+    url, auth = phone
+    said = f"Rappeler le carrossier pour la portière {uuid.uuid4().hex[:6]}."
+    wav = speech_file(said, "wav", audio_dir).read_bytes()
+    stack.whisper_state.expect(wav, said)
+    with frozen(stack):
+        answer = httpx.post(f"{url}/api/capture", data={"mode": "voice", "channel": "siri"},
+                            files={"audio": ("note.wav", wav, "audio/wav")}, headers=auth,
+                            timeout=30)  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["speech"] == ON_IT and body["status"] == "pending_transcription"
+        recorded = stack.capture_row(body["capture_id"])
+        assert (recorded["confirmation"], recorded["mode"]) == ("deferred", "voice")
+        kept = httpx.get(f"{stack.glue_url}/audio/{recorded['audio_ref']}", timeout=10)
+        assert kept.status_code == 200 and kept.content == wav  # kept before the answer
+    row = wait_for(lambda: _filed_and_told(stack, body["capture_id"]), timeout=120,
+                   what="n8n to file the voice note the hub answered for")  # fmt: skip
+    stack.gotify.wait_for(lambda m: row["speech"] in m["message"])
+    stack.wait_idle()
+    assert len(stack.rows("SELECT id FROM assistant.captures WHERE transcript = %s", said)) == 1
+    digest = hashlib.sha256(wav).hexdigest()
+    assert len([r for r in stack.whisper_state.requests if r.sha256 == digest]) == 1
+    heard = httpx.get(f"{stack.glue_url}/audio/{row['audio_ref']}", timeout=10)
+    assert heard.status_code == 200 and heard.content == wav
+    if row["audio_ref"] != recorded["audio_ref"]:  # n8n kept its own copy: the hub's is deleted
+        wait_for(lambda: httpx.get(f"{stack.glue_url}/audio/{recorded['audio_ref']}",
+                                   timeout=10).status_code == 404, timeout=10,
+                 what="the hub's unused copy deleted")  # fmt: skip
 
 
 def test_a_capture_answered_504_is_filed_once_when_the_outbox_sends_it_again(

@@ -115,22 +115,32 @@ def test_refused_requests_are_items_with_the_answer_to_give(stack: Stack, editor
     assert stack.count_captures() == before
 
 
-def test_wait_refuses_a_malformed_id_naming_the_item(editor: Editor) -> None:
-    """Wait on a malformed capture ID stops the run with the service's refusal and the item's
-    index; continuing on fail, that item (and an unknown capture's told answer) is an error."""
+def test_wait_refuses_an_unknown_or_malformed_id_naming_the_item(
+    stack: Stack, editor: Editor
+) -> None:
+    """Wait on the ID of a capture nobody recorded stops the run with a NodeOperationError
+    saying so, and on a malformed ID with the service's refusal, each naming the item's index;
+    continuing on fail, each of them (and an unknown capture's told answer) is an error item."""
+    known = stored_capture(stack, "Rappeler le garage")
+    each = {"captureId": "={{ $json.id }}", "waitFor": "={{ $json.for }}", "until": ""}
+    failures = []
+    for wrong in (GHOST, "../../healthz"):
+        ids = {"items": [{"id": known, "for": "filing"}, {"id": wrong, "for": "filing"}]}
+        with editor.trying(filing("wait", **each), split="items") as workflow:
+            assert workflow.post(json=ids).status_code == 500
+            failures.append(workflow.failure())
     ids = {"items": [{"id": GHOST, "for": "filing"}, {"id": "../../healthz", "for": "filing"},
                      {"id": GHOST, "for": "answer"}]}  # fmt: skip
-    each = {"captureId": "={{ $json.id }}", "waitFor": "={{ $json.for }}", "until": ""}
-
-    with editor.trying(filing("wait", **each), split="items") as workflow:
-        assert workflow.post(json=ids).status_code == 500
-        failure = workflow.failure()
     lenient = filing("wait", onError="continueRegularOutput", **each)
     with editor.trying(lenient, split="items") as workflow:
         ghost, malformed, untold = workflow.items(json=ids)
 
-    assert failure["name"] == "NodeApiError" and failure["context"]["itemIndex"] == 1
-    assert failure["message"].startswith("The Solo Brain classify service refused")
-    assert (ghost["capture_id"], ghost["running"], ghost["answer"]) == (GHOST, False, None)
+    unknown, refused = failures
+    assert unknown["name"] == "NodeOperationError" and unknown["context"]["itemIndex"] == 1
+    assert unknown["message"] == f"No capture {GHOST} to wait for: it was never recorded"
+    assert refused["name"] == "NodeApiError" and refused["context"]["itemIndex"] == 1
+    assert refused["message"].startswith("The Solo Brain classify service refused")
+    assert (ghost["status"], ghost["code"]) == (404, "not_found")
+    assert ghost["error"] == unknown["message"]
     assert malformed["status"] in (400, 404) and malformed["code"]
     assert (untold["status"], untold["code"]) == (404, "not_found")

@@ -22,6 +22,7 @@ Only the local OLLAMA_URL ever reads a note, unless the note is public and names
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -49,6 +50,8 @@ from solo_brain.errors import install_error_handlers
 from solo_brain.health import Check, database_check, health_router, not_configured
 from solo_brain.limits import BodyLimit, HeaderLimit
 from solo_brain.settings import ClassifySettings
+
+log = logging.getLogger(__name__)
 
 # A note is at most 20 000 characters: no classify request needs more than this.
 MAX_BODY_BYTES = 256 * 1024
@@ -80,6 +83,8 @@ def create_app(settings: ClassifySettings) -> FastAPI:
                 app.state.answerer = QuestionAnswerer(
                     client, settings.ollama_model, timeout_s=settings.answer_timeout_s
                 )
+            else:  # a choice (a fresh stack has none), said once rather than at every capture
+                log.info("OLLAMA_URL unset: captures are classified by the rules")
             if settings.external_llm_url:
                 http = httpx.AsyncClient(
                     base_url=api_base(settings.external_llm_url),

@@ -20,19 +20,22 @@ from typing import Any
 from solo_brain.classify.filing_models import FilingIn, Outcome, WaitIn
 from solo_brain.classify.filing_request import capture_fields
 from solo_brain.classify.filing_steps import FilingSteps, sql, stored
-from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
+from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error, refused_data
 
 log = logging.getLogger(__name__)
 KEEP_RESULTS = 1000  # finished tasks remembered for a late "wait for the filing"
+REFUSED = "refused: "  # how refuse_capture's last_error starts
 DB_DOWN = "the database does not answer: send the capture again later with the same capture_id (it is filed once)"  # noqa: E501
 
 
 @dataclass(frozen=True)
 class Result:
-    """How a filing task ended: a question to answer, or whether deliveries wait."""
+    """How a filing task ended: a question to answer, whether deliveries wait, or why the
+    capture's own data was refused (it is given up, never retried: a 422 to its caller)."""
 
     question: dict[str, Any] | None = None
     deliver: bool = False
+    refused: str | None = None
 
 
 class Filings:
@@ -67,7 +70,7 @@ class Filings:
         capture_id = capture["id"]
         if capture.get("confirmation") and capture.get("status") in ("filed", "failed"):
             told = await stored(self.steps.pool, "capture_answer", capture_id)
-            return _outcome(capture_id, told, running=False, result=self._done.get(capture_id))
+            return _outcome(capture_id, told, running=False, result=_stored_result(capture))
         settings = body.model_dump(include={"backoff_s", "long_note_chars"}, exclude_none=True)
         task = self._task(capture, settings)
         timeout = None if body.wait or answer_by is None else _seconds_until(answer_by)
@@ -83,6 +86,8 @@ class Filings:
         if task is not None:
             await asyncio.wait({task}, timeout=timeout)
         result = self._done.get(capture_id, Result(deliver=True))
+        if task is None and capture_id not in self._done:
+            await stored(self.steps.pool, "capture_json", capture_id)  # NotFound: a 404
         if body.answer:
             p = {"capture_id": capture_id, "poll_s": 0.01}
             p |= {"until": body.until.isoformat()} if body.until else {"wait_s": 600}
@@ -124,6 +129,18 @@ class Filings:
             self._done.popitem(last=False)
 
     async def _run(self, capture: dict[str, Any], settings: dict[str, Any]) -> Result:
+        """The steps the capture still needs; a step the capture's own data breaks (the
+        database refuses it as data) gives the capture up at once, told, never retried."""
+        try:
+            return await self._steps(capture, settings)
+        except Exception as exc:
+            if (refused := refused_data(exc)) is None:
+                raise
+        log.warning("filing %s refused: %s", capture["id"], refused.message)
+        await self.steps.refuse(capture["id"], refused.message)
+        return Result(refused=refused.message)
+
+    async def _steps(self, capture: dict[str, Any], settings: dict[str, Any]) -> Result:
         """The steps the capture still needs (capture-process's switch)."""
         result: dict[str, Any] | None = None
         if not capture.get("transcript") and not capture.get("text"):
@@ -139,7 +156,9 @@ class Filings:
     ) -> Outcome:
         done, _ = await asyncio.wait({task}, timeout=within_s)
         failed = task.exception() if done else None
-        if isinstance(failed, Exception) and database_error(failed) is not None:
+        if isinstance(failed, Exception) and isinstance(
+            database_error(failed), DatabaseUnavailable
+        ):
             raise DatabaseUnavailable(DB_DOWN) from failed
         # Another failure leaves the capture untold: the answer is "on it", retry-pending files it.
         result = task.result() if done and failed is None else None
@@ -162,9 +181,25 @@ def _seconds_until(moment: datetime) -> float:
     return max(0.0, (moment - datetime.now(moment.tzinfo)).total_seconds())
 
 
+def _stored_result(capture: dict[str, Any]) -> Result | None:
+    """A capture told before, as its filing ended: refused, or nothing particular."""
+    error = capture.get("last_error") or ""
+    if capture.get("status") == "failed" and error.startswith(REFUSED):
+        return Result(refused=error.removeprefix(REFUSED))
+    return None
+
+
 def _outcome(capture_id: str, answer: dict[str, Any] | None, *, running: bool,
              result: Result | None) -> Outcome:  # fmt: skip
+    """The outcome to hand n8n; a refused capture's answer is a 422 that carries the error
+    envelope beside the capture's answer (status failed, the French sentence)."""
+    status = 200
+    if result is not None and result.refused is not None:
+        status = 422
+        error = {"code": "refused_input", "message": f"the capture cannot be stored as sent, "
+                 f"and is given up (not retried): {result.refused}"}  # fmt: skip
+        answer = {**(answer or {"capture_id": capture_id}), "error": error}
     return Outcome(
-        capture_id=capture_id, status_code=200, answer=answer, deferred=False, running=running,
+        capture_id=capture_id, status_code=status, answer=answer, deferred=False, running=running,
         question=result.question if result else None, deliver=bool(result and result.deliver),
     )  # fmt: skip

@@ -66,7 +66,11 @@ class Outcome(BaseModel):
     """What to answer the caller, and what is left to do after the answer."""
 
     capture_id: str | None
-    status_code: int = Field(description="the HTTP status to answer the caller with")
+    status_code: int = Field(
+        description="the HTTP status to answer the caller with: 200, or 422 when the capture's "
+        "own data was refused by the database (given up, never retried; the answer then "
+        "carries the capture's answer, status failed, and an `error` envelope)"
+    )
     answer: dict[str, Any] | None = Field(
         description="the body to answer: the capture API's answer, or an error envelope; "
         "null while a question waits for its answer"

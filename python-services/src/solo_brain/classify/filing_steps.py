@@ -14,6 +14,7 @@ from solo_brain.classify.models import ClassifyRequest, SpeechRequest
 from solo_brain.classify.routes.classify import classify
 from solo_brain.classify.routes.speech import speech
 from solo_brain.classify.service import ClassifyService
+from solo_brain.classify.speech import REFUSED
 from solo_brain.db.pool import DictPool
 from solo_brain.errors import NotFound, ServiceError
 from solo_brain.mesh.store.lifecycle import call
@@ -54,6 +55,20 @@ def _error(code: str, exc: Exception | httpx.Response) -> dict[str, Any]:
             pass
         return {"error": {"code": code, "message": f"HTTP {exc.status_code}: {exc.text[:500]}"}}
     return {"error": {"code": code, "message": str(exc) or type(exc).__name__}}
+
+
+def printable(text: str) -> str:
+    """`text` as the database can store it (no NUL, no unpaired surrogate), at most 500 chars."""
+    return text.replace("\0", "").encode("utf-8", "replace").decode()[:500]
+
+
+def _not_configured(answer: httpx.Response) -> bool:
+    """Whether the glue answered that its model server is not set (`configured: false`)."""
+    try:
+        error = answer.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and error.get("configured") is False
 
 
 class FilingSteps:
@@ -113,6 +128,15 @@ class FilingSteps:
         finished = await sql(self.pool, "finish_capture", told)
         return bool(finished.get("deliver"))
 
+    async def refuse(self, capture_id: str, reason: str) -> None:
+        """Give up a capture whose own data the database refused (the failed step wrote
+        nothing): failed for good with the reason, and told in French as any outcome."""
+        refused = await sql(self.pool, "refuse_capture", {"capture_id": capture_id,
+                                                          "reason": printable(reason)})  # fmt: skip
+        told = {"capture_id": capture_id, "speech": REFUSED}
+        told |= await self.speak(REFUSED, refused.get("voice_format") or "mp3")
+        await sql(self.pool, "finish_capture", told)
+
     async def sentence(self, speech_request: dict[str, Any] | None) -> str | None:
         """The sentence for a speech request (classify's /v1/speech), None when it fails."""
         if not speech_request:
@@ -134,7 +158,10 @@ class FilingSteps:
             log.warning("speaking failed: the glue does not answer")
             return {}
         if got.status_code != 200:
-            log.warning("speaking failed: HTTP %s", got.status_code)
+            if _not_configured(got):  # the glue said so at start ("KOKORO_URL unset")
+                log.debug("not spoken: the glue has no KOKORO_URL (answers are text only)")
+            else:
+                log.warning("speaking failed: HTTP %s: %s", got.status_code, got.text[:300])
             return {}
         spoken = got.json()
         return {"tts_url": spoken.get("url"), "audio_ref": spoken.get("audio_ref")}

@@ -58,6 +58,10 @@ KEPT = {
     "failed": "Capture gardée dans l'inbox : je n'ai pas réussi à la ranger après plusieurs "
     "essais, elle t'attend.",
 }
+# A capture whose own content the database refuses (a NUL character, a text too long): given up
+# at once, since sending it again as it is would fail the same way.
+REFUSED = ("Je ne peux pas enregistrer cette note : son contenu est refusé (caractère invalide "
+           "ou texte trop long). Renvoie-la corrigée.")  # fmt: skip
 # What becomes of a Claude Code prompt, by the state of its delivery.
 PROMPT = {
     "pending": "Prompt pour la session {hint} noté.",

@@ -19,6 +19,7 @@ In the background: audio past its retention is purged every MEDIA_PURGE_EVERY_S 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -35,6 +36,17 @@ from solo_brain.health import Check, health_router
 from solo_brain.limits import BodyLimit, HeaderLimit
 from solo_brain.media import MediaStore
 from solo_brain.settings import GlueSettings
+
+log = logging.getLogger(__name__)
+
+
+def announce_unset(settings: GlueSettings) -> None:
+    """Say once, at start, which optional model server is not set: a missing one is a choice
+    (a fresh stack has neither), not a failure to warn about at every capture."""
+    if not settings.kokoro_url:
+        log.info("KOKORO_URL unset: answers are text only")
+    if not settings.whisper_url:
+        log.info("WHISPER_URL unset: voice captures are kept and wait for a transcription")
 
 
 def create_app(settings: GlueSettings) -> FastAPI:
@@ -65,6 +77,7 @@ def create_app(settings: GlueSettings) -> FastAPI:
                 phone_number_id=settings.whatsapp_phone_number_id,
                 timeout_s=settings.graph_timeout_s,
             )
+            announce_unset(settings)
             purging = None
             if settings.media_purge_every_s > 0:
                 purging = asyncio.create_task(purge_forever(store, settings), name="retention")

@@ -112,7 +112,9 @@ def create_app(settings: MeshSettings) -> FastAPI:
         app.state.capture_webhook = CaptureWebhook(
             settings.capture_webhook_url, settings.capture_token, capture_http
         )
-        app.state.capture_line = CaptureLine(app.state.capture_webhook, pool, settings)
+        app.state.capture_line = CaptureLine(
+            app.state.capture_webhook, pool, settings, app.state.media
+        )
         log.info("captures go to %s", settings.capture_webhook_url)
         app.state.hub = hub
         webhook.start()

@@ -4,7 +4,9 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { serviceJson } from '../../../shared/transport';
+import { NodeOperationError } from 'n8n-workflow';
+import { serviceError } from '../../../shared/errors';
+import { serviceRequest } from '../../../shared/transport';
 
 const show = { resource: ['filing'], operation: ['wait'] };
 
@@ -48,7 +50,13 @@ export const waitDescription: INodeProperties[] = [
 	},
 ];
 
-/** The filing's end or the told answer, as `{capture_id, status_code, answer, deferred, running, question, deliver}`. */
+const CAPTURE_ID = /^cap_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/**
+ * The filing's end or the told answer, as `{capture_id, status_code, answer, deferred, running, question, deliver}`.
+ * A well-formed ID of a capture nobody recorded stops with a NodeOperationError saying so (the
+ * service's 404); any other refusal is the service's own error.
+ */
 export async function wait(
 	this: IExecuteFunctions,
 	itemIndex: number,
@@ -60,11 +68,27 @@ export async function wait(
 		...(until ? { until } : {}),
 	};
 	const path = `/v1/filings/${encodeURIComponent(captureId)}/wait`;
-	const answer = await serviceJson.call(
+	const response = await serviceRequest.call(
 		this,
 		'classify',
-		{ method: 'POST', path, body, timeout: 600_000 },
+		{ method: 'POST', path, body, timeout: 600_000, answerStatuses: [404] },
 		itemIndex,
 	);
-	return { json: answer };
+	if (response.statusCode === 404) {
+		if (!CAPTURE_ID.test(captureId)) {
+			throw serviceError(this.getNode(), 'classify', response, itemIndex);
+		}
+		const error = new NodeOperationError(
+			this.getNode(),
+			`No capture ${captureId} to wait for: it was never recorded`,
+			{
+				itemIndex,
+				description:
+					'The classify service answered 404 not_found: check the Capture ID (the File operation gives it as capture_id)',
+			},
+		);
+		error.context.service = { status: 404, code: 'not_found' };
+		throw error;
+	}
+	return { json: response.body as IDataObject };
 }

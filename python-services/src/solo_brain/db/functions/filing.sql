@@ -249,3 +249,34 @@ BEGIN
     END LOOP;
     RETURN assistant.defer_confirmation(jsonb_build_object('capture_id', cap_id));
 END $$;
+
+-- The capture's own data cannot be stored (the database refused it as data: a NUL character, an
+-- unpaired surrogate, an action longer than its column allows): filing it again would fail the
+-- same way, so it is given up at once, never retried. The failed step wrote nothing (its
+-- transaction was rolled back); this records why (last_error 'refused: <reason>', which is what
+-- tells a refusal from models given up on) and makes the capture 'failed'. The sentence is told
+-- by finish_capture as any outcome. p = {capture_id, reason}. Returns {capture_id, status,
+-- voice_format}.
+CREATE OR REPLACE FUNCTION assistant.refuse_capture(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    cap_id text := p->>'capture_id';
+    c assistant.captures;
+BEGIN
+    UPDATE assistant.captures SET
+        failed_at = COALESCE(failed_at, now()),
+        next_attempt_at = NULL,
+        last_error = left('refused: ' || COALESCE(p->>'reason', 'the data cannot be stored'), 2000),
+        updated_at = now()
+    WHERE id = cap_id RETURNING * INTO c;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown capture %', cap_id USING ERRCODE = 'P0002';
+    END IF;
+    INSERT INTO assistant.audit_log (actor, action, subject, detail)
+    VALUES ('classify', 'capture.refused', cap_id, jsonb_build_object('reason', c.last_error));
+    RETURN jsonb_build_object(
+        'capture_id', cap_id,
+        'status', c.status,
+        'voice_format', CASE WHEN c.channel = 'whatsapp' AND c.mode = 'voice'
+                             THEN 'opus' ELSE 'mp3' END);
+END $$;

@@ -42,7 +42,7 @@ class KokoroClient:
     async def speak(self, text: str, voice: str | None = None, fmt: SpeechFormat = "mp3") -> bytes:
         """The audio file of `text` spoken in `fmt`; KokoroUnavailable or KokoroError on failure."""
         if self._base is None:
-            raise KokoroUnavailable("Kokoro is not configured (set KOKORO_URL)")
+            raise KokoroUnavailable("Kokoro is not configured (set KOKORO_URL)", configured=False)
         payload = {
             "model": "kokoro",
             "input": text,

@@ -3,9 +3,9 @@ client that reaches the hub without nginx.
 
 The hub checks the bearer token (scope `capture`, which `full` covers), then forwards the body
 unchanged to n8n's capture webhook (`MESH_CAPTURE_URL`, clients/capture.py) and answers what n8n
-answered, unless n8n has not answered a text capture within the time budget: then the hub
-records it and answers "on it" itself (capture_answer.py). The capture path stays the one n8n
-owns: n8n files every capture.
+answered, unless n8n has not answered a capture within the time budget: then the hub records
+it (a voice capture with its audio, kept first) and answers "on it" itself (capture_answer.py).
+The capture path stays the one n8n owns: n8n files every capture.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ SPEECH = {
     response_class=Response,
     responses={
         200: {"description": "n8n's answer (the capture API of docs/api.md), passed through, "
-              "or the hub's own \"on it\" answer when n8n is late with a text capture"},
+              "or the hub's own \"on it\" answer when n8n is late with a capture"},
         **documented_errors(
             {
                 400: "a body that is not a form",
