@@ -25,13 +25,18 @@ import httpx
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_secret, local_token, solo_brain_argv
 from solo_brain.n8n.config import N8nSettings, environment
-from solo_brain.n8n.runner import webhook_registered
+from solo_brain.n8n.runner import STATE_FILE, webhook_registered
 from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings, MeshSettings
 
 STOP_GRACE_S = 10.0
 READY_TIMEOUT_S = 120.0
 # The first `n8n start` on a machine installs n8n (several minutes on 2 cores).
 N8N_READY_TIMEOUT_S = 1200.0
+# A child still starting after this long is said to be, again at this interval: a silent
+# terminal for minutes reads as a hang.
+STILL_STARTING_EVERY_S = 30.0
+FIRST_N8N_START = ("first start: builds the node package and imports the workflows, "
+                   "a few minutes (later starts: seconds)")  # fmt: skip
 
 
 @dataclass
@@ -46,6 +51,8 @@ class Child:
     # How to ask the health URL, and how to tell its answer means "up" (default: GET → 200).
     probe_method: str = "GET"
     is_up: Callable[[httpx.Response], bool] = lambda response: response.status_code == 200
+    # Said when it starts, for a child that may take long (n8n's first start).
+    starting_note: str | None = None
     process: subprocess.Popen[bytes] | None = None
 
 
@@ -118,6 +125,7 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
                 ready_timeout_s=N8N_READY_TIMEOUT_S,
                 probe_method="DELETE",
                 is_up=webhook_registered,
+                starting_note=None if (n8n.folder / STATE_FILE).exists() else FIRST_N8N_START,
             )
         )
     return children
@@ -139,11 +147,20 @@ def _mesh_agent_bin() -> str:
     return str(candidate) if candidate.exists() else "mesh-agent"
 
 
-def wait_ready(child: Child, deadline: float) -> bool:
-    """Poll the child's health URL until it says up, the child dies, or the deadline passes."""
+def wait_ready(
+    child: Child, deadline: float, *, still_starting_every_s: float = STILL_STARTING_EVERY_S
+) -> bool:
+    """Poll the child's health URL until it says up, the child dies, or the deadline passes;
+    every `still_starting_every_s` meanwhile, say that it is still starting."""
     if child.health_url is None:
         return child.process is not None and child.process.poll() is None
+    started = time.monotonic()
+    next_note = started + still_starting_every_s
     while time.monotonic() < deadline:
+        if time.monotonic() >= next_note:
+            print(f"{child.name:10} still starting ({time.monotonic() - started:.0f} s)",
+                  flush=True)  # fmt: skip
+            next_note += still_starting_every_s
         if child.process is not None and child.process.poll() is not None:
             return False
         try:
@@ -205,6 +222,8 @@ def run(args: argparse.Namespace) -> int:
             env.pop("XDG_RUNTIME_DIR", None)
             if runtime_dir is not None:
                 env["XDG_RUNTIME_DIR"] = runtime_dir
+            if child.starting_note:
+                print(f"{child.name:10} starting ({child.starting_note})", flush=True)
             child.process = subprocess.Popen(child.argv, env=env)
             if not wait_ready(child, time.monotonic() + child.ready_timeout_s):
                 print(f"{child.name:10} FAILED to start (see its output above)", file=sys.stderr)

@@ -20,7 +20,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -134,8 +134,12 @@ class N8nRunner:
 
     # --- import ------------------------------------------------------------------------------
 
-    def import_all(self, *, force: bool = False) -> ImportReport:
-        """Import the credentials and workflows that changed (all with `force`), then activate."""
+    def import_all(
+        self, *, force: bool = False, progress: Callable[[str], None] | None = None
+    ) -> ImportReport:
+        """Import the credentials and workflows that changed (all with `force`), then activate;
+        `progress` is told each step as it starts (each n8n command takes seconds)."""
+        say = progress or (lambda _: None)
         self.settings.folder.mkdir(parents=True, exist_ok=True)
         prepare_database(self.settings, self._database_url)
         credentials = render_credentials(self.settings.workflows_dir / "credentials",
@@ -149,7 +153,7 @@ class N8nRunner:
 
         state = self._load_state()
         new_state: dict[str, Any] = {"credentials": {}, "workflows": {}}
-        report = ImportReport(package=self._install_package(state, new_state, force=force))
+        report = ImportReport(package=self._install_package(state, new_state, force, progress))
         changed_credentials = []
         for credential in credentials:
             digest = _digest(credential)
@@ -168,6 +172,7 @@ class N8nRunner:
                 path = Path(tmp) / "credentials.json"
                 path.write_text(json.dumps(changed_credentials))
                 path.chmod(0o600)
+                say(f"importing {len(changed_credentials)} credentials")
                 self.cli("import:credentials", f"--input={path}")
                 report.credentials = [c["name"] for c in changed_credentials]
             if changed:
@@ -175,21 +180,31 @@ class N8nRunner:
                 folder.mkdir()
                 for workflow in changed:
                     (folder / workflow.path.name).write_text(json.dumps(docs[workflow.id]))
+                say(f"importing {len(changed)} workflows")
                 self.cli("import:workflow", "--separate", f"--input={folder}")
                 report.workflows = [str(w.doc.get("name")) for w in changed]
+        if any(w.has_trigger for w in changed):
+            say("activating the workflows that have a trigger")
         report.activated = self._activate(changed, workflows)
         self._save_state(new_state)
         return report
 
     def _install_package(
-        self, state: dict[str, Any], new_state: dict[str, Any], *, force: bool
+        self,
+        state: dict[str, Any],
+        new_state: dict[str, Any],
+        force: bool,
+        progress: Callable[[str], None] | None,
     ) -> str | None:
         """Build and install the node package when it changed; its name when installed."""
         nodes_dir = self.settings.nodes_dir
         if not (nodes_dir / "package.json").is_file():
             return None
         env = self.n8n_env()  # n8n's Node.js first on PATH
-        build_package(env)
+        echo = None
+        if progress is not None:
+            echo = lambda line: progress(f"node package: {line.removeprefix('build-nodes: ')}")  # noqa: E731
+        build_package(env, echo=echo)
         known = None if force else state.get("nodes_package")
         digest = install_package(nodes_dir, self.settings.folder, env, known)
         new_state["nodes_package"] = digest or known

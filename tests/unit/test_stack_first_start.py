@@ -1,0 +1,61 @@
+"""A long first start says what it is doing: the node package's build notes as they come, and
+`solo-brain up` saying that a child is still starting instead of a silent terminal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from solo_brain import stack
+from solo_brain.n8n.nodes_package import NodesPackageError, build_package
+from tests.fakes.server import free_port
+
+
+def script(tmp_path: Path, body: str) -> Path:
+    """A bash script standing for scripts/build-nodes.sh."""
+    path = tmp_path / "build.sh"
+    path.write_text("set -eu\n" + body)
+    return path
+
+
+def test_the_build_notes_are_passed_on_while_the_build_runs(tmp_path: Path) -> None:
+    """Each line is echoed when printed, not when the build ends."""
+    flag = tmp_path / "go"
+    wait = f"while [ ! -e {flag} ]; do sleep 0.05; done\n"
+    body = f'echo "build-nodes: npm ci" >&2\n{wait}echo done\n'
+    seen: list[tuple[str, bool]] = []
+
+    def echo(line: str) -> None:
+        seen.append((line, flag.exists()))
+        flag.touch()  # the build goes on only once its first note was passed on
+
+    build_package({"PATH": "/usr/bin:/bin"}, script=script(tmp_path, body), echo=echo)
+    assert seen == [("build-nodes: npm ci", False), ("done", True)]
+
+
+def test_a_failed_build_raises_with_the_end_of_its_output(tmp_path: Path) -> None:
+    """The error carries the last lines, as without echo."""
+    body = 'for i in $(seq 1 30); do echo "line $i"; done\necho "npm ERR! lock" >&2\nexit 3\n'
+    echoed: list[str] = []
+    with pytest.raises(NodesPackageError) as failed:
+        build_package({"PATH": "/usr/bin:/bin"}, script=script(tmp_path, body), echo=echoed.append)
+    assert "npm ERR! lock" in str(failed.value) and "line 1\n" not in str(failed.value)
+    assert len(echoed) == 31
+
+
+def test_up_says_a_child_is_still_starting(capsys: pytest.CaptureFixture[str]) -> None:
+    """While a child's health URL does not answer, a line says so at each interval."""
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    child = stack.Child("n8n", [], f"http://127.0.0.1:{free_port()}/healthz", process=sleeper)
+    try:
+        ready = stack.wait_ready(child, time.monotonic() + 1.5, still_starting_every_s=0.5)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert not ready
+    notes = [line for line in capsys.readouterr().out.splitlines() if "still starting" in line]
+    assert notes and notes[0].startswith("n8n        still starting (")
