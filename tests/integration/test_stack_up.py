@@ -138,6 +138,7 @@ def test_up_runs_the_whole_stack_with_n8n_and_the_local_agent(tmp_path: Path) ->
         )
         assert [s["id"] for s in sessions] == [session_id]
         assert sessions[0]["cwd"] == "/srv/orchestrator"
+        assert f"the app    {hub}/  (pair" in "".join(lines)
 
 
 def test_up_agent_listens_where_install_hook_points(tmp_path: Path) -> None:

@@ -59,3 +59,17 @@ def test_up_says_a_child_is_still_starting(capsys: pytest.CaptureFixture[str]) -
     assert not ready
     notes = [line for line in capsys.readouterr().out.splitlines() if "still starting" in line]
     assert notes and notes[0].startswith("n8n        still starting (")
+
+
+def test_once_up_the_stack_says_where_the_app_and_the_editor_are() -> None:
+    """The app's URL comes with the command that pairs it; n8n's editor with its base URL."""
+    children = [
+        stack.Child("glue", [], "http://127.0.0.1:8101/healthz"),
+        stack.Child("mesh", [], "http://127.0.0.1:18100/healthz"),
+        stack.Child("mesh-agent", [], None),
+        stack.Child("n8n", [], "http://127.0.0.1:15678/webhook/capture"),
+    ]
+    app, editor = stack.next_steps(children)
+    assert "http://127.0.0.1:18100/ " in app and "solo-brain pair --name iPhone" in app
+    assert "http://127.0.0.1:15678/ " in editor
+    assert stack.next_steps(children[:1]) == []

@@ -147,6 +147,18 @@ def _mesh_agent_bin() -> str:
     return str(candidate) if candidate.exists() else "mesh-agent"
 
 
+def next_steps(children: list[Child]) -> list[str]:
+    """What to open once the stack is up: the app (and how to pair it), the n8n editor."""
+    started = {child.name: _base_url(child.health_url) for child in children}
+    lines = []
+    if "mesh" in started:
+        lines.append(f"{'the app':10} {started['mesh']}/  (pair this browser or a phone: "
+                     "uv run solo-brain pair --name iPhone)")  # fmt: skip
+    if "n8n" in started:
+        lines.append(f"{'n8n editor':10} {started['n8n']}/  (the first visit creates its owner)")
+    return lines
+
+
 def wait_ready(
     child: Child, deadline: float, *, still_starting_every_s: float = STILL_STARTING_EVERY_S
 ) -> bool:
@@ -229,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{child.name:10} FAILED to start (see its output above)", file=sys.stderr)
                 return 1
             print(f"{child.name:10} up  {_base_url(child.health_url)}".rstrip(), flush=True)
-        print("stack up — Ctrl-C stops everything", flush=True)
+        print("stack up — Ctrl-C stops everything", *next_steps(children), sep="\n", flush=True)
         while True:
             for child in children:
                 if child.process and child.process.poll() is not None:
