@@ -25,7 +25,12 @@ import httpx
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_secret, local_token, solo_brain_argv
 from solo_brain.n8n.config import N8nSettings, environment
-from solo_brain.n8n.runner import STATE_FILE, webhook_registered
+from solo_brain.n8n.runner import (
+    STATE_FILE,
+    WEBHOOK_PROBE_HEADERS,
+    WEBHOOK_PROBE_METHOD,
+    webhook_registered,
+)
 from solo_brain.settings import ClassifySettings, CommonSettings, GlueSettings, MeshSettings
 
 STOP_GRACE_S = 10.0
@@ -36,7 +41,7 @@ N8N_READY_TIMEOUT_S = 1200.0
 # terminal for minutes reads as a hang.
 STILL_STARTING_EVERY_S = 30.0
 FIRST_N8N_START = ("first start: builds the node package and imports the workflows, "
-                   "a few minutes (later starts: seconds)")  # fmt: skip
+                   "a few minutes; later starts take seconds")  # fmt: skip
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Child:
     ready_timeout_s: float = READY_TIMEOUT_S
     # How to ask the health URL, and how to tell its answer means "up" (default: GET → 200).
     probe_method: str = "GET"
+    probe_headers: dict[str, str] = field(default_factory=dict)
     is_up: Callable[[httpx.Response], bool] = lambda response: response.status_code == 200
     # Said when it starts, for a child that may take long (n8n's first start).
     starting_note: str | None = None
@@ -123,7 +129,8 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
                 f"http://127.0.0.1:{n8n.port}/webhook/capture",
                 env=n8n_env,
                 ready_timeout_s=N8N_READY_TIMEOUT_S,
-                probe_method="DELETE",
+                probe_method=WEBHOOK_PROBE_METHOD,
+                probe_headers=WEBHOOK_PROBE_HEADERS,
                 is_up=webhook_registered,
                 starting_note=None if (n8n.folder / STATE_FILE).exists() else FIRST_N8N_START,
             )
@@ -176,7 +183,9 @@ def wait_ready(
         if child.process is not None and child.process.poll() is not None:
             return False
         try:
-            if child.is_up(httpx.request(child.probe_method, child.health_url, timeout=2.0)):
+            probe = httpx.request(child.probe_method, child.health_url,
+                                  headers=child.probe_headers, timeout=2.0)  # fmt: skip
+            if child.is_up(probe):
                 return True
         except httpx.HTTPError:
             pass

@@ -327,18 +327,27 @@ class N8nRunner:
 def _is_up(http: httpx.Client, path: str) -> bool:
     if path == "/healthz":
         return http.get(path).status_code == 200
-    return webhook_registered(http.delete(path))
+    return webhook_registered(http.options(path, headers=WEBHOOK_PROBE_HEADERS))
+
+
+# A CORS preflight: n8n answers it from its webhook table without running or logging anything.
+WEBHOOK_PROBE_METHOD = "OPTIONS"
+WEBHOOK_PROBE_HEADERS = {"Origin": "http://127.0.0.1"}
 
 
 def webhook_registered(response: httpx.Response) -> bool:
-    """Whether n8n's answer to a DELETE on a production webhook path says it is registered.
+    """Whether n8n's answer to a CORS preflight (OPTIONS with an Origin) on a production webhook
+    path says it is registered.
 
-    No workflow here listens to DELETE: for a path registered for other methods n8n answers 404
-    "... Did you mean to make a POST request?", for an unknown one a plain 404, and nothing runs.
-    Any other answer means the webhooks are not served yet: while it starts, n8n answers every
-    path 200 "n8n is starting up. Please wait" or 503 "Database is not ready!".
+    For a registered path n8n answers 204 with the path's methods in Access-Control-Allow-Methods
+    ("OPTIONS, POST"), for an unknown one 404, and it logs neither (a DELETE probe made n8n log
+    two error lines per probe into the terminal of `solo-brain up`). Any other answer means the
+    webhooks are not served yet: while it starts, n8n answers every path 200 "n8n is starting
+    up. Please wait" or 503 "Database is not ready!".
     """
-    return response.status_code == 404 and "did you mean" in response.text.lower()
+    allowed = response.headers.get("access-control-allow-methods", "")
+    methods = {m.strip().upper() for m in allowed.split(",")} - {"", "OPTIONS"}
+    return response.status_code == 204 and bool(methods)
 
 
 def _digest(value: Any) -> str:
