@@ -73,3 +73,11 @@ def test_once_up_the_stack_says_where_the_app_and_the_editor_are() -> None:
     assert "http://127.0.0.1:18100/ " in app and "solo-brain pair --name iPhone" in app
     assert "http://127.0.0.1:15678/ " in editor
     assert stack.next_steps(children[:1]) == []
+
+
+def test_a_fresh_database_migration_is_counted_not_listed() -> None:
+    """Two dozen names on the postgres line become two counts; a few are still named."""
+    applied = ["0001_core", "0002_mesh", "functions/search", "functions/ids"]
+    assert stack.schema_note(applied) == "migrated: 2 migrations, 2 SQL function files"
+    assert stack.schema_note(["0160_x"]) == "migrated 0160_x"
+    assert stack.schema_note([]) == "schema up to date"

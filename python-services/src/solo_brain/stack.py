@@ -154,6 +154,16 @@ def _mesh_agent_bin() -> str:
     return str(candidate) if candidate.exists() else "mesh-agent"
 
 
+def schema_note(applied: list[str]) -> str:
+    """What the migration did, in a few words: a fresh database's two dozen steps are counted."""
+    if not applied:
+        return "schema up to date"
+    if len(applied) <= 3:
+        return f"migrated {', '.join(applied)}"
+    functions = sum(1 for name in applied if name.startswith("functions/"))
+    return f"migrated: {len(applied) - functions} migrations, {functions} SQL function files"
+
+
 def next_steps(children: list[Child]) -> list[str]:
     """What to open once the stack is up: the app (and how to pair it), the n8n editor."""
     started = {child.name: _base_url(child.health_url) for child in children}
@@ -224,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
     runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
     db_url = database_url(settings)
     applied = apply_migrations(db_url)
-    schema = f"migrated {', '.join(applied)}" if applied else "schema up to date"
+    schema = schema_note(applied)
     where = "DATABASE_URL" if settings.database_url else f"embedded in {settings.pgdata_dir}"
     print(f"{'postgres':10} up  {where} ({schema})", flush=True)
     os.environ.setdefault("SOLO_BRAIN_INSTANCE", secrets.token_hex(4))
