@@ -25,7 +25,7 @@ from tests.support.wait import wait_for
 
 # n8n is installed and the node package built beforehand (the test command does both; the n8n
 # test builds it itself: a fresh worktree's first `npm ci` alone took 75-81 s on 2 busy cores,
-# and inside this clock it made the test fail at 196 s). What is left on a fresh var/: the
+# inside this clock, the likely cause of its failure at 196 s). What is left on a fresh var/: the
 # services, the imports (seven n8n commands, each a start of n8n's CLI) and n8n's start: 132 s
 # at load 6-7 with five test runs sharing the machine, once over 180 s at load 7.5. On failure
 # the output says each step with its seconds.

@@ -1,8 +1,10 @@
-"""A long first start says what it is doing: the node package's build notes as they come, and
-`solo-brain up` saying that a child is still starting instead of a silent terminal."""
+"""What a user's first `solo-brain up` prints: the node package's build notes as they come, a
+child still starting said every interval (never a silent terminal), the migration counted, where
+the app and the editor are once up, and no line per health probe."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
@@ -12,6 +14,7 @@ import pytest
 
 from solo_brain import stack
 from solo_brain.n8n.nodes_package import NodesPackageError, build_package
+from solo_brain.serve_cli import QuietProbes
 from tests.fakes.server import free_port
 
 
@@ -81,3 +84,18 @@ def test_a_fresh_database_migration_is_counted_not_listed() -> None:
     assert stack.schema_note(applied) == "migrated: 2 migrations, 2 SQL function files"
     assert stack.schema_note(["0160_x"]) == "migrated 0160_x"
     assert stack.schema_note([]) == "schema up to date"
+
+
+def test_the_services_do_not_log_the_supervisors_health_probes() -> None:
+    """uvicorn's access line of GET /healthz is dropped; /readyz and other requests stay."""
+    probe = QuietProbes()
+
+    def access(method: str, path: str) -> logging.LogRecord:
+        args = ("127.0.0.1:5000", method, path, "1.1", 200)
+        return logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
+                                 args, None)  # fmt: skip
+
+    assert not probe.filter(access("GET", "/healthz"))
+    assert not probe.filter(access("GET", "/healthz?probe=1"))
+    assert probe.filter(access("GET", "/readyz")) and probe.filter(access("POST", "/healthz"))
+    assert probe.filter(access("GET", "/api/healthz"))
