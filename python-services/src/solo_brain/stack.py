@@ -25,6 +25,7 @@ import httpx
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_secret, local_token, solo_brain_argv
 from solo_brain.n8n.config import N8nSettings, environment
+from solo_brain.n8n.install import find_install
 from solo_brain.n8n.runner import (
     STATE_FILE,
     WEBHOOK_PROBE_HEADERS,
@@ -42,6 +43,8 @@ N8N_READY_TIMEOUT_S = 1200.0
 STILL_STARTING_EVERY_S = 30.0
 FIRST_N8N_START = ("first start: builds the node package and imports the workflows, "
                    "a few minutes; later starts take seconds")  # fmt: skip
+N8N_INSTALL = ("installs n8n into the per-user cache first, about 6 minutes once; then builds "
+               "the node package and imports the workflows, a few minutes")  # fmt: skip
 
 
 @dataclass
@@ -132,10 +135,17 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
                 probe_method=WEBHOOK_PROBE_METHOD,
                 probe_headers=WEBHOOK_PROBE_HEADERS,
                 is_up=webhook_registered,
-                starting_note=None if (n8n.folder / STATE_FILE).exists() else FIRST_N8N_START,
+                starting_note=_n8n_note(n8n),
             )
         )
     return children
+
+
+def _n8n_note(n8n: N8nSettings) -> str | None:
+    """What n8n's start will cost, when it is long: the install, the first import."""
+    if find_install(n8n) is None:
+        return N8N_INSTALL
+    return None if (n8n.folder / STATE_FILE).exists() else FIRST_N8N_START
 
 
 def _base_url(url: str | None) -> str:
