@@ -141,6 +141,9 @@ def test_up_runs_the_whole_stack_with_n8n_and_the_local_agent(tmp_path: Path) ->
         assert [s["id"] for s in sessions] == [session_id]
         assert sessions[0]["cwd"] == "/srv/orchestrator"
         assert f"the app    {hub}/  (pair" in "".join(lines)
+        # n8n's first start (its imports) began before the services it overlaps.
+        said = [line.split()[0:2] for line in lines]
+        assert said.index(["n8n", "starting"]) < said.index(["glue", "up"]), "".join(lines)
 
 
 def test_up_agent_listens_where_install_hook_points(tmp_path: Path) -> None:

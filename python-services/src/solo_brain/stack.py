@@ -257,15 +257,25 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _on_term)
     # Ctrl-C too when started as a script's background job, which enters with SIGINT ignored.
     signal.signal(signal.SIGINT, _on_term)
+
+    def spawn(child: Child) -> None:
+        env = {**os.environ, "DATABASE_URL": db_url, **child.env}
+        env.pop("XDG_RUNTIME_DIR", None)
+        if runtime_dir is not None:
+            env["XDG_RUNTIME_DIR"] = runtime_dir
+        if child.starting_note:
+            print(f"{child.name:10} starting ({child.starting_note})", flush=True)
+        child.process = subprocess.Popen(child.argv, env=env)
+
     try:
+        # A long first start (n8n's install and imports, minutes) overlaps the others' starts;
+        # it needs none of them until its workflows run, and it is waited for in its turn.
         for child in children:
-            env = {**os.environ, "DATABASE_URL": db_url, **child.env}
-            env.pop("XDG_RUNTIME_DIR", None)
-            if runtime_dir is not None:
-                env["XDG_RUNTIME_DIR"] = runtime_dir
             if child.starting_note:
-                print(f"{child.name:10} starting ({child.starting_note})", flush=True)
-            child.process = subprocess.Popen(child.argv, env=env)
+                spawn(child)
+        for child in children:
+            if child.process is None:
+                spawn(child)
             if not wait_ready(child, time.monotonic() + child.ready_timeout_s):
                 print(f"{child.name:10} FAILED to start (see its output above)", file=sys.stderr)
                 return 1
