@@ -5,6 +5,7 @@ the app and the editor are once up, and no line per health probe."""
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -62,6 +63,22 @@ def test_up_says_a_child_is_still_starting(capsys: pytest.CaptureFixture[str]) -
     assert not ready
     notes = [line for line in capsys.readouterr().out.splitlines() if "still starting" in line]
     assert notes and notes[0].startswith("n8n        still starting (")
+
+
+def test_still_starting_counts_from_the_spawn_of_a_child_started_early(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """n8n spawned before the services says how long it has been starting, not waited for."""
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    child = stack.Child("n8n", [], f"http://127.0.0.1:{free_port()}/healthz", process=sleeper,
+                        started_at=time.monotonic() - 100)  # fmt: skip
+    try:
+        stack.wait_ready(child, time.monotonic() + 0.8, still_starting_every_s=0.5)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    said = re.search(r"n8n        still starting \((\d+) s\)", capsys.readouterr().out)
+    assert said and 100 <= int(said[1]) < 110
 
 
 def test_once_up_the_stack_says_where_the_app_and_the_editor_are() -> None:

@@ -63,6 +63,7 @@ class Child:
     # Said when it starts, for a child that may take long (n8n's first start).
     starting_note: str | None = None
     process: subprocess.Popen[bytes] | None = None
+    started_at: float | None = None  # time.monotonic() when spawned
 
 
 def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> list[Child]:
@@ -193,8 +194,8 @@ def wait_ready(
     every `still_starting_every_s` meanwhile, say that it is still starting."""
     if child.health_url is None:
         return child.process is not None and child.process.poll() is None
-    started = time.monotonic()
-    next_note = started + still_starting_every_s
+    started = child.started_at or time.monotonic()  # spawned early, it has been starting since
+    next_note = time.monotonic() + still_starting_every_s
     while time.monotonic() < deadline:
         if time.monotonic() >= next_note:
             print(f"{child.name:10} still starting ({time.monotonic() - started:.0f} s)",
@@ -266,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
         if child.starting_note:
             print(f"{child.name:10} starting ({child.starting_note})", flush=True)
         child.process = subprocess.Popen(child.argv, env=env)
+        child.started_at = time.monotonic()
 
     try:
         # A long first start (n8n's install and imports, minutes) overlaps the others' starts;
