@@ -7,6 +7,8 @@
 # Prints nothing but errors and one summary line on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/../nodes"
+# npm's "new version available" banner is noise in the stack's output.
+export NPM_CONFIG_UPDATE_NOTIFIER=false
 
 lint=0
 [[ "${1:-}" == "--lint" ]] && lint=1
@@ -21,7 +23,7 @@ digest() { find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | s
 lock_digest="$(digest package-lock.json)"
 lock_marker=node_modules/.solo-brain-lock.sha256
 if [[ "$(cat "$lock_marker" 2>/dev/null)" != "$lock_digest" ]]; then
-  log "npm ci (package-lock.json changed or first install)"
+  log "npm ci: installing the build tools (first install or package-lock.json changed; about 1.5 minutes)"
   # --ignore-scripts: the CLI's optional native dependencies need no build to compile nodes.
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
   printf '%s\n' "$lock_digest" >"$lock_marker"

@@ -4,6 +4,8 @@
 # fast when nothing changed. Needs Node >= 20 and npm (as n8n does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# npm's "new version available" banner is noise in the stack's output.
+export NPM_CONFIG_UPDATE_NOTIFIER=false
 src=python-services/pwa
 out=python-services/src/solo_brain/mesh/static
 stamp="$out/.build-stamp"

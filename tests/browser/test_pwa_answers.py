@@ -23,23 +23,29 @@ from tests.support.mesh_stack import Hub, create_token
 
 pytestmark = pytest.mark.browser
 
+# What follows a pending answer: the inbox always, a notification only when they are on.
+LATER = "Le résultat sera dans la boîte, et notifié si les notifications sont activées."
+KEPT = (
+    "La note est gardée ; le résultat sera dans la boîte, et notifié si les notifications "
+    "sont activées."
+)
 # status (as answered) -> (note typed, category, the capture screen's heading, what follows,
 # the inbox's badge or None when nothing is pending or wrong)
 CASES: dict[str, tuple[str, str | None, str, str | None, str | None]] = {
     "filed": ("Acheter du café", "todo", "Capté et rangé", None, None),
     "pending_transcription": (
         "Note vocale du parking", None, "Capté, transcription en attente",
-        "La note est gardée ; le résultat arrivera par notification.",
+        KEPT,
         "Transcription en attente",
     ),
     "pending_classification": (
         "Idée pour le banc de test", None, "Capté, classement en attente",
-        "La note est gardée ; le résultat arrivera par notification.",
+        KEPT,
         "Classement en attente",
     ),
     "pending_confirmation": (
         "Appeler le comptable lundi", "admin", "Capté, confirmation à suivre",
-        "Le résultat arrivera par notification.", None,
+        LATER, None,
     ),
     "failed": (
         "Note illisible du train", None, "Capté, mais pas rangé",

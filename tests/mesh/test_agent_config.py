@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +120,19 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
     taken = [next(delays) for _ in range(8)]
     for delay, nominal in zip(taken, [1, 2, 4, 8, 8, 8, 8, 8], strict=True):
         assert nominal * 0.75 <= delay <= nominal * 1.25
+
+
+def test_install_hook_says_when_no_agent_listens_on_its_socket(tmp_path: Path) -> None:
+    """The hooks are installed all the same; the command says that, until an agent listens on
+    that socket, the terminal alone asks (the usual reason the phone sees nothing)."""
+    socket_path = tmp_path / "agent.sock"
+    env = {**os.environ, "CLAUDE_CONFIG_DIR": str(tmp_path / "cc")}
+    argv = [sys.executable, "-m", "mesh_agent", "install-hook", "--socket", str(socket_path)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    assert (tmp_path / "cc" / "settings.json").is_file()
+    assert f"No agent listens on {socket_path} yet" in done.stdout
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(socket_path))
+        listening.listen()
+        again = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    assert "No agent listens" not in again.stdout

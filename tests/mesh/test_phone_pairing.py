@@ -149,7 +149,17 @@ def test_pair_command_prints_a_code_and_a_qr_code(pg_dsn: str) -> None:
     assert done.returncode == 0, done.stderr
     assert "█" in done.stdout or "▀" in done.stdout
     assert "https://hub.example/pair?code=" in done.stdout
-    assert "Home Screen" in done.stdout
+    assert "Home Screen" in done.stdout and "on the phone." in done.stdout
+
+
+def test_pair_command_on_the_default_loopback_url_says_how_to_reach_a_phone(pg_dsn: str) -> None:
+    """With PUBLIC_HUB_URL on 127.0.0.1 (the default), the URL is for this machine's browser,
+    and the command says which setting makes it reachable from a phone."""
+    done = run_cli(pg_dsn, "pair", "--no-qr", PUBLIC_HUB_URL="http://127.0.0.1:8100")
+    assert done.returncode == 0, done.stderr
+    assert "http://127.0.0.1:8100/pair?code=" in done.stdout
+    assert "on the phone." not in done.stdout
+    assert "a phone cannot reach 127.0.0.1: set PUBLIC_HUB_URL" in done.stdout
 
 
 def test_pair_command_says_the_expiry_in_the_users_zone(pg_dsn: str) -> None:

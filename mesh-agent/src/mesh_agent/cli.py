@@ -119,6 +119,12 @@ def _hook_setup(args: argparse.Namespace) -> int:
             )
             print(f"PermissionRequest and Notification hooks installed in {place.settings}:")
             print(f"  {command}")
+            if not place.socket_path.is_socket():
+                # Not an error (the agent may start later), but the usual reason nothing reaches
+                # the phone: an agent started from a shell with another XDG_RUNTIME_DIR.
+                print(f"No agent listens on {place.socket_path} yet: until one does (mesh-agent "
+                      "run, or ./scripts/up, started from a shell with the same XDG_RUNTIME_DIR), "
+                      "Claude Code asks in the terminal only.")  # fmt: skip
         elif uninstall_hook(place.settings):
             print(f"mesh-agent hooks removed from {place.settings}")
         else:

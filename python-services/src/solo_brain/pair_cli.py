@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import ipaddress
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -46,6 +48,17 @@ def qr_text(url: str) -> str:
     return out.getvalue()
 
 
+def is_loopback(url: str) -> bool:
+    """Whether `url` names this machine only (localhost, 127.0.0.0/8, ::1)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _pair(args: argparse.Namespace) -> int:
     settings = MeshSettings()
     db_url = database_url(settings)
@@ -57,7 +70,13 @@ def _pair(args: argparse.Namespace) -> int:
     # In the user's zone (SOLO_BRAIN_TZ), named: the server's own zone is often UTC.
     until = expires_at.astimezone(ZoneInfo(settings.tz))
     print(f"Pairing code: {code}  (one use, valid until {until:%H:%M:%S} {settings.tz})")
-    print(f"Open {url} on the phone.")
+    if is_loopback(url):
+        # The default PUBLIC_HUB_URL: right for a browser on this machine, never for a phone.
+        print(f"Open {url} in a browser on this machine (a phone cannot reach "
+              f"{urlsplit(url).hostname}: set PUBLIC_HUB_URL to the hub's address as the phone "
+              "sees it, https behind nginx, docs/pwa.md).")  # fmt: skip
+    else:
+        print(f"Open {url} on the phone.")
     print(
         "iPhone: open it in Safari, add the app to the Home Screen, then pair inside the "
         "installed app (Safari and the installed app do not share storage)."

@@ -7,6 +7,7 @@ one sentence saying what to run.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from collections.abc import Callable
@@ -76,6 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
     except SchemaNotReady as exc:
         print(f"solo-brain serve {args.service}: {exc}", file=sys.stderr)
         return 1
+    logging.getLogger("uvicorn.access").addFilter(QuietProbes())
     uvicorn.run(
         app,
         host=args.host,
@@ -89,6 +91,18 @@ def _serve(args: argparse.Namespace) -> int:
         h11_max_incomplete_event_size=2 * MAX_HEADER_BYTES,
     )
     return 0
+
+
+class QuietProbes(logging.Filter):
+    """Drops uvicorn's access lines of GET /healthz: a supervisor's probes (`solo-brain up`,
+    systemd, Docker), one every few seconds, not traffic; /readyz and the rest stay logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for an access record of GET /healthz (uvicorn's args: client, method, path…)."""
+        args = record.args
+        if not isinstance(args, tuple) or len(args) < 3:
+            return True
+        return not (args[1] == "GET" and str(args[2]).partition("?")[0] == "/healthz")
 
 
 def _exit_normally(_signum: int, _frame: object) -> None:

@@ -25,7 +25,13 @@ import httpx
 from solo_brain.db import apply_migrations, database_url
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_secret, local_token, solo_brain_argv
 from solo_brain.n8n.config import N8nSettings
-from solo_brain.n8n.runner import webhook_registered
+from solo_brain.n8n.install import find_install
+from solo_brain.n8n.runner import (
+    STATE_FILE,
+    WEBHOOK_PROBE_HEADERS,
+    WEBHOOK_PROBE_METHOD,
+    webhook_registered,
+)
 from solo_brain.settings import (
     ClassifySettings,
     CommonSettings,
@@ -39,6 +45,13 @@ STOP_GRACE_S = 10.0
 READY_TIMEOUT_S = 120.0
 # The first `n8n start` on a machine installs n8n (several minutes on 2 cores).
 N8N_READY_TIMEOUT_S = 1200.0
+# A child still starting after this long is said to be, again at this interval: a silent
+# terminal for minutes reads as a hang.
+STILL_STARTING_EVERY_S = 30.0
+FIRST_N8N_START = ("first start: builds the node package and imports the workflows, "
+                   "a few minutes; later starts take seconds")  # fmt: skip
+N8N_INSTALL = ("installs n8n into the per-user cache first, about 6 minutes once; then builds "
+               "the node package and imports the workflows, a few minutes")  # fmt: skip
 
 
 @dataclass
@@ -52,8 +65,12 @@ class Child:
     ready_timeout_s: float = READY_TIMEOUT_S
     # How to ask the health URL, and how to tell its answer means "up" (default: GET → 200).
     probe_method: str = "GET"
+    probe_headers: dict[str, str] = field(default_factory=dict)
     is_up: Callable[[httpx.Response], bool] = lambda response: response.status_code == 200
+    # Said when it starts, for a child that may take long (n8n's first start).
+    starting_note: str | None = None
     process: subprocess.Popen[bytes] | None = None
+    started_at: float | None = None  # time.monotonic() when spawned
 
 
 def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> list[Child]:
@@ -123,11 +140,20 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
                 f"http://127.0.0.1:{n8n.port}/webhook/capture",
                 env=n8n_env,
                 ready_timeout_s=N8N_READY_TIMEOUT_S,
-                probe_method="DELETE",
+                probe_method=WEBHOOK_PROBE_METHOD,
+                probe_headers=WEBHOOK_PROBE_HEADERS,
                 is_up=webhook_registered,
+                starting_note=_n8n_note(n8n),
             )
         )
     return children
+
+
+def _n8n_note(n8n: N8nSettings) -> str | None:
+    """What n8n's start will cost, when it is long: the install, the first import."""
+    if find_install(n8n) is None:
+        return N8N_INSTALL
+    return None if (n8n.folder / STATE_FILE).exists() else FIRST_N8N_START
 
 
 def _base_url(url: str | None) -> str:
@@ -146,15 +172,48 @@ def _mesh_agent_bin() -> str:
     return str(candidate) if candidate.exists() else "mesh-agent"
 
 
-def wait_ready(child: Child, deadline: float) -> bool:
-    """Poll the child's health URL until it says up, the child dies, or the deadline passes."""
+def schema_note(applied: list[str]) -> str:
+    """What the migration did, in a few words: a fresh database's two dozen steps are counted."""
+    if not applied:
+        return "schema up to date"
+    if len(applied) <= 3:
+        return f"migrated {', '.join(applied)}"
+    functions = sum(1 for name in applied if name.startswith("functions/"))
+    return f"migrated: {len(applied) - functions} migrations, {functions} SQL function files"
+
+
+def next_steps(children: list[Child]) -> list[str]:
+    """What to open once the stack is up: the app (and how to pair it), the n8n editor."""
+    started = {child.name: _base_url(child.health_url) for child in children}
+    lines = []
+    if "mesh" in started:
+        lines.append(f"{'the app':10} {started['mesh']}/  (pair this browser or a phone: "
+                     "uv run solo-brain pair --name iPhone)")  # fmt: skip
+    if "n8n" in started:
+        lines.append(f"{'n8n editor':10} {started['n8n']}/  (the first visit creates its owner)")
+    return lines
+
+
+def wait_ready(
+    child: Child, deadline: float, *, still_starting_every_s: float = STILL_STARTING_EVERY_S
+) -> bool:
+    """Poll the child's health URL until it says up, the child dies, or the deadline passes;
+    every `still_starting_every_s` meanwhile, say that it is still starting."""
     if child.health_url is None:
         return child.process is not None and child.process.poll() is None
+    started = child.started_at or time.monotonic()  # spawned early, it has been starting since
+    next_note = time.monotonic() + still_starting_every_s
     while time.monotonic() < deadline:
+        if time.monotonic() >= next_note:
+            print(f"{child.name:10} still starting ({time.monotonic() - started:.0f} s)",
+                  flush=True)  # fmt: skip
+            next_note += still_starting_every_s
         if child.process is not None and child.process.poll() is not None:
             return False
         try:
-            if child.is_up(httpx.request(child.probe_method, child.health_url, timeout=2.0)):
+            probe = httpx.request(child.probe_method, child.health_url,
+                                  headers=child.probe_headers, timeout=2.0)  # fmt: skip
+            if child.is_up(probe):
                 return True
         except httpx.HTTPError:
             pass
@@ -193,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
     runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
     db_url = database_url(settings)
     applied = apply_migrations(db_url)
-    schema = f"migrated {', '.join(applied)}" if applied else "schema up to date"
+    schema = schema_note(applied)
     where = "DATABASE_URL" if settings.database_url else f"embedded in {settings.pgdata_dir}"
     print(f"{'postgres':10} up  {where} ({schema})", flush=True)
     os.environ.setdefault("SOLO_BRAIN_INSTANCE", secrets.token_hex(4))
@@ -206,18 +265,31 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _on_term)
     # Ctrl-C too when started as a script's background job, which enters with SIGINT ignored.
     signal.signal(signal.SIGINT, _on_term)
+
+    def spawn(child: Child) -> None:
+        env = child_environment({"DATABASE_URL": db_url, **child.env})
+        env.pop("XDG_RUNTIME_DIR", None)
+        if runtime_dir is not None:
+            env["XDG_RUNTIME_DIR"] = runtime_dir
+        if child.starting_note:
+            print(f"{child.name:10} starting ({child.starting_note})", flush=True)
+        child.process = subprocess.Popen(child.argv, env=env)
+        child.started_at = time.monotonic()
+
     try:
+        # A long first start (n8n's install and imports, minutes) overlaps the others' starts;
+        # it needs none of them until its workflows run, and it is waited for in its turn.
         for child in children:
-            env = child_environment({"DATABASE_URL": db_url, **child.env})
-            env.pop("XDG_RUNTIME_DIR", None)
-            if runtime_dir is not None:
-                env["XDG_RUNTIME_DIR"] = runtime_dir
-            child.process = subprocess.Popen(child.argv, env=env)
+            if child.starting_note:
+                spawn(child)
+        for child in children:
+            if child.process is None:
+                spawn(child)
             if not wait_ready(child, time.monotonic() + child.ready_timeout_s):
                 print(f"{child.name:10} FAILED to start (see its output above)", file=sys.stderr)
                 return 1
             print(f"{child.name:10} up  {_base_url(child.health_url)}".rstrip(), flush=True)
-        print("stack up — Ctrl-C stops everything", flush=True)
+        print("stack up — Ctrl-C stops everything", *next_steps(children), sep="\n", flush=True)
         while True:
             for child in children:
                 if child.process and child.process.poll() is not None:

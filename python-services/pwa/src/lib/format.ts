@@ -35,15 +35,15 @@ export const ANSWER_LABELS: Record<AnswerStatus, { title: string; next?: string 
   filed: { title: "Capté et rangé" },
   pending_transcription: {
     title: "Capté, transcription en attente",
-    next: "La note est gardée ; le résultat arrivera par notification.",
+    next: "La note est gardée ; le résultat sera dans la boîte, et notifié si les notifications sont activées.",
   },
   pending_classification: {
     title: "Capté, classement en attente",
-    next: "La note est gardée ; le résultat arrivera par notification.",
+    next: "La note est gardée ; le résultat sera dans la boîte, et notifié si les notifications sont activées.",
   },
   pending_confirmation: {
     title: "Capté, confirmation à suivre",
-    next: "Le résultat arrivera par notification.",
+    next: "Le résultat sera dans la boîte, et notifié si les notifications sont activées.",
   },
   failed: {
     title: "Capté, mais pas rangé",

@@ -74,8 +74,13 @@ def _import_with(runner: N8nRunner, force: bool) -> ImportReport:
     # Each import is an n8n command of its own: the first run is silent for minutes without this.
     print("n8n: importing what changed (node package, credentials, workflows); "
           "the first run takes a few minutes", flush=True)  # fmt: skip
+    started = time.monotonic()
+
+    def progress(step: str) -> None:
+        print(f"n8n: {step} [{time.monotonic() - started:.0f} s]", flush=True)
+
     try:
-        report = runner.import_all(force=force)
+        report = runner.import_all(force=force, progress=progress)
     except (TemplateError, N8nCommandError, NodesPackageError) as exc:
         raise CommandError(str(exc)) from exc
     print(f"n8n node package:         {report.package or 'unchanged'}")
@@ -125,6 +130,7 @@ def _start(args: argparse.Namespace) -> int:
     if not args.no_import:
         _import_with(runner, args.force_import)
     stopping = _stop_on_signals(runner)
+    print("n8n: starting n8n (its webhooks are registered in a few seconds)", flush=True)
     process = runner.start()
     try:
         runner.wait_ready(runner.webhook_paths())

@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-from collections.abc import Mapping
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from solo_brain.settings import PROJECT_ROOT
@@ -38,9 +40,39 @@ def _run(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float) -> 
     return result.stdout
 
 
-def build_package(env: Mapping[str, str], *, script: Path = BUILD_SCRIPT) -> None:
-    """Build nodes/ into nodes/dist (npm ci the first time: about a minute and a half)."""
-    _run(["bash", str(script)], env, script.parent, timeout=900)
+def build_package(
+    env: Mapping[str, str],
+    *,
+    script: Path = BUILD_SCRIPT,
+    echo: Callable[[str], None] | None = None,
+) -> None:
+    """Build nodes/ into nodes/dist (npm ci the first time: about a minute and a half); with
+    `echo`, each line the build prints (what it is doing, npm's errors) is passed on as it comes."""
+    if echo is None:
+        _run(["bash", str(script)], env, script.parent, timeout=900)
+        return
+    _run_echoing(["bash", str(script)], env, script.parent, 900, echo)
+
+
+def _run_echoing(
+    args: list[str], env: Mapping[str, str], cwd: Path, timeout: float, echo: Callable[[str], None]
+) -> None:
+    tail: deque[str] = deque(maxlen=15)
+    with subprocess.Popen(args, cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as process:  # fmt: skip
+        watchdog = threading.Timer(timeout, process.kill)
+        watchdog.start()
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                if line := line.rstrip():
+                    tail.append(line)
+                    echo(line)
+            code = process.wait()
+        finally:
+            watchdog.cancel()
+    if code != 0:
+        raise NodesPackageError(f"{' '.join(args[:2])} failed:\n" + "\n".join(tail))
 
 
 def package_digest(nodes_dir: Path) -> str:

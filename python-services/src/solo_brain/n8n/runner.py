@@ -20,7 +20,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -137,8 +137,12 @@ class N8nRunner:
 
     # --- import ------------------------------------------------------------------------------
 
-    def import_all(self, *, force: bool = False) -> ImportReport:
-        """Import the credentials and workflows that changed (all with `force`), then activate."""
+    def import_all(
+        self, *, force: bool = False, progress: Callable[[str], None] | None = None
+    ) -> ImportReport:
+        """Import the credentials and workflows that changed (all with `force`), then activate;
+        `progress` is told each step as it starts (each n8n command takes seconds)."""
+        say = progress or (lambda _: None)
         self.settings.folder.mkdir(parents=True, exist_ok=True)
         prepare_database(self.settings, self._database_url)
         credentials = render_credentials(self.settings.workflows_dir / "credentials",
@@ -152,7 +156,7 @@ class N8nRunner:
 
         state = self._load_state()
         new_state: dict[str, Any] = {"credentials": {}, "workflows": {}}
-        report = ImportReport(package=self._install_package(state, new_state, force=force))
+        report = ImportReport(package=self._install_package(state, new_state, force, progress))
         changed_credentials = []
         for credential in credentials:
             digest = _digest(credential)
@@ -171,6 +175,7 @@ class N8nRunner:
                 path = Path(tmp) / "credentials.json"
                 path.write_text(json.dumps(changed_credentials))
                 path.chmod(0o600)
+                say(f"importing {len(changed_credentials)} credentials")
                 self.cli("import:credentials", f"--input={path}")
                 report.credentials = [c["name"] for c in changed_credentials]
             if changed:
@@ -178,21 +183,31 @@ class N8nRunner:
                 folder.mkdir()
                 for workflow in changed:
                     (folder / workflow.path.name).write_text(json.dumps(docs[workflow.id]))
+                say(f"importing {len(changed)} workflows")
                 self.cli("import:workflow", "--separate", f"--input={folder}")
                 report.workflows = [str(w.doc.get("name")) for w in changed]
+        if any(w.has_trigger for w in changed):
+            say("activating the workflows that have a trigger")
         report.activated = self._activate(changed, workflows)
         self._save_state(new_state)
         return report
 
     def _install_package(
-        self, state: dict[str, Any], new_state: dict[str, Any], *, force: bool
+        self,
+        state: dict[str, Any],
+        new_state: dict[str, Any],
+        force: bool,
+        progress: Callable[[str], None] | None,
     ) -> str | None:
         """Build and install the node package when it changed; its name when installed."""
         nodes_dir = self.settings.nodes_dir
         if not (nodes_dir / "package.json").is_file():
             return None
         env = self.n8n_env()  # n8n's Node.js first on PATH
-        build_package(env)
+        echo = None
+        if progress is not None:
+            echo = lambda line: progress(f"node package: {line.removeprefix('build-nodes: ')}")  # noqa: E731
+        build_package(env, echo=echo)
         known = None if force else state.get("nodes_package")
         digest = install_package(nodes_dir, self.settings.folder, env, known)
         new_state["nodes_package"] = digest or known
@@ -315,18 +330,27 @@ class N8nRunner:
 def _is_up(http: httpx.Client, path: str) -> bool:
     if path == "/healthz":
         return http.get(path).status_code == 200
-    return webhook_registered(http.delete(path))
+    return webhook_registered(http.options(path, headers=WEBHOOK_PROBE_HEADERS))
+
+
+# A CORS preflight: n8n answers it from its webhook table without running or logging anything.
+WEBHOOK_PROBE_METHOD = "OPTIONS"
+WEBHOOK_PROBE_HEADERS = {"Origin": "http://127.0.0.1"}
 
 
 def webhook_registered(response: httpx.Response) -> bool:
-    """Whether n8n's answer to a DELETE on a production webhook path says it is registered.
+    """Whether n8n's answer to a CORS preflight (OPTIONS with an Origin) on a production webhook
+    path says it is registered.
 
-    No workflow here listens to DELETE: for a path registered for other methods n8n answers 404
-    "... Did you mean to make a POST request?", for an unknown one a plain 404, and nothing runs.
-    Any other answer means the webhooks are not served yet: while it starts, n8n answers every
-    path 200 "n8n is starting up. Please wait" or 503 "Database is not ready!".
+    For a registered path n8n answers 204 with the path's methods in Access-Control-Allow-Methods
+    ("OPTIONS, POST"), for an unknown one 404, and it logs neither (a DELETE probe made n8n log
+    two error lines per probe into the terminal of `solo-brain up`). Any other answer means the
+    webhooks are not served yet: while it starts, n8n answers every path 200 "n8n is starting
+    up. Please wait" or 503 "Database is not ready!".
     """
-    return response.status_code == 404 and "did you mean" in response.text.lower()
+    allowed = response.headers.get("access-control-allow-methods", "")
+    methods = {m.strip().upper() for m in allowed.split(",")} - {"", "OPTIONS"}
+    return response.status_code == 204 and bool(methods)
 
 
 def _digest(value: Any) -> str:
