@@ -20,7 +20,7 @@ from typing import Protocol
 
 from mesh_agent.index import Index
 from mesh_agent.terminal import Seen
-from mesh_protocol import Messages
+from mesh_protocol import HistoryRun, Messages
 
 OnSeen = Callable[[str, Iterable[Seen]], Awaitable[None]]
 
@@ -32,8 +32,8 @@ class BatchLink(Protocol):
         """Wait until one more batch may be sent."""
         ...
 
-    async def send_batch(self, batch: Messages) -> None:
-        """Send one batch of transcript messages."""
+    async def send_batch(self, batch: Messages | HistoryRun) -> None:
+        """Send one batch of transcript messages (or run of history)."""
         ...
 
     async def announce(self, session_id: str) -> None:

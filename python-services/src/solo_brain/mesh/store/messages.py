@@ -10,11 +10,14 @@ from mesh_protocol import Message, Messages
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 from solo_brain.mesh.errors import OffsetGap
-from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, jsonable
+from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, history_runs, jsonable
 
 AS_JSON = TypeAdapter(list[Message])  # serialised in Rust: a batch is up to 1 MiB
 MESSAGE_COLUMNS = """seq, pos, session_id, uuid, parent_uuid, role, text, tool_uses,
     tool_results, "timestamp", is_sidechain"""
+# Where a history message's line is when it was stored as the transcript's bytes (history_runs).
+_RUN_COLUMNS = "thread_parent, run_id, run_at, run_size"
+_RUN_KEYS = ("thread_parent", "run_id", "run_at", "run_size")
 
 # A fork: a message that two user messages of the main conversation continue (a prompt forced
 # from the phone and the terminal's next turn). Sidechains never count, nor system notes (Claude
@@ -28,6 +31,12 @@ _FORKS = """SELECT thread_parent, array_agg(uuid ORDER BY seq) AS children
     FROM assistant.messages
     WHERE session_id = %s AND thread_parent = ANY(%s) AND NOT is_sidechain AND role = 'user'
     GROUP BY thread_parent HAVING count(*) > 1 ORDER BY min(seq)"""
+
+
+def _without(row: Row, keys: tuple[str, ...]) -> Row:
+    for key in keys:
+        row.pop(key, None)
+    return row
 
 
 def message_json(row: Row) -> dict[str, Any]:
@@ -133,12 +142,12 @@ async def page_messages(
     is still to come (while it is, the cursor stays, even on an empty page)."""
     async with pool.connection() as conn:
         cur = await conn.execute(
-            f"""SELECT {MESSAGE_COLUMNS}, {_IS_FORK} FROM assistant.messages m
+            f"""SELECT {MESSAGE_COLUMNS}, {_IS_FORK}, {_RUN_COLUMNS} FROM assistant.messages m
                 WHERE session_id = %(sid)s AND (%(before)s::bigint IS NULL OR pos < %(before)s)
                 ORDER BY pos DESC LIMIT %(n)s""",  # noqa: S608
             {"sid": session_id, "before": before, "n": limit + 1},
         )
-        rows = list(await cur.fetchall())
+        rows = [dict(r) for r in await cur.fetchall()]
         more = len(rows) > limit
         if not more:
             cur = await conn.execute(
@@ -147,7 +156,9 @@ async def page_messages(
                 (session_id,),
             )
             more = await cur.fetchone() is not None
-    page = [message_json(r) for r in reversed(rows[:limit])]
+        rows = rows[:limit]
+    await history_runs.fold_rows(pool, rows)  # history kept as the transcript's bytes
+    page = [message_json(_without(r, _RUN_KEYS)) for r in reversed(rows)]
     if not more:
         return page, None
     return page, (page[0]["pos"] if page else before)
