@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
-from mesh_agent.reader import CHUNK_BYTES, FileShrunk, line_start_before, read_lines
+from mesh_agent.reader import CHUNK_BYTES, FileShrunk, Line, line_start_before, read_lines
 from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta
 from mesh_protocol import MAX_RUN_BYTES, HistoryRun, Message, Messages, RunLine
@@ -117,26 +117,24 @@ def bytes_run(
         cursor.head_prompt = first_prompt(cursor.ref, stop)
     prime(threads, path, start)
     older = SessionMeta(meta.session_id, project_dir=meta.project_dir)
-    raw = bytearray()
+    with open(path, "rb") as handle:  # at most MAX_RUN_BYTES, in one read
+        handle.seek(start)
+        raw = handle.read(stop - start)
+    if len(raw) != stop - start or not raw.endswith(b"\n"):  # the file was rewritten
+        raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
     found: list[tuple[int, int, Message]] = []  # line start (in the run), size, message
     starts: list[int] = []  # every line start, in the run
-    lines = read_lines(path, start, max_bytes=stop - start, chunk=min(stop - start, CHUNK_BYTES))
-    with closing(lines):
-        for line in lines:
-            if line.end > stop:
-                break
-            if line.data is None:  # a line too long to hold: the folded batch cuts it
-                return history_run(threads, cursor, meta, near, stop)
-            record, _, message, _ = parse(threads, line)
-            if record is not None and line.end <= cursor.folded:
-                older.update(record, message, main=cursor.ref.main)
-            starts.append(len(raw))
-            if message is not None:
-                found.append((len(raw), len(line.data), message))
-            raw += line.data
-            raw += b"\n"
-    if start + len(raw) != stop:  # no line ends there any more: the file was rewritten
-        raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
+    at = 0
+    while at < len(raw):
+        newline = raw.index(b"\n", at)
+        line = Line(raw[at:newline], start + newline + 1)
+        record, _, message, _ = parse(threads, line, sized=False)
+        if record is not None and start + newline + 1 <= cursor.folded:
+            older.update(record, message, main=cursor.ref.main)
+        starts.append(at)
+        if message is not None:
+            found.append((at, newline - at, message))
+        at = newline + 1
     cut, data = _fit(raw, starts, found)
     if data is None:  # its newest line alone is too big compressed: that one goes folded
         return history_run(threads, cursor, meta, start + starts[-1], stop)
@@ -152,7 +150,7 @@ def bytes_run(
 
 
 def _fit(
-    raw: bytearray, starts: list[int], found: list[tuple[int, int, Message]]
+    raw: bytes, starts: list[int], found: list[tuple[int, int, Message]]
 ) -> tuple[int, str | None]:
     """Where the run starts (in `raw`) so that it fits one frame, and its packed bytes (None
     when not even its last line fits): the oldest half of the lines waits while it does not."""

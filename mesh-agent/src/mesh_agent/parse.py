@@ -18,17 +18,18 @@ HEAD_BYTES = 1024 * 1024  # where a file's first prompt is looked for before its
 
 
 def parse(
-    threads: Threads, line: Line
+    threads: Threads, line: Line, *, sized: bool = True
 ) -> tuple[dict[str, Any] | None, Message | None, Message | None, int]:
     """A line's record, its message (fields cut when too big for a batch), that message whole,
-    and the size it takes in a batch; `threads` learns which message the line continues."""
+    and the size it takes in a batch (not `sized`: the message whole, and the line's size);
+    `threads` learns which message the line continues."""
     record = parse_line(line.data) if line.data is not None else None
     link = thread_link(line.data, record) if line.data is not None else None
     thread = threads.resolve(link[1]) if link is not None else None
     differs = thread if link is not None and thread != link[1] else None
     full = to_message(record, thread_parent=differs) if record else None
     message, size = full, 0
-    if record is not None and line.data is not None:
+    if sized and record is not None and line.data is not None:
         message, size = fit(record, full, len(line.data), differs)
     elif line.data is not None:
         size = len(line.data)

@@ -34,7 +34,7 @@ def pack(raw: bytes | bytearray | memoryview) -> str:
 def compressed(run: HistoryRun) -> bytes:
     """The zstd frame a run carries (BadRun when `data` is not base64)."""
     try:
-        return base64.b64decode(run.data, validate=True)
+        return binascii.a2b_base64(run.data.encode("ascii"), strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise BadRun("history_run data is not base64") from exc
 
@@ -57,9 +57,10 @@ def decompress(blob: bytes, size: int) -> bytes:
     return raw
 
 
-def unpack(run: HistoryRun) -> bytes:
-    """The run's lines as bytes, checked: the size it says, whole lines (BadRun otherwise)."""
-    raw = decompress(compressed(run), run.end_offset - run.start_offset)
+def unpack(run: HistoryRun, blob: bytes) -> bytes:
+    """The run's lines as bytes from `blob`, its zstd frame, checked: the size it says, whole
+    lines (BadRun otherwise)."""
+    raw = decompress(blob, run.end_offset - run.start_offset)
     if not raw.endswith(b"\n"):
         raise BadRun("a history run ends with a whole line")
     for line in run.lines:
