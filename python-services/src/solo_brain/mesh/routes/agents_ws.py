@@ -49,6 +49,7 @@ from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.store import agents, history
+from solo_brain.mesh.store.run_lines import no_nul
 from solo_brain.mesh.store.tokens import TokenInfo
 
 log = logging.getLogger(__name__)
@@ -220,17 +221,7 @@ def without_nul(batch: Messages) -> Messages:
     text = batch.model_dump_json()
     if "\\u0000" not in text:
         return batch
-    return Messages.model_validate(_replace_nul(batch.model_dump(mode="json")))
-
-
-def _replace_nul(value: object) -> object:
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, list):
-        return [_replace_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _replace_nul(item) for key, item in value.items()}
-    return value
+    return Messages.model_validate(no_nul(batch.model_dump(mode="json")))
 
 
 async def _heartbeat(link: AgentLink, every_s: float) -> None:

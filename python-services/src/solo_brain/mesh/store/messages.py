@@ -10,12 +10,12 @@ from mesh_protocol import Message, Messages
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 from solo_brain.mesh.errors import OffsetGap
-from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, history_runs, jsonable
+from solo_brain.mesh.store import Pool, Row, StreamEvent, add_event, jsonable, run_lines
 
 AS_JSON = TypeAdapter(list[Message])  # serialised in Rust: a batch is up to 1 MiB
 MESSAGE_COLUMNS = """seq, pos, session_id, uuid, parent_uuid, role, text, tool_uses,
     tool_results, "timestamp", is_sidechain"""
-# Where a history message's line is when it was stored as the transcript's bytes (history_runs).
+# Where a history message's line is when it was stored as the transcript's bytes (run_lines).
 _RUN_COLUMNS = "thread_parent, run_id, run_at, run_size"
 _RUN_KEYS = ("thread_parent", "run_id", "run_at", "run_size")
 
@@ -157,7 +157,7 @@ async def page_messages(
             )
             more = await cur.fetchone() is not None
         rows = rows[:limit]
-    await history_runs.fold_rows(pool, rows)  # history kept as the transcript's bytes
+    await run_lines.fold_rows(pool, rows)  # history kept as the transcript's bytes
     page = [message_json(_without(r, _RUN_KEYS)) for r in reversed(rows)]
     if not more:
         return page, None
