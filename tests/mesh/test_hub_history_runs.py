@@ -5,6 +5,7 @@ whose hub does not take runs sends its history folded."""
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ import httpx
 import psycopg
 
 from mesh_agent.index import Index
-from mesh_protocol import HistoryRun, Messages
+from mesh_protocol import MAX_FRAME_BYTES, HistoryRun, Messages, dump_frame
 from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub, scripted_agent
 
 FIXTURES = Path(__file__).parent / "fixtures" / "claude_2_1_330"
@@ -148,3 +149,48 @@ async def test_history_as_runs_gives_the_pages_of_folded_history(
         ).fetchone()
     assert stored is not None and 0 < stored[0] < stored[1]
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_run_of_many_small_lines_fits_one_frame(tmp_path: Path) -> None:
+    """Small lines with long uuids: the index of a run would outgrow the frame, so a run holds
+    fewer lines, every frame stays within MAX_FRAME_BYTES and the runs cover the history."""
+    long = "u" * 100
+    data = b"".join(
+        _user(n, f"court {n}", uuid=f"{long}-{n:06d}", parentUuid=f"{long}-{n - 1:06d}")
+        for n in range(12_000)
+    )
+    folder = tmp_path / PROJECT
+    folder.mkdir(parents=True)
+    (folder / f"{RUNS}.jsonl").write_bytes(data)
+    index = Index(tmp_path, tail_above=1024 * 1024, tail_bytes=256 * 1024)
+    index.discover()
+    index.resume({}, {}, runs=True)
+    cursor = index.files[f"{PROJECT}/{RUNS}.jsonl"]
+    frames = []
+    while cursor.behind(len(data)):
+        step = index.advance(cursor)
+        if step.batch is not None:
+            frames.append(step.batch)
+    runs = [f for f in frames if isinstance(f, HistoryRun)]
+    assert len(runs) > 2 and all(len(dump_frame(f)) <= MAX_FRAME_BYTES for f in frames)
+    assert runs[-1].start_offset == 0
+    assert all(a.start_offset == b.end_offset for a, b in itertools.pairwise(runs))
+    folded = sum(len(f.messages) for f in frames if isinstance(f, Messages))
+    assert sum(len(r.lines) for r in runs) + folded == 12_000
+
+
+def test_an_older_hub_gets_its_history_folded(tmp_path: Path) -> None:
+    """A hub whose welcome has no `history` gets no tail and no run; one without
+    `history_runs` gets folded `messages` batches of part history."""
+    data = transcript()
+    old = _batches(tmp_path / "old", RUNS, data, runs=False)
+    assert {type(f) for f in old} == {Messages}
+    folder = tmp_path / "older" / PROJECT
+    folder.mkdir(parents=True)
+    (folder / f"{RUNS}.jsonl").write_bytes(data)
+    index = Index(tmp_path / "older", tail_above=4096, tail_bytes=2048)
+    index.discover()
+    index.resume({}, None, runs=True)
+    assert not index.runs_ok
+    step = index.advance(index.files[f"{PROJECT}/{RUNS}.jsonl"])
+    assert isinstance(step.batch, Messages) and step.batch.part == "next"

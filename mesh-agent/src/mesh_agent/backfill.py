@@ -18,6 +18,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic_core import to_json
+
 from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
 from mesh_agent.reader import CHUNK_BYTES, FileShrunk, Line, line_start_before, read_lines
 from mesh_agent.threads import Threads
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from mesh_agent.index import FileCursor
 
 PRIME_BYTES = 16 * 1024  # below a run: the lines whose threads its first lines need
-RUN_LINE_BYTES = 320  # what one indexed message takes in a history_run frame, at most
+RUN_FRAME_BYTES = 1024  # a history_run frame's own fields, at most
 
 
 def history_run(
@@ -122,7 +124,7 @@ def bytes_run(
         raw = handle.read(stop - start)
     if len(raw) != stop - start or not raw.endswith(b"\n"):  # the file was rewritten
         raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
-    found: list[tuple[int, int, Message]] = []  # line start (in the run), size, message
+    found: list[tuple[int, RunLine, int]] = []  # line start (in the run), index, its JSON size
     starts: list[int] = []  # every line start, in the run
     at = 0
     while at < len(raw):
@@ -133,7 +135,8 @@ def bytes_run(
             older.update(record, message, main=cursor.ref.main)
         starts.append(at)
         if message is not None:
-            found.append((at, newline - at, message))
+            indexed = _indexed(at, newline - at, message)
+            found.append((at, indexed, len(to_json(indexed)) + 1))
         at = newline + 1
     cut, data = _fit(raw, starts, found)
     if data is None:  # its newest line alone is too big compressed: that one goes folded
@@ -145,12 +148,12 @@ def bytes_run(
         start_offset=start + cut,
         end_offset=stop,
         data=data,
-        lines=[_indexed(at - cut, size, m) for at, size, m in found if at >= cut],
+        lines=[i.model_copy(update={"at": at - cut}) for at, i, _ in found if at >= cut],
     )
 
 
 def _fit(
-    raw: bytes, starts: list[int], found: list[tuple[int, int, Message]]
+    raw: bytes, starts: list[int], found: list[tuple[int, RunLine, int]]
 ) -> tuple[int, str | None]:
     """Where the run starts (in `raw`) so that it fits one frame, and its packed bytes (None
     when not even its last line fits): the oldest half of the lines waits while it does not."""
@@ -158,8 +161,8 @@ def _fit(
     while True:
         cut = starts[first]
         data = pack(memoryview(raw)[cut:])
-        count = sum(1 for at, _, _ in found if at >= cut)
-        if len(data) + count * RUN_LINE_BYTES <= BATCH_BUDGET:
+        index = sum(size for at, _, size in found if at >= cut)  # at most: `at` only shrinks
+        if len(data) + index + RUN_FRAME_BYTES <= BATCH_BUDGET:
             return cut, data
         if first == len(starts) - 1:
             return cut, None
