@@ -49,7 +49,8 @@ def transcript() -> bytes:
     """Real Claude Code transcripts, then the lines a fold treats apart: tool uses and results,
     an image, a compact summary, a meta line, a thinking-only line, attachments between
     messages, a sidechain, a NUL character, a line too big for a batch (its fields are cut),
-    a line too big for a frame even compressed (it goes folded), a line that is no JSON."""
+    a line too big for a frame even compressed and one too long to read as a run (they go
+    folded), a line that is no JSON."""
     lines = [(FIXTURES / name).read_bytes() for name in ("manual_session.jsonl",)]
     lines += [(FIXTURES / "auto_session.jsonl").read_bytes()]
     noise = base64.b64encode(os.urandom(900_000)).decode()
@@ -71,6 +72,7 @@ def transcript() -> bytes:
         _assistant(9, [{"type": "text", "text": "nul \x00 ici"}], isSidechain=True),
         b"this is no JSON\n",
         _user(10, [{"type": "text", "text": noise}]),
+        _user(13, [{"type": "text", "text": "z" * 4_500_000}]),  # over a run's span: folded
         _record(11, type="system", content="Note système", timestamp="pas une date"),
         _assistant(12, [{"type": "text", "text": "fin"}]),
     ]

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 PRIME_BYTES = 16 * 1024  # below a run: the lines whose threads its first lines need
 RUN_FRAME_BYTES = 1024  # a history_run frame's own fields, at most
+RUN_SPAN_BYTES = MAX_RUN_BYTES // 2  # a run is read whole: at most this much
 
 
 def history_run(
@@ -113,7 +114,7 @@ def bytes_run(
     line alone does not fit. The cursor moves as with `history_run`."""
     path = cursor.ref.path
     start = line_start_before(path, near)
-    if stop - start > MAX_RUN_BYTES:
+    if stop - start > RUN_SPAN_BYTES:  # a line of several MB: folded, one line held at a time
         return history_run(threads, cursor, meta, near, stop)
     if cursor.head_prompt is None:
         cursor.head_prompt = first_prompt(cursor.ref, stop)
