@@ -12,6 +12,7 @@ runs, it costs Postgres and the hub as much or less CPU and waits for Postgres o
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from mesh_protocol import HistoryRun
@@ -53,7 +54,7 @@ def check(run: HistoryRun) -> bytes:
 async def store_run(pool: Pool, agent_id: str, run: HistoryRun) -> None:
     """Commit the newest run of a file's missing history (BadRun before anything is stored;
     OffsetGap when it ends below the history the hub holds; nothing when it holds it)."""
-    blob = check(run)
+    blob = await asyncio.to_thread(check, run)  # zstd lets go of the GIL: the loop serves on
     lines = run.lines
     args: dict[str, Any] = {
         "agent": agent_id,
