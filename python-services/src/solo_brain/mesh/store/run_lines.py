@@ -5,6 +5,7 @@ the messages had come folded (history_runs.py stores them).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -18,25 +19,31 @@ log = logging.getLogger(__name__)
 
 async def fold_rows(pool: Pool, rows: list[Row]) -> None:
     """Fill in the text, tool uses and tool results of the rows whose line is in a run, folded
-    from that line as the agent folds it (each run needed is read and decompressed once)."""
-    wanted = sorted({r["run_id"] for r in rows if r.get("run_id") is not None})
-    if not wanted:
+    from that line as the agent folds it (each run needed is read and decompressed once, one
+    at a time: a page holds one decompressed run at most)."""
+    by_run: dict[int, list[Row]] = {}
+    for row in rows:
+        if row.get("run_id") is not None:
+            by_run.setdefault(row["run_id"], []).append(row)
+    if not by_run:
         return
     async with pool.connection() as conn:
-        cur = await conn.execute(
-            "SELECT id, start_offset, end_offset, data FROM assistant.transcript_runs "
-            "WHERE id = ANY(%s)",
-            (wanted,),
-        )
-        found = {r["id"]: r for r in await cur.fetchall()}
-    raws = {
-        run_id: decompress(bytes(r["data"]), int(r["end_offset"]) - int(r["start_offset"]))
-        for run_id, r in found.items()
-    }
+        for run_id, held in by_run.items():
+            cur = await conn.execute(
+                "SELECT start_offset, end_offset, data FROM assistant.transcript_runs "
+                "WHERE id = %s",
+                (run_id,),
+            )
+            run = await cur.fetchone()
+            if run is not None:
+                size = int(run["end_offset"]) - int(run["start_offset"])
+                await asyncio.to_thread(_fold, held, bytes(run["data"]), size)
+
+
+def _fold(rows: list[Row], blob: bytes, size: int) -> None:
+    """Fill in the rows whose lines are in the run of `size` bytes compressed in `blob`."""
+    raw = decompress(blob, size)
     for row in rows:
-        raw = raws.get(row.get("run_id"))
-        if raw is None:
-            continue
         line = raw[row["run_at"] : row["run_at"] + row["run_size"]]
         thread = row["thread_parent"] if row["thread_parent"] != row["parent_uuid"] else None
         message = fold_line(line, thread)
