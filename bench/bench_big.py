@@ -8,7 +8,9 @@ running `mesh-agent` connected to the real hub (`solo-brain serve mesh`, throwaw
 Postgres). Measured from the rename (the file appearing): when
 `/api/sessions/{id}/messages` first shows the file's newest message, and when the hub has
 committed the whole file (its offset reaches the file size and no history is missing: the
-agent sends a big new file tail first); the agent's peak RSS (VmHWM).
+agent sends a big new file tail first); the agent's peak RSS (VmHWM); the CPU seconds of the
+agent, the hub and Postgres meanwhile; how much smaller the history runs are than the lines they
+hold (zstd: what a PC behind NAT uploads and what the hub stores).
 In the same run, orjson parses every line of the same file: the floor of any JSON reader.
 Printed, never asserted.
 """
@@ -191,6 +193,12 @@ def run(scratch: Path, size_mb: int) -> None:
                     first = first if first is not None else now
                 time.sleep(0.02)
         rss = _peak_rss_mib(machine.proc.pid)
+        with psycopg.connect(url, autocommit=True) as conn:
+            packed = conn.execute(
+                "SELECT coalesce(sum(end_offset - start_offset), 0)::float8, "
+                "coalesce(sum(octet_length(data)), 0)::float8, count(*) "
+                "FROM assistant.transcript_runs"
+            ).fetchone()
         cpu = [
             after - before
             for before, after in zip(
@@ -215,6 +223,12 @@ def run(scratch: Path, size_mb: int) -> None:
     )
     print(f"agent peak RSS             {rss:6.0f} MiB")
     print(f"CPU seconds meanwhile      agent {cpu[0]:.1f}, hub {cpu[1]:.1f}, Postgres {cpu[2]:.1f}")
+    if packed and packed[1]:
+        print(
+            f"history runs               {packed[2]} runs, {packed[0] / 1e6:.0f} MB of lines "
+            f"in {packed[1] / 1e6:.1f} MB (zstd: {packed[0] / packed[1]:.1f}x smaller)"
+        )
+    print(f"load average               {os.getloadavg()[0]:.1f} (1 min, at the end)")
 
 
 def main() -> int:

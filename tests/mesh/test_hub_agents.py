@@ -3,12 +3,27 @@ agent-offline event sent to the webhook only when an agent stays away."""
 
 from __future__ import annotations
 
+import base64
+import json
+
 import psycopg
 import pytest
+import zstandard
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from mesh_protocol import ErrorFrame, Hello, Messages, Ping, agent_ws_url, dump_frame
+from mesh_protocol import (
+    MAX_RUN_BYTES,
+    ErrorFrame,
+    Hello,
+    HistoryRun,
+    Messages,
+    Ping,
+    RunLine,
+    agent_ws_url,
+    dump_frame,
+)
+from mesh_protocol.runs import pack
 from tests.mesh.hub_harness import (
     auth,
     hub_settings,
@@ -149,3 +164,76 @@ async def test_batches_sent_back_to_back_are_acked_in_order(
     stored = db.execute('SELECT "offset" FROM assistant.mesh_offsets').fetchone()
     assert stored == {"offset": 100}
     assert db.execute("SELECT count(*) AS n FROM assistant.messages").fetchone() == {"n": 10}
+
+
+def _run(raw: bytes, data: str | None = None, **line: object) -> HistoryRun:
+    """A history run of `raw` (its line "u-h" indexed) ending where the tail below starts."""
+    fields: dict[str, object] = {"at": 0, "size": len(raw) - 1, "uuid": "u-h", "role": "user"}
+    return HistoryRun(
+        session_id=SID,
+        file=FILE,
+        start_offset=1000 - len(raw),
+        end_offset=1000,
+        data=pack(raw) if data is None else data,
+        lines=[RunLine.model_validate(fields | line)],
+    )
+
+
+async def test_bad_history_runs_close_with_1008_and_store_nothing(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """A history run that is not zstd, not base64, inflates past the size it says (zip bomb) or
+    below it, cuts a line, or indexes a line that is not the message's JSON record gets an
+    `invalid_run` error and a 1008 close, and nothing of it is stored; a run over MAX_RUN_BYTES
+    is an invalid frame (skipped), one over the frame limit closes with 1009."""
+    good = json.dumps({"type": "user", "uuid": "u-h", "message": {"content": "vieux"}}).encode()
+    raw = good + b"\n"
+    bomb = base64.b64encode(zstandard.ZstdCompressor().compress(b"\n" * 50_000_000)).decode()
+    bad = [
+        _run(raw, base64.b64encode(b"pas du zstd").decode()),
+        _run(raw, "pas du base64 !"),
+        _run(raw, bomb),
+        _run(raw, pack(raw[:-5])),
+        _run(raw, pack(raw[:-1] + b"x")),
+        _run(b"not json, names u-h\n", uuid="u-h"),
+        _run(raw, size=len(raw) - 3, at=2),
+    ]
+    agent_token = issue(pg_dsn, "agent")
+    with running_hub(hub_settings(pg_dsn, max_frame_bytes=256 * 1024)) as url:
+        async with scripted_agent(url, agent_token) as agent:
+            tail = Messages(
+                session_id=SID,
+                file=FILE,
+                start_offset=1000,
+                end_offset=1100,
+                messages=[message("u-t", "récent")],
+                part="tail",
+            )
+            await agent.send(tail)
+            assert (await agent.expect_ack()).offset == 1100
+        for run in bad:
+            async with scripted_agent(url, agent_token) as agent:
+                await agent.send(run)
+                error = await agent.expect(ErrorFrame)
+                assert error.code == "invalid_run", (run.lines, error)
+                with pytest.raises(ConnectionClosed) as closed:
+                    await agent.recv()
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        async with scripted_agent(url, agent_token) as agent:
+            frame = json.loads(dump_frame(_run(raw)))
+            frame["start_offset"] = 0
+            frame["end_offset"] = MAX_RUN_BYTES + 1
+            await agent.ws.send(json.dumps(frame))
+            assert (await agent.expect(ErrorFrame)).code == "invalid_frame"
+            await agent.send(_run(raw, pack(raw) + "A" * 300_000))
+            with pytest.raises(ConnectionClosed) as closed:
+                await agent.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        async with scripted_agent(url, agent_token) as agent:
+            assert agent.welcome is not None
+            assert agent.welcome.history == {f"{SID}/{FILE}": 1000}
+            await agent.send(_run(raw))  # the sound run is still welcome
+            assert (await agent.expect_ack()).offset == 1000 - len(raw)
+    uuids = sorted(r["uuid"] for r in db.execute("SELECT uuid FROM assistant.messages"))
+    assert uuids == ["u-h", "u-t"]
+    assert db.execute("SELECT count(*) AS n FROM assistant.transcript_runs").fetchone() == {"n": 1}

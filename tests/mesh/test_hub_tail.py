@@ -17,8 +17,8 @@ import pytest
 
 from mesh_agent.agent import Agent
 from mesh_agent.config import AgentConfig
-from mesh_protocol import ErrorFrame, Messages, Part, ack_key
-from solo_brain.mesh.store import history
+from mesh_protocol import ErrorFrame, HistoryRun, Messages, Part, ack_key
+from solo_brain.mesh.store import history, history_runs
 from tests.mesh.hub_harness import (
     auth,
     hub_settings,
@@ -50,11 +50,12 @@ class HistoryGate:
             self.permits.release()
 
     def wrap(
-        self, store: Callable[[Any, str, Messages], Awaitable[None]]
-    ) -> Callable[[Any, str, Messages], Awaitable[None]]:
-        """The hub's history store, waiting for a permit (or the gate open) first."""
+        self, store: Callable[[Any, str, Any], Awaitable[None]]
+    ) -> Callable[[Any, str, Any], Awaitable[None]]:
+        """One of the hub's history stores (folded batches, runs of bytes), waiting for a
+        permit (or the gate open) first."""
 
-        async def held(pool: Any, agent_id: str, batch: Messages) -> None:
+        async def held(pool: Any, agent_id: str, batch: Messages | HistoryRun) -> None:
             while not self.open.is_set():
                 if await asyncio.to_thread(self.permits.acquire, True, 0.05):
                     break
@@ -84,6 +85,7 @@ def _uuid(n: int) -> str:
 async def _agent(config: AgentConfig) -> AsyncIterator[Agent]:
     agent = Agent(config)
     agent.index.tail_above, agent.index.tail_bytes = 512 * 1024, 128 * 1024
+    agent.index.run_bytes = 768 * 1024  # several runs of history, to restart between them
     task = asyncio.create_task(agent.run())
     try:
         yield agent
@@ -126,6 +128,7 @@ async def test_newest_page_first_history_after_and_a_restart_mid_backfill(
     reaches an SSE client as new."""
     gate = HistoryGate()
     monkeypatch.setattr(history, "store_history", gate.wrap(history.store_history))
+    monkeypatch.setattr(history_runs, "store_run", gate.wrap(history_runs.store_run))
     agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
     with running_hub(hub_settings(pg_dsn)) as url, _opened_at_exit(gate):
         config = AgentConfig(hub=url, token=agent_token, claude_config_dir=tmp_path / "c")
@@ -182,9 +185,11 @@ async def test_newest_page_first_history_after_and_a_restart_mid_backfill(
                 assert agent.index.sessions[SID].cwd == CWD
     with psycopg.connect(pg_dsn) as conn:
         rows = conn.execute(
-            "SELECT uuid FROM assistant.messages WHERE session_id = %s AND history", (SID,)
+            "SELECT uuid, run_id FROM assistant.messages WHERE session_id = %s AND history",
+            (SID,),
         ).fetchall()
     backfilled = {row[0] for row in rows}
+    assert all(row[1] is not None for row in rows), "history not kept as the transcript's bytes"
     assert _uuid(0) in backfilled and _uuid(LINES - 1) not in backfilled
     assert not backfilled & set(streamed), "backfilled history was streamed as new"
     assert len(streamed) == len(set(streamed)) == LINES + 1 - len(backfilled)

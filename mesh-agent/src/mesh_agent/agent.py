@@ -115,7 +115,9 @@ class Agent:
     async def connected(self, link: HubLink, welcome: Welcome) -> None:
         """Resume from the hub's acks: announce sessions, resend open permissions and kept
         statuses, and queue every file (only bytes past the acks are sent)."""
-        await asyncio.to_thread(self.index.resume, welcome.acks, welcome.history)
+        await asyncio.to_thread(
+            self.index.resume, welcome.acks, welcome.history, welcome.history_runs
+        )
         self.link = link
         for session_id, meta in list(self.index.sessions.items()):
             if meta.cwd or meta.title:

@@ -1,28 +1,38 @@
 """A big file's missing history, newest first: the run of whole lines just below what the hub
 holds, at most one batch's worth, so that the page above the newest fills first (issue 11).
 
-A run's metadata is folded as older than everything folded before (SessionMeta.absorb_older),
-once: only its lines below `cursor.folded`. The session's first prompt is looked for near the
-file's start with the first run, so its title does not wait for the whole history.
+Towards a hub that takes them (`welcome.history_runs`), a run goes as the transcript's own
+bytes, zstd-compressed, with the index of its messages (`history_run`: `bytes_run`); else, and
+for a run too big for one frame even alone (a line of several MB), folded (`messages`:
+`history_run`). A run's metadata is folded as older than everything folded before
+(SessionMeta.absorb_older), once: only its lines below `cursor.folded`. The session's first
+prompt is looked for near the file's start with the first run, so its title does not wait for
+the whole history.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic_core import to_json
+
 from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
-from mesh_agent.reader import CHUNK_BYTES, FileShrunk, line_start_before, read_lines
+from mesh_agent.reader import CHUNK_BYTES, FileShrunk, Line, line_start_before, read_lines
 from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta
-from mesh_protocol import Message, Messages
+from mesh_protocol import MAX_RUN_BYTES, HistoryRun, Message, Messages, RunLine
+from mesh_protocol.runs import pack
 
 if TYPE_CHECKING:
     from mesh_agent.index import FileCursor
 
 PRIME_BYTES = 16 * 1024  # below a run: the lines whose threads its first lines need
+RUN_FRAME_BYTES = 1024  # a history_run frame's own fields, at most
+RUN_SPAN_BYTES = MAX_RUN_BYTES // 2  # a run is read whole: at most this much
 
 
 def history_run(
@@ -56,15 +66,8 @@ def history_run(
                 used -= kept.popleft()[2]
     if at != stop:  # no line ends there any more: the file was rewritten
         raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
-    if cursor.head_prompt:
-        older.first_prompt = ""
-    meta.absorb_older(older)
-    meta.first_prompt = cursor.head_prompt or meta.first_prompt
-    cursor.folded = min(cursor.folded, start)
     first = kept[0][0]
-    cursor.history = first or None
-    if cursor.history is None and not meta.first_prompt:
-        meta.first_prompt = cursor.tail_prompt
+    _settle(cursor, meta, older, start, first)
     return Messages(
         session_id=cursor.ref.session_id,
         file=cursor.ref.key,
@@ -87,3 +90,94 @@ def prime(threads: Threads, path: Path, start: int) -> None:
             if line.end > start:
                 break
             parse(threads, line)
+
+
+def _settle(
+    cursor: FileCursor, meta: SessionMeta, older: SessionMeta, start: int, first: int
+) -> None:
+    """A run read from `start` goes from `first`: fold its metadata in, move the cursor down."""
+    if cursor.head_prompt:
+        older.first_prompt = ""
+    meta.absorb_older(older)
+    meta.first_prompt = cursor.head_prompt or meta.first_prompt
+    cursor.folded = min(cursor.folded, start)
+    cursor.history = first or None
+    if cursor.history is None and not meta.first_prompt:
+        meta.first_prompt = cursor.tail_prompt
+
+
+def bytes_run(
+    threads: Threads, cursor: FileCursor, meta: SessionMeta, near: int, stop: int
+) -> HistoryRun | Messages:
+    """The `history_run` of the whole lines from the line start at or before `near` (fewer,
+    the newest, when they do not fit one frame compressed) up to `stop`; a folded batch when a
+    line alone does not fit. The cursor moves as with `history_run`."""
+    path = cursor.ref.path
+    start = line_start_before(path, near)
+    if stop - start > RUN_SPAN_BYTES:  # a line of several MB: folded, one line held at a time
+        return history_run(threads, cursor, meta, near, stop)
+    if cursor.head_prompt is None:
+        cursor.head_prompt = first_prompt(cursor.ref, stop)
+    prime(threads, path, start)
+    older = SessionMeta(meta.session_id, project_dir=meta.project_dir)
+    with open(path, "rb") as handle:  # at most MAX_RUN_BYTES, in one read
+        handle.seek(start)
+        raw = handle.read(stop - start)
+    if len(raw) != stop - start or not raw.endswith(b"\n"):  # the file was rewritten
+        raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
+    found: list[tuple[int, RunLine, int]] = []  # line start (in the run), index, its JSON size
+    starts: list[int] = []  # every line start, in the run
+    at = 0
+    while at < len(raw):
+        newline = raw.index(b"\n", at)
+        line = Line(raw[at:newline], start + newline + 1)
+        record, _, message, _ = parse(threads, line, sized=False)
+        if record is not None and start + newline + 1 <= cursor.folded:
+            older.update(record, message, main=cursor.ref.main)
+        starts.append(at)
+        if message is not None:
+            indexed = _indexed(at, newline - at, message)
+            found.append((at, indexed, len(to_json(indexed)) + 1))
+        at = newline + 1
+    cut, data = _fit(raw, starts, found)
+    if data is None:  # its newest line alone is too big compressed: that one goes folded
+        return history_run(threads, cursor, meta, start + starts[-1], stop)
+    _settle(cursor, meta, older, start, start + cut)
+    return HistoryRun(
+        session_id=cursor.ref.session_id,
+        file=cursor.ref.key,
+        start_offset=start + cut,
+        end_offset=stop,
+        data=data,
+        lines=[i.model_copy(update={"at": at - cut}) for at, i, _ in found if at >= cut],
+    )
+
+
+def _fit(
+    raw: bytes, starts: list[int], found: list[tuple[int, RunLine, int]]
+) -> tuple[int, str | None]:
+    """Where the run starts (in `raw`) so that it fits one frame, and its packed bytes (None
+    when not even its last line fits): the oldest half of the lines waits while it does not."""
+    first = 0
+    while True:
+        cut = starts[first]
+        data = pack(memoryview(raw)[cut:])
+        index = sum(size for at, _, size in found if at >= cut)  # at most: `at` only shrinks
+        if len(data) + index + RUN_FRAME_BYTES <= BATCH_BUDGET:
+            return cut, data
+        if first == len(starts) - 1:
+            return cut, None
+        first = max(first + 1, bisect_right(starts, (cut + len(raw)) // 2) - 1)
+
+
+def _indexed(at: int, size: int, message: Message) -> RunLine:
+    return RunLine(
+        at=at,
+        size=size,
+        uuid=message.uuid,
+        parent_uuid=message.parent_uuid,
+        role=message.role,
+        timestamp=message.timestamp,
+        is_sidechain=message.is_sidechain,
+        thread_parent_uuid=message.thread_parent_uuid,
+    )

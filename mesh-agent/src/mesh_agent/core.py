@@ -53,6 +53,7 @@ REMEMBER_PROMPTS = 500  # last status of this many prompts
 TAIL_ABOVE = 8 * 1024 * 1024  # a new file larger than this is sent tail first
 TAIL_BYTES = 2 * 1024 * 1024  # how much of its end comes first (the newest pages)
 HISTORY_BYTES = 768 * 1024  # each history batch: about this much below what the hub holds
+RUN_BYTES = 2 * 1024 * 1024  # each history run sent as bytes (zstd, ~5× smaller): about this much
 
 Status = Literal["idle", "running", "waiting_permission", "live_terminal"]
 

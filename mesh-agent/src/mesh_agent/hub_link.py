@@ -38,6 +38,7 @@ from mesh_protocol import (
     Ack,
     ErrorFrame,
     Hello,
+    HistoryRun,
     Messages,
     PermissionDecision,
     Ping,
@@ -154,20 +155,20 @@ class HubLink:
             await self.announce(session_id)
         await self.ws.send(dump_frame(frame))
 
-    async def send_batch(self, batch: Messages) -> None:
+    async def send_batch(self, batch: Messages | HistoryRun) -> None:
         """Send a batch of transcript messages once fewer than WINDOW wait for their ack.
 
         The batch goes alone: its session's metadata is the sync loop's to announce (before a
         session the hub does not know yet, after the lines otherwise), so that a live line does
         not wait behind a `session` frame's transaction on the hub."""
         if tracing():
-            trace("agent.read", [m.uuid for m in batch.messages])
+            trace("agent.read", _uuids(batch))
         async with self._room:
             await self._room.wait_for(self.flow.has_room)
         self.flow.sent(batch.file, ack_offset(batch), time.monotonic(), batch.part)
         await self.ws.send(dump_frame(batch))
         if tracing():
-            trace("agent.sent", [m.uuid for m in batch.messages])
+            trace("agent.sent", _uuids(batch))
 
     def has_room(self, reserve: int = 0) -> bool:
         """Whether one more batch may be sent now, leaving `reserve` slots of the window."""
@@ -217,6 +218,10 @@ class HubLink:
                 await self.ws.close(1011, reason)
                 raise NotConnected("the hub stopped answering")
             await self.send(Ping(ts=time.time()))
+
+
+def _uuids(batch: Messages | HistoryRun) -> list[str]:
+    return [m.uuid for m in (batch.lines if isinstance(batch, HistoryRun) else batch.messages)]
 
 
 def _reason(exc: BaseException) -> str:

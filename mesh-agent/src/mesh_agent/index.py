@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mesh_agent.backfill import history_run
-from mesh_agent.core import HISTORY_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
+from mesh_agent.backfill import bytes_run, history_run
+from mesh_agent.core import HISTORY_BYTES, RUN_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
 from mesh_agent.parse import BATCH_BUDGET, parse
 from mesh_agent.reader import (
     FileShrunk,
@@ -44,7 +44,7 @@ from mesh_agent.reader import (
 from mesh_agent.terminal import Seen, seen_in
 from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta
-from mesh_protocol import Message, Messages, ack_key
+from mesh_protocol import HistoryRun, Message, Messages, ack_key
 
 INLINE_BYTES = 64 * 1024  # new bytes read on the event loop: well under a millisecond
 
@@ -77,7 +77,7 @@ class Advance:
     """What one `advance` produced: a batch to send (or None), whether metadata changed, and
     the tool uses, results and prompts of the lines scanned for the first time."""
 
-    batch: Messages | None
+    batch: Messages | HistoryRun | None
     meta_changed: bool
     seen: tuple[Seen, ...] = ()
 
@@ -93,12 +93,14 @@ class Index:
         tail_above: int = TAIL_ABOVE,
         tail_bytes: int = TAIL_BYTES,
         history_bytes: int = HISTORY_BYTES,
+        run_bytes: int = RUN_BYTES,
     ) -> None:
         self.projects = projects
         self.slice_bytes = slice_bytes
         self.tail_above = tail_above  # a new file larger than this goes tail first
         self.tail_bytes = tail_bytes
         self.history_bytes = history_bytes
+        self.run_bytes = run_bytes  # a history run sent as bytes (history_run frames)
         self.files: dict[str, FileCursor] = {}
         self.sessions: dict[str, SessionMeta] = {}
         self.threads = Threads()
@@ -106,6 +108,7 @@ class Index:
         # that new ones continue.
         self.history_threads = Threads()
         self.tail_ok = False  # the hub takes a big file's tail first (its welcome said so)
+        self.runs_ok = False  # the hub takes history as history_run frames (its welcome said so)
         # advance() runs in the reader thread (advance_small on the event loop); a reconnection
         # must not rewind a cursor mid-read.
         self.lock = threading.Lock()
@@ -139,12 +142,16 @@ class Index:
             meta.project_dir = ref.project_dir
         return cursor
 
-    def resume(self, acks: dict[str, int], history: dict[str, int] | None = None) -> None:
+    def resume(
+        self, acks: dict[str, int], history: dict[str, int] | None = None, runs: bool = False
+    ) -> None:
         """Start a new connection: every file is resent from the offset the hub committed, and
         its missing history [0, end) backwards from where the hub's begins (`history` None: the
-        hub takes no tail). A file never read yet is scanned from that point only."""
+        hub takes no tail; `runs`: it takes the history as bytes). A file never read yet is
+        scanned from that point only."""
         with self.lock:
             self.tail_ok = history is not None
+            self.runs_ok = runs and self.tail_ok
             for key, cursor in list(self.files.items()):
                 hub_key = ack_key(cursor.ref.session_id, key)
                 cursor.acked = cursor.sent = acks.get(hub_key, 0)
@@ -197,7 +204,7 @@ class Index:
                 tail_ok=self.tail_ok,
                 tail_above=self.tail_above,
                 tail_bytes=self.tail_bytes,
-                history_bytes=self.history_bytes,
+                history_bytes=self.run_bytes if self.runs_ok else self.history_bytes,
             )
             if read is None:
                 return Advance(None, False)
@@ -242,7 +249,8 @@ class Index:
         self, cursor: FileCursor, meta: SessionMeta, read: Read, before: tuple[object, ...]
     ) -> Advance:
         """The next run of the missing history, newest first (backfill.py)."""
-        batch = history_run(self.history_threads, cursor, meta, read.start, read.stop or 0)
+        run = bytes_run if self.runs_ok else history_run
+        batch = run(self.history_threads, cursor, meta, read.start, read.stop or 0)
         return Advance(batch, meta.snapshot() != before)
 
     def _consume(

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from mesh_agent.core import LIVE_RESERVE, ReadQueue
 from mesh_agent.index import Index
 from mesh_agent.terminal import Seen
-from mesh_protocol import Messages
+from mesh_protocol import HistoryRun, Messages
 
 OnSeen = Callable[[str, Iterable[Seen]], Awaitable[None]]
 
@@ -38,8 +38,8 @@ class BatchLink(Protocol):
         """Wait until one more batch may be sent, leaving `reserve` slots of the window."""
         ...
 
-    async def send_batch(self, batch: Messages) -> None:
-        """Send one batch of transcript messages."""
+    async def send_batch(self, batch: Messages | HistoryRun) -> None:
+        """Send one batch of transcript messages (or run of history)."""
         ...
 
     async def announce(self, session_id: str) -> None:

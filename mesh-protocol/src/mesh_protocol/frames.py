@@ -3,7 +3,7 @@
 One WebSocket per agent, opened by the agent (outbound, works behind NAT) at `WS_PATH` with
 `Authorization: Bearer <agent token>`. Every frame is one JSON text message with a `type`:
 
-    agent → hub   hello, session, messages, prompt_status, permission_request,
+    agent → hub   hello, session, messages, history_run, prompt_status, permission_request,
                   permission_resolved, ping, pong
     hub → agent   welcome, ack, prompt, permission_decision, error, ping, pong
 
@@ -164,6 +164,52 @@ class Messages(_Frame):
         return self
 
 
+# A history run holds at most this many bytes of whole lines (the hub decompresses no more).
+MAX_RUN_BYTES = 8 * 1024 * 1024
+
+
+class RunLine(_Frame):
+    """One message of a history run: where its line lies in the run and what the hub indexes
+    (the rest of the message is folded from the line when a page shows it)."""
+
+    at: Offset  # the line's start, counted from the run's start_offset
+    size: int = Field(ge=2, le=MAX_RUN_BYTES)  # without its newline
+    uuid: str = Field(min_length=1, max_length=128)
+    parent_uuid: str | None = None
+    role: Literal["user", "assistant", "system"]
+    timestamp: datetime | None = None
+    is_sidechain: bool = False
+    thread_parent_uuid: str | None = Field(default=None, max_length=128)
+
+
+class HistoryRun(_Frame):
+    """A run of a file's missing history as the transcript's own bytes (only towards a hub whose
+    welcome has `history_runs`): the whole lines of [start_offset, end_offset), zstd-compressed
+    then base64-encoded in `data`, and `lines`, the messages among them in file order. It is
+    checked, acked and ordered like a `messages` batch of part "history"."""
+
+    type: Literal["history_run"] = "history_run"
+    session_id: SessionId
+    file: FileKey
+    start_offset: Offset
+    end_offset: Offset
+    data: str = Field(min_length=1, max_length=MAX_FRAME_BYTES)
+    lines: list[RunLine] = Field(default_factory=list)
+    part: Literal["history"] = "history"
+
+    @model_validator(mode="after")
+    def _sized(self) -> HistoryRun:
+        span = self.end_offset - self.start_offset
+        if not 0 < span <= MAX_RUN_BYTES:
+            raise ValueError(f"a run holds 1 to {MAX_RUN_BYTES} bytes")
+        at = 0
+        for line in self.lines:
+            if line.at < at or line.at + line.size >= span:
+                raise ValueError("lines must be in file order, each within the run")
+            at = line.at + line.size + 1
+        return self
+
+
 class PromptStatus(_Frame):
     """Progress of a prompt the hub sent."""
 
@@ -211,6 +257,8 @@ class Welcome(_Frame):
     # still to send as `history`, backwards from end. None from a hub that takes no tail first
     # (then none is sent).
     history: dict[str, Offset] | None = None
+    # The hub takes the history as `history_run` frames (older hubs: `messages` only).
+    history_runs: bool = False
 
 
 class Ack(_Frame):
@@ -272,6 +320,7 @@ AgentFrame = Annotated[
     Hello
     | SessionInfo
     | Messages
+    | HistoryRun
     | PromptStatus
     | PermissionRequest
     | PermissionResolved
@@ -308,7 +357,7 @@ def dump_frame(frame: BaseModel) -> str:
     return frame.model_dump_json()
 
 
-def ack_offset(batch: Messages) -> int:
+def ack_offset(batch: Messages | HistoryRun) -> int:
     """The offset the hub acks `batch` with: its end (its start for history, which goes
     backwards)."""
     return batch.start_offset if batch.part == "history" else batch.end_offset

@@ -18,6 +18,7 @@ from mesh_protocol import (
     NO_DECISION_IN_TIME,
     RESOLVED_ANSWERED,
     Ack,
+    HistoryRun,
     Messages,
     Part,
     PermissionDecision,
@@ -42,7 +43,16 @@ from solo_brain.mesh.clients.events import (
 from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.models import DecisionOut, PromptIn, PromptOut
 from solo_brain.mesh.notices import session_label, spoken_reply, tool_summary
-from solo_brain.mesh.store import Pool, agents, history, messages, permissions, prompts, sessions
+from solo_brain.mesh.store import (
+    Pool,
+    agents,
+    history,
+    history_runs,
+    messages,
+    permissions,
+    prompts,
+    sessions,
+)
 from solo_brain.mesh.store.tokens import TokenInfo
 from solo_brain.settings import MeshSettings
 
@@ -149,6 +159,15 @@ class Hub:
         part: Part = "history" if batch.part == "history" else "next"
         link.acks.put_nowait(
             Ack(session_id=batch.session_id, file=batch.file, offset=ack_offset(batch), part=part)
+        )
+
+    async def on_history_run(self, link: AgentLink, run: HistoryRun) -> None:
+        """Commit a run of backfilled history kept as the transcript's bytes (never an event)
+        and queue its ack (BadRun and OffsetGap propagate, nothing stored)."""
+        async with self._locks[run.session_id]:
+            await history_runs.store_run(self.pool, link.agent_id, run)
+        link.acks.put_nowait(
+            Ack(session_id=run.session_id, file=run.file, offset=run.start_offset, part="history")
         )
 
     async def send_acks(self, link: AgentLink) -> None:

@@ -10,5 +10,6 @@ BEGIN
 END $$;
 
 DROP TRIGGER IF EXISTS messages_pos ON assistant.messages;
+-- Only rows without a pos run the function (history rows come with theirs).
 CREATE TRIGGER messages_pos BEFORE INSERT ON assistant.messages
-    FOR EACH ROW EXECUTE FUNCTION assistant.message_pos();
+    FOR EACH ROW WHEN (NEW.pos IS NULL) EXECUTE FUNCTION assistant.message_pos();

@@ -6,8 +6,9 @@ those that queued while the hub was busy are taken together, consecutive live ba
 file merged into one transaction (coalesce.py).
 Closes: 1009 for a frame over MESH_MAX_FRAME_BYTES, 1003 for a binary frame, 1008 for a
 protocol violation that cannot be skipped (no hello first, a hello whose text Postgres cannot
-store, an offset gap), 1001 when the agent was silent for MESH_AGENT_OFFLINE_AFTER_S (it
-reconnects and resumes from its acks), 1011 when the database went away (the agent reconnects).
+store, an offset gap, a `history_run` whose bytes are not what it says: `invalid_run`), 1001
+when the agent was silent for MESH_AGENT_OFFLINE_AFTER_S (it reconnects and resumes from its
+acks), 1011 when the database went away (the agent reconnects).
 A later frame whose text Postgres cannot store (a NUL character) gets an `invalid_frame` error
 and is skipped, as a malformed one is; message text has NUL replaced by U+FFFD instead, so a
 transcript that contains one is still mirrored (skipping it would stop the session at an offset
@@ -29,6 +30,7 @@ from mesh_protocol import (
     WS_PATH,
     ErrorFrame,
     Hello,
+    HistoryRun,
     Messages,
     PermissionRequest,
     PermissionResolved,
@@ -40,6 +42,7 @@ from mesh_protocol import (
     Welcome,
     parse_agent_frame,
 )
+from mesh_protocol.runs import BadRun
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
@@ -49,6 +52,7 @@ from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.store import agents, history
+from solo_brain.mesh.store.run_lines import no_nul
 from solo_brain.mesh.store.tokens import TokenInfo
 
 log = logging.getLogger(__name__)
@@ -87,7 +91,8 @@ async def agent_socket(ws: WebSocket) -> None:
         acks = await agents.agent_acks(hub.pool, agent_id)
         backlog = await history.agent_history(hub.pool, agent_id)  # files sent tail first
         await agents.seen(hub.pool, agent_id)  # every offset read above is now on disk
-        await link.send(Welcome(agent_id=agent_id, acks=acks, history=backlog))
+        welcome = Welcome(agent_id=agent_id, acks=acks, history=backlog, history_runs=True)
+        await link.send(welcome)
         await hub.dispatch_held(agent_id)
         await _serve(ws, link, hub)
     except Exception:
@@ -222,6 +227,10 @@ async def _handle_one(frame: object, link: AgentLink, hub: Hub) -> bool:
         await link.send(ErrorFrame(code="offset_gap", message=str(exc)))
         await link.close(1008, "offset gap")
         return False
+    except BadRun as exc:  # skipping it would leave a gap: the connection ends
+        await link.send(ErrorFrame(code="invalid_run", message=str(exc)))
+        await link.close(1008, "invalid history run")
+        return False
     except Exception as exc:
         error = database_error(exc)
         if error is None:
@@ -243,6 +252,8 @@ async def _handle(frame: object, link: AgentLink, hub: Hub) -> None:
         if tracing():
             trace("hub.handled", [m.uuid for m in frame.messages])
         await hub.on_messages(link, frame)
+    elif isinstance(frame, HistoryRun):
+        await hub.on_history_run(link, frame)
     elif isinstance(frame, SessionInfo):
         await hub.on_session(link, frame)
     elif isinstance(frame, PromptStatus):
@@ -263,17 +274,7 @@ def without_nul(batch: Messages) -> Messages:
     text = batch.model_dump_json()
     if "\\u0000" not in text:
         return batch
-    return Messages.model_validate(_replace_nul(batch.model_dump(mode="json")))
-
-
-def _replace_nul(value: object) -> object:
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, list):
-        return [_replace_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _replace_nul(item) for key, item in value.items()}
-    return value
+    return Messages.model_validate(no_nul(batch.model_dump(mode="json")))
 
 
 async def _heartbeat(link: AgentLink, every_s: float) -> None:

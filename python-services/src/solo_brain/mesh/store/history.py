@@ -15,6 +15,8 @@ the tail (pos > s * 2^21).
 
 from __future__ import annotations
 
+from typing import Any
+
 from mesh_protocol import Messages, ack_key
 from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.store import Pool, StreamEvent, lock_session
@@ -25,7 +27,7 @@ POS_STEP = 2097152  # 2^21: the pos of a message in arrival order is seq * POS_S
 # The history's messages and its new state, written only when the batch continues the history
 # downwards (it ends at or above history_end and starts below it): one round trip with the check.
 # history_pos is the highest position still free below the file's tail.
-_CONTINUES = """o.agent_id = %(agent)s AND o.session_id = %(sid)s AND o.file = %(file)s
+CONTINUES = """o.agent_id = %(agent)s AND o.session_id = %(sid)s AND o.file = %(file)s
     AND o.history_end IS NOT NULL AND %(start)s < o.history_end AND %(end)s >= o.history_end"""
 _INSERT = f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, role, text,
         tool_uses, tool_results, "timestamp", is_sidechain, file, thread_parent, pos, history)
@@ -40,14 +42,14 @@ _INSERT = f"""INSERT INTO assistant.messages (session_id, uuid, parent_uuid, rol
         thread_parent_uuid text)) WITH ORDINALITY AS m(
         uuid, parent_uuid, role, text, tool_uses, tool_results, "timestamp",
         is_sidechain, thread_parent_uuid, ord)
-    WHERE {_CONTINUES}
+    WHERE {CONTINUES}
     ORDER BY m.ord
     ON CONFLICT (session_id, uuid) DO NOTHING"""  # noqa: S608
 _ADVANCE = f"""UPDATE assistant.mesh_offsets o
     SET history_end = NULLIF(%(start)s, 0),
         history_pos = CASE WHEN %(start)s = 0 THEN NULL ELSE history_pos - %(count)s END,
         updated_at = now()
-    WHERE {_CONTINUES}"""  # noqa: S608
+    WHERE {CONTINUES}"""  # noqa: S608
 
 
 async def store_tail(pool: Pool, agent_id: str, batch: Messages) -> list[StreamEvent]:
@@ -87,7 +89,17 @@ async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
         "rows": AS_JSON.dump_json(batch.messages).decode(),
         "count": len(batch.messages),
     }
+    await commit_history(pool, args, _INSERT if batch.messages else None)
+
+
+async def commit_history(pool: Pool, args: dict[str, Any], insert: str | None) -> None:
+    """Run `insert` (which writes only where CONTINUES holds) and move the file's missing
+    history down to `args["start"]`, in one round trip with the checks (OffsetGap when the
+    range ends below the history the hub holds; nothing when the hub holds it already)."""
     async with pool.connection() as conn, conn.pipeline(), conn.transaction():
+        # Not waiting for the disk: the ack is sent after `agents.seen`, whose ordinary commit
+        # flushes the WAL past this one (as for every batch).
+        await conn.execute("SET LOCAL synchronous_commit = off")
         await conn.execute(
             "INSERT INTO assistant.sessions (id, agent_id) VALUES (%(sid)s, %(agent)s) "
             "ON CONFLICT DO NOTHING",
@@ -100,16 +112,16 @@ async def store_history(pool: Pool, agent_id: str, batch: Messages) -> None:
             "FOR UPDATE",
             args,
         )
-        if batch.messages:
-            await conn.execute(_INSERT, args)
+        if insert is not None:
+            await conn.execute(insert, args)
         await conn.execute(_ADVANCE, args)
         row = await state.fetchone()
         if row is None:
-            raise OffsetGap(0, batch.start_offset)  # rolls back everything above
-        if row["history_end"] is None or batch.start_offset >= row["history_end"]:
+            raise OffsetGap(0, args["start"])  # rolls back everything above
+        if row["history_end"] is None or args["start"] >= row["history_end"]:
             return  # held already: a resent batch (nothing above matched)
-        if batch.end_offset < row["history_end"]:
-            raise OffsetGap(int(row["history_end"]), batch.end_offset)
+        if args["end"] < row["history_end"]:
+            raise OffsetGap(int(row["history_end"]), args["end"])
 
 
 async def agent_history(pool: Pool, agent_id: str) -> dict[str, int]:

@@ -11,11 +11,14 @@ from mesh_protocol import Message, Messages
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 from solo_brain.mesh.errors import OffsetGap
-from solo_brain.mesh.store import Pool, Row, StreamEvent, jsonable
+from solo_brain.mesh.store import Pool, Row, StreamEvent, jsonable, run_lines
 
 AS_JSON = TypeAdapter(list[Message])  # serialised in Rust: a batch is up to 1 MiB
 MESSAGE_COLUMNS = """seq, pos, session_id, uuid, parent_uuid, role, text, tool_uses,
     tool_results, "timestamp", is_sidechain"""
+# Where a history message's line is when it was stored as the transcript's bytes (run_lines).
+_RUN_COLUMNS = "thread_parent, run_id, run_at, run_size"
+_RUN_KEYS = ("thread_parent", "run_id", "run_at", "run_size")
 
 # A fork: a message that two user messages of the main conversation continue (a prompt forced
 # from the phone and the terminal's next turn). Sidechains never count, nor system notes (Claude
@@ -29,6 +32,12 @@ _IS_FORK = """(SELECT count(*) FROM (
 _STORE_LIVE = "SELECT * FROM assistant.mesh_store_live(%s, %s, %s, %s, %s, %s::jsonb, %s)"
 _GAP = "MGGAP"  # the SQLSTATE mesh_store_live raises, the stored offset in its DETAIL
 _COLUMNS = [c.strip().strip('"') for c in MESSAGE_COLUMNS.split(",")]
+
+
+def _without(row: Row, keys: tuple[str, ...]) -> Row:
+    for key in keys:
+        row.pop(key, None)
+    return row
 
 
 def message_json(row: Row) -> dict[str, Any]:
@@ -77,12 +86,12 @@ async def page_messages(
     is still to come (while it is, the cursor stays, even on an empty page)."""
     async with pool.connection() as conn:
         cur = await conn.execute(
-            f"""SELECT {MESSAGE_COLUMNS}, {_IS_FORK} FROM assistant.messages m
+            f"""SELECT {MESSAGE_COLUMNS}, {_IS_FORK}, {_RUN_COLUMNS} FROM assistant.messages m
                 WHERE session_id = %(sid)s AND (%(before)s::bigint IS NULL OR pos < %(before)s)
                 ORDER BY pos DESC LIMIT %(n)s""",  # noqa: S608
             {"sid": session_id, "before": before, "n": limit + 1},
         )
-        rows = list(await cur.fetchall())
+        rows = [dict(r) for r in await cur.fetchall()]
         more = len(rows) > limit
         if not more:
             cur = await conn.execute(
@@ -91,7 +100,9 @@ async def page_messages(
                 (session_id,),
             )
             more = await cur.fetchone() is not None
-    page = [message_json(r) for r in reversed(rows[:limit])]
+        rows = rows[:limit]
+    await run_lines.fold_rows(pool, rows)  # history kept as the transcript's bytes
+    page = [message_json(_without(r, _RUN_KEYS)) for r in reversed(rows)]
     if not more:
         return page, None
     return page, (page[0]["pos"] if page else before)
