@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 PRIME_BYTES = 16 * 1024  # below a run: the lines whose threads its first lines need
 RUN_FRAME_BYTES = 1024  # a history_run frame's own fields, at most
 RUN_SPAN_BYTES = MAX_RUN_BYTES // 2  # a run is read whole: at most this much
+# zstd releases the GIL: a run is packed on this thread while its lines are parsed on the caller's.
+_PACKER = ThreadPoolExecutor(1, thread_name_prefix="zstd")
 
 
 def history_run(
@@ -125,6 +128,7 @@ def bytes_run(
         raw = handle.read(stop - start)
     if len(raw) != stop - start or not raw.endswith(b"\n"):  # the file was rewritten
         raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
+    whole = _PACKER.submit(pack, raw)  # the run whole, most often what is sent
     found: list[tuple[int, RunLine, int]] = []  # line start (in the run), index, its JSON size
     starts: list[int] = []  # every line start, in the run
     at = 0
@@ -139,7 +143,7 @@ def bytes_run(
             indexed = _indexed(at, newline - at, message)
             found.append((at, indexed, len(to_json(indexed)) + 1))
         at = newline + 1
-    cut, data = _fit(raw, starts, found)
+    cut, data = _fit(raw, starts, found, whole)
     if data is None:  # its newest line alone is too big compressed: that one goes folded
         return history_run(threads, cursor, meta, start + starts[-1], stop)
     _settle(cursor, meta, older, start, start + cut)
@@ -154,14 +158,15 @@ def bytes_run(
 
 
 def _fit(
-    raw: bytes, starts: list[int], found: list[tuple[int, RunLine, int]]
+    raw: bytes, starts: list[int], found: list[tuple[int, RunLine, int]], whole: Future[str]
 ) -> tuple[int, str | None]:
     """Where the run starts (in `raw`) so that it fits one frame, and its packed bytes (None
-    when not even its last line fits): the oldest half of the lines waits while it does not."""
+    when not even its last line fits; `whole`: `raw` packed): the oldest half of the lines
+    waits while it does not."""
     first = 0
     while True:
         cut = starts[first]
-        data = pack(memoryview(raw)[cut:])
+        data = whole.result() if not cut else pack(memoryview(raw)[cut:])
         index = sum(size for at, _, size in found if at >= cut)  # at most: `at` only shrinks
         if len(data) + index + RUN_FRAME_BYTES <= BATCH_BUDGET:
             return cut, data
@@ -171,7 +176,8 @@ def _fit(
 
 
 def _indexed(at: int, size: int, message: Message) -> RunLine:
-    return RunLine(
+    # The fields of a validated Message (and a line's place): valid RunLine fields as they are.
+    return RunLine.model_construct(
         at=at,
         size=size,
         uuid=message.uuid,
