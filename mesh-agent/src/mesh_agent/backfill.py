@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 from pydantic_core import to_json
 
 from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
-from mesh_agent.reader import CHUNK_BYTES, FileShrunk, Line, line_start_before, read_lines
+from mesh_agent.reader import CHUNK_BYTES, FileShrunk, line_start_before, read_lines
 from mesh_agent.threads import Threads
-from mesh_agent.transcript import SessionMeta
+from mesh_agent.transcript import SessionMeta, parse_line, thread_link, to_message
 from mesh_protocol import MAX_RUN_BYTES, HistoryRun, Message, Messages, RunLine
+from mesh_protocol.fold import index_line
 from mesh_protocol.runs import pack
 
 if TYPE_CHECKING:
@@ -134,13 +135,15 @@ def bytes_run(
     at = 0
     while at < len(raw):
         newline = raw.index(b"\n", at)
-        line = Line(raw[at:newline], start + newline + 1)
-        record, _, message, _ = parse(threads, line, sized=False)
-        if record is not None and start + newline + 1 <= cursor.folded:
-            older.update(record, message, main=cursor.ref.main)
+        indexed = _index(
+            threads,
+            raw[at:newline],
+            at,
+            older if start + newline + 1 <= cursor.folded else None,
+            cursor,
+        )
         starts.append(at)
-        if message is not None:
-            indexed = _indexed(at, newline - at, message)
+        if indexed is not None:
             found.append((at, indexed, len(to_json(indexed)) + 1))
         at = newline + 1
     cut, data = _fit(raw, starts, found, whole)
@@ -175,15 +178,24 @@ def _fit(
         first = max(first + 1, bisect_right(starts, (cut + len(raw)) // 2) - 1)
 
 
-def _indexed(at: int, size: int, message: Message) -> RunLine:
-    # The fields of a validated Message (and a line's place): valid RunLine fields as they are.
-    return RunLine.model_construct(
-        at=at,
-        size=size,
-        uuid=message.uuid,
-        parent_uuid=message.parent_uuid,
-        role=message.role,
-        timestamp=message.timestamp,
-        is_sidechain=message.is_sidechain,
-        thread_parent_uuid=message.thread_parent_uuid,
-    )
+def _index(
+    threads: Threads, data: bytes, at: int, older: SessionMeta | None, cursor: FileCursor
+) -> RunLine | None:
+    """A run's line as `parse` would fold it (`threads` learns which message it continues;
+    `older`, when the line is below what is folded, folds its metadata), but indexed only:
+    its text is folded only while the session's first prompt is looked for in it."""
+    record = parse_line(data)
+    link = thread_link(data, record)
+    thread = threads.resolve(link[1]) if link is not None else None
+    differs = thread if link is not None and thread != link[1] else None
+    indexed = index_line(record, at, len(data), differs) if record is not None else None
+    if link is not None:
+        threads.add(link[0], link[0] if indexed is not None else thread)
+    if older is not None and record is not None:
+        if indexed is not None and not (cursor.head_prompt or older.first_prompt):
+            older.update(record, to_message(record, thread_parent=differs), main=cursor.ref.main)
+        else:
+            older.update(record, None, main=cursor.ref.main)
+            if indexed is not None and indexed.timestamp is not None:
+                older.saw(indexed.timestamp)
+    return indexed
