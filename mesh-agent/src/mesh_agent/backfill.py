@@ -130,7 +130,7 @@ def bytes_run(
     if len(raw) != stop - start or not raw.endswith(b"\n"):  # the file was rewritten
         raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
     whole = _PACKER.submit(pack, raw)  # the run whole, most often what is sent
-    found: list[tuple[int, RunLine, int]] = []  # line start (in the run), index, its JSON size
+    found: list[tuple[int, RunLine]] = []  # line start (in the run), its index
     starts: list[int] = []  # every line start, in the run
     at = 0
     while at < len(raw):
@@ -144,7 +144,7 @@ def bytes_run(
         )
         starts.append(at)
         if indexed is not None:
-            found.append((at, indexed, len(to_json(indexed)) + 1))
+            found.append((at, indexed))
         at = newline + 1
     cut, data = _fit(raw, starts, found, whole)
     if data is None:  # its newest line alone is too big compressed: that one goes folded
@@ -156,12 +156,12 @@ def bytes_run(
         start_offset=start + cut,
         end_offset=stop,
         data=data,
-        lines=[i.model_copy(update={"at": at - cut}) for at, i, _ in found if at >= cut],
+        lines=[i.model_copy(update={"at": at - cut}) for at, i in found if at >= cut],
     )
 
 
 def _fit(
-    raw: bytes, starts: list[int], found: list[tuple[int, RunLine, int]], whole: Future[str]
+    raw: bytes, starts: list[int], found: list[tuple[int, RunLine]], whole: Future[str]
 ) -> tuple[int, str | None]:
     """Where the run starts (in `raw`) so that it fits one frame, and its packed bytes (None
     when not even its last line fits; `whole`: `raw` packed): the oldest half of the lines
@@ -170,7 +170,8 @@ def _fit(
     while True:
         cut = starts[first]
         data = whole.result() if not cut else pack(memoryview(raw)[cut:])
-        index = sum(size for at, _, size in found if at >= cut)  # at most: `at` only shrinks
+        # at most: `at` only shrinks; one serialization of the index, not one per line
+        index = len(to_json([i for at, i in found if at >= cut]))
         if len(data) + index + RUN_FRAME_BYTES <= BATCH_BUDGET:
             return cut, data
         if first == len(starts) - 1:
