@@ -156,7 +156,9 @@ def bytes_run(
         start_offset=start + cut,
         end_offset=stop,
         data=data,
-        lines=[i.model_copy(update={"at": at - cut}) for at, i in found if at >= cut],
+        lines=[
+            i if not cut else i.model_copy(update={"at": at - cut}) for at, i in found if at >= cut
+        ],
     )
 
 
