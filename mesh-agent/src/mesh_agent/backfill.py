@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 from pydantic_core import to_json
 
 from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
-from mesh_agent.reader import CHUNK_BYTES, FileShrunk, Line, line_start_before, read_lines
+from mesh_agent.reader import CHUNK_BYTES, FileShrunk, line_start_before, read_lines
 from mesh_agent.threads import Threads
-from mesh_agent.transcript import SessionMeta
+from mesh_agent.transcript import SessionMeta, parse_line, thread_link, to_message
 from mesh_protocol import MAX_RUN_BYTES, HistoryRun, Message, Messages, RunLine
+from mesh_protocol.fold import index_line
 from mesh_protocol.runs import pack
 
 if TYPE_CHECKING:
@@ -129,19 +130,21 @@ def bytes_run(
     if len(raw) != stop - start or not raw.endswith(b"\n"):  # the file was rewritten
         raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
     whole = _PACKER.submit(pack, raw)  # the run whole, most often what is sent
-    found: list[tuple[int, RunLine, int]] = []  # line start (in the run), index, its JSON size
+    found: list[tuple[int, RunLine]] = []  # line start (in the run), its index
     starts: list[int] = []  # every line start, in the run
     at = 0
     while at < len(raw):
         newline = raw.index(b"\n", at)
-        line = Line(raw[at:newline], start + newline + 1)
-        record, _, message, _ = parse(threads, line, sized=False)
-        if record is not None and start + newline + 1 <= cursor.folded:
-            older.update(record, message, main=cursor.ref.main)
+        indexed = _index(
+            threads,
+            raw[at:newline],
+            at,
+            older if start + newline + 1 <= cursor.folded else None,
+            cursor,
+        )
         starts.append(at)
-        if message is not None:
-            indexed = _indexed(at, newline - at, message)
-            found.append((at, indexed, len(to_json(indexed)) + 1))
+        if indexed is not None:
+            found.append((at, indexed))
         at = newline + 1
     cut, data = _fit(raw, starts, found, whole)
     if data is None:  # its newest line alone is too big compressed: that one goes folded
@@ -153,12 +156,14 @@ def bytes_run(
         start_offset=start + cut,
         end_offset=stop,
         data=data,
-        lines=[i.model_copy(update={"at": at - cut}) for at, i, _ in found if at >= cut],
+        lines=[
+            i if not cut else i.model_copy(update={"at": at - cut}) for at, i in found if at >= cut
+        ],
     )
 
 
 def _fit(
-    raw: bytes, starts: list[int], found: list[tuple[int, RunLine, int]], whole: Future[str]
+    raw: bytes, starts: list[int], found: list[tuple[int, RunLine]], whole: Future[str]
 ) -> tuple[int, str | None]:
     """Where the run starts (in `raw`) so that it fits one frame, and its packed bytes (None
     when not even its last line fits; `whole`: `raw` packed): the oldest half of the lines
@@ -167,7 +172,8 @@ def _fit(
     while True:
         cut = starts[first]
         data = whole.result() if not cut else pack(memoryview(raw)[cut:])
-        index = sum(size for at, _, size in found if at >= cut)  # at most: `at` only shrinks
+        # at most: `at` only shrinks; one serialization of the index, not one per line
+        index = len(to_json([i for at, i in found if at >= cut]))
         if len(data) + index + RUN_FRAME_BYTES <= BATCH_BUDGET:
             return cut, data
         if first == len(starts) - 1:
@@ -175,15 +181,24 @@ def _fit(
         first = max(first + 1, bisect_right(starts, (cut + len(raw)) // 2) - 1)
 
 
-def _indexed(at: int, size: int, message: Message) -> RunLine:
-    # The fields of a validated Message (and a line's place): valid RunLine fields as they are.
-    return RunLine.model_construct(
-        at=at,
-        size=size,
-        uuid=message.uuid,
-        parent_uuid=message.parent_uuid,
-        role=message.role,
-        timestamp=message.timestamp,
-        is_sidechain=message.is_sidechain,
-        thread_parent_uuid=message.thread_parent_uuid,
-    )
+def _index(
+    threads: Threads, data: bytes, at: int, older: SessionMeta | None, cursor: FileCursor
+) -> RunLine | None:
+    """A run's line as `parse` would fold it (`threads` learns which message it continues;
+    `older`, when the line is below what is folded, folds its metadata), but indexed only:
+    its text is folded only while the session's first prompt is looked for in it."""
+    record = parse_line(data)
+    link = thread_link(data, record)
+    thread = threads.resolve(link[1]) if link is not None else None
+    differs = thread if link is not None and thread != link[1] else None
+    indexed = index_line(record, at, len(data), differs) if record is not None else None
+    if link is not None:
+        threads.add(link[0], link[0] if indexed is not None else thread)
+    if older is not None and record is not None:
+        if indexed is not None and not (cursor.head_prompt or older.first_prompt):
+            older.update(record, to_message(record, thread_parent=differs), main=cursor.ref.main)
+        else:
+            older.update(record, None, main=cursor.ref.main)
+            if indexed is not None and indexed.timestamp is not None:
+                older.saw(indexed.timestamp)
+    return indexed

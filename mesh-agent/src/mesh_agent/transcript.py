@@ -77,8 +77,7 @@ class SessionMeta:
     def update(self, record: dict[str, Any], message: Message | None, *, main: bool) -> None:
         """Fold one record (and its message, if any) of a main or subagent transcript."""
         if message is not None and message.timestamp is not None:
-            if self.last_msg_at is None or message.timestamp > self.last_msg_at:
-                self.last_msg_at = message.timestamp
+            self.saw(message.timestamp)
         if not main:
             return  # subagent transcripts carry the subagent's task, not the session's
         kind = record.get("type")
@@ -107,6 +106,11 @@ class SessionMeta:
             and not message.is_sidechain
         ):
             self.first_prompt = _one_line(message.text)
+
+    def saw(self, timestamp: datetime) -> None:
+        """A message of `timestamp` was folded (what `update` does with its message's)."""
+        if self.last_msg_at is None or timestamp > self.last_msg_at:
+            self.last_msg_at = timestamp
 
     def absorb_older(self, older: SessionMeta) -> None:
         """Fold what `older` (the fold of lines that all precede those folded here) says, as if
