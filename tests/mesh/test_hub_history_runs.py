@@ -17,6 +17,7 @@ import psycopg
 
 from mesh_agent.index import Index
 from mesh_protocol import MAX_FRAME_BYTES, HistoryRun, Messages, dump_frame
+from mesh_protocol.runs import dump_binary
 from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub, scripted_agent
 
 FIXTURES = Path(__file__).parent / "fixtures" / "claude_2_1_330"
@@ -97,9 +98,14 @@ def _batches(root: Path, session_id: str, data: bytes, *, runs: bool) -> list[An
 
 
 async def _send_all(url: str, token: str, frames: list[Any]) -> None:
+    """Send every frame and wait for its ack; history runs alternately as binary messages and
+    as text frames (a newer agent, an older one)."""
     async with scripted_agent(url, token, "runs") as agent:
-        for frame in frames:
-            await agent.send(frame)
+        for n, frame in enumerate(frames):
+            if isinstance(frame, HistoryRun) and n % 2:
+                await agent.ws.send(dump_binary(frame))
+            else:
+                await agent.send(frame)
             ack = await agent.expect_ack()
             assert ack.file == frame.file
 
@@ -121,8 +127,8 @@ async def test_history_as_runs_gives_the_pages_of_folded_history(
     pg_dsn: str, tmp_path: Path
 ) -> None:
     """The same transcript, its history sent folded by one agent and as runs of bytes by
-    another, reads the same through the pages, message by message; the runs path stored most of
-    it as runs and one line too big for a frame folded."""
+    another (half of its runs as binary messages), reads the same through the pages, message by
+    message; the runs path stored most of it as runs and one line too big for a frame folded."""
     data = transcript()
     folded = _batches(tmp_path / "a", FOLDED, data, runs=False)
     runs = _batches(tmp_path / "b", RUNS, data, runs=True)

@@ -27,7 +27,7 @@ from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta, parse_line, thread_link, to_message
 from mesh_protocol import MAX_RUN_BYTES, HistoryRun, Message, Messages, RunLine
 from mesh_protocol.fold import index_line
-from mesh_protocol.runs import pack
+from mesh_protocol.runs import compress, packed_size
 
 if TYPE_CHECKING:
     from mesh_agent.index import FileCursor
@@ -129,7 +129,7 @@ def bytes_run(
         raw = handle.read(stop - start)
     if len(raw) != stop - start or not raw.endswith(b"\n"):  # the file was rewritten
         raise FileShrunk(f"{cursor.ref.key} has no line ending at {stop}")
-    whole = _PACKER.submit(pack, raw)  # the run whole, most often what is sent
+    whole = _PACKER.submit(compress, raw)  # the run whole, most often what is sent
     found: list[tuple[int, RunLine]] = []  # line start (in the run), its index
     starts: list[int] = []  # every line start, in the run
     at = 0
@@ -146,8 +146,8 @@ def bytes_run(
         if indexed is not None:
             found.append((at, indexed))
         at = newline + 1
-    cut, data = _fit(raw, starts, found, whole)
-    if data is None:  # its newest line alone is too big compressed: that one goes folded
+    cut, blob = _fit(raw, starts, found, whole)
+    if blob is None:  # its newest line alone is too big compressed: that one goes folded
         return history_run(threads, cursor, meta, start + starts[-1], stop)
     _settle(cursor, meta, older, start, start + cut)
     return HistoryRun(
@@ -155,27 +155,26 @@ def bytes_run(
         file=cursor.ref.key,
         start_offset=start + cut,
         end_offset=stop,
-        data=data,
         lines=[
             i if not cut else i.model_copy(update={"at": at - cut}) for at, i in found if at >= cut
         ],
-    )
+    ).with_blob(blob)
 
 
 def _fit(
-    raw: bytes, starts: list[int], found: list[tuple[int, RunLine]], whole: Future[str]
-) -> tuple[int, str | None]:
-    """Where the run starts (in `raw`) so that it fits one frame, and its packed bytes (None
-    when not even its last line fits; `whole`: `raw` packed): the oldest half of the lines
-    waits while it does not."""
+    raw: bytes, starts: list[int], found: list[tuple[int, RunLine]], whole: Future[bytes]
+) -> tuple[int, bytes | None]:
+    """Where the run starts (in `raw`) so that it fits one frame, text or binary, and its zstd
+    frame (None when not even its last line fits; `whole`: `raw` compressed): the oldest half
+    of the lines waits while it does not."""
     first = 0
     while True:
         cut = starts[first]
-        data = whole.result() if not cut else pack(memoryview(raw)[cut:])
+        blob = whole.result() if not cut else compress(memoryview(raw)[cut:])
         # at most: `at` only shrinks; one serialization of the index, not one per line
         index = len(to_json([i for at, i in found if at >= cut]))
-        if len(data) + index + RUN_FRAME_BYTES <= BATCH_BUDGET:
-            return cut, data
+        if packed_size(len(blob)) + index + RUN_FRAME_BYTES <= BATCH_BUDGET:
+            return cut, blob
         if first == len(starts) - 1:
             return cut, None
         first = max(first + 1, bisect_right(starts, (cut + len(raw)) // 2) - 1)

@@ -51,6 +51,7 @@ from mesh_protocol import (
     dump_frame,
     parse_hub_frame,
 )
+from mesh_protocol.runs import dump_binary
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 
@@ -134,6 +135,7 @@ class HubLink:
         self.flow = Flow(time.monotonic())
         self.announcer = Announcer()
         self._room = asyncio.Condition()
+        self.binary_runs = False  # the hub takes history runs as binary messages
 
     async def serve(self) -> None:
         """Handshake, let the host resume, then run until the connection ends."""
@@ -142,6 +144,7 @@ class HubLink:
         if not isinstance(welcome, Welcome):
             raise ProtocolError(f"expected welcome, got {welcome.type}")
         log.info("connected to the hub as %s (%d acked files)", welcome.agent_id, len(welcome.acks))
+        self.binary_runs = welcome.binary_runs
         await self.host.connected(self, welcome)
         async with asyncio.TaskGroup() as group:
             group.create_task(self._receive())
@@ -166,7 +169,10 @@ class HubLink:
         async with self._room:
             await self._room.wait_for(self.flow.has_room)
         self.flow.sent(batch.file, ack_offset(batch), time.monotonic(), batch.part)
-        await self.ws.send(dump_frame(batch))
+        if self.binary_runs and isinstance(batch, HistoryRun):
+            await self.ws.send(dump_binary(batch))  # no base64, no JSON string of its bytes
+        else:
+            await self.ws.send(dump_frame(batch))
         if tracing():
             trace("agent.sent", _uuids(batch))
 

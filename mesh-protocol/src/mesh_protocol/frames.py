@@ -1,7 +1,8 @@
 """The frames of the CC Mesh wire protocol between a mesh-agent and the hub (docs/mesh-protocol.md).
 
 One WebSocket per agent, opened by the agent (outbound, works behind NAT) at `WS_PATH` with
-`Authorization: Bearer <agent token>`. Every frame is one JSON text message with a `type`:
+`Authorization: Bearer <agent token>`. Every frame is one JSON text message with a `type`
+(a history run may go as one binary message instead, mesh_protocol.runs):
 
     agent → hub   hello, session, messages, history_run, prompt_status, permission_request,
                   permission_resolved, ping, pong
@@ -14,6 +15,7 @@ the other; a frame with an unknown `type` or invalid values raises `ProtocolErro
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -24,6 +26,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -186,16 +189,31 @@ class HistoryRun(_Frame):
     """A run of a file's missing history as the transcript's own bytes (only towards a hub whose
     welcome has `history_runs`): the whole lines of [start_offset, end_offset), zstd-compressed
     then base64-encoded in `data`, and `lines`, the messages among them in file order. It is
-    checked, acked and ordered like a `messages` batch of part "history"."""
+    checked, acked and ordered like a `messages` batch of part "history".
+
+    A run sent as a binary message (towards a hub whose welcome has `binary_runs`, see
+    mesh_protocol.runs) carries its zstd frame itself (`blob`) and an empty `data`."""
 
     type: Literal["history_run"] = "history_run"
     session_id: SessionId
     file: FileKey
     start_offset: Offset
     end_offset: Offset
-    data: str = Field(min_length=1, max_length=MAX_FRAME_BYTES)
+    data: str = Field(default="", max_length=MAX_FRAME_BYTES)  # empty in a binary run
     lines: list[RunLine] = Field(default_factory=list)
     part: Literal["history"] = "history"
+    _blob: bytes | None = PrivateAttr(default=None)
+
+    @property
+    def blob(self) -> bytes | None:
+        """The run's zstd frame when it came or goes as a binary message (None otherwise)."""
+        return self._blob
+
+    def with_blob(self, blob: bytes) -> HistoryRun:
+        """This run carrying `blob`, its zstd frame, as bytes (`data` empty)."""
+        run = self.model_copy(update={"data": ""})
+        run._blob = blob
+        return run
 
     @model_validator(mode="after")
     def _sized(self) -> HistoryRun:
@@ -259,6 +277,8 @@ class Welcome(_Frame):
     history: dict[str, Offset] | None = None
     # The hub takes the history as `history_run` frames (older hubs: `messages` only).
     history_runs: bool = False
+    # The hub takes a `history_run` as one binary message (mesh_protocol.runs; older hubs: text).
+    binary_runs: bool = False
 
 
 class Ack(_Frame):
@@ -353,7 +373,10 @@ def parse_hub_frame(data: str | bytes) -> HubFrame:
 
 
 def dump_frame(frame: BaseModel) -> str:
-    """The JSON text of a frame (None fields kept, so the shape is always the documented one)."""
+    """The JSON text of a frame (None fields kept, so the shape is always the documented one;
+    a history run that carries its zstd frame as bytes gets it base64-encoded in `data`)."""
+    if isinstance(frame, HistoryRun) and frame.blob is not None and not frame.data:
+        frame = frame.model_copy(update={"data": base64.b64encode(frame.blob).decode("ascii")})
     return frame.model_dump_json()
 
 

@@ -4,7 +4,8 @@ Handshake: a bearer token of scope `agent` (else HTTP 401/403 before the upgrade
 → `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub;
 those that queued while the hub was busy are taken together, consecutive live batches of one
 file merged into one transaction (coalesce.py).
-Closes: 1009 for a frame over MESH_MAX_FRAME_BYTES, 1003 for a binary frame, 1008 for a
+A `history_run` may come as one binary message (mesh_protocol.runs), the only binary one.
+Closes: 1009 for a frame over MESH_MAX_FRAME_BYTES, 1003 for another binary message, 1008 for a
 protocol violation that cannot be skipped (no hello first, a hello whose text Postgres cannot
 store, an offset gap, a `history_run` whose bytes are not what it says: `invalid_run`), 1001
 when the agent was silent for MESH_AGENT_OFFLINE_AFTER_S (it reconnects and resumes from its
@@ -42,7 +43,7 @@ from mesh_protocol import (
     Welcome,
     parse_agent_frame,
 )
-from mesh_protocol.runs import BadRun
+from mesh_protocol.runs import BadRun, NotARun, load_binary
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
@@ -91,7 +92,9 @@ async def agent_socket(ws: WebSocket) -> None:
         acks = await agents.agent_acks(hub.pool, agent_id)
         backlog = await history.agent_history(hub.pool, agent_id)  # files sent tail first
         await agents.seen(hub.pool, agent_id)  # every offset read above is now on disk
-        welcome = Welcome(agent_id=agent_id, acks=acks, history=backlog, history_runs=True)
+        welcome = Welcome(
+            agent_id=agent_id, acks=acks, history=backlog, history_runs=True, binary_runs=True
+        )
         await link.send(welcome)
         await hub.dispatch_held(agent_id)
         await _serve(ws, link, hub)
@@ -120,8 +123,8 @@ async def _authenticate(ws: WebSocket, hub: Hub) -> TokenInfo | None:
         return None
 
 
-async def _receive_text(ws: WebSocket, hub: Hub, silence_s: float) -> str | None:
-    """The next text frame; None after closing the socket (silence, binary, oversized)."""
+async def _receive(ws: WebSocket, hub: Hub, silence_s: float) -> str | bytes | None:
+    """The next message, text or binary; None after closing the socket (silence, oversized)."""
     try:  # asyncio.timeout, not wait_for: no task in between, one hop less per frame
         async with asyncio.timeout(silence_s):
             message = await ws.receive()
@@ -131,19 +134,22 @@ async def _receive_text(ws: WebSocket, hub: Hub, silence_s: float) -> str | None
     if message["type"] == "websocket.disconnect":
         return None
     text = message.get("text")
-    if text is None:
-        await _close(ws, 1003, "frames are JSON text messages")
-        return None
+    data = message.get("bytes") if text is None else text
     limit = hub.settings.max_frame_bytes
-    if len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit):
+    if data is None:
+        return None
+    if len(data) > limit or (text and len(text) * 4 > limit and len(text.encode()) > limit):
         await _close(ws, 1009, f"frame larger than {limit} bytes")
         return None
-    return str(text)
+    return data if isinstance(data, bytes) else str(data)
 
 
 async def _receive_hello(ws: WebSocket, hub: Hub) -> Hello | None:
-    text = await _receive_text(ws, hub, HELLO_TIMEOUT_S)
+    text = await _receive(ws, hub, HELLO_TIMEOUT_S)
     if text is None:
+        return None
+    if isinstance(text, bytes):
+        await _close(ws, 1003, "hello is a JSON text message")
         return None
     try:
         frame = parse_agent_frame(text)
@@ -198,13 +204,12 @@ async def _read_frames(ws: WebSocket, hub: Hub, inbox: asyncio.Queue[Received | 
     being handled: the socket then pushes back), then None once the socket ended or failed."""
     silence_s = hub.settings.agent_offline_after_s
     try:
-        while (text := await _receive_text(ws, hub, silence_s)) is not None:
-            frame: object
-            try:
-                frame = parse_agent_frame(text)
-            except ProtocolError as exc:
-                frame = exc
-            if isinstance(frame, Messages):
+        while (text := await _receive(ws, hub, silence_s)) is not None:
+            frame = _parse(text)
+            if isinstance(frame, NotARun):
+                await _close(ws, 1003, str(frame))
+                break
+            if isinstance(frame, Messages) and isinstance(text, str):
                 if "\\u0000" in text:  # JSON text escapes every NUL
                     frame = without_nul(frame)
                 if tracing():
@@ -214,6 +219,15 @@ async def _read_frames(ws: WebSocket, hub: Hub, inbox: asyncio.Queue[Received | 
         task = asyncio.current_task()
         if task is None or not task.cancelling():
             await inbox.put(None)
+
+
+def _parse(text: str | bytes) -> object:
+    """The frame a message carries (a binary one: a history run), or what it raised instead:
+    ProtocolError (skipped), BadRun (invalid_run) or NotARun (1003)."""
+    try:
+        return load_binary(text) if isinstance(text, bytes) else parse_agent_frame(text)
+    except (ProtocolError, BadRun, NotARun) as exc:
+        return exc
 
 
 async def _handle_one(frame: object, link: AgentLink, hub: Hub) -> bool:
@@ -254,6 +268,8 @@ async def _handle(frame: object, link: AgentLink, hub: Hub) -> None:
         await hub.on_messages(link, frame)
     elif isinstance(frame, HistoryRun):
         await hub.on_history_run(link, frame)
+    elif isinstance(frame, BadRun):  # a binary run whose header is not sound
+        raise frame
     elif isinstance(frame, SessionInfo):
         await hub.on_session(link, frame)
     elif isinstance(frame, PromptStatus):
