@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from mesh_protocol import ErrorFrame, HistoryRun, Messages, Ping, RunLine, agent_ws_url
-from mesh_protocol.runs import MAGIC, compress, dump_binary
+from mesh_protocol.runs import MAGIC, BadRun, compress, decompress, dump_binary
 from tests.mesh.hub_harness import (
     ScriptedAgent,
     auth,
@@ -163,3 +163,16 @@ async def test_bad_binary_runs_close_with_1008_and_store_nothing(
     uuids = sorted(r["uuid"] for r in db.execute("SELECT uuid FROM assistant.messages"))
     assert uuids == ["h-0", "u-t"]
     assert db.execute("SELECT count(*) AS n FROM assistant.transcript_runs").fetchone() == {"n": 1}
+
+
+def test_a_zstd_frame_without_its_size_is_read_to_at_most_the_run_size() -> None:
+    """A zstd frame whose header declares no content size (a streaming compressor's) is read as
+    a stream: the run's bytes when it holds them, refused one byte past the run's size."""
+    raw = _lines(0, 20)
+    unsized = zstandard.ZstdCompressor(level=1, write_content_size=False)
+    assert zstandard.frame_content_size(unsized.compress(raw)) == -1
+    assert decompress(unsized.compress(raw), len(raw)) == raw
+    with pytest.raises(BadRun, match="or more"):
+        decompress(unsized.compress(raw + b"x"), len(raw))
+    with pytest.raises(BadRun, match=f"not {len(raw)}"):
+        decompress(compress(raw + b"x"), len(raw))
