@@ -12,8 +12,19 @@ import pytest
 import zstandard
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
 
-from mesh_protocol import ErrorFrame, HistoryRun, Messages, Ping, RunLine, agent_ws_url
+from mesh_agent.compression import TextDeflate, ws_compression
+from mesh_protocol import (
+    ErrorFrame,
+    Hello,
+    HistoryRun,
+    Messages,
+    Ping,
+    RunLine,
+    Welcome,
+    agent_ws_url,
+)
 from mesh_protocol.runs import MAGIC, BadRun, compress, decompress, dump_binary
 from tests.mesh.hub_harness import (
     ScriptedAgent,
@@ -176,3 +187,34 @@ def test_a_zstd_frame_without_its_size_is_read_to_at_most_the_run_size() -> None
         decompress(unsized.compress(raw + b"x"), len(raw))
     with pytest.raises(BadRun, match=f"not {len(raw)}"):
         decompress(compress(raw + b"x"), len(raw))
+
+
+async def test_a_far_agents_deflate_session_takes_binary_runs_as_they_are(
+    db: psycopg.Connection, pg_dsn: str
+) -> None:
+    """With the deflate an agent offers a hub across the internet, the hub takes a text tail
+    deflated and a binary run sent as it is (RSV1 unset), and acks both."""
+    raw = _lines(0, 40)
+    far = ws_compression("wss://hub.example.com/api/agents/ws")
+    token = issue(pg_dsn, "agent")
+    with running_hub(hub_settings(pg_dsn)) as url:
+        async with connect(agent_ws_url(url), additional_headers=auth(token), **far) as ws:
+            [deflate] = ws.protocol.extensions
+            assert isinstance(deflate, TextDeflate)
+            sent: list[tuple[Opcode, bool]] = []
+            encode = deflate.encode
+
+            def record(frame: Frame) -> Frame:
+                out = encode(frame)
+                sent.append((out.opcode, out.rsv1))
+                return out
+
+            deflate.encode = record  # type: ignore[method-assign]
+            agent = ScriptedAgent(ws)
+            await agent.send(Hello(agent="loin", hostname="loin.example.com", version="test"))
+            await agent.expect(Welcome)
+            await _tail(agent, len(raw))
+            await ws.send(dump_binary(_run(raw, len(raw), 0)))
+            assert (await agent.expect_ack()).offset == 0
+    assert (Opcode.TEXT, True) in sent and (Opcode.BINARY, False) in sent
+    assert not any(opcode is Opcode.BINARY and rsv1 for opcode, rsv1 in sent)
