@@ -3,8 +3,8 @@
 Handshake: a bearer token of scope `agent` (else HTTP 401/403 before the upgrade), then `hello`
 → `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub;
 those that queued while the hub was busy are taken together, consecutive live batches of one
-file merged into one transaction (coalesce.py). The backfilled history goes to a task of its
-own (history_task.py): a live batch does not wait for a history run's check and commit.
+file merged into one transaction (coalesce.py). A big file's tail and history go to a task of
+their own (backlog_task.py): a live batch does not wait for their checks and commits.
 Closes: 1009 for a frame over MESH_MAX_FRAME_BYTES, 1003 for a binary frame, 1008 for a
 protocol violation that cannot be skipped (no hello first, a hello whose text Postgres cannot
 store, an offset gap, a `history_run` whose bytes are not what it says: `invalid_run`), 1001
@@ -47,10 +47,10 @@ from mesh_protocol.runs import BadRun
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
+from solo_brain.mesh.backlog_task import BacklogTask
 from solo_brain.mesh.coalesce import Received, coalesce
 from solo_brain.mesh.deps import authenticate
 from solo_brain.mesh.errors import OffsetGap
-from solo_brain.mesh.history_task import HistoryTask, is_history
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.store import agents, history
@@ -167,10 +167,10 @@ async def _receive_hello(ws: WebSocket, hub: Hub) -> Hello | None:
 async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
     """Handle the agent's frames one at a time; before each, those that queued while the hub
     was busy are reordered and merged (coalesce.py): live lines first, a burst in one batch;
-    the history frames are handed, in order, to their own task (history_task.py)."""
+    a big file's tail and history are handed, in order, to their own task (backlog_task.py)."""
     inbox: asyncio.Queue[Received | None] = asyncio.Queue(READ_AHEAD)
     reader = asyncio.create_task(_read_frames(ws, hub, inbox))
-    history = HistoryTask(link, lambda frame: _handle_one(frame, link, hub), READ_AHEAD)
+    backlog = BacklogTask(link, lambda frame: _handle_one(frame, link, hub), READ_AHEAD)
     pending: list[Received] = []
     ended = False
     try:
@@ -181,18 +181,18 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
                 ended = not _queue(pending, inbox.get_nowait())
             if not pending:
                 await reader  # raises what ended the reading, if it failed
-                await history.finish()
+                await backlog.finish()
                 return
             pending = coalesce(pending, hub.settings.max_frame_bytes)
             frame = pending.pop(0).frame
-            if is_history(frame):
-                if not await history.put(frame):
+            if backlog.takes(frame):
+                if not await backlog.put(frame):
                     return
             elif not await _handle_one(frame, link, hub):
                 return
     finally:
         reader.cancel()
-        history.cancel()
+        backlog.cancel()
 
 
 def _queue(pending: list[Received], item: Received | None) -> bool:
