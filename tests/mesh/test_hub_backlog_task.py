@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
-from mesh_protocol import HistoryRun, Messages, Part
+from mesh_protocol import HistoryRun, Messages, Part, SessionInfo
 from solo_brain.mesh.backlog_task import is_backlog
 from tests.mesh.hub_harness import hub_settings, issue, message, running_hub, scripted_agent
 from tests.mesh.test_hub_coalesce import _until_blocked
@@ -39,10 +39,11 @@ def test_tails_and_history_are_the_backlog() -> None:
 async def test_a_live_batch_is_not_held_by_another_sessions_backlog_commit(
     db: psycopg.Connection, pg_dsn: str
 ) -> None:
-    """A big file's tail, its next batch and its history, sent at once, are committed in order
-    (no gap); while its tail, then its history, waits for Postgres (its session row locked by
-    someone else), a live batch of another session is committed and acked, and a batch of the
-    big file waits behind them; everything is acked once the lock goes."""
+    """A big file's tail, its next batch, its session's metadata and its history, sent at once,
+    are handled in order (no gap); while its tail, then its history, waits for Postgres (its
+    session row locked by someone else), a live batch of another session is committed and
+    acked, and the frames of the big file's session wait behind them; everything is acked and
+    stored once the lock goes."""
     with running_hub(hub_settings(pg_dsn)) as url:
         async with scripted_agent(url, issue(pg_dsn, "agent")) as agent:
             await agent.batch(SID, FILE, 0, 10, [message("u0", "avant")])
@@ -52,6 +53,7 @@ async def test_a_live_batch_is_not_held_by_another_sessions_backlog_commit(
                 await agent.send(_big("tail", 1000, 1100, "t1"))
                 await _until_blocked(db)
                 await agent.send(_big("next", 1100, 1200, "n1"))  # behind its tail
+                await agent.send(SessionInfo(session_id=BIG, cwd="/srv/orchestrator", title="Gros"))
                 await agent.send(_big("history", 900, 1000, "h2"))
                 await agent.send_batch(SID, FILE, 10, 20, [message("u1", "pendant")])
                 ack = await agent.expect_ack()
@@ -74,3 +76,5 @@ async def test_a_live_batch_is_not_held_by_another_sessions_backlog_commit(
             await agent.sync()
     rows = db.execute("SELECT uuid FROM assistant.messages ORDER BY uuid").fetchall()
     assert [r["uuid"] for r in rows] == ["h1", "h2", "n1", "t1", "u0", "u1", "u2"]
+    title = db.execute("SELECT title FROM assistant.sessions WHERE id = %s", (BIG,)).fetchone()
+    assert title == {"title": "Gros"}

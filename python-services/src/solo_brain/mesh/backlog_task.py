@@ -9,9 +9,11 @@ this task instead and goes on with the frames after them:
 - a backlog frame (`messages` of part `tail` or `history`, `history_run`) is handed over when
   the read loop reaches it, so every frame received before it is handled (the file's `session`
   frame, and for a history frame its file's tail, whose commit records the missing history);
-- so is every later frame of a file while the task still holds one of that file's: a file's
-  frames are handled in the order received, and so are their acks (acks of different files may
-  interleave, which the agent allows: it counts them per file and part);
+- so is every later batch or `session` frame of its session while the task still holds one of
+  that session's: a session's batches and metadata are handled in the order received, and so
+  are their acks (acks of different sessions may interleave, which the agent allows: it counts
+  them per file and part). They would wait anyway: the hub commits one session at a time (its
+  lock in hub.py), and the agent announces a backfilled session after each of its history runs;
 - the queue is bounded (the agent keeps at most a window of batches in flight): a full queue
   pushes back on the read loop, and a task that ended (its frame ended the connection) never
   leaves the read loop waiting.
@@ -26,7 +28,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
-from mesh_protocol import HistoryRun, Messages
+from mesh_protocol import HistoryRun, Messages, SessionInfo
 from solo_brain.mesh.link import AgentLink
 
 log = logging.getLogger(__name__)
@@ -39,35 +41,35 @@ def is_backlog(frame: object) -> bool:
     return isinstance(frame, HistoryRun) or (isinstance(frame, Messages) and frame.part != "next")
 
 
-def _file(frame: object) -> tuple[str, str] | None:
-    if isinstance(frame, Messages | HistoryRun):
-        return frame.session_id, frame.file
+def _session(frame: object) -> str | None:
+    if isinstance(frame, Messages | HistoryRun | SessionInfo):
+        return frame.session_id
     return None
 
 
 class BacklogTask:
-    """The backlog frames of one connection (and the frames of their files that follow them
-    while they wait), handled in order on their own task."""
+    """The backlog frames of one connection (and the batches and metadata of their sessions
+    that follow them while they wait), handled in order on their own task."""
 
     def __init__(self, link: AgentLink, handle: Handle, size: int) -> None:
         self._link = link
         self._handle = handle
         self._queue: asyncio.Queue[object] = asyncio.Queue(size)
-        self._held: Counter[tuple[str, str]] = Counter()  # file → its frames queued or handled
+        self._held: Counter[str] = Counter()  # session → its frames queued or being handled
         self._task = asyncio.create_task(self._run())
 
     def takes(self, frame: object) -> bool:
-        """Whether `frame` goes to this task: a backlog frame, or a frame of a file that has
-        one here still (it must not overtake it)."""
-        file = _file(frame)
-        return is_backlog(frame) or (file is not None and file in self._held)
+        """Whether `frame` goes to this task: a backlog frame, or a batch or `session` frame of
+        a session that has one here still (it must not overtake it)."""
+        session = _session(frame)
+        return is_backlog(frame) or (session is not None and session in self._held)
 
     async def put(self, frame: object) -> bool:
         """Hand `frame` over (waiting while the queue is full); False when the task ended: the
         connection ends."""
-        file = _file(frame)
-        if file is not None:
-            self._held[file] += 1
+        session = _session(frame)
+        if session is not None:
+            self._held[session] += 1
         if not self._queue.full():
             self._queue.put_nowait(frame)
             return not self._task.done()
@@ -92,11 +94,11 @@ class BacklogTask:
             while (frame := await self._queue.get()) is not None:
                 if not await self._handle(frame):
                     return
-                file = _file(frame)
-                if file is not None:
-                    self._held[file] -= 1
-                    if not self._held[file]:
-                        del self._held[file]
+                session = _session(frame)
+                if session is not None:
+                    self._held[session] -= 1
+                    if not self._held[session]:
+                        del self._held[session]
         except Exception:
             log.exception("agent %s: unexpected error, closing its socket", self._link.name)
             await self._link.close(1011, "hub error")

@@ -62,6 +62,9 @@ router = APIRouter()
 
 HELLO_TIMEOUT_S = 10.0
 READ_AHEAD = 8  # frames read while one is handled (the agent keeps at most 8 batches in flight)
+# frames waiting for the backlog task (each batch of the window and a `session` frame after it,
+# with room to spare: a full queue would hold the read loop back)
+BACKLOG_AHEAD = 4 * READ_AHEAD
 
 
 @router.websocket(WS_PATH)
@@ -170,7 +173,7 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
     a big file's tail and history are handed, in order, to their own task (backlog_task.py)."""
     inbox: asyncio.Queue[Received | None] = asyncio.Queue(READ_AHEAD)
     reader = asyncio.create_task(_read_frames(ws, hub, inbox))
-    backlog = BacklogTask(link, lambda frame: _handle_one(frame, link, hub), READ_AHEAD)
+    backlog = BacklogTask(link, lambda frame: _handle_one(frame, link, hub), BACKLOG_AHEAD)
     pending: list[Received] = []
     ended = False
     try:
