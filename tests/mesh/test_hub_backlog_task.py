@@ -1,30 +1,20 @@
 """Hub: a big file's tail and history are handled on their own task, so live batches of other
-files never wait for them, and the big file's own frames keep their order."""
+sessions never wait for them, and the frames of the big file's session keep their order."""
 
 from __future__ import annotations
 
 import psycopg
 
-from mesh_protocol import HistoryRun, Messages, Part, SessionInfo
+from mesh_protocol import HistoryRun, SessionInfo
 from solo_brain.mesh.backlog_task import is_backlog
 from tests.mesh.hub_harness import hub_settings, issue, message, running_hub, scripted_agent
 from tests.mesh.test_hub_coalesce import _until_blocked
+from tests.mesh.test_hub_tail import FILE2 as BIG_FILE
+from tests.mesh.test_hub_tail import SID2 as BIG
+from tests.mesh.test_hub_tail import _batch as _big
 
 SID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 FILE = "-srv-orchestrator/3f2504e0-4f89-11d3-9a0c-0305e82c3301.jsonl"
-BIG = "00000000-0000-4000-8000-0000000b1b1b"
-BIG_FILE = f"-srv-orchestrator/{BIG}.jsonl"
-
-
-def _big(part: Part, start: int, end: int, *uuids: str) -> Messages:
-    return Messages(
-        session_id=BIG,
-        file=BIG_FILE,
-        start_offset=start,
-        end_offset=end,
-        messages=[message(u, f"texte {u}") for u in uuids],
-        part=part,
-    )
 
 
 def test_tails_and_history_are_the_backlog() -> None:
