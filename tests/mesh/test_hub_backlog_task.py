@@ -3,15 +3,19 @@ sessions never wait for them, and the frames of the big file's session keep thei
 
 from __future__ import annotations
 
+import asyncio
+
 import psycopg
 
 from mesh_protocol import HistoryRun, SessionInfo
-from solo_brain.mesh.backlog_task import is_backlog
+from solo_brain.mesh.backlog_task import BacklogTask, is_backlog
+from solo_brain.mesh.link import AgentLink
 from tests.mesh.hub_harness import hub_settings, issue, message, running_hub, scripted_agent
 from tests.mesh.test_hub_coalesce import _until_blocked
 from tests.mesh.test_hub_tail import FILE2 as BIG_FILE
 from tests.mesh.test_hub_tail import SID2 as BIG
 from tests.mesh.test_hub_tail import _batch as _big
+from tests.support.wait import until
 
 SID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 FILE = "-srv-orchestrator/3f2504e0-4f89-11d3-9a0c-0305e82c3301.jsonl"
@@ -68,3 +72,54 @@ async def test_a_live_batch_is_not_held_by_another_sessions_backlog_commit(
     assert [r["uuid"] for r in rows] == ["h1", "h2", "n1", "t1", "u0", "u1", "u2"]
     title = db.execute("SELECT title FROM assistant.sessions WHERE id = %s", (BIG,)).fetchone()
     assert title == {"title": "Gros"}
+
+
+class _Socket:
+    """Enough of a WebSocket for an AgentLink that is only closed."""
+
+    def __init__(self) -> None:
+        self.closed_with: tuple[int, str] | None = None
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed_with = (code, reason)
+
+
+async def test_a_sessions_frames_follow_its_backlog_and_a_full_queue_waits_for_room() -> None:
+    """While a backlog frame of a session waits, that session's later batches and metadata go
+    to the task too and are handled in order, other sessions' frames are not; a full queue
+    makes the read loop wait for room, and once the task ended (a frame that ends the
+    connection) a hand-over says so at once, full queue or not."""
+    link = AgentLink("agt", "gros-serveur", _Socket())  # type: ignore[arg-type]
+    entered, release = asyncio.Event(), asyncio.Event()
+    handled: list[object] = []
+
+    async def handle(frame: object) -> bool:
+        entered.set()
+        await release.wait()
+        handled.append(frame)
+        return not (isinstance(frame, SessionInfo) and frame.title == "fin")
+
+    backlog = BacklogTask(link, handle, 2)
+    try:
+        tail = _big("tail", 1000, 1100, "t1")
+        after = [_big("next", 1100, 1200, "n1"), SessionInfo(session_id=BIG, title="Gros")]
+        assert backlog.takes(tail) and not backlog.takes(after[0])
+        assert await backlog.put(tail)
+        assert all(backlog.takes(frame) for frame in after)
+        assert not backlog.takes(_big("next", 0, 10).model_copy(update={"session_id": SID}))
+        assert not backlog.takes(SessionInfo(session_id=SID, title="autre"))
+        await asyncio.wait_for(entered.wait(), 30)  # the task holds the tail
+        for frame in after:
+            assert await backlog.put(frame)
+        end = SessionInfo(session_id=BIG, title="fin")
+        full = asyncio.create_task(backlog.put(end))
+        await asyncio.sleep(0.05)
+        assert not full.done()  # the queue is full: the read loop waits for room
+        release.set()
+        assert await full
+        await until(lambda: len(handled) == 4, what="the frames handled")
+        assert handled == [tail, *after, end]
+        history = [_big("history", 900 - 100 * n, 1000 - 100 * n, f"h{n}") for n in range(3)]
+        assert [await backlog.put(frame) for frame in history] == [False, False, False]
+    finally:
+        backlog.cancel()
