@@ -99,15 +99,17 @@ def prime(threads: Threads, path: Path, start: int) -> None:
 def _settle(
     cursor: FileCursor, meta: SessionMeta, older: SessionMeta, start: int, first: int
 ) -> None:
-    """A run read from `start` goes from `first`: fold its metadata in, move the cursor down."""
+    """A run read from `start` goes from `first`: fold its metadata in (holding the session's
+    `meta_lock`: another file of the session may fold a line meanwhile), move the cursor down."""
     if cursor.head_prompt:
         older.first_prompt = ""
-    meta.absorb_older(older)
-    meta.first_prompt = cursor.head_prompt or meta.first_prompt
     cursor.folded = min(cursor.folded, start)
     cursor.history = first or None
-    if cursor.history is None and not meta.first_prompt:
-        meta.first_prompt = cursor.tail_prompt
+    with cursor.meta_lock:
+        meta.absorb_older(older)
+        meta.first_prompt = cursor.head_prompt or meta.first_prompt
+        if cursor.history is None and not meta.first_prompt:
+            meta.first_prompt = cursor.tail_prompt
 
 
 def bytes_run(

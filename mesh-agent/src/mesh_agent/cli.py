@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+SWITCH_INTERVAL_S = 0.0005
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
@@ -88,6 +90,9 @@ def _run(args: argparse.Namespace) -> int:
     )
     logging.getLogger("websockets").setLevel(logging.WARNING)
     logging.getLogger("watchfiles").setLevel(logging.WARNING)
+    # A history run parsed on a thread holds the GIL; the event loop, reading a live line, gets
+    # it back after at most this long at each of its system calls (5 ms by default).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     async def main_task() -> None:
         task = asyncio.current_task()

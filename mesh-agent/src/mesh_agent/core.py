@@ -136,12 +136,15 @@ class ReadQueue:
     def take(self, backlog_room: bool) -> str | None:
         """The file to read a slice of now: the first changed one, else, when the window has
         room for a backlog, the backlog's next in turn; None when neither."""
-        queue = self._changed or (self._backlog if backlog_room else {})
-        if not queue:
-            return None
-        key = next(iter(queue))
-        del queue[key]
-        return key
+        return self.take_changed() or (self.take_backlog() if backlog_room else None)
+
+    def take_changed(self) -> str | None:
+        """The first changed file, taken out (None: none changed)."""
+        return _pop_first(self._changed)
+
+    def take_backlog(self) -> str | None:
+        """The backlog's next file in turn, taken out (None: no backlog)."""
+        return _pop_first(self._backlog)
 
     def more(self, key: str) -> None:
         """The slice just read left more of `key` to read: its turn comes after the other
@@ -152,6 +155,14 @@ class ReadQueue:
     def backlogged(self) -> bool:
         """Whether a backlog waits (for room in the window)."""
         return bool(self._backlog)
+
+
+def _pop_first(queue: dict[str, None]) -> str | None:
+    if not queue:
+        return None
+    key = next(iter(queue))
+    del queue[key]
+    return key
 
 
 class Announcer:

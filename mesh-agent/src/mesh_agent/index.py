@@ -16,6 +16,14 @@ else from min(sent, scanned) (lines past `scanned` update the session's metadata
 `sent` go into a batch), and once the end is sent, the missing history, newest first: the whole
 lines just below what the hub holds, at most one batch's worth. Memory stays bounded whatever
 the file size: one slice (a few MiB) and one batch (under the frame limit) at a time.
+
+Locks: each file has its own (`FileCursor.lock`), held for a whole advance of that file, so a
+live line of one file is read while another file's history run is parsed and packed (issue 11).
+A resume takes each file's lock in turn: it never rewinds a cursor mid-read. What files share
+is guarded apart: the registry by `Index.lock`; a session's metadata, which its files (main
+transcript, subagents) fold into, by the session's `FileCursor.meta_lock`, held for one line's
+fold or one run's settling. The maps of threads (threads.py) take single dict operations, each
+atomic, and the history's map is used by one history run at a time (sync.py).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +55,7 @@ from mesh_agent.transcript import SessionMeta
 from mesh_protocol import HistoryRun, Message, Messages, ack_key
 
 INLINE_BYTES = 64 * 1024  # new bytes read on the event loop: well under a millisecond
+LIVE_BYTES = 1024 * 1024  # more new bytes than this: a backlog (a file copied in), read in turn
 
 
 @dataclass
@@ -62,6 +71,10 @@ class FileCursor:
     folded: int = 0
     tail_prompt: str = ""  # the first prompt of the lines folded while history was missing
     head_prompt: str | None = None  # the first prompt found near the start (None: not looked)
+    # held for a whole advance of this file; its session's metadata by meta_lock (shared by the
+    # session's files)
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    meta_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def behind(self, size: int) -> bool:
         """Whether the file has bytes not yet scanned or sent, or history not yet sent."""
@@ -109,9 +122,8 @@ class Index:
         self.history_threads = Threads()
         self.tail_ok = False  # the hub takes a big file's tail first (its welcome said so)
         self.runs_ok = False  # the hub takes history as history_run frames (its welcome said so)
-        # advance() runs in the reader thread (advance_small on the event loop); a reconnection
-        # must not rewind a cursor mid-read.
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # the registry (the event loop and threads register files)
+        self._meta_locks: dict[str, threading.Lock] = {}  # by session
 
     def discover(self) -> list[FileCursor]:
         """Register every transcript on disk; return the cursors of files not seen before."""
@@ -131,16 +143,21 @@ class Index:
         return self._register(ref) or self.files[ref.key]
 
     def _register(self, ref: TranscriptRef) -> FileCursor | None:
-        if ref.key in self.files:
+        if ref.key in self.files:  # most often: no lock taken on the event loop
             return None
-        cursor = FileCursor(ref)
-        self.files[ref.key] = cursor
-        if ref.session_id not in self.sessions:
-            self.sessions[ref.session_id] = SessionMeta(ref.session_id)
-        meta = self.sessions[ref.session_id]
-        if ref.main and not meta.project_dir:
-            meta.project_dir = ref.project_dir
-        return cursor
+        with self.lock:
+            if ref.key in self.files:
+                return None
+            meta_lock = self._meta_locks.setdefault(ref.session_id, threading.Lock())
+            cursor = FileCursor(ref, meta_lock=meta_lock)
+            if ref.session_id not in self.sessions:
+                self.sessions[ref.session_id] = SessionMeta(ref.session_id)
+            meta = self.sessions[ref.session_id]
+            with meta_lock:
+                if ref.main and not meta.project_dir:
+                    meta.project_dir = ref.project_dir
+            self.files[ref.key] = cursor
+            return cursor
 
     def resume(
         self, acks: dict[str, int], history: dict[str, int] | None = None, runs: bool = False
@@ -148,12 +165,12 @@ class Index:
         """Start a new connection: every file is resent from the offset the hub committed, and
         its missing history [0, end) backwards from where the hub's begins (`history` None: the
         hub takes no tail; `runs`: it takes the history as bytes). A file never read yet is
-        scanned from that point only."""
-        with self.lock:
-            self.tail_ok = history is not None
-            self.runs_ok = runs and self.tail_ok
-            for key, cursor in list(self.files.items()):
-                hub_key = ack_key(cursor.ref.session_id, key)
+        scanned from that point only. Each file waits for a read of it under way."""
+        self.tail_ok = history is not None
+        self.runs_ok = runs and self.tail_ok
+        for key, cursor in list(self.files.items()):
+            hub_key = ack_key(cursor.ref.session_id, key)
+            with cursor.lock:
                 cursor.acked = cursor.sent = acks.get(hub_key, 0)
                 cursor.history = (history or {}).get(hub_key)
                 if cursor.history is not None and cursor.scanned < cursor.history:
@@ -169,24 +186,33 @@ class Index:
         """Cursors of files with bytes not yet scanned or sent."""
         return [c for c in list(self.files.values()) if c.behind(file_size(c.ref.path))]
 
+    def in_turn(self, cursor: FileCursor) -> bool:
+        """Whether the next read of `cursor` is a backlog's, read in turn with the others
+        rather than at once as a live change: only history is left, or more than LIVE_BYTES
+        are new (a big file that appeared)."""
+        new = file_size(cursor.ref.path) - min(cursor.sent, cursor.scanned)
+        return new > LIVE_BYTES or (new <= 0 and cursor.history is not None)
+
     def advance(self, cursor: FileCursor) -> Advance:
-        """Read the next slice of `cursor`'s file: fold metadata, build at most one batch."""
-        with self.lock:
+        """Read the next slice of `cursor`'s file: fold metadata, build at most one batch
+        (waiting only for an advance of the same file)."""
+        with cursor.lock:
             return self._advance(cursor)
 
     def advance_small(self, cursor: FileCursor, most: int = INLINE_BYTES) -> Advance | None:
-        """`advance` when at most `most` new bytes wait and no thread holds the index (a live
-        line, read on the event loop without a thread hop); None otherwise, and when nothing
-        new waits but history does (a history run is read in the reader thread)."""
+        """`advance` when at most `most` new bytes wait and no thread reads the same file (a
+        live line, read on the event loop without a thread hop, whatever other files a thread
+        reads); None otherwise, and when nothing new waits but history does (a history run is
+        read in a thread)."""
         new = file_size(cursor.ref.path) - min(cursor.sent, cursor.scanned)
         if new > most or (new <= 0 and cursor.history is not None):
             return None
-        if not self.lock.acquire(blocking=False):
+        if not cursor.lock.acquire(blocking=False):
             return None
         try:
             return self._advance(cursor)
         finally:
-            self.lock.release()
+            cursor.lock.release()
 
     def _advance(self, cursor: FileCursor) -> Advance:
         meta = self.sessions[cursor.ref.session_id]
@@ -268,7 +294,8 @@ class Index:
             record, message, full, size = parse(self.threads, line)
             if line.end > cursor.scanned:
                 if record is not None:
-                    self._fold(cursor, meta, record, message)
+                    with cursor.meta_lock:
+                        self._fold(cursor, meta, record, message)
                 cursor.scanned = line.end
             if line.end > cursor.noticed:
                 if record is not None:

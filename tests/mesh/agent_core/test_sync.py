@@ -97,13 +97,13 @@ async def test_queued_files_are_sent_in_slices_within_the_window(tmp_path: Path)
 
 def test_a_few_new_bytes_are_read_inline_and_a_backlog_in_a_thread(tmp_path: Path) -> None:
     """`advance_small` reads a file whose new bytes fit `most` (what `advance` would read);
-    it declines a bigger backlog, and a file whose index a worker thread holds."""
+    it declines a bigger backlog, and a file that a worker thread reads."""
     path = _write(tmp_path, SIDS[0], 3)
     index = Index(tmp_path)
     index.discover()
     cursor = index.files[next(iter(index.files))]
     assert index.advance_small(cursor, most=path.stat().st_size - 1) is None
-    with index.lock:  # a thread reads the index
+    with cursor.lock:  # a thread reads this file
         assert index.advance_small(cursor) is None
     step = index.advance_small(cursor)
     assert step is not None and step.batch is not None

@@ -10,7 +10,8 @@ ended (the agent learns it one WAL flush later, from the ack), so the merge happ
 
 Live batches also go before the backlog batches (a new file's tail, its history) of other files
 that queued before them: the hub then makes a live line wait for at most the one backlog
-transaction under way, not for all those the agent keeps in flight (up to 6).
+transaction under way, not for all those the agent keeps in flight (up to 6); the backlog is
+then committed on a task of its own (backlog_task.py), so the wait is only for its hand-over.
 
 No guarantee changes: each file's batches of one part keep their order (so do their acks,
 which the agent counts per file and part); the merged batch starts where the first one started

@@ -3,7 +3,8 @@
 Handshake: a bearer token of scope `agent` (else HTTP 401/403 before the upgrade), then `hello`
 → `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub;
 those that queued while the hub was busy are taken together, consecutive live batches of one
-file merged into one transaction (coalesce.py).
+file merged into one transaction (coalesce.py). A big file's tail and history go to a task of
+their own (backlog_task.py): a live batch does not wait for their checks and commits.
 A `history_run` may come as one binary message (mesh_protocol.runs), the only binary one.
 Closes: 1009 for a frame over MESH_MAX_FRAME_BYTES, 1003 for another binary message, 1008 for a
 protocol violation that cannot be skipped (no hello first, a hello whose text Postgres cannot
@@ -47,6 +48,7 @@ from mesh_protocol.runs import BadRun, NotARun, load_binary
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
 from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
+from solo_brain.mesh.backlog_task import BacklogTask
 from solo_brain.mesh.coalesce import Received, coalesce
 from solo_brain.mesh.deps import authenticate
 from solo_brain.mesh.errors import OffsetGap
@@ -61,6 +63,9 @@ router = APIRouter()
 
 HELLO_TIMEOUT_S = 10.0
 READ_AHEAD = 8  # frames read while one is handled (the agent keeps at most 8 batches in flight)
+# frames waiting for the backlog task (each batch of the window and a `session` frame after it,
+# with room to spare: a full queue would hold the read loop back)
+BACKLOG_AHEAD = 4 * READ_AHEAD
 
 
 @router.websocket(WS_PATH)
@@ -170,9 +175,11 @@ async def _receive_hello(ws: WebSocket, hub: Hub) -> Hello | None:
 
 async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
     """Handle the agent's frames one at a time; before each, those that queued while the hub
-    was busy are reordered and merged (coalesce.py): live lines first, a burst in one batch."""
+    was busy are reordered and merged (coalesce.py): live lines first, a burst in one batch;
+    a big file's tail and history are handed, in order, to their own task (backlog_task.py)."""
     inbox: asyncio.Queue[Received | None] = asyncio.Queue(READ_AHEAD)
     reader = asyncio.create_task(_read_frames(ws, hub, inbox))
+    backlog = BacklogTask(link, lambda frame: _handle_one(frame, link, hub), BACKLOG_AHEAD)
     pending: list[Received] = []
     ended = False
     try:
@@ -183,12 +190,18 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
                 ended = not _queue(pending, inbox.get_nowait())
             if not pending:
                 await reader  # raises what ended the reading, if it failed
+                await backlog.finish()
                 return
             pending = coalesce(pending, hub.settings.max_frame_bytes)
-            if not await _handle_one(pending.pop(0).frame, link, hub):
+            frame = pending.pop(0).frame
+            if backlog.takes(frame):
+                if not await backlog.put(frame):
+                    return
+            elif not await _handle_one(frame, link, hub):
                 return
     finally:
         reader.cancel()
+        backlog.cancel()
 
 
 def _queue(pending: list[Received], item: Received | None) -> bool:
