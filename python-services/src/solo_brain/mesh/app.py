@@ -95,7 +95,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
         pool = await open_pool(url, min_size=2, max_size=10, wait_s=settings.db_wait_s)
         client = httpx.AsyncClient(timeout=settings.events_timeout_s)
         webhook = EventsWebhook(
-            settings.events_webhook_url,
+            settings.events_url,
             client,
             public_url=settings.public_hub_url,
             secret=settings.events_secret,
