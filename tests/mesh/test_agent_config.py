@@ -46,6 +46,9 @@ def test_claude_config_dir_comes_from_the_environment(tmp_path: Path) -> None:
         ({}, {"token": "t"}, "no hub URL"),
         ({"MESH_HUB_URL": "http://h"}, {}, "no agent token"),
         ({"MESH_HUB_URL": "http://h"}, {"token": "changeme"}, "placeholder"),
+        ({"MESH_HUB_URL": "http://h"}, {"token": "sbt_…"}, "placeholder"),  # the docs' example
+        ({"MESH_HUB_URL": "http://h"}, {"token": "sbt_..."}, "placeholder"),
+        ({"MESH_HUB_URL": "http://h"}, {"token": "sbt_abc déf"}, "printable ASCII"),
         ({"MESH_HUB_URL": "ftp://h"}, {"token": "t0k3n"}, "must start with http"),
         (
             {"MESH_HUB_URL": "http://h", "MESH_AGENT_PERMISSION_TIMEOUT_S": "-1"},
