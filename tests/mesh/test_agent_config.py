@@ -61,8 +61,9 @@ def test_bad_configuration_is_refused_with_a_clear_message(
     env: dict[str, str], flags: dict[str, str], message: str
 ) -> None:
     """Missing or invalid values stop the agent before it starts, saying what is wrong."""
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as refused:
         load_config(file=None, env=env, flags=flags)
+    assert "Value error" not in str(refused.value)
 
 
 def test_unreadable_or_invalid_config_file_is_reported(tmp_path: Path) -> None:

@@ -179,4 +179,5 @@ def load_config(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "config"
-        raise ConfigError(f"invalid {where}: {first['msg']}") from exc
+        message = first["msg"].removeprefix("Value error, ")  # pydantic's, for a validator's
+        raise ConfigError(f"invalid {where}: {message}") from exc

@@ -116,6 +116,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
             app.state.capture_webhook, pool, settings, app.state.media
         )
         log.info("captures go to %s", settings.capture_webhook_url)
+        log.info("events go to %s", settings.events_url or "nowhere (MESH_EVENTS_WEBHOOK_URL=off)")
         app.state.hub = hub
         webhook.start()
         try:
