@@ -230,7 +230,12 @@ async def test_a_second_agent_for_the_same_claude_folder_is_refused_and_the_firs
         env={**os.environ, "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"),
              "MESH_AGENT_CONFIG": str(_relay_config(tmp_path, socket_path))},
     )  # fmt: skip
-    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:  # it started after all: never leave it running
+            proc.kill()
+            await proc.wait()
     assert proc.returncode == 2, err.decode()
     assert "another mesh-agent already runs" in err.decode()
     code, out = await _run_hook(socket_path, json.dumps(HOOK_INPUT))
