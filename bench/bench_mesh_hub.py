@@ -76,7 +76,8 @@ def seed_sessions(url: str, count: int) -> None:
 def hub_process(database_url: str) -> Iterator[str]:
     """`solo-brain serve mesh` on a free port until the block ends."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    # No n8n here: without `off` the hub would post its events to n8n's default port.
+    env = {"MESH_EVENTS_WEBHOOK_URL": "off", **os.environ, "DATABASE_URL": database_url}
     proc = subprocess.Popen(
         [sys.executable, "-m", "solo_brain", "serve", "mesh", "--port", str(port)],
         env=env,

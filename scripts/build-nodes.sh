@@ -3,7 +3,8 @@
 #
 # Idempotent and quick when nothing changed: `npm ci` runs only when package-lock.json changed
 # since the last install, the build only when a source changed since the last build (digests
-# kept in nodes/node_modules/). Needs Node.js >= 20 and npm. With --lint, also `n8n-node lint`.
+# kept in nodes/node_modules/). Needs Node.js >= 20 and npm. With --lint, also `n8n-node lint`
+# (a warning fails it too).
 # Prints nothing but errors and one summary line on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/../nodes"
@@ -43,5 +44,14 @@ if [[ ! -f dist/package.json || "$(cat "$build_marker" 2>/dev/null)" != "$source
 fi
 
 if (( lint )); then
-  npx --no-install n8n-node lint >&2
+  # A warning fails the lint too: what n8n's community-node rules warn about (package.json's
+  # metadata above all) is what its verification of a published package refuses.
+  status=0
+  output="$(npx --no-install n8n-node lint 2>&1)" || status=$?
+  printf '%s\n' "$output" >&2
+  if (( status == 0 )) && grep -aq 'problem' <<<"$output"; then
+    log "n8n-node lint: warnings are not allowed in this package"
+    status=1
+  fi
+  exit "$status"
 fi

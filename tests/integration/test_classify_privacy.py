@@ -141,3 +141,17 @@ def test_readiness_includes_the_external_gateway(
     ready = service.get("/readyz")
     assert ready.status_code == 503
     assert "401" in ready.json()["checks"]["external_llm"]
+
+
+def test_a_client_named_past_what_the_model_reads_still_keeps_the_note_local(
+    service: httpx.Client, fakes: tuple[Fakes, dict[str, str]]
+) -> None:
+    """A long public note naming a client only past its first 20 000 characters: the model
+    reads the beginning only, yet the whole note is checked for clients, so it stays local."""
+    (ollama, gateway), _ = fakes
+    ollama.reply(answer(category="note_tech", project=None))
+    text = "Mesurer la consommation du NPU en charge. " * 600 + "Envoyer le bilan à Acme."
+    result = _classify(service, text=text, public=True)
+    assert gateway.requests == []
+    assert result["classifier"] == f"ollama:{MODEL}" and result["needs_review"] is True
+    assert "Acme" not in json.dumps(ollama.chats[0], ensure_ascii=False).split("Note à classer")[1]

@@ -14,6 +14,8 @@ from psycopg.conninfo import make_conninfo
 
 from solo_brain.catalog import Project, upsert_project
 from solo_brain.classify.answer import answer_schema
+from solo_brain.classify.models import MAX_TEXT_CHARS, READ_CHARS
+from solo_brain.classify.speech import LONG_NOTE
 from solo_brain.db import apply_migrations
 from tests.fakes.ollama import OllamaState
 from tests.fakes.server import free_port
@@ -49,6 +51,22 @@ def _classify(http: httpx.Client, text: str, **extra: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def test_a_note_longer_than_the_model_reads_is_classified_from_its_beginning(
+    service: httpx.Client, ollama: tuple[OllamaState, str]
+) -> None:
+    """A 60 000-character dictation is no 400: the model reads its first words only, and the
+    answer asks for a review and says the note was classified from its beginning."""
+    state, _ = ollama
+    state.reply(answer(actions=[]))
+    text = "Benchmarker le NPU du imx8. " * 2200 + "Fin de la dictée."
+    result = _classify(service, text)
+    [chat] = state.chats
+    read = chat["messages"][-1]["content"]
+    assert "Fin de la dictée" not in read and len(read) < READ_CHARS + 100
+    assert (result["project"], result["needs_review"]) == ("imx8mp-vision", True)
+    assert LONG_NOTE in result["speech"]
 
 
 def test_valid_answer_is_filed_with_dates_resolved_against_now(
@@ -242,7 +260,7 @@ def test_resolve_date_answers_the_day_or_null(service: httpx.Client) -> None:
     ("path", "body", "field"),
     [
         ("/v1/classify", {"text": "   "}, "text"),
-        ("/v1/classify", {"text": "x" * 20001}, "text"),
+        ("/v1/classify", {"text": "x " * (MAX_TEXT_CHARS // 2) + "x"}, "text"),
         ("/v1/classify", {}, "text"),
         ("/v1/classify", {"text": "ok", "tz": "Mars/Olympus"}, "tz"),
         ("/v1/classify", {"text": "ok", "now": "vendredi"}, "now"),

@@ -33,7 +33,10 @@ HARDENING = ("User=solo-brain", "NoNewPrivileges=yes", "ProtectSystem=strict", "
 # service name), and the systemd env file (a copy of .env.example) must carry the unit's port.
 WIRING = {
     "classify": {"GLUE_URL": ("glue", "")},
-    "hub": {"MESH_CAPTURE_URL": ("n8n", "/webhook/capture")},
+    "hub": {
+        "MESH_CAPTURE_URL": ("n8n", "/webhook/capture"),
+        "MESH_EVENTS_WEBHOOK_URL": ("n8n", "/webhook/mesh-events"),
+    },
     "n8n": {"GLUE_URL": ("glue", ""), "CLASSIFY_URL": ("classify", ""), "HUB_URL": ("hub", "")},
 }
 WIRING["n8n-import"] = WIRING["n8n-worker"] = WIRING["n8n"]  # they fill credentials, run nodes
@@ -158,11 +161,13 @@ def test_systemd_env_file_wires_every_unit_to_the_units_it_needs() -> None:
 
 
 def effective(example: dict[str, str], setting: str) -> str | None:
-    """A setting of the env file as the service reads it: the hub's blank MESH_CAPTURE_URL is
-    n8n's webhook on the env file's N8N_PORT."""
-    if setting == "MESH_CAPTURE_URL" and not example.get(setting):
+    """A setting of the env file as the service reads it: the hub's blank MESH_CAPTURE_URL and
+    MESH_EVENTS_WEBHOOK_URL are n8n's webhooks on the env file's N8N_PORT."""
+    derived = {"MESH_CAPTURE_URL": "capture_webhook_url", "MESH_EVENTS_WEBHOOK_URL": "events_url"}
+    if setting in derived and not example.get(setting):
         given = {name: value for name, value in example.items() if value}
-        return isolated(MeshSettings, **given).capture_webhook_url
+        value: str | None = getattr(isolated(MeshSettings, **given), derived[setting])
+        return value
     return example.get(setting)
 
 

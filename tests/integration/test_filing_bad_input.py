@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from solo_brain.classify.models import MAX_TEXT_CHARS
 from tests.fakes.server import free_port
 from tests.support.classify import classify_service
 from tests.support.corpus import (
@@ -136,7 +137,7 @@ def test_waiting_for_an_unknown_capture_is_a_404(
     assert state(db) == before
 
 
-@pytest.mark.parametrize(("field", "length"), [("text", 20_001), ("hint", 501)])
+@pytest.mark.parametrize(("field", "length"), [("text", MAX_TEXT_CHARS + 1), ("hint", 501)])
 def test_words_longer_than_the_classifier_reads_are_refused(
     db: psycopg.Connection, http: httpx.Client, field: str, length: int
 ) -> None:

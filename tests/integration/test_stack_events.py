@@ -29,6 +29,21 @@ def test_local_stack_sends_hub_events_to_mesh_events(
     assert "MESH_EVENTS_WEBHOOK_URL" not in children["mesh"].env
 
 
+def test_a_stack_without_n8n_sends_no_hub_events(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`up --no-n8n` with MESH_EVENTS_WEBHOOK_URL unset: the hub is told `off` (no n8n runs to
+    take its events); one that is set is left as it is."""
+    monkeypatch.delenv("MESH_EVENTS_WEBHOOK_URL", raising=False)
+    args = argparse.Namespace(no_n8n=True, no_mesh=False, no_agent=True)
+    settings = isolated(CommonSettings, SOLO_BRAIN_VAR_DIR=tmp_path)
+    children = {c.name: c for c in plan(args, settings, pg_dsn)}
+    assert children["mesh"].env["MESH_EVENTS_WEBHOOK_URL"] == "off"
+    monkeypatch.setenv("MESH_EVENTS_WEBHOOK_URL", "http://elsewhere/hook")
+    children = {c.name: c for c in plan(args, settings, pg_dsn)}
+    assert "MESH_EVENTS_WEBHOOK_URL" not in children["mesh"].env
+
+
 def test_local_stack_signs_hub_events_with_one_kept_secret(
     pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

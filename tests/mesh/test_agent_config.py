@@ -46,6 +46,9 @@ def test_claude_config_dir_comes_from_the_environment(tmp_path: Path) -> None:
         ({}, {"token": "t"}, "no hub URL"),
         ({"MESH_HUB_URL": "http://h"}, {}, "no agent token"),
         ({"MESH_HUB_URL": "http://h"}, {"token": "changeme"}, "placeholder"),
+        ({"MESH_HUB_URL": "http://h"}, {"token": "sbt_…"}, "placeholder"),  # the docs' example
+        ({"MESH_HUB_URL": "http://h"}, {"token": "sbt_..."}, "placeholder"),
+        ({"MESH_HUB_URL": "http://h"}, {"token": "sbt_abc déf"}, "printable ASCII"),
         ({"MESH_HUB_URL": "ftp://h"}, {"token": "t0k3n"}, "must start with http"),
         (
             {"MESH_HUB_URL": "http://h", "MESH_AGENT_PERMISSION_TIMEOUT_S": "-1"},
@@ -58,8 +61,9 @@ def test_bad_configuration_is_refused_with_a_clear_message(
     env: dict[str, str], flags: dict[str, str], message: str
 ) -> None:
     """Missing or invalid values stop the agent before it starts, saying what is wrong."""
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as refused:
         load_config(file=None, env=env, flags=flags)
+    assert "Value error" not in str(refused.value)
 
 
 def test_unreadable_or_invalid_config_file_is_reported(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -215,3 +216,52 @@ async def test_hook_killed_while_waiting_cancels_the_pending_decision(socket_pat
             proc.kill()
         await proc.wait()
         server.close()
+
+
+async def test_a_second_agent_for_the_same_claude_folder_is_refused_and_the_first_kept(
+    relay: tuple[list[dict[str, Any]], dict[str, Any]], socket_path: Path, tmp_path: Path
+) -> None:
+    """`mesh-agent run` while an agent listens on the relay socket (the systemd service, say)
+    exits 2 saying so, before any hub is tried, and leaves that agent's socket answering."""
+    seen, _ = relay
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "mesh_agent", "run", "--hub", "http://127.0.0.1:9",
+        "--token", "sbt_" + "a" * 43, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"),
+             "MESH_AGENT_CONFIG": str(_relay_config(tmp_path, socket_path))},
+    )  # fmt: skip
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:  # it started after all: never leave it running
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 2, err.decode()
+    assert "another mesh-agent already runs" in err.decode()
+    code, out = await _run_hook(socket_path, json.dumps(HOOK_INPUT))
+    assert (code, len(seen)) == (0, 1) and "allow" in out
+
+
+async def test_a_stale_socket_of_a_stopped_agent_is_replaced(socket_path: Path) -> None:
+    """A socket file nobody listens on any more (an agent killed) is taken over."""
+
+    async def decide(payload: dict[str, Any]) -> dict[str, str] | None:
+        return {"behavior": "deny", "message": "non"}
+
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(socket_path))
+    stale.close()  # the file stays, nobody listens
+    server = await serve_relay(socket_path, decide)
+    try:
+        code, out = await _run_hook(socket_path, json.dumps(HOOK_INPUT))
+        assert code == 0 and json.loads(out)["hookSpecificOutput"]["decision"]["behavior"] == "deny"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def _relay_config(tmp_path: Path, socket_path: Path) -> Path:
+    """An agent config file naming `socket_path` as its relay socket."""
+    file = tmp_path / "agent.toml"
+    file.write_text(f'relay_socket = "{socket_path}"\n')
+    return file

@@ -29,7 +29,7 @@ def hub_process(pg_dsn: str, port: int) -> Iterator[str]:
     """`solo-brain serve mesh --port PORT` until SIGTERM; yields its URL once ready."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "solo_brain", "serve", "mesh", "--port", str(port)],
-        env=service_env(DATABASE_URL=pg_dsn, MESH_HEARTBEAT_S="1"),
+        env=service_env(DATABASE_URL=pg_dsn, MESH_HEARTBEAT_S="1", MESH_EVENTS_WEBHOOK_URL="off"),
         cwd=bare_dir(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

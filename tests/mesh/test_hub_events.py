@@ -90,7 +90,7 @@ async def test_unreachable_webhook_is_counted_and_dropped() -> None:
 
 
 async def test_no_webhook_configured_emits_nothing() -> None:
-    """Without MESH_EVENTS_WEBHOOK_URL events are not even queued."""
+    """With no URL (MESH_EVENTS_WEBHOOK_URL=off) events are not even queued."""
     async with httpx.AsyncClient() as client:
         webhook = EventsWebhook(None, client)
         webhook.start()

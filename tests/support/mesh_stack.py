@@ -66,8 +66,9 @@ class Hub:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log_dir / "hub.log"
         self.env = base_env(
-            {"DATABASE_URL": dsn, "MESH_HEARTBEAT_S": "2", "MESH_AGENT_OFFLINE_AFTER_S": "10"}
-        )
+            {"DATABASE_URL": dsn, "MESH_HEARTBEAT_S": "2", "MESH_AGENT_OFFLINE_AFTER_S": "10",
+             "MESH_EVENTS_WEBHOOK_URL": "off"}  # unless given: n8n's default may be anyone's
+        )  # fmt: skip
         self.env.update(settings)
         self.proc: subprocess.Popen[bytes] | None = None
 

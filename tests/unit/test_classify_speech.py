@@ -8,6 +8,7 @@ import pytest
 
 from solo_brain.classify.speech import (
     KEPT,
+    LONG_NOTE,
     ON_IT,
     Delivered,
     SpokenAction,
@@ -90,6 +91,18 @@ def test_a_result_to_review_says_so() -> None:
     assert _speech(category="admin", needs_review=True) == (
         "Capté, note administrative notée. Classement à vérifier."
     )
+
+
+def test_a_long_note_says_it_was_classified_from_its_beginning() -> None:
+    """A note over what the classifier reads is said to be classified from its beginning, kept
+    whole, before the request to check it; the outcome sentence says it the same way."""
+    assert _speech(category="note_tech", needs_review=True, long_note=True) == (
+        f"Capté, note technique notée. {LONG_NOTE} Classement à vérifier."
+    )
+    filed = _outcome(category="note_tech", actions=[], deliveries=[], needs_review=True,
+                     long_note=True)  # fmt: skip
+    assert filed == f"Capté, note technique notée. {LONG_NOTE} Classement à vérifier."
+    assert LONG_NOTE not in _outcome(status="pending_classification", long_note=True)
 
 
 def _outcome(**overrides: object) -> str:

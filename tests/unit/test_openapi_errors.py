@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -61,3 +62,18 @@ def test_the_session_stream_is_documented_as_server_sent_events() -> None:
     responses = schema["paths"]["/api/sessions/{session_id}/stream"]["get"]["responses"]
     assert list(responses["200"]["content"]) == ["text/event-stream"]
     assert "404" in responses
+
+
+def test_the_glue_documents_configured_false_on_each_503_of_an_unset_backend() -> None:
+    """Each glue route whose 503 may come from a setting left unset says so (`configured`
+    false, with the setting), as its answer carries it."""
+    schema = SERVICES["glue"]().openapi()
+    documented = {
+        (method, path): operation["responses"]["503"]["description"]
+        for method, path, operation in _operations(schema)
+        if "503" in operation["responses"] and not path.endswith("readyz")
+    }
+    assert len(documented) == 7, documented  # transcribe (2), speak, and 4 WhatsApp routes
+    for where, description in documented.items():
+        assert "configured" in description, (where, description)
+        assert re.search(r"\b[A-Z]+_[A-Z_]+\b", description), (where, description)

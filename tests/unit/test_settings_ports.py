@@ -41,3 +41,28 @@ def test_env_example_leaves_the_capture_webhook_to_the_port() -> None:
     lines = (PROJECT_ROOT / ".env.example").read_text().splitlines()
     assert "MESH_CAPTURE_URL=" in lines
     assert not [line for line in lines if line.startswith("MESH_CAPTURE_URL=") and line[17:]]
+
+
+def test_an_unset_events_webhook_is_the_local_n8n_mesh_events_on_its_port() -> None:
+    """MESH_EVENTS_WEBHOOK_URL unset or blank (the env file's empty line): the hub's events go
+    to n8n's mesh-events webhook on loopback at N8N_PORT, as its captures do; set, it wins."""
+    assert isolated(MeshSettings, N8N_PORT=15999).events_url == (
+        "http://127.0.0.1:15999/webhook/mesh-events"
+    )
+    blank = isolated(MeshSettings, MESH_EVENTS_WEBHOOK_URL="")
+    assert blank.events_url == "http://127.0.0.1:5678/webhook/mesh-events"
+    compose = isolated(MeshSettings, N8N_PORT=15999,
+                       MESH_EVENTS_WEBHOOK_URL="http://n8n:5678/webhook/mesh-events")  # fmt: skip
+    assert compose.events_url == "http://n8n:5678/webhook/mesh-events"
+
+
+def test_events_webhook_off_sends_no_events() -> None:
+    """MESH_EVENTS_WEBHOOK_URL=off (any case): a hub without n8n beside it sends no events."""
+    for off in ("off", "OFF", " Off "):
+        assert isolated(MeshSettings, MESH_EVENTS_WEBHOOK_URL=off).events_url is None
+
+
+def test_env_example_leaves_the_events_webhook_to_the_port() -> None:
+    """.env.example names no fixed n8n port for events: its MESH_EVENTS_WEBHOOK_URL is blank."""
+    lines = (PROJECT_ROOT / ".env.example").read_text().splitlines()
+    assert "MESH_EVENTS_WEBHOOK_URL=" in lines

@@ -77,7 +77,8 @@ def _run(args: argparse.Namespace) -> int:
     import signal
 
     from mesh_agent.agent import Agent, FatalHubError
-    from mesh_agent.config import load_config
+    from mesh_agent.config import ConfigError, load_config
+    from mesh_agent.relay import RelayInUse
 
     config = load_config(
         file=args.config,
@@ -106,6 +107,8 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(main_task())
     except asyncio.CancelledError:
         return 0
+    except RelayInUse as exc:  # a second agent would steal the first one's hooks
+        raise ConfigError(str(exc)) from exc
     except FatalHubError as exc:
         print(f"mesh-agent: {exc}", file=sys.stderr)
         return 3

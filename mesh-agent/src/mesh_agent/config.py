@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import socket
 import tomllib
@@ -29,7 +30,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mesh_protocol import agent_ws_url
 
-_PLACEHOLDERS = {"", "changeme", "change-me", "token", "xxx", "your-token", "<token>"}
+_PLACEHOLDERS = {"", "changeme", "change-me", "token", "xxx", "your-token", "<token>", "sbt_"}
+# What `solo-brain token create` prints is sbt_ and 43 characters of base64url: printable ASCII,
+# as an HTTP header must be.
+_TOKEN_CHARS = re.compile(r"[!-~]+")
 
 
 class ConfigError(Exception):
@@ -65,9 +69,14 @@ class AgentConfig(BaseModel):
     @field_validator("token")
     @classmethod
     def _real_token(cls, value: str) -> str:
-        if value.strip().lower() in _PLACEHOLDERS:
-            raise ValueError("the agent token is missing or a placeholder")
-        return value.strip()
+        token = value.strip()
+        if token.lower().rstrip(".…") in _PLACEHOLDERS:  # "sbt_…", as the docs write it
+            raise ValueError("the agent token is missing or a placeholder: paste the last line "
+                             "`solo-brain token create --scope agent` printed")  # fmt: skip
+        if not _TOKEN_CHARS.fullmatch(token):
+            raise ValueError("the agent token must be printable ASCII without spaces (sbt_ and "
+                             "43 characters, as `solo-brain token create` prints it)")  # fmt: skip
+        return token
 
     @property
     def ws_url(self) -> str:
@@ -170,4 +179,5 @@ def load_config(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "config"
-        raise ConfigError(f"invalid {where}: {first['msg']}") from exc
+        message = first["msg"].removeprefix("Value error, ")  # pydantic's, for a validator's
+        raise ConfigError(f"invalid {where}: {message}") from exc

@@ -26,8 +26,13 @@ MAX_REQUEST_BYTES = 1024 * 1024
 Decide = Callable[[dict[str, Any]], Awaitable[dict[str, str] | None]]
 
 
+class RelayInUse(Exception):
+    """Another agent already listens on the relay socket (it serves the same Claude folder)."""
+
+
 async def serve_relay(path: Path, decide: Decide) -> asyncio.Server:
-    """Listen on `path` (replacing a stale socket) and answer each hook with `decide`."""
+    """Listen on `path` (replacing a stale socket) and answer each hook with `decide`;
+    RelayInUse when a running agent listens there already."""
     _clear(path)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -81,8 +86,25 @@ async def _unless_gone(
 
 def _clear(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if _answers(path):  # removing it would cut that agent off from its hooks
+        raise RelayInUse(
+            f"another mesh-agent already runs for this Claude folder (it listens on {path}): "
+            "stop it first (systemctl --user stop mesh-agent; ./scripts/up takes --no-agent), "
+            "or give this one its own CLAUDE_CONFIG_DIR"
+        )
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
+
+
+def _answers(path: Path) -> bool:
+    """Whether something accepts connections on the unix socket `path` (not a stale file)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        try:
+            sock.connect(str(path))
+        except OSError:  # no file, nobody listening (a crashed agent's), not a socket
+            return False
+    return True
 
 
 def ask_relay(path: Path, payload: dict[str, Any], *, timeout_s: float) -> dict[str, str] | None:

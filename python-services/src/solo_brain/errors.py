@@ -22,7 +22,8 @@ value over a column's limit, for work that must tell the input's fault from an o
 
 Each service keeps its own subclasses in `<service>/errors.py` (one base class per upstream).
 Each answer is `{"error": {"code": ..., "message": ..., **extra}}`. `extra` carries what the
-caller needs to recover, e.g. the `audio_ref` of audio that was kept although Whisper was down.
+caller needs to recover, e.g. the `audio_ref` of audio that was kept although Whisper was down,
+or `configured: false` on a 503 whose backend setting is unset (a choice, not an outage).
 """
 
 from __future__ import annotations

@@ -227,10 +227,16 @@ class ClassifySettings(CommonSettings):
     capture_time_budget_s: float = Field(default=8.0, ge=1, le=60, alias="CAPTURE_TIME_BUDGET_S")
 
 
+# MESH_EVENTS_WEBHOOK_URL's value for "send no events" (unset means the local n8n's webhook).
+EVENTS_OFF = "off"
+
+
 class MeshSettings(CommonSettings):
     """CC Mesh hub: agents' WebSocket, sessions API and SSE, events webhook for push."""
 
     port: int = Field(default=8100, alias="MESH_PORT")
+    # Where the hub POSTs its events. Unset: the local n8n's mesh-events webhook, on the port it
+    # listens on (N8N_PORT), as captures: events_url. "off": none are sent (no n8n beside it).
     events_webhook_url: str | None = Field(default=None, alias="MESH_EVENTS_WEBHOOK_URL")
     events_timeout_s: float = Field(default=3.0, gt=0, alias="MESH_EVENTS_TIMEOUT_S")
     # Signs each event (HMAC-SHA256, header X-CC-Mesh-Signature) for the CC Mesh Trigger node.
@@ -281,6 +287,14 @@ class MeshSettings(CommonSettings):
     def capture_webhook_url(self) -> str:
         """MESH_CAPTURE_URL, or the capture webhook of the n8n on this host (loopback, N8N_PORT)."""
         return self.capture_url or f"http://127.0.0.1:{self.n8n_port}/webhook/capture"
+
+    @property
+    def events_url(self) -> str | None:
+        """MESH_EVENTS_WEBHOOK_URL, or the mesh-events webhook of the n8n on this host (loopback,
+        N8N_PORT); None when it is `off` (no events are sent)."""
+        if self.events_webhook_url and self.events_webhook_url.strip().lower() == EVENTS_OFF:
+            return None
+        return self.events_webhook_url or f"http://127.0.0.1:{self.n8n_port}/webhook/mesh-events"
 
     @field_validator("vapid_subject", mode="before")
     @classmethod

@@ -33,6 +33,7 @@ from solo_brain.n8n.runner import (
     webhook_registered,
 )
 from solo_brain.settings import (
+    EVENTS_OFF,
     ClassifySettings,
     CommonSettings,
     GlueSettings,
@@ -96,6 +97,8 @@ def plan(args: argparse.Namespace, settings: CommonSettings, db_url: str) -> lis
         if not args.no_n8n and not mesh.events_webhook_url:
             # Out of the box, the hub's events reach the mesh-events workflow (push to phones).
             mesh_env["MESH_EVENTS_WEBHOOK_URL"] = f"{n8n.base_url}/webhook/mesh-events"
+        elif not mesh.events_webhook_url:
+            mesh_env["MESH_EVENTS_WEBHOOK_URL"] = EVENTS_OFF  # no n8n to take them
         if not args.no_n8n and not mesh.events_secret:
             # The CC Mesh Trigger refuses unsigned events: sign them with a secret of our own.
             mesh_env["MESH_EVENTS_SECRET"] = local_secret(settings, "mesh-events")

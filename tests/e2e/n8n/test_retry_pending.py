@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from solo_brain.classify.speech import LONG_NOTE
 from tests.e2e.n8n.stack import Stack, wait_for
 from tests.support.audio import speech_file
 
@@ -42,3 +43,39 @@ def test_whisper_down_keeps_capture_then_retry_files_it_once(stack: Stack, audio
     stack.wait_retry_runs()  # two more runs: a filed capture is never filed or delivered again
     assert len(stack.events_of(body["capture_id"])) == 1
     assert len([m for m in stack.gotify.messages if row["tts_url"] in m["message"]]) == 1
+
+
+def test_a_long_voice_memo_kept_while_whisper_was_down_is_filed_whole_by_the_retry(
+    stack: Stack, audio_dir: Path
+) -> None:
+    """A 25-minute memo (over 27 000 characters) kept while Whisper was down: retry-pending's
+    capture-process classifies it from its beginning (classify's /v1/classify, no 400), files it
+    with the whole transcript, sends all of it to Onyx and says so in French."""
+    memo = "Pour le projet imx8 mesurer la consommation du NPU en charge. " * 440 + "Fin du mémo."
+    wav = speech_file("Mémo sur le NPU.", "wav", audio_dir).read_bytes()
+    stack.whisper_state.expect(wav, memo)
+    stack.brain.when(
+        "consommation du npu",
+        answer={"category": "note_tech", "summary": "Mesures NPU", "actions": []},
+    )
+    stack.whisper.down()
+    try:
+        response = stack.capture(audio=("memo.wav", wav, "audio/wav"), channel="siri")
+        assert response.status_code == 200, response.text
+        capture_id = response.json()["capture_id"]
+        assert response.json()["status"] == "pending_transcription"
+    finally:
+        stack.whisper.up()
+
+    def notified() -> dict | None:
+        found = stack.capture_row(capture_id)
+        return found if found["confirmation"] == "notified" else None
+
+    row = wait_for(notified, timeout=90, what="retry-pending to file the long memo")
+    assert (row["status"], row["category"], row["transcript"]) == ("filed", "note_tech", memo)
+    assert row["needs_review"] and LONG_NOTE in row["speech"]
+    document_id = f"solo-brain-{capture_id}"
+    wait_for(lambda: [r for r in stack.onyx.requests if r["document"]["id"] == document_id],
+             what="the Onyx document")  # fmt: skip
+    [sent] = [r for r in stack.onyx.requests if r["document"]["id"] == document_id]
+    assert sent["document"]["sections"][0]["text"] == memo

@@ -19,7 +19,8 @@ from typing import Any
 
 from solo_brain.classify.filing_models import FilingIn, Outcome, WaitIn
 from solo_brain.classify.filing_request import capture_fields
-from solo_brain.classify.filing_steps import FilingSteps, sql, stored
+from solo_brain.classify.filing_steps import FilingSteps, NothingHeard, sql, stored
+from solo_brain.classify.speech import REFUSED as REFUSED_SPEECH
 from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error, refused_data
 
 log = logging.getLogger(__name__)
@@ -130,14 +131,16 @@ class Filings:
 
     async def _run(self, capture: dict[str, Any], settings: dict[str, Any]) -> Result:
         """The steps the capture still needs; a step the capture's own data breaks (the
-        database refuses it as data) gives the capture up at once, told, never retried."""
+        database refuses it as data, a voice note without words) gives the capture up at
+        once, told, never retried."""
         try:
             return await self._steps(capture, settings)
         except Exception as exc:
             if (refused := refused_data(exc)) is None:
                 raise
         log.warning("filing %s refused: %s", capture["id"], refused.message)
-        await self.steps.refuse(capture["id"], refused.message)
+        sentence = refused.speech if isinstance(refused, NothingHeard) else REFUSED_SPEECH
+        await self.steps.refuse(capture["id"], refused.message, sentence)
         return Result(refused=refused.message)
 
     async def _steps(self, capture: dict[str, Any], settings: dict[str, Any]) -> Result:

@@ -20,7 +20,7 @@ USAGE = (
     "channel (siri|pwa|api|email), capture_id (cap_ + 26 characters, for retries)"
 )
 _FIELDS = ("text", "hint", "mode", "channel", "capture_id", "public")
-# What the classifier reads (ClassifyRequest): longer, the capture could be kept but never filed.
+# What the classifier takes (ClassifyRequest): longer, the capture could be kept but never filed.
 _LONGEST = {"text": MAX_TEXT_CHARS, "hint": 500}
 
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 
-from solo_brain.classify.models import ClassifyRequest, SpeechRequest
+from solo_brain.classify.models import MAX_TEXT_CHARS, ClassifyRequest, SpeechRequest
 from solo_brain.classify.routes.classify import classify
 from solo_brain.classify.routes.speech import speech
 from solo_brain.classify.service import ClassifyService
-from solo_brain.classify.speech import REFUSED
+from solo_brain.classify.speech import NOTHING_HEARD, REFUSED
 from solo_brain.db.pool import DictPool
-from solo_brain.errors import NotFound, ServiceError
+from solo_brain.errors import InvalidRequest, NotFound, ServiceError
 from solo_brain.mesh.store.lifecycle import call
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,12 @@ async def stored(pool: DictPool, function: str, capture_id: str) -> dict[str, An
         raise NotFound(f"no capture {capture_id}")
     found: dict[str, Any] = row["r"]
     return found
+
+
+class NothingHeard(InvalidRequest):
+    """A voice note in which Whisper heard no words: nothing to classify, whenever asked."""
+
+    speech = NOTHING_HEARD
 
 
 def _error(code: str, exc: Exception | httpx.Response) -> dict[str, Any]:
@@ -97,19 +103,25 @@ class FilingSteps:
         return recorded, None
 
     async def classify(self, capture: dict[str, Any]) -> dict[str, Any]:
-        """classify's answer for the capture's words, or an error result to file."""
+        """classify's answer for the capture's words (a note of any length: the classifier
+        reads its beginning), or an error result to file; words that cannot be classified
+        are the input's fault, raised as InvalidRequest (NothingHeard: no words at all)."""
+        words = capture.get("transcript") or capture.get("text") or ""
+        if not words.strip():
+            raise NothingHeard("no words to classify: Whisper heard none in the voice note")
         try:
             request = ClassifyRequest(
-                text=capture.get("transcript") or capture.get("text") or "",
+                text=words[:MAX_TEXT_CHARS],
                 hint=capture.get("hint"), now=capture.get("created_at"),
                 source=capture.get("channel"), public=bool(capture.get("public")),
                 capture_id=capture["id"],
             )  # fmt: skip
+        except ValueError as exc:  # a stored field the classifier refuses: never better later
+            raise InvalidRequest(f"the note cannot be classified: {exc}") from exc
+        try:
             result = await classify(request, self.service)
         except ServiceError as exc:
             return {"error": exc.body()["error"]}
-        except ValueError as exc:  # the words cannot be classified (blank, too long)
-            return _error("invalid_note", exc)
         return result.model_dump(mode="json")
 
     async def file_and_tell(
@@ -128,13 +140,13 @@ class FilingSteps:
         finished = await sql(self.pool, "finish_capture", told)
         return bool(finished.get("deliver"))
 
-    async def refuse(self, capture_id: str, reason: str) -> None:
-        """Give up a capture whose own data the database refused (the failed step wrote
-        nothing): failed for good with the reason, and told in French as any outcome."""
+    async def refuse(self, capture_id: str, reason: str, sentence: str = REFUSED) -> None:
+        """Give up a capture whose own data cannot be filed (the failed step wrote nothing):
+        failed for good with the reason, and told in French (`sentence`) as any outcome."""
         refused = await sql(self.pool, "refuse_capture", {"capture_id": capture_id,
                                                           "reason": printable(reason)})  # fmt: skip
-        told = {"capture_id": capture_id, "speech": REFUSED}
-        told |= await self.speak(REFUSED, refused.get("voice_format") or "mp3")
+        told = {"capture_id": capture_id, "speech": sentence}
+        told |= await self.speak(sentence, refused.get("voice_format") or "mp3")
         await sql(self.pool, "finish_capture", told)
 
     async def sentence(self, speech_request: dict[str, Any] | None) -> str | None:

@@ -12,7 +12,12 @@ from solo_brain.classify.cc_prompt import CcPrompt
 from solo_brain.settings import check_tz
 from solo_brain.text import not_blank
 
-MAX_TEXT_CHARS = 20000
+# The longest note taken (typed, or a voice note's transcript sent to /v1/classify): about two
+# hours of dictation. Only its beginning is read by the classifier.
+MAX_TEXT_CHARS = 100_000
+# What the classifier reads of a note: its first 20 000 characters (about 25 minutes of speech),
+# what a local model's context holds beside the instructions and the catalog.
+READ_CHARS = 20_000
 
 
 class ClassifyRequest(BaseModel):
@@ -146,6 +151,10 @@ class SpeechCapture(BaseModel):
     created_at: datetime | None = Field(
         default=None, description="capture time: due days are said relative to it"
     )
+    text_chars: int | None = Field(
+        default=None, ge=0, description="the length of its words: over READ_CHARS (20 000), "
+        "it is said to be classified from its beginning",
+    )  # fmt: skip
 
 
 class SpeechDelivery(BaseModel):

@@ -8,6 +8,9 @@
    project implies its client), add what the rules see that the model missed, resolve due
    phrases with `resolve_due`, and phrase the confirmation read aloud. A question about the
    user's own data gets no actions and the period it names (`questions.resolve_period`).
+
+A note longer than READ_CHARS (a long dictation) is classified from its beginning, cut at a
+word, and marked to review; the privacy guard still reads all of it for clients.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ from solo_brain.classify.clients import ModelClassifier
 from solo_brain.classify.dates import local_today, resolve_due
 from solo_brain.classify.errors import CatalogUnavailable, ClassifierError
 from solo_brain.classify.heuristic import classify_heuristically
-from solo_brain.classify.models import Action, ClassifyRequest, ClassifyResult, Question
+from solo_brain.classify.models import (
+    READ_CHARS,
+    Action,
+    ClassifyRequest,
+    ClassifyResult,
+    Question,
+)
 from solo_brain.classify.privacy import Backend, choose_backend
 from solo_brain.classify.prompt import build_messages
 from solo_brain.classify.questions import find_period_phrase, resolve_period
@@ -36,6 +45,18 @@ from solo_brain.classify.speech import build_speech
 from solo_brain.db.pool import DictPool
 
 log = logging.getLogger(__name__)
+
+
+def beginning(text: str, limit: int = READ_CHARS) -> str:
+    """The first `limit` characters of `text`, without a word cut in two (the whole text
+    when it is not longer)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if not head[-1].isspace() and not text[limit].isspace():  # a word cut in two: drop it
+        parts = head.rsplit(None, 1)
+        head = parts[0] if len(parts) == 2 else head
+    return head.rstrip()
 
 
 @dataclass
@@ -99,28 +120,33 @@ class ClassifyService:
         tz = request.tz or self._default_tz
         now = request.now or datetime.now(ZoneInfo(tz))
         catalog = await self.catalog()
-        detected = catalog.detected_client_ids(request.text, request.hint)
+        detected = catalog.detected_client_ids(request.text, request.hint)  # all of it: privacy
+        words = beginning(request.text)
+        read = request.model_copy(update={"text": words})
         plan = choose_backend(
             public=request.public,
             detected_clients=detected,
             external_configured=self._external is not None,
             ollama_configured=self._ollama is not None,
         )
-        answer, classifier, repairs = await self._ask(plan, request, catalog)
-        reviewed = check_against_catalog(answer, catalog, request.text, request.hint)
+        answer, classifier, repairs = await self._ask(plan, read, catalog)
+        reviewed = check_against_catalog(answer, catalog, words, request.hint)
         repairs += reviewed.repairs
+        long_note = len(words) < len(request.text)
+        if long_note:
+            repairs.append(f"only the first {len(words)} of {len(request.text)} characters read")
         needs_review = classifier == Backend.HEURISTIC or bool(repairs)
         if repairs:
             log.info(
                 "capture %s: answer repaired: %s", request.capture_id or "-", "; ".join(repairs)
             )
-        cc_prompt = find_cc_prompt(request.text) or (
+        cc_prompt = find_cc_prompt(words) or (
             CcPrompt(**answer.cc_prompt.model_dump()) if answer.cc_prompt else None
         )
         question = None
         if answer.question is not None and cc_prompt is None:
             # Answered, never filed: a question asks for nothing to do.
-            phrase = answer.question.period_phrase or find_period_phrase(request.text)
+            phrase = answer.question.period_phrase or find_period_phrase(words)
             period = resolve_period(phrase, now, tz)
             question = Question(
                 period_phrase=phrase,
@@ -140,6 +166,7 @@ class ClassifyService:
             session_hint=cc_prompt.session_hint if cc_prompt else None,
             today=local_today(now, tz),
             needs_review=needs_review,
+            long_note=long_note,
         )
         return ClassifyResult(
             category=answer.category,

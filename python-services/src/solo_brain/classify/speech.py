@@ -62,6 +62,11 @@ KEPT = {
 # at once, since sending it again as it is would fail the same way.
 REFUSED = ("Je ne peux pas enregistrer cette note : son contenu est refusé (caractère invalide "
            "ou texte trop long). Renvoie-la corrigée.")  # fmt: skip
+# A voice note in which Whisper heard no words: given up at once (nothing to file), audio kept.
+NOTHING_HEARD = ("Je n'ai entendu aucune parole dans ce mémo vocal : rien n'est rangé, "
+                 "il est gardé dans l'inbox.")  # fmt: skip
+# Said after the outcome of a note longer than what the classifier reads (READ_CHARS).
+LONG_NOTE = "Note très longue : classée d'après son début, le texte entier est gardé."
 # What becomes of a Claude Code prompt, by the state of its delivery.
 PROMPT = {
     "pending": "Prompt pour la session {hint} noté.",
@@ -100,8 +105,10 @@ def outcome_speech(
     today: date,
     needs_review: bool,
     deliveries: Sequence[Delivered],
+    long_note: bool = False,
 ) -> str:
-    """The sentence for a capture as it stands: on its way, kept in the inbox, or filed."""
+    """The sentence for a capture as it stands: on its way, kept in the inbox, or filed
+    (`long_note`: classified from the beginning of its words only)."""
     if deferred:
         return ON_IT
     if status in KEPT or category is None:
@@ -121,6 +128,7 @@ def outcome_speech(
         today=today,
         needs_review=needs_review,
         in_calendar=in_calendar,
+        long_note=long_note,
     )
 
 
@@ -134,11 +142,13 @@ def build_speech(
     today: date,
     needs_review: bool,
     in_calendar: bool = False,
+    long_note: bool = False,
 ) -> str:
     """The confirmation read aloud: what was filed where, and when the first action is due.
 
     `dues` has one entry per action (None when it has no date); `in_calendar`: every action
-    is already an event of the calendar ("ajoutée à l'agenda" instead of "notée").
+    is already an event of the calendar ("ajoutée à l'agenda" instead of "notée");
+    `long_note`: only the beginning of the note was read (LONG_NOTE is said).
     """
     if session_hint:
         return PROMPT["pending"].format(hint=session_hint)
@@ -164,4 +174,6 @@ def build_speech(
     else:
         parts = [filed]
     sentence = "Capté, " + ", ".join(parts) + "."
+    if long_note:
+        sentence = f"{sentence} {LONG_NOTE}"
     return f"{sentence} Classement à vérifier." if needs_review else sentence

@@ -95,7 +95,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
         pool = await open_pool(url, min_size=2, max_size=10, wait_s=settings.db_wait_s)
         client = httpx.AsyncClient(timeout=settings.events_timeout_s)
         webhook = EventsWebhook(
-            settings.events_webhook_url,
+            settings.events_url,
             client,
             public_url=settings.public_hub_url,
             secret=settings.events_secret,
@@ -116,6 +116,7 @@ def create_app(settings: MeshSettings) -> FastAPI:
             app.state.capture_webhook, pool, settings, app.state.media
         )
         log.info("captures go to %s", settings.capture_webhook_url)
+        log.info("events go to %s", settings.events_url or "nowhere (MESH_EVENTS_WEBHOOK_URL=off)")
         app.state.hub = hub
         webhook.start()
         try:

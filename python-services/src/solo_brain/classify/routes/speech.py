@@ -13,7 +13,7 @@ from fastapi import APIRouter
 
 from solo_brain.classify.dates import local_today
 from solo_brain.classify.deps import DefaultTz
-from solo_brain.classify.models import SpeechRequest, SpeechResult
+from solo_brain.classify.models import READ_CHARS, SpeechRequest, SpeechResult
 from solo_brain.classify.speech import Delivered, SpokenAction, outcome_speech
 from solo_brain.errors import documented_errors
 
@@ -41,5 +41,6 @@ async def speech(body: SpeechRequest, tz: DefaultTz) -> SpeechResult:
             today=today,
             needs_review=capture.needs_review,
             deliveries=[Delivered(d.kind, d.state, d.action_id) for d in body.deliveries],
+            long_note=(capture.text_chars or 0) > READ_CHARS,
         )
     )

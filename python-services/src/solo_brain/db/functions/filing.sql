@@ -65,7 +65,8 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                                  FROM assistant.actions a WHERE a.capture_id = c.id), '[]'),
             'session_hint', c.cc_prompt->>'session_hint',
             'needs_review', c.needs_review,
-            'created_at', c.created_at),
+            'created_at', c.created_at,
+            'text_chars', length(COALESCE(c.transcript, c.text, ''))),
         'deliveries', COALESCE((SELECT jsonb_agg(jsonb_build_object('kind', d.kind,
                                                                     'state', d.state,
                                                                     'action_id', d.action_id)

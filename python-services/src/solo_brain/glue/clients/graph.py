@@ -67,7 +67,9 @@ class GraphClient:
     async def upload(self, data: bytes, mime_type: str, filename: str) -> str:
         """Upload a file for sending (`POST /{version}/{phone-number-id}/media`); its media id."""
         if not self._phone_number_id:
-            raise GraphUnavailable("WhatsApp is not configured (set WHATSAPP_PHONE_NUMBER_ID)")
+            raise GraphUnavailable(
+                "WhatsApp is not configured (set WHATSAPP_PHONE_NUMBER_ID)", configured=False
+            )
         response = await self._call(
             "POST",
             f"{self._base}/{self._phone_number_id}/media",
@@ -81,7 +83,9 @@ class GraphClient:
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         if not self._token:
-            raise GraphUnavailable("WhatsApp is not configured (set WHATSAPP_TOKEN)")
+            raise GraphUnavailable(
+                "WhatsApp is not configured (set WHATSAPP_TOKEN)", configured=False
+            )
         headers = {"Authorization": f"Bearer {self._token}"}
         try:
             response = await self._http.request(

@@ -105,5 +105,7 @@ class WhisperClient:
 
     def _require_base(self) -> str:
         if self._base is None:
-            raise WhisperUnavailable("Whisper is not configured (set WHISPER_URL)")
+            raise WhisperUnavailable(
+                "Whisper is not configured (set WHISPER_URL)", configured=False
+            )
         return self._base

@@ -19,7 +19,7 @@ _ERRORS = documented_errors(
     {
         400: "text empty or over 5000 characters, bad format",
         502: "Kokoro refused the text or answered non-audio",
-        503: "Kokoro down, slow or not configured",
+        503: "Kokoro down, slow or not configured (error.configured false: KOKORO_URL is unset)",
     }
 )
 

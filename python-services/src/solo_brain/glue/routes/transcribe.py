@@ -32,7 +32,8 @@ _ERRORS = documented_errors(
         413: "audio over MAX_AUDIO_BYTES; nothing stored",
         415: "not a recognised audio format; nothing stored",
         502: "Whisper answered garbage (error.audio_ref: the audio was kept)",
-        503: "Whisper down, slow or not configured (error.audio_ref: the audio was kept)",
+        503: "Whisper down, slow or not configured (error.audio_ref: the audio was kept; "
+        "error.configured false: WHISPER_URL is unset)",
     }
 )
 

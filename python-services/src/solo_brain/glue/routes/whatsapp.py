@@ -38,7 +38,10 @@ MAX_DELIVERY_BYTES = 1024 * 1024
 @router.get(
     "/verify",
     responses=documented_errors(
-        {403: "the verify token does not match", 503: "WHATSAPP_VERIFY_TOKEN is not set"}
+        {
+            403: "the verify token does not match",
+            503: "WHATSAPP_VERIFY_TOKEN is not set (`configured: false`)",
+        }
     ),
 )
 async def verify(
@@ -50,7 +53,9 @@ async def verify(
     """The challenge to echo when Meta's subscription check carries our verify token."""
     expected = settings.whatsapp_verify_token
     if not expected:
-        raise UpstreamUnavailable("set WHATSAPP_VERIFY_TOKEN to subscribe the webhook")
+        raise UpstreamUnavailable(
+            "set WHATSAPP_VERIFY_TOKEN to subscribe the webhook", configured=False
+        )
     if mode != "subscribe" or not hmac.compare_digest(token.encode(), expected.encode()):
         raise Forbidden("the verify token does not match WHATSAPP_VERIFY_TOKEN")
     return {"challenge": challenge}
@@ -65,7 +70,7 @@ async def verify(
             400: "the body is not JSON",
             401: "the signature is missing or wrong",
             413: "a delivery over 1 MiB",
-            503: "WHATSAPP_APP_SECRET is not set",
+            503: "WHATSAPP_APP_SECRET is not set (`configured: false`)",
         }
     ),
 )
@@ -73,7 +78,9 @@ async def inbound(request: Request, settings: Settings) -> Inbound:
     """The messages of a delivery whose signature is valid; 401 for a forged one."""
     secret = settings.whatsapp_app_secret
     if not secret:
-        raise UpstreamUnavailable("set WHATSAPP_APP_SECRET: unsigned deliveries are refused")
+        raise UpstreamUnavailable(
+            "set WHATSAPP_APP_SECRET: unsigned deliveries are refused", configured=False
+        )
     body = await _read_limited(request, MAX_DELIVERY_BYTES)
     if not signature_is_valid(secret, body, request.headers.get("x-hub-signature-256")):
         raise Unauthorized("the X-Hub-Signature-256 of this delivery is missing or wrong")
@@ -96,7 +103,8 @@ MEDIA_ID = r"^[0-9A-Za-z_-][0-9A-Za-z._-]{0,127}$"
             413: "the media is over MAX_AUDIO_BYTES",
             415: "not an audio format the service reads",
             502: "the Graph API answered something unusable (`graph_error`)",
-            503: "the Graph API is not configured or does not answer (`graph_unavailable`)",
+            503: "the Graph API does not answer, or is not configured (`graph_unavailable`; "
+            "`configured: false` when WHATSAPP_TOKEN or WHATSAPP_PHONE_NUMBER_ID is unset)",
         }
     ),
 )
@@ -122,7 +130,8 @@ async def fetch_media(
             404: "no audio kept under this ref (`audio_not_found`)",
             415: "the audio is not OGG/Opus",
             502: "the Graph API answered something unusable (`graph_error`)",
-            503: "the Graph API is not configured or does not answer (`graph_unavailable`)",
+            503: "the Graph API does not answer, or is not configured (`graph_unavailable`; "
+            "`configured: false` when WHATSAPP_TOKEN or WHATSAPP_PHONE_NUMBER_ID is unset)",
         }
     ),
 )
