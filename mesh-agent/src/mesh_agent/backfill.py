@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING
 
 from pydantic_core import to_json
 
+from mesh_agent import light
 from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
 from mesh_agent.reader import CHUNK_BYTES, FileShrunk, line_start_before, read_lines
 from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta, parse_line, thread_link, to_message
 from mesh_protocol import MAX_RUN_BYTES, HistoryRun, Message, Messages, RunLine
-from mesh_protocol.fold import index_line
+from mesh_protocol.line_index import index_line
 from mesh_protocol.runs import pack
 
 if TYPE_CHECKING:
@@ -185,8 +186,31 @@ def _index(
     threads: Threads, data: bytes, at: int, older: SessionMeta | None, cursor: FileCursor
 ) -> RunLine | None:
     """A run's line as `parse` would fold it (`threads` learns which message it continues;
-    `older`, when the line is below what is folded, folds its metadata), but indexed only:
-    its text is folded only while the session's first prompt is looked for in it."""
+    `older`, when the line is below what is folded, folds its metadata), but indexed only,
+    from a light decode of the line (mesh_agent.light); parsed whole when that cannot tell, and
+    while the session's first prompt is looked for in it (its text folded then)."""
+    prompt_sought = older is not None and not (cursor.head_prompt or older.first_prompt)
+    seen = None if prompt_sought else light.read(data)
+    if seen is None:
+        return _index_parsed(threads, data, at, older, cursor)
+    link = seen.link
+    thread = threads.resolve(link[1]) if link is not None else None
+    differs = thread if link is not None and thread != link[1] else None
+    record = seen.record
+    indexed = record.index(at, len(data), differs) if record is not None else None
+    if link is not None:
+        threads.add(link[0], link[0] if indexed is not None else thread)
+    if older is not None and record is not None:
+        older.update(record, None, main=cursor.ref.main)
+        if indexed is not None and indexed.timestamp is not None:
+            older.saw(indexed.timestamp)
+    return indexed
+
+
+def _index_parsed(
+    threads: Threads, data: bytes, at: int, older: SessionMeta | None, cursor: FileCursor
+) -> RunLine | None:
+    """`_index` from the line's record, parsed whole."""
     record = parse_line(data)
     link = thread_link(data, record)
     thread = threads.resolve(link[1]) if link is not None else None
