@@ -16,7 +16,7 @@ from mesh_agent.light import decode, read
 from mesh_agent.transcript import SessionMeta
 from mesh_protocol import RunLine
 from mesh_protocol.fold import parse_line, thread_link
-from mesh_protocol.line_index import index_line
+from mesh_protocol.line_index import index_line, run_line
 from tests.mesh.test_fold_index import _lines
 
 _VALUES: list[Any] = [
@@ -198,3 +198,15 @@ def test_an_index_is_the_run_line_validation_would_build() -> None:
         if indexed is not None:
             assert RunLine.model_validate(indexed.model_dump()) == indexed
             assert indexed.model_fields_set == set(RunLine.model_fields)
+
+
+def test_a_run_line_is_what_model_construct_builds() -> None:
+    """The RunLine built without model_construct has its fields, in its order, and its state."""
+    line = run_line(5, 9, "u" * 200, 3, "system", "2026-05-14T10:00:01Z", True, "f" * 200)
+    built = RunLine.model_construct(**line.__dict__)
+    assert list(line.__dict__.items()) == list(built.__dict__.items())
+    assert line.model_fields_set == built.model_fields_set == set(RunLine.model_fields)
+    assert (line.__pydantic_extra__, line.__pydantic_private__) == (None, None)
+    assert line.model_dump_json() == built.model_dump_json()
+    assert line.model_copy(update={"at": 1}).at == 1 and line.at == 5
+    assert (line.uuid, line.parent_uuid, line.thread_parent_uuid) == ("u" * 128, None, "f" * 128)

@@ -17,8 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from mesh_protocol.frames import RunLine
 
 _TIMESTAMP: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
-# Every field of a RunLine replaced in a copy of this one: half the time of model_construct.
-_BLANK = RunLine.model_construct(at=0, size=2, uuid="-", role="user")
+_FIELDS = frozenset(RunLine.model_fields)
 
 
 def has_text(content: Any) -> bool:
@@ -85,8 +84,8 @@ def run_line(
         when = _TIMESTAMP.validate_python(timestamp)
     except ValidationError:
         when = None  # as to_message: an unreadable timestamp must not lose the message
-    return _BLANK.model_copy(
-        update={
+    return _constructed(
+        {
             "at": at,
             "size": size,
             "uuid": uuid[:128],
@@ -97,6 +96,17 @@ def run_line(
             "thread_parent_uuid": thread_parent[:128] if thread_parent else None,
         }
     )
+
+
+def _constructed(values: dict[str, Any]) -> RunLine:
+    """`RunLine.model_construct(**values)` for values of every field in their order: what it
+    sets, set directly (a quarter of its time, one RunLine per message of a history run)."""
+    line = RunLine.__new__(RunLine)
+    object.__setattr__(line, "__dict__", values)
+    object.__setattr__(line, "__pydantic_fields_set__", set(_FIELDS))
+    object.__setattr__(line, "__pydantic_extra__", None)
+    object.__setattr__(line, "__pydantic_private__", None)
+    return line
 
 
 def index_line(
