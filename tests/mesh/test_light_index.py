@@ -8,11 +8,16 @@ from __future__ import annotations
 import json
 import random
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mesh_agent import backfill
+from mesh_agent.index import FileCursor
 from mesh_agent.light import decode, read
+from mesh_agent.reader import TranscriptRef
+from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta
 from mesh_protocol import RunLine
 from mesh_protocol.fold import parse_line, thread_link
@@ -210,3 +215,34 @@ def test_a_run_line_is_what_model_construct_builds() -> None:
     assert line.model_dump_json() == built.model_dump_json()
     assert line.model_copy(update={"at": 1}).at == 1 and line.at == 5
     assert (line.uuid, line.parent_uuid, line.thread_parent_uuid) == ("u" * 128, None, "f" * 128)
+
+
+def _indexed(index: Any, lines: list[bytes], cursor: FileCursor) -> tuple[object, ...]:
+    threads, older = Threads(), SessionMeta("s", project_dir="-home-moi-projet")
+    found: list[object] = []
+    for line in lines:
+        try:
+            indexed = index(threads, line, 7, older, cursor)
+        except TypeError as exc:  # a zoneless timestamp beside zoned ones: SessionMeta.saw
+            found.append(str(exc))
+        else:
+            found.append(indexed.model_dump() if indexed else None)
+    return found, older, threads._nearest
+
+
+@pytest.mark.parametrize("head_prompt", ["déjà trouvé", ""])
+def test_a_runs_lines_index_and_fold_their_metadata_as_parsed_whole(
+    head_prompt: str, tmp_path: Path
+) -> None:
+    """backfill's index of a run's lines, line after line (threads learnt, metadata folded,
+    the first prompt looked for): the same from the light decode as from each line parsed."""
+    rng = random.Random(5)
+    lines = _lines() + [_odd(rng) for _ in range(1500)]
+    ref = TranscriptRef("p/s.jsonl", tmp_path / "s.jsonl", "s", "-home-moi-projet", True)
+    light, parsed = (
+        _indexed(index, lines, FileCursor(ref, folded=10**9, head_prompt=head_prompt))
+        for index in (backfill._index, backfill._index_parsed)
+    )
+    assert light == parsed
+    assert sum(isinstance(f, dict) for f in light[0]) > 50
+    assert light[1].first_prompt or head_prompt
