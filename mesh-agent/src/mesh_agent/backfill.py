@@ -16,7 +16,6 @@ from bisect import bisect_right
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic_core import to_json
@@ -50,7 +49,7 @@ def history_run(
     if cursor.head_prompt is None:  # the title at once, not when the history is all in
         cursor.head_prompt = first_prompt(cursor.ref, stop)
     start = line_start_before(path, near)
-    prime(threads, path, start)
+    prime(threads, cursor, start)
     older = SessionMeta(meta.session_id, project_dir=meta.project_dir)
     kept: deque[tuple[int, Message | None, int]] = deque()  # line start, message, size
     used = 0
@@ -83,18 +82,20 @@ def history_run(
     )
 
 
-def prime(threads: Threads, path: Path, start: int) -> None:
+def prime(threads: Threads, cursor: FileCursor, start: int) -> None:
     """Learn the threads of the lines just below a run (read again with the next run): a
     message at the run's start names the message it continues, not a line skipped."""
     if not start:
         return
+    path = cursor.ref.path
     below = line_start_before(path, max(0, start - PRIME_BYTES))
     lines = read_lines(path, below, max_bytes=start - below, chunk=start - below)
     with closing(lines):
         for line in lines:
             if line.end > start:
                 break
-            parse(threads, line)
+            if line.data is not None:  # its thread only, as parse teaches it
+                _index(threads, line.data, 0, None, cursor)
 
 
 def _settle(
@@ -123,7 +124,7 @@ def bytes_run(
         return history_run(threads, cursor, meta, near, stop)
     if cursor.head_prompt is None:
         cursor.head_prompt = first_prompt(cursor.ref, stop)
-    prime(threads, path, start)
+    prime(threads, cursor, start)
     older = SessionMeta(meta.session_id, project_dir=meta.project_dir)
     with open(path, "rb") as handle:  # at most MAX_RUN_BYTES, in one read
         handle.seek(start)
@@ -183,7 +184,11 @@ def _fit(
 
 
 def _index(
-    threads: Threads, data: bytes, at: int, older: SessionMeta | None, cursor: FileCursor
+    threads: Threads,
+    data: bytes | bytearray,
+    at: int,
+    older: SessionMeta | None,
+    cursor: FileCursor,
 ) -> RunLine | None:
     """A run's line as `parse` would fold it (`threads` learns which message it continues;
     `older`, when the line is below what is folded, folds its metadata), but indexed only,
@@ -208,7 +213,11 @@ def _index(
 
 
 def _index_parsed(
-    threads: Threads, data: bytes, at: int, older: SessionMeta | None, cursor: FileCursor
+    threads: Threads,
+    data: bytes | bytearray,
+    at: int,
+    older: SessionMeta | None,
+    cursor: FileCursor,
 ) -> RunLine | None:
     """`_index` from the line's record, parsed whole."""
     record = parse_line(data)

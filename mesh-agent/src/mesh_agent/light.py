@@ -144,7 +144,7 @@ class LightLine(Struct):
     link: tuple[str, str | None] | None
 
 
-def read(raw: bytes) -> LightLine | None:
+def read(raw: bytes | bytearray) -> LightLine | None:
     """The light record and thread link of one transcript line, or None when only parsing it
     whole tells them."""
     if not WANTED.search(raw):  # parse_line gives no record
@@ -156,7 +156,7 @@ def read(raw: bytes) -> LightLine | None:
     return LightLine(record, record.link()) if record is not None else None
 
 
-def decode(raw: bytes) -> LightRecord | None:
+def decode(raw: bytes | bytearray) -> LightRecord | None:
     """The line's light record when `json.loads` would give a dict with these same fields, None
     when the light decode cannot tell."""
     if not raw.isascii():
@@ -172,7 +172,7 @@ def decode(raw: bytes) -> LightRecord | None:
         return None
 
 
-def _may_hold_long_int(raw: bytes) -> bool:
+def _may_hold_long_int(raw: bytes | bytearray) -> bool:
     """Whether `raw` has a run of more digits than `int()` reads (`json.loads` then refuses
     the line): one in every `limit + 1` bytes is looked at, then the runs around the digits
     found there."""
