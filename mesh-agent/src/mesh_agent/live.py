@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _SESSION_FLAGS = ("--resume", "-r", "--session-id")
+_PF_KTHREAD = 0x00200000  # in /proc/PID/stat's flags: a kernel thread
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,12 @@ def claude_processes(exclude_below: int, proc: Path = Path("/proc")) -> list[Cla
         entry = f"{proc}/{name}"
         try:
             stat = _read(f"{entry}/stat").decode()
-            parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+            fields = stat.rsplit(")", 1)[1].split()
+            parents[pid] = int(fields[1])
             comm = stat[stat.index("(") + 1 : stat.rindex(")")].strip()  # /proc/PID/comm's
-            args = _read(f"{entry}/cmdline").decode(errors="replace").split("\0")[:-1]
+            args: list[str] = []  # a kernel thread's command line is empty: not read
+            if not int(fields[6]) & _PF_KTHREAD:
+                args = _read(f"{entry}/cmdline").decode(errors="replace").split("\0")[:-1]
             if is_claude(args, comm):
                 found.append((pid, args, os.readlink(f"{entry}/cwd")))
         except (OSError, ValueError, IndexError):
