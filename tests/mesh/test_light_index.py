@@ -217,12 +217,12 @@ def test_a_run_line_is_what_model_construct_builds() -> None:
     assert (line.uuid, line.parent_uuid, line.thread_parent_uuid) == ("u" * 128, None, "f" * 128)
 
 
-def _indexed(index: Any, lines: list[bytes], cursor: FileCursor) -> tuple[object, ...]:
+def _indexed(lines: list[bytes], cursor: FileCursor, whole: bool) -> tuple[object, ...]:
     threads, older = Threads(), SessionMeta("s", project_dir="-home-moi-projet")
     found: list[object] = []
     for line in lines:
         try:
-            indexed = index(threads, line, 7, older, cursor)
+            indexed = backfill._index(threads, line, 7, older, cursor, whole=whole)
         except TypeError as exc:  # a zoneless timestamp beside zoned ones: SessionMeta.saw
             found.append(str(exc))
         else:
@@ -240,8 +240,8 @@ def test_a_runs_lines_index_and_fold_their_metadata_as_parsed_whole(
     lines = _lines() + [_odd(rng) for _ in range(1500)]
     ref = TranscriptRef("p/s.jsonl", tmp_path / "s.jsonl", "s", "-home-moi-projet", True)
     light, parsed = (
-        _indexed(index, lines, FileCursor(ref, folded=10**9, head_prompt=head_prompt))
-        for index in (backfill._index, backfill._index_parsed)
+        _indexed(lines, FileCursor(ref, folded=10**9, head_prompt=head_prompt), whole)
+        for whole in (False, True)
     )
     assert light == parsed
     assert sum(isinstance(f, dict) for f in light[0]) > 50

@@ -16,11 +16,12 @@ from bisect import bisect_right
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
 
 from mesh_agent import light
+from mesh_agent.light import LightRecord
 from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
 from mesh_agent.reader import CHUNK_BYTES, FileShrunk, line_start_before, read_lines
 from mesh_agent.threads import Threads
@@ -189,46 +190,32 @@ def _index(
     at: int,
     older: SessionMeta | None,
     cursor: FileCursor,
+    *,
+    whole: bool = False,
 ) -> RunLine | None:
     """A run's line as `parse` would fold it (`threads` learns which message it continues;
     `older`, when the line is below what is folded, folds its metadata), but indexed only,
-    from a light decode of the line (mesh_agent.light); parsed whole when that cannot tell, and
-    while the session's first prompt is looked for in it (its text folded then)."""
+    from a light decode of the line (mesh_agent.light); parsed whole when that cannot tell,
+    while the session's first prompt is looked for in it (its text folded then), and when
+    `whole` (what the light decode is held to)."""
     prompt_sought = older is not None and not (cursor.head_prompt or older.first_prompt)
-    seen = None if prompt_sought else light.read(data)
-    if seen is None:
-        return _index_parsed(threads, data, at, older, cursor)
-    link = seen.link
+    seen = None if prompt_sought or whole else light.read(data)
+    record: dict[str, Any] | LightRecord | None
+    if seen is not None:
+        record, link = seen.record, seen.link
+    else:
+        record = parse_line(data)
+        link = thread_link(data, record)
     thread = threads.resolve(link[1]) if link is not None else None
     differs = thread if link is not None and thread != link[1] else None
-    record = seen.record
-    indexed = record.index(at, len(data), differs) if record is not None else None
+    if isinstance(record, LightRecord):
+        indexed = record.index(at, len(data), differs)
+    else:
+        indexed = index_line(record, at, len(data), differs) if record is not None else None
     if link is not None:
         threads.add(link[0], link[0] if indexed is not None else thread)
     if older is not None and record is not None:
-        older.update(record, None, main=cursor.ref.main)
-        if indexed is not None and indexed.timestamp is not None:
-            older.saw(indexed.timestamp)
-    return indexed
-
-
-def _index_parsed(
-    threads: Threads,
-    data: bytes | bytearray,
-    at: int,
-    older: SessionMeta | None,
-    cursor: FileCursor,
-) -> RunLine | None:
-    """`_index` from the line's record, parsed whole."""
-    record = parse_line(data)
-    link = thread_link(data, record)
-    thread = threads.resolve(link[1]) if link is not None else None
-    differs = thread if link is not None and thread != link[1] else None
-    indexed = index_line(record, at, len(data), differs) if record is not None else None
-    if link is not None:
-        threads.add(link[0], link[0] if indexed is not None else thread)
-    if older is not None and record is not None:
-        if indexed is not None and not (cursor.head_prompt or older.first_prompt):
+        if indexed is not None and prompt_sought and isinstance(record, dict):
             older.update(record, to_message(record, thread_parent=differs), main=cursor.ref.main)
         else:
             older.update(record, None, main=cursor.ref.main)
