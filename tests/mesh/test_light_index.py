@@ -246,3 +246,27 @@ def test_a_runs_lines_index_and_fold_their_metadata_as_parsed_whole(
     assert light == parsed
     assert sum(isinstance(f, dict) for f in light[0]) > 50
     assert light[1].first_prompt or head_prompt
+
+
+def test_real_lines_cut_or_flipped_index_as_parsed_whole_or_are_parsed_whole() -> None:
+    """Real transcript lines with a byte flipped, dropped, or a value replaced: the same answers."""
+    rng = random.Random(3)
+    lines = [line for line in _lines() if len(line) < 20_000]
+    told = 0
+    for _ in range(4000):
+        raw = rng.choice(lines)
+        at = rng.randrange(len(raw))
+        mutation = rng.randrange(3)
+        if mutation == 0:
+            raw = raw[:at] + bytes([rng.randrange(256)]) + raw[at + 1 :]
+        elif mutation == 1:
+            raw = raw[:at] + raw[at + 1 :]
+        else:  # a value swapped for another of any type, where one starts
+            start = raw.find(b'":', at)
+            end = raw.find(b",", start + 2)
+            if start < 0 or end < 0:
+                continue
+            value = json.dumps(rng.choice(_VALUES)).encode()
+            raw = raw[: start + 2] + value + raw[end:]
+        told += _same(raw, rng.choice([None, "fil"]))
+    assert told > 1000
