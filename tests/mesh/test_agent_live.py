@@ -47,6 +47,21 @@ def test_a_claude_process_is_found_with_its_cwd_and_session(
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_a_claude_process_with_a_long_command_line_is_found(tmp_path: Path) -> None:
+    """Arguments longer than one read of /proc (a long prompt) still name the session."""
+    binary = tmp_path / "claude"
+    binary.write_text("#!/bin/sh\nsleep 30\ntrue\n")
+    binary.chmod(0o755)
+    proc = subprocess.Popen([str(binary), "-p", "é" * 20_000, "--resume", SID], cwd=tmp_path)
+    try:
+        found = [p for p in claude_processes(exclude_below=-1) if p.pid == proc.pid]
+        assert found == [ClaudeProcess(proc.pid, str(tmp_path), SID)]
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 def test_the_agents_own_cli_processes_are_not_terminals(
     fake_claude: subprocess.Popen[bytes],
 ) -> None:

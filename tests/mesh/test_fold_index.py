@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from mesh_protocol import RunLine
-from mesh_protocol.fold import index_line, parse_line, to_message
+from mesh_protocol.fold import parse_line, to_message
+from mesh_protocol.line_index import index_line
 from tests.mesh.test_hub_history_runs import FIXTURES, _assistant, _record, _user, transcript
 
 

@@ -16,17 +16,18 @@ from bisect import bisect_right
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
 
+from mesh_agent import light
+from mesh_agent.light import LightRecord
 from mesh_agent.parse import BATCH_BUDGET, first_prompt, parse
 from mesh_agent.reader import CHUNK_BYTES, FileShrunk, line_start_before, read_lines
 from mesh_agent.threads import Threads
 from mesh_agent.transcript import SessionMeta, parse_line, thread_link, to_message
 from mesh_protocol import MAX_RUN_BYTES, HistoryRun, Message, Messages, RunLine
-from mesh_protocol.fold import index_line
+from mesh_protocol.line_index import index_line
 from mesh_protocol.runs import compress, packed_size
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def history_run(
     if cursor.head_prompt is None:  # the title at once, not when the history is all in
         cursor.head_prompt = first_prompt(cursor.ref, stop)
     start = line_start_before(path, near)
-    prime(threads, path, start)
+    prime(threads, cursor, start)
     older = SessionMeta(meta.session_id, project_dir=meta.project_dir)
     kept: deque[tuple[int, Message | None, int]] = deque()  # line start, message, size
     used = 0
@@ -82,18 +83,20 @@ def history_run(
     )
 
 
-def prime(threads: Threads, path: Path, start: int) -> None:
+def prime(threads: Threads, cursor: FileCursor, start: int) -> None:
     """Learn the threads of the lines just below a run (read again with the next run): a
     message at the run's start names the message it continues, not a line skipped."""
     if not start:
         return
+    path = cursor.ref.path
     below = line_start_before(path, max(0, start - PRIME_BYTES))
     lines = read_lines(path, below, max_bytes=start - below, chunk=start - below)
     with closing(lines):
         for line in lines:
             if line.end > start:
                 break
-            parse(threads, line)
+            if line.data is not None:  # its thread only, as parse teaches it
+                _index(threads, line.data, 0, None, cursor)
 
 
 def _settle(
@@ -124,7 +127,7 @@ def bytes_run(
         return history_run(threads, cursor, meta, near, stop)
     if cursor.head_prompt is None:
         cursor.head_prompt = first_prompt(cursor.ref, stop)
-    prime(threads, path, start)
+    prime(threads, cursor, start)
     older = SessionMeta(meta.session_id, project_dir=meta.project_dir)
     with open(path, "rb") as handle:  # at most MAX_RUN_BYTES, in one read
         handle.seek(start)
@@ -183,20 +186,37 @@ def _fit(
 
 
 def _index(
-    threads: Threads, data: bytes, at: int, older: SessionMeta | None, cursor: FileCursor
+    threads: Threads,
+    data: bytes | bytearray,
+    at: int,
+    older: SessionMeta | None,
+    cursor: FileCursor,
+    *,
+    whole: bool = False,
 ) -> RunLine | None:
     """A run's line as `parse` would fold it (`threads` learns which message it continues;
-    `older`, when the line is below what is folded, folds its metadata), but indexed only:
-    its text is folded only while the session's first prompt is looked for in it."""
-    record = parse_line(data)
-    link = thread_link(data, record)
+    `older`, when the line is below what is folded, folds its metadata), but indexed only,
+    from a light decode of the line (mesh_agent.light); parsed whole when that cannot tell,
+    while the session's first prompt is looked for in it (its text folded then), and when
+    `whole` (what the light decode is held to)."""
+    prompt_sought = older is not None and not (cursor.head_prompt or older.first_prompt)
+    seen = None if prompt_sought or whole else light.read(data)
+    record: dict[str, Any] | LightRecord | None
+    if seen is not None:
+        record, link = seen.record, seen.link
+    else:
+        record = parse_line(data)
+        link = thread_link(data, record)
     thread = threads.resolve(link[1]) if link is not None else None
     differs = thread if link is not None and thread != link[1] else None
-    indexed = index_line(record, at, len(data), differs) if record is not None else None
+    if isinstance(record, LightRecord):
+        indexed = record.index(at, len(data), differs)
+    else:
+        indexed = index_line(record, at, len(data), differs) if record is not None else None
     if link is not None:
         threads.add(link[0], link[0] if indexed is not None else thread)
     if older is not None and record is not None:
-        if indexed is not None and not (cursor.head_prompt or older.first_prompt):
+        if indexed is not None and prompt_sought and isinstance(record, dict):
             older.update(record, to_message(record, thread_parent=differs), main=cursor.ref.main)
         else:
             older.update(record, None, main=cursor.ref.main)

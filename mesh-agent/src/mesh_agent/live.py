@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _SESSION_FLAGS = ("--resume", "-r", "--session-id")
+_PF_KTHREAD = 0x00200000  # in /proc/PID/stat's flags: a kernel thread
 
 
 @dataclass(frozen=True)
@@ -63,17 +64,21 @@ def claude_processes(exclude_below: int, proc: Path = Path("/proc")) -> list[Cla
         return []
     parents: dict[int, int] = {}
     found: list[tuple[int, list[str], str]] = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
+    for name in os.listdir(proc):
+        if not name.isdigit():
             continue
-        pid = int(entry.name)
+        pid = int(name)
+        entry = f"{proc}/{name}"
         try:
-            stat = (entry / "stat").read_text()
-            parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
-            comm = (entry / "comm").read_text().strip()
-            args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+            stat = _read(f"{entry}/stat").decode()
+            fields = stat.rsplit(")", 1)[1].split()
+            parents[pid] = int(fields[1])
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")].strip()  # /proc/PID/comm's
+            args: list[str] = []  # a kernel thread's command line is empty: not read
+            if not int(fields[6]) & _PF_KTHREAD:
+                args = _read(f"{entry}/cmdline").decode(errors="replace").split("\0")[:-1]
             if is_claude(args, comm):
-                found.append((pid, args, os.readlink(entry / "cwd")))
+                found.append((pid, args, os.readlink(f"{entry}/cwd")))
         except (OSError, ValueError, IndexError):
             continue  # gone, or not ours to read
     mine = descendants(parents, exclude_below)
@@ -82,6 +87,21 @@ def claude_processes(exclude_below: int, proc: Path = Path("/proc")) -> list[Cla
         for pid, args, cwd in found
         if pid not in mine and pid != exclude_below
     ]
+
+
+def _read(path: str) -> bytes:
+    """A /proc file's bytes, without a Python file object (the scan reads two per process)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.read(fd, 4096)
+        if len(data) < 4096:
+            return data
+        parts = [data]
+        while chunk := os.read(fd, 65536):
+            parts.append(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def live_sessions(

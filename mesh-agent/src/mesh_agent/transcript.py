@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from mesh_protocol import Message, is_valid_permission_mode
 from mesh_protocol.fold import parse_line, shrink, thread_link, to_message, truncate
@@ -31,6 +31,13 @@ __all__ = [
     "to_message",
     "truncate",
 ]
+
+
+class Record(Protocol):
+    """A transcript record as `SessionMeta.update` reads it: its dict, or a light decode's."""
+
+    def get(self, key: str, /) -> Any:
+        """The value of field `key`, None when absent."""
 
 
 def encode_cwd(cwd: str) -> str:
@@ -74,19 +81,19 @@ class SessionMeta:
             self.permission_mode,
         )
 
-    def update(self, record: dict[str, Any], message: Message | None, *, main: bool) -> None:
+    def update(self, record: Record, message: Message | None, *, main: bool) -> None:
         """Fold one record (and its message, if any) of a main or subagent transcript."""
         if message is not None and message.timestamp is not None:
             self.saw(message.timestamp)
         if not main:
             return  # subagent transcripts carry the subagent's task, not the session's
         kind = record.get("type")
-        if kind == "custom-title" and isinstance(record.get("customTitle"), str):
-            self.custom_title = _one_line(record["customTitle"])
-        elif kind == "ai-title" and isinstance(record.get("aiTitle"), str):
-            self.ai_title = _one_line(record["aiTitle"])
-        elif kind == "summary" and isinstance(record.get("summary"), str):
-            self.summary = _one_line(record["summary"])
+        if kind == "custom-title" and isinstance(title := record.get("customTitle"), str):
+            self.custom_title = _one_line(title)
+        elif kind == "ai-title" and isinstance(title := record.get("aiTitle"), str):
+            self.ai_title = _one_line(title)
+        elif kind == "summary" and isinstance(title := record.get("summary"), str):
+            self.summary = _one_line(title)
         mode = record.get("permissionMode")
         if kind in ("permission-mode", "user") and is_valid_permission_mode(mode):
             self.permission_mode = mode

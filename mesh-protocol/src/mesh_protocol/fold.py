@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from pydantic_core import to_json
 
 from mesh_protocol.frames import (
     MAX_FIELD_CHARS,
     MAX_FRAME_BYTES,
     Message,
-    RunLine,
     ToolResult,
     ToolUse,
 )
 
-# Records worth parsing; any other line is skipped without running the JSON parser on it.
-_WANTED = re.compile(
+# Records worth parsing; any other line is skipped without running the JSON parser on it (what
+# a history run indexes of a line: mesh_protocol.line_index).
+WANTED = re.compile(
     rb'"type"\s*:\s*"(?:user|assistant|system|summary|custom-title|ai-title|permission-mode)"'
 )
-_LINK_PARSE_BYTES = 16 * 1024
+LINK_PARSE_BYTES = 16 * 1024
 # Claude Code writes parentUuid first and uuid after the content, near the end of the line.
 _LEADING_PARENT = re.compile(rb'^\{\s*"parentUuid"\s*:\s*(?:null|"([^"\\]{1,128})")')
 _TRAILING_UUID = re.compile(rb'"uuid"\s*:\s*"([^"\\]{1,128})"')
@@ -44,7 +43,7 @@ def thread_link(
     if record is None:
         if b'"parentUuid"' not in raw:
             return None
-        if len(raw) > _LINK_PARSE_BYTES:
+        if len(raw) > LINK_PARSE_BYTES:
             return _link_of_long_line(raw)
         try:
             record = json.loads(raw)
@@ -60,7 +59,7 @@ def thread_link(
 
 def parse_line(raw: bytes | bytearray) -> dict[str, Any] | None:
     """The record of one JSONL line, or None when the line is not one the mesh uses."""
-    if not _WANTED.search(raw):
+    if not WANTED.search(raw):
         return None
     try:
         record = json.loads(raw)
@@ -186,86 +185,6 @@ def to_message(
     except ValidationError:
         fields["timestamp"] = None  # an unreadable timestamp must not lose the message
         return Message(**fields)
-
-
-_TIMESTAMP: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
-
-
-def _has_text(content: Any) -> bool:
-    """Whether `_flatten(content)` is not empty, without building it."""
-    if isinstance(content, str):
-        return bool(content)
-    if not isinstance(content, list):
-        return False
-    for block in content:
-        if isinstance(block, str):
-            if block:
-                return True
-        elif isinstance(block, dict):
-            btype = block.get("type")
-            if btype == "text":
-                if block.get("text", "") != "":
-                    return True
-            elif btype == "image":
-                return True
-            elif btype == "tool_result" and _has_text(block.get("content")):
-                return True
-    return False
-
-
-def _has_body(record: dict[str, Any]) -> bool:
-    """Whether `to_message` finds text, a tool use or a tool result in a conversation record."""
-    if record.get("type") == "system":
-        return _has_text(record.get("content"))
-    message = record.get("message")
-    content = message.get("content") if isinstance(message, dict) else None
-    if isinstance(content, str):
-        return bool(content)
-    if not isinstance(content, list):
-        return False
-    for block in content:
-        if not isinstance(block, dict):
-            continue
-        btype = block.get("type")
-        if btype == "text":
-            if block.get("text", "") != "":  # str() of any other JSON value is not empty
-                return True
-        elif btype == "image":
-            return True
-        elif btype == "tool_use" and isinstance(block.get("id"), str):
-            return True
-        elif btype == "tool_result" and isinstance(block.get("tool_use_id"), str):
-            return True
-    return False
-
-
-def index_line(
-    record: dict[str, Any], at: int, size: int, thread_parent: str | None = None
-) -> RunLine | None:
-    """What a history run indexes of a record's message (`to_message`'s uuid, parents, role,
-    timestamp, sidechain), at `at` and of `size` bytes, without folding its text; None when
-    `to_message` gives no message."""
-    kind = record.get("type")
-    uuid = record.get("uuid")
-    if kind not in ("user", "assistant", "system") or not isinstance(uuid, str) or not uuid:
-        return None
-    if record.get("isMeta") is True or not _has_body(record):
-        return None
-    parent = record.get("parentUuid")
-    try:
-        timestamp = _TIMESTAMP.validate_python(record.get("timestamp"))
-    except ValidationError:
-        timestamp = None  # as to_message: an unreadable timestamp must not lose the message
-    return RunLine.model_construct(
-        at=at,
-        size=size,
-        uuid=uuid[:128],
-        parent_uuid=parent if isinstance(parent, str) else None,
-        role="system" if record.get("isCompactSummary") is True else kind,
-        timestamp=timestamp,
-        is_sidechain=record.get("isSidechain") is True,
-        thread_parent_uuid=thread_parent[:128] if thread_parent else None,
-    )
 
 
 # A message bigger than this in a batch has its fields cut to SMALL_FIELD_CHARS; sizes of lines
