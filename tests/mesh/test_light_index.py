@@ -221,12 +221,8 @@ def _indexed(lines: list[bytes], cursor: FileCursor, whole: bool) -> tuple[objec
     threads, older = Threads(), SessionMeta("s", project_dir="-home-moi-projet")
     found: list[object] = []
     for line in lines:
-        try:
-            indexed = backfill._index(threads, line, 7, older, cursor, whole=whole)
-        except TypeError as exc:  # a zoneless timestamp beside zoned ones: SessionMeta.saw
-            found.append(str(exc))
-        else:
-            found.append(indexed.model_dump() if indexed else None)
+        indexed = backfill._index(threads, line, 7, older, cursor, whole=whole)
+        found.append(indexed.model_dump() if indexed else None)
     return found, older, threads._nearest
 
 

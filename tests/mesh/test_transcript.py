@@ -264,3 +264,16 @@ def test_subagent_lines_only_move_the_last_message_time() -> None:
     )
     assert meta.title == "" and meta.cwd == ""
     assert meta.last_msg_at == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def test_a_zoneless_timestamp_is_read_as_utc_beside_zoned_ones() -> None:
+    """A line whose timestamp has no zone folds as UTC, and the session's latest time is
+    still taken among zoned ones (they could not be compared before: TypeError)."""
+    meta = SessionMeta("s")
+    zoned = {**USER, "uuid": "u1", "timestamp": "2026-05-14T10:00:00.000Z"}
+    zoneless = {**USER, "uuid": "u2", "timestamp": "2026-05-14T11:00:00"}
+    for record in (zoned, zoneless):
+        meta.update(record, to_message(record), main=True)
+    message = to_message(zoneless)
+    assert message is not None and message.timestamp == datetime(2026, 5, 14, 11, tzinfo=UTC)
+    assert meta.last_msg_at == datetime(2026, 5, 14, 11, tzinfo=UTC)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -70,6 +70,16 @@ RESOLVED_TERMINAL = "terminal"  # the hook gave up or was stopped: the terminal 
 RESOLVED_ANSWERED = "answered_in_terminal"  # the transcript shows the terminal's answer
 
 
+def _zoned(when: datetime) -> datetime:
+    # A transcript's timestamp without a zone ("2026-05-14") is read as UTC, as Claude Code
+    # writes them: a zoneless one beside zoned ones could not be compared (TypeError).
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+# A message's time: always zoned.
+Timestamp = Annotated[datetime, AfterValidator(_zoned)]
+
+
 class ProtocolError(ValueError):
     """A frame that is not valid JSON, has an unknown type or invalid fields."""
 
@@ -103,7 +113,7 @@ class Message(_Frame):
     text: str = ""
     tool_uses: list[ToolUse] = Field(default_factory=list)
     tool_results: list[ToolResult] = Field(default_factory=list)
-    timestamp: datetime | None = None
+    timestamp: Timestamp | None = None
     is_sidechain: bool = False
     # The nearest earlier message this one continues: `parent_uuid` names the transcript line
     # before it, often one that is no message (attachment, turn duration). Optional (newer agents).
@@ -180,7 +190,7 @@ class RunLine(_Frame):
     uuid: str = Field(min_length=1, max_length=128)
     parent_uuid: str | None = None
     role: Literal["user", "assistant", "system"]
-    timestamp: datetime | None = None
+    timestamp: Timestamp | None = None
     is_sidechain: bool = False
     thread_parent_uuid: str | None = Field(default=None, max_length=128)
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from mesh_protocol.frames import RunLine
+from mesh_protocol.frames import RunLine, Timestamp
 
-_TIMESTAMP: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
+_TIMESTAMP: TypeAdapter[datetime | None] = TypeAdapter(Timestamp | None)
 _FIELDS = frozenset(RunLine.model_fields)
 
 
