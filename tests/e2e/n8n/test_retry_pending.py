@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from solo_brain.classify.speech import LONG_NOTE
+from solo_brain.classify.speech import LONG_NOTE, NOTHING_HEARD
 from tests.e2e.n8n.stack import Stack, wait_for
 from tests.support.audio import speech_file
 
@@ -79,3 +79,34 @@ def test_a_long_voice_memo_kept_while_whisper_was_down_is_filed_whole_by_the_ret
              what="the Onyx document")  # fmt: skip
     [sent] = [r for r in stack.onyx.requests if r["document"]["id"] == document_id]
     assert sent["document"]["sections"][0]["text"] == memo
+
+
+def test_a_silent_voice_note_kept_while_whisper_was_down_is_refused_once_by_the_retry(
+    stack: Stack, audio_dir: Path
+) -> None:
+    """A voice note kept while Whisper was down in which Whisper, back, hears no words:
+    retry-pending's capture-process gives it up at once (failed, the reason, the French
+    sentence told by notification, audio kept), and no later run retries it."""
+    wav = speech_file("Un mémo sans parole.", "wav", audio_dir).read_bytes()
+    stack.whisper_state.expect(wav, "")
+    stack.whisper.down()
+    try:
+        response = stack.capture(audio=("silence.wav", wav, "audio/wav"), channel="siri")
+        assert response.status_code == 200, response.text
+        capture_id = response.json()["capture_id"]
+        assert response.json()["status"] == "pending_transcription"
+    finally:
+        stack.whisper.up()
+
+    def notified() -> dict | None:
+        found = stack.capture_row(capture_id)
+        return found if found["confirmation"] == "notified" else None
+
+    row = wait_for(notified, timeout=60, what="retry-pending to give the silent note up")
+    assert (row["status"], row["transcript"], row["speech"]) == ("failed", "", NOTHING_HEARD)
+    assert row["last_error"].startswith("refused: ") and "no words" in row["last_error"]
+    assert row["audio_ref"] and row["next_attempt_at"] is None
+    assert stack.gotify.wait_for(lambda m: NOTHING_HEARD in m["message"])
+    attempts = row["attempts"]
+    stack.wait_retry_runs()
+    assert stack.capture_row(capture_id)["attempts"] == attempts

@@ -134,7 +134,12 @@ BEGIN
     END IF;
 
     UPDATE assistant.captures c SET
-        transcript   = CASE WHEN p ? 'transcript' THEN NULLIF(p->>'transcript', '') ELSE c.transcript END,
+        -- A kept voice note's transcript without words is kept as '': Whisper heard nothing
+        -- (nothing_heard, filing.sql), which is not the same as not transcribed yet.
+        transcript   = CASE WHEN NOT p ? 'transcript' THEN c.transcript
+                            WHEN NOT created AND c.audio_ref IS NOT NULL AND c.text IS NULL
+                            THEN COALESCE(p->>'transcript', c.transcript)
+                            ELSE NULLIF(p->>'transcript', '') END,
         language     = CASE WHEN p ? 'language' THEN p->>'language' ELSE c.language END,
         duration_s   = CASE WHEN p ? 'duration_s' THEN (p->>'duration_s')::real ELSE c.duration_s END,
         audio_ref    = COALESCE(NULLIF(p->>'audio_ref', ''), c.audio_ref),
