@@ -21,7 +21,8 @@ from solo_brain.mesh.store.lifecycle import call
 
 log = logging.getLogger(__name__)
 
-TRANSCRIBE_TIMEOUT_S = 120.0
+# What the glue may take over a transcription beyond Whisper's own limit (reading the audio).
+TRANSCRIBE_MARGIN_S = 60.0
 SPEAK_TIMEOUT_S = 60.0
 
 
@@ -83,15 +84,18 @@ class FilingSteps:
     def __init__(
         self, pool: DictPool, glue: httpx.AsyncClient, service: ClassifyService, tz: str,
         *, backoff_s: float | None = None, long_note_chars: int | None = None,
+        whisper_timeout_max_s: float = 3600.0,
     ) -> None:  # fmt: skip
         self.pool, self.glue, self.service, self.tz = pool, glue, service, tz
         self.backoff_s, self.long_note_chars = backoff_s, long_note_chars
+        # The glue gives Whisper up to WHISPER_TIMEOUT_MAX_S for a long memo: wait for it.
+        self.transcribe_timeout_s = whisper_timeout_max_s + TRANSCRIBE_MARGIN_S
 
     async def transcribe(self, capture: dict[str, Any]) -> tuple[dict[str, Any], dict | None]:
         """The capture with its transcript recorded, or an error result to file."""
         try:
             got = await self.glue.post(
-                f"/v1/transcribe/{capture['audio_ref']}", timeout=TRANSCRIBE_TIMEOUT_S
+                f"/v1/transcribe/{capture['audio_ref']}", timeout=self.transcribe_timeout_s
             )
         except httpx.HTTPError as exc:
             return capture, _error("transcription_unavailable", exc)
