@@ -5,18 +5,24 @@ as a real model does. Real glue, classify and Postgres."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 
+from solo_brain.classify.filing_steps import FilingSteps
+from solo_brain.classify.service import ClassifyService
 from solo_brain.classify.speech import ON_IT
+from solo_brain.db import open_pool
 from solo_brain.glue.duration import LOWEST_BITRATE_BYTES_S, audio_seconds, whisper_limit
 from tests.integration.test_filing_long_note import MEMO
 from tests.integration.test_filing_refused_input import WHISPER, row, stack
 from tests.integration.test_glue_transcribe import glue_service, upload
 from tests.support.audio import speech_file, tone_wav
 from tests.support.classify import answer
+from tests.support.sql import call, rows
 from tests.support.wait import wait_for
 
 # A short note's floor, and Whisper's pace: 0.25 s per second of audio (an 8 s memo: 2 s).
@@ -92,3 +98,34 @@ def test_a_memo_slower_than_the_budget_is_answered_on_it_then_filed(
 
         filed = wait_for(notified, timeout=30, what="the long memo to be filed and notified")
     assert (filed["status"], filed["transcript"], filed["attempts"]) == ("filed", MEMO, 0)
+
+
+async def test_a_first_pass_waiting_on_a_long_memo_is_never_taken_as_abandoned(
+    db: psycopg.Connection[Any], pg_dsn: str, tmp_path: Path
+) -> None:
+    """While Whisper works through a long memo, the filing touches its capture every beat:
+    retry-pending's grace (here 1 s, for a 2 s transcription) never takes it meanwhile, and
+    the transcript is then recorded."""
+    glue_values = {"whisper_timeout_s": FLOOR_S, "whisper_timeout_ratio": 0.5}
+    with glue_service(tmp_path, **glue_values) as glue:
+        glue.state.seconds_per_audio_s, glue.state.default_transcript = PACE, MEMO
+        kept = glue.http.post("/v1/audio", files={"audio": ("m.wav", tone_wav(8.0), "audio/wav")})
+        audio_ref = kept.json()["audio_ref"]
+        received = call(db, "receive_capture", {"audio_ref": audio_ref, "channel": "siri"})
+        capture = {"id": received["capture_id"], "audio_ref": audio_ref}
+        pool = await open_pool(pg_dsn, min_size=1, max_size=2)
+        try:
+            async with httpx.AsyncClient(base_url=str(glue.http.base_url)) as http:
+                service = ClassifyService(pool, default_tz="Europe/Paris", ollama=None,
+                                          external=None)  # fmt: skip
+                steps = FilingSteps(pool, http, service, "Europe/Paris", heartbeat_s=0.2)
+                transcribing = asyncio.create_task(steps.transcribe(capture))
+                taken: list[Any] = []
+                while not transcribing.done():
+                    await asyncio.sleep(0.3)
+                    taken += rows(db, "claim_retries", {"grace_s": 1})
+                recorded, error = await transcribing
+        finally:
+            await pool.close()
+    assert error is None and recorded["transcript"] == MEMO
+    assert taken == []

@@ -307,3 +307,12 @@ BEGIN
     VALUES (COALESCE(p->>'actor', 'user'), 'capture.retried', cap_id, '{}');
     RETURN assistant.capture_json(cap_id);
 END $$;
+
+-- A capture whose pass is still at work (classify's filing waiting on Whisper over a long memo):
+-- its updated_at moves, so that claim_retries' grace never takes it as left half-done.
+-- p = {capture_id}. Returns {capture_id}, or NULL for an unknown capture.
+CREATE OR REPLACE FUNCTION assistant.touch_capture(p jsonb) RETURNS jsonb
+LANGUAGE sql AS $$
+    UPDATE assistant.captures SET updated_at = now() WHERE id = p->>'capture_id'
+    RETURNING jsonb_build_object('capture_id', id)
+$$;
