@@ -19,8 +19,14 @@ from psycopg.rows import dict_row
 
 from solo_brain.db import apply_migrations
 from solo_brain.db.embedded import start_embedded
+from tests.support.runtime import remove_session_runtime
 
 PG_ROOT = Path(os.environ.get("SOLO_BRAIN_TEST_PGDATA", "/tmp/solo-brain-test-pg"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session's socket folder goes, with the sockets of the agents tests killed."""
+    remove_session_runtime()
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,16 @@ SHA-256 of the uploaded bytes to a text (`state.expect(data, text)`), else `defa
 Everything else is real: the upload is decoded with ffprobe/wave to report its true `duration`,
 audio that cannot be decoded fails with 500 as speaches does, an unknown model is a 404.
 
-Knobs on `WhisperState`: `latency_s`, `fail_with` (HTTP status), `garbage` (invalid JSON);
+Knobs on `WhisperState`: `latency_s`, `seconds_per_audio_s` (a model's pace: the answer takes
+that long per second of the uploaded audio, as a real one does), `fail_with` (HTTP status),
+`garbage` (invalid JSON);
 `FakeServer.down()` / `.up()` stop and restart the server on the same port (connection refused).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import wave
@@ -53,6 +56,7 @@ class WhisperState:
     detected_language: str = "fr"
     models: list[str] = field(default_factory=lambda: [DEFAULT_MODEL])
     latency_s: float = 0.0
+    seconds_per_audio_s: float = 0.0
     fail_with: int | None = None
     garbage: bool = False
     requests: list[ReceivedAudio] = field(default_factory=list)
@@ -107,6 +111,10 @@ def create_whisper_app(state: WhisperState) -> FastAPI:
         )  # fmt: skip
         if state.latency_s:
             await asyncio.sleep(state.latency_s)
+        if state.seconds_per_audio_s:
+            with contextlib.suppress(ValueError):  # not audio: answered below
+                played = await asyncio.to_thread(audio_duration, data)
+                await asyncio.sleep(played * state.seconds_per_audio_s)
         if state.fail_with:
             return PlainTextResponse("Internal Server Error", status_code=state.fail_with)
         if state.garbage:

@@ -88,6 +88,28 @@ def test_model_failure_backs_off_then_fails_after_max_attempts(db: psycopg.Conne
     assert retried["status"] == "pending_transcription" and retried["attempts"] == 0
 
 
+def test_a_voice_note_without_words_is_refused_at_once_by_the_retry_path(
+    db: psycopg.Connection,
+) -> None:
+    """classify refusing a voice note whose transcript has no words gives it up at once (failed,
+    the reason, never retried) and its sentence says nothing was heard; a capture with words
+    failing the same way is only retried."""
+    silent = call(db, "receive_capture", {"audio_ref": "a" * 32, "channel": "siri"})["capture_id"]
+    heard = call(db, "record_capture", {"capture_id": silent, "transcript": "", "language": "fr"})
+    assert (heard["transcript"], heard["status"]) == ("", "pending_classification")
+    refusal = {"error": {"code": "invalid_request", "message": "text: blank"}}
+    filing = call(db, "file_capture", {"capture_id": silent, "result": refusal})
+    assert filing["status"] == "failed"
+    assert filing["speech_request"]["capture"]["refused"] == "nothing_heard"
+    row = _row(db, silent)
+    assert row["last_error"].startswith("refused: ") and "no words" in row["last_error"]
+    assert (row["attempts"], row["next_attempt_at"]) == (0, None)
+    spoken = received(db, "Une note")
+    again = call(db, "file_capture", {"capture_id": spoken, "result": refusal})
+    assert again["status"] == "pending_classification"
+    assert again["speech_request"]["capture"]["refused"] is None
+
+
 def test_a_model_answering_after_a_manual_classification_is_ignored(
     db: psycopg.Connection,
 ) -> None:

@@ -34,9 +34,10 @@ WHISPER: list[WhisperState] = []  # the running stack's Whisper, for a test to s
 
 @contextmanager
 def stack(
-    pg_dsn: str, tmp_path: Path, transcript: str
+    pg_dsn: str, tmp_path: Path, transcript: str, **glue_values: Any
 ) -> Iterator[tuple[httpx.Client, httpx.Client, OllamaState]]:
-    """classify in front of the real glue (Whisper hearing `transcript`), Kokoro and Ollama."""
+    """classify in front of the real glue (Whisper hearing `transcript`; `glue_values`: its
+    settings), Kokoro and Ollama."""
     whisper_state = WhisperState(default_transcript=transcript)
     WHISPER[:] = [whisper_state]
     with (
@@ -48,7 +49,10 @@ def stack(
         ),
     ):
         settings = glue_settings(
-            whisper_url=whisper.url, kokoro_url=kokoro.url, media_dir=tmp_path / "media"
+            whisper_url=whisper.url,
+            kokoro_url=kokoro.url,
+            media_dir=tmp_path / "media",
+            **glue_values,
         )
         with (
             serve(create_glue(settings)) as glue_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from solo_brain.n8n.templates import (
     load_workflows,
     render_credentials,
 )
+from solo_brain.settings import GlueSettings
 
 FULL_ENV = {
     "DATABASE_HOST": "/run/pg",
@@ -189,24 +191,43 @@ def test_n8n_never_sees_the_secrets(tmp_path: Path) -> None:
     assert runner.template_env()["DATABASE_HOST"] == "/tmp"
 
 
-def test_a_capture_being_filed_is_not_retried_meanwhile() -> None:
-    """capture-process's model calls end before retry-pending may take their capture."""
+def _seconds(value: object, env: dict[str, str]) -> float:
+    """A node's number, or its arithmetic expression over `$env` numbers, evaluated."""
+    if not isinstance(value, str):
+        return float(value)  # type: ignore[arg-type]
+    text = re.fullmatch(r"=\{\{(.*)\}\}", value.strip())
+    assert text, value
+    arithmetic = re.sub(r"Number\(\$env\.(\w+)\)", lambda m: env[m.group(1)], text.group(1))
+    assert re.fullmatch(r"[\d.\s()+*/-]+", arithmetic), arithmetic
+    return float(eval(arithmetic))  # noqa: S307 (digits and operators only, checked above)
+
+
+@pytest.mark.parametrize("longest_s", ["30", "3600", "7200"])
+def test_a_capture_being_filed_is_not_retried_meanwhile(longest_s: str) -> None:
+    """A retry holds its lease through capture-process's model calls, however long the glue
+    lets Whisper take over a memo (WHISPER_TIMEOUT_MAX_S); a first pass on a short note
+    changes its capture before retry-pending's grace runs out."""
+    env = N8nSettings(WHISPER_TIMEOUT_MAX_S=longest_s).workflow_env()
+    assert env["WHISPER_TIMEOUT_MAX_S"] == str(float(longest_s))
     docs = {w.doc["name"]: w.doc for w in load_workflows(WORKFLOWS_DIR)}
     (claim,) = [
         n for n in docs["retry-pending"]["nodes"] if n["name"] == "Claim the captures to retry"
     ]
     assert claim["parameters"]["operation"] == "claimRetries"
-    lease_s, grace_s = (int(claim["parameters"]["options"][key]) for key in ("leaseS", "graceS"))
+    options = claim["parameters"]["options"]
+    lease_s, grace_s = _seconds(options["leaseS"], env), _seconds(options["graceS"], env)
     nodes = {n["name"]: n for n in docs["capture-process"]["nodes"]}
     transcribe_s, classify_s = (
-        int(nodes[name]["parameters"]["options"]["timeout"]) / 1000
+        _seconds(nodes[name]["parameters"]["options"]["timeout"], env) / 1000
         for name in ("Transcribe the kept audio", "Classify the note")
     )
-    # A first pass updates the capture after each model call (transcript, then the filing):
-    # a pass still waiting on a model is never "left half-done for grace_s". A retry holds its
-    # lease through both calls.
-    assert max(transcribe_s, classify_s) < grace_s
+    assert transcribe_s >= float(longest_s)  # the glue's own limit ends first
+    # A retry holds its lease through both calls, so no other run takes the capture meanwhile.
     assert transcribe_s + classify_s < lease_s
+    # A first pass updates the capture after each model call (transcript, then the filing): a
+    # short note's pass (Whisper's 30 s floor) is never "left half-done for grace_s".
+    floor_s = GlueSettings.model_fields["whisper_timeout_s"].default
+    assert max(floor_s + 60, classify_s) < grace_s
 
 
 def test_a_delivery_being_attempted_is_not_claimed_meanwhile() -> None:

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 import random
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from mesh_agent.config import AgentConfig
 from mesh_agent.core import TAIL_ABOVE
 from mesh_protocol import HistoryRun, ack_key, parse_agent_frame
 from mesh_protocol.runs import compressed, load_binary, unpack
+from tests.support.runtime import socket_dir
 from tests.support.transcripts import encoded, transcript_line
 from tests.support.wait import until
 
@@ -71,7 +71,7 @@ async def running(hub: RunHub, tmp_path: Path) -> AsyncIterator[bytes]:
             token=TOKEN,
             name="test-agent",
             claude_config_dir=tmp_path / "claude",
-            relay_socket=Path(tempfile.mkdtemp(prefix="br-", dir="/tmp")) / "r.sock",
+            relay_socket=socket_dir("br-") / "r.sock",
             heartbeat_s=0.5,
         )
         data = _big_transcript(config)

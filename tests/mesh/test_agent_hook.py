@@ -7,7 +7,6 @@ import json
 import os
 import socket
 import sys
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 
 from mesh_agent.hook import install_hook, uninstall_hook
 from mesh_agent.relay import serve_relay
+from tests.support.runtime import socket_dir
 
 HOOK_INPUT = {
     "session_id": "7ea8a545-ad35-4404-af13-9eb69725f374",
@@ -31,7 +31,7 @@ HOOK_INPUT = {
 @pytest.fixture
 def socket_path() -> Path:
     """A short unix socket path (tmp_path can exceed the ~100-byte limit)."""
-    return Path(tempfile.mkdtemp(prefix="mh-", dir="/tmp")) / "relay.sock"
+    return socket_dir("mh-") / "relay.sock"
 
 
 @pytest.fixture

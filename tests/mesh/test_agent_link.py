@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from tests.fakes.anthropic import (
     claude_env,
     running_fake_anthropic,
 )
+from tests.support.runtime import socket_dir
 from tests.support.transcripts import encoded, transcript_line
 from tests.support.wait import until
 
@@ -108,7 +108,7 @@ def _config(tmp_path: Path, hub_url: str, **extra: Any) -> AgentConfig:
         "token": TOKEN,
         "name": "test-agent",
         "claude_config_dir": tmp_path / "claude",
-        "relay_socket": Path(tempfile.mkdtemp(prefix="ml-", dir="/tmp")) / "r.sock",
+        "relay_socket": socket_dir("ml-") / "r.sock",
         "heartbeat_s": 0.5,
         "rescan_s": 0.5,
         "live_poll_s": 0.2,

@@ -28,6 +28,7 @@ from tests.mesh.hub_harness import (
     scripted_agent,
     sse,
 )
+from tests.support.runtime import socket_dir
 from tests.support.transcripts import encoded, transcript_line
 from tests.support.wait import until
 
@@ -131,7 +132,8 @@ async def test_newest_page_first_history_after_and_a_restart_mid_backfill(
     monkeypatch.setattr(history_runs, "store_run", gate.wrap(history_runs.store_run))
     agent_token, full = issue(pg_dsn, "agent"), issue(pg_dsn, "full")
     with running_hub(hub_settings(pg_dsn)) as url, _opened_at_exit(gate):
-        config = AgentConfig(hub=url, token=agent_token, claude_config_dir=tmp_path / "c")
+        config = AgentConfig(hub=url, token=agent_token, claude_config_dir=tmp_path / "c",
+                             relay_socket=socket_dir("ht-") / "r.sock")  # fmt: skip
         path = config.projects_dir / encoded(Path(CWD)) / f"{SID}.jsonl"
         path.parent.mkdir(parents=True)
         path.write_bytes(

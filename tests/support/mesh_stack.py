@@ -21,6 +21,7 @@ import httpx
 from tests.fakes.anthropic import bundled_cli, claude_env
 from tests.fakes.server import free_port
 from tests.support.processes import bare_dir
+from tests.support.runtime import socket_dir
 from tests.support.wait import wait_for
 
 VENV_BIN = Path(sys.executable).parent
@@ -112,7 +113,8 @@ class Machine:
         self.root = root
         self.name = name
         root.mkdir(parents=True, exist_ok=True)
-        self.env = claude_env(root, model_url, base_env())
+        # Its relay socket in a short folder of the session's, removed at the end (runtime.py).
+        self.env = claude_env(root, model_url, base_env({"XDG_RUNTIME_DIR": str(socket_dir("m-"))}))
         self.claude_dir = Path(self.env["CLAUDE_CONFIG_DIR"])
         self.config = root / "mesh-agent.toml"
         self.log = root / "agent.log"

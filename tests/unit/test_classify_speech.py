@@ -9,7 +9,9 @@ import pytest
 from solo_brain.classify.speech import (
     KEPT,
     LONG_NOTE,
+    NOTHING_HEARD,
     ON_IT,
+    REFUSED,
     Delivered,
     SpokenAction,
     build_speech,
@@ -148,6 +150,13 @@ def test_a_capture_not_filed_yet_says_where_it_waits() -> None:
     assert _outcome(deferred=True) == ON_IT
     assert _outcome(status="pending_transcription", category=None) == KEPT["pending_transcription"]
     assert _outcome(status="failed", category=None).startswith("Capture gardée dans l'inbox")
+
+
+def test_a_capture_refused_for_its_input_says_why() -> None:
+    """A voice note without words says nothing was heard; refused content asks for a fix."""
+    silent = _outcome(status="failed", category=None, refused="nothing_heard")
+    assert silent == NOTHING_HEARD
+    assert _outcome(status="failed", category=None, refused="content") == REFUSED
 
 
 @pytest.mark.parametrize(

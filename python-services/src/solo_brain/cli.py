@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from solo_brain import (
     backup_cli,
@@ -23,8 +25,10 @@ from solo_brain import (
     stack,
     token_cli,
 )
+from solo_brain.env_file import embedded_note, load_env_file
 from solo_brain.errors import CommandError
 from solo_brain.n8n import cli as n8n_cli
+from solo_brain.settings import CommonSettings
 
 # --- subcommands registered by feature modules (one line each) ---
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -49,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Solo Brain + CC Mesh: captures, classification and Claude Code sessions.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="PATH",
+        help="read settings from PATH first, e.g. /etc/solo-brain/env on a systemd host "
+        "(the shell's variables still win)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in REGISTRARS:
         register(sub)
@@ -78,6 +89,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.verbose:
         logging.getLogger("pgserver").setLevel(logging.WARNING)
     try:
+        if args.env_file is not None:
+            load_env_file(args.env_file)
+        note = embedded_note(CommonSettings(), os.environ, env_file_given=args.env_file is not None)
+        if note:
+            print(f"solo-brain: {note}", file=sys.stderr)
         code = args.handler(args)
     except KeyboardInterrupt:
         code = 130

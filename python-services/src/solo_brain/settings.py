@@ -177,7 +177,9 @@ class GlueSettings(CommonSettings):
     whisper_url: str | None = Field(default=None, alias="WHISPER_URL")
     whisper_model: str = Field(default="Systran/faster-whisper-large-v3", alias="WHISPER_MODEL")
     whisper_language: str = Field(default="fr", alias="WHISPER_LANGUAGE")
-    whisper_timeout_s: float = Field(default=30.0, alias="WHISPER_TIMEOUT_S")
+    whisper_timeout_s: float = Field(default=30.0, gt=0, alias="WHISPER_TIMEOUT_S")
+    whisper_timeout_ratio: float = Field(default=1.0, gt=0, alias="WHISPER_TIMEOUT_RATIO")
+    whisper_timeout_max_s: float = Field(default=3600.0, gt=0, alias="WHISPER_TIMEOUT_MAX_S")
     kokoro_url: str | None = Field(default=None, alias="KOKORO_URL")
     kokoro_voice: str = Field(default="ff_siwis", alias="KOKORO_VOICE")
     kokoro_timeout_s: float = Field(default=30.0, alias="KOKORO_TIMEOUT_S")
@@ -213,6 +215,8 @@ class ClassifySettings(CommonSettings):
     ollama_url: str | None = Field(default=None, alias="OLLAMA_URL")
     ollama_model: str = Field(default="qwen3.6:35b", alias="OLLAMA_MODEL")
     ollama_timeout_s: float = Field(default=60.0, alias="OLLAMA_TIMEOUT_S")
+    # The filing waits for the glue as long as the glue lets Whisper take over a long memo.
+    whisper_timeout_max_s: float = Field(default=3600.0, gt=0, alias="WHISPER_TIMEOUT_MAX_S")
     # A spoken answer to a question past this is said from the facts alone (capture budget: 8 s).
     answer_timeout_s: float = Field(default=4.0, gt=0, alias="ANSWER_TIMEOUT_S")
     external_llm_url: str | None = Field(default=None, alias="EXTERNAL_LLM_URL")

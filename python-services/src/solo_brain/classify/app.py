@@ -105,7 +105,8 @@ def create_app(settings: ClassifySettings) -> FastAPI:
             )
             glue = httpx.AsyncClient(base_url=settings.glue_url.rstrip("/"), timeout=30)
             stack.push_async_callback(glue.aclose)
-            steps = FilingSteps(pool, glue, app.state.service, settings.tz)
+            steps = FilingSteps(pool, glue, app.state.service, settings.tz,
+                                whisper_timeout_max_s=settings.whisper_timeout_max_s)  # fmt: skip
             app.state.filings = Filings(steps, settings.capture_time_budget_s)
             stack.push_async_callback(app.state.filings.close)  # before the pool closes
             yield

@@ -5,7 +5,10 @@ the order and what a failed step hands on (as the workflow's error outputs did).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -21,8 +24,12 @@ from solo_brain.mesh.store.lifecycle import call
 
 log = logging.getLogger(__name__)
 
-TRANSCRIBE_TIMEOUT_S = 120.0
+# What the glue may take over a transcription beyond Whisper's own limit (reading the audio).
+TRANSCRIBE_MARGIN_S = 60.0
 SPEAK_TIMEOUT_S = 60.0
+# How often a capture is touched while Whisper works through a long memo: well within
+# retry-pending's grace (300 s), after which a capture left unchanged is taken as abandoned.
+HEARTBEAT_S = 60.0
 
 
 async def sql(pool: DictPool, function: str, argument: dict[str, Any]) -> dict[str, Any]:
@@ -83,16 +90,21 @@ class FilingSteps:
     def __init__(
         self, pool: DictPool, glue: httpx.AsyncClient, service: ClassifyService, tz: str,
         *, backoff_s: float | None = None, long_note_chars: int | None = None,
+        whisper_timeout_max_s: float = 3600.0, heartbeat_s: float = HEARTBEAT_S,
     ) -> None:  # fmt: skip
         self.pool, self.glue, self.service, self.tz = pool, glue, service, tz
         self.backoff_s, self.long_note_chars = backoff_s, long_note_chars
+        # The glue gives Whisper up to WHISPER_TIMEOUT_MAX_S for a long memo: wait for it.
+        self.transcribe_timeout_s = whisper_timeout_max_s + TRANSCRIBE_MARGIN_S
+        self.heartbeat_s = heartbeat_s
 
     async def transcribe(self, capture: dict[str, Any]) -> tuple[dict[str, Any], dict | None]:
         """The capture with its transcript recorded, or an error result to file."""
         try:
-            got = await self.glue.post(
-                f"/v1/transcribe/{capture['audio_ref']}", timeout=TRANSCRIBE_TIMEOUT_S
-            )
+            async with self._at_work(capture["id"]):
+                got = await self.glue.post(
+                    f"/v1/transcribe/{capture['audio_ref']}", timeout=self.transcribe_timeout_s
+                )
         except httpx.HTTPError as exc:
             return capture, _error("transcription_unavailable", exc)
         if got.status_code != 200:
@@ -101,6 +113,26 @@ class FilingSteps:
             self.pool, "record_capture", {**got.json(), "capture_id": capture["id"]}
         )
         return recorded, None
+
+    @contextlib.asynccontextmanager
+    async def _at_work(self, capture_id: str) -> AsyncIterator[None]:
+        """While the block runs (a long memo's transcription), touch the capture every
+        heartbeat_s (touch_capture), so that retry-pending never takes it as abandoned."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self.heartbeat_s)
+                try:
+                    await sql(self.pool, "touch_capture", {"capture_id": capture_id})
+                except Exception as exc:  # a missed beat: the grace is several beats long
+                    log.warning("filing %s: could not mark it at work: %s", capture_id, exc)
+
+        task = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def classify(self, capture: dict[str, Any]) -> dict[str, Any]:
         """classify's answer for the capture's words (a note of any length: the classifier

@@ -155,6 +155,10 @@ class SpeechCapture(BaseModel):
         default=None, ge=0, description="the length of its words: over READ_CHARS (20 000), "
         "it is said to be classified from its beginning",
     )  # fmt: skip
+    refused: Literal["nothing_heard", "content"] | None = Field(
+        default=None, description="given up at once for its own input: a voice note without "
+        "words (nothing_heard), or content the database refuses",
+    )  # fmt: skip
 
 
 class SpeechDelivery(BaseModel):

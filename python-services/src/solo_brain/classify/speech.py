@@ -106,11 +106,15 @@ def outcome_speech(
     needs_review: bool,
     deliveries: Sequence[Delivered],
     long_note: bool = False,
+    refused: str | None = None,
 ) -> str:
-    """The sentence for a capture as it stands: on its way, kept in the inbox, or filed
-    (`long_note`: classified from the beginning of its words only)."""
+    """The sentence for a capture as it stands: on its way, kept in the inbox, filed, or
+    given up for its own input (`refused`: "nothing_heard" or "content"); `long_note`:
+    classified from the beginning of its words only."""
     if deferred:
         return ON_IT
+    if status == "failed" and refused is not None:
+        return NOTHING_HEARD if refused == "nothing_heard" else REFUSED
     if status in KEPT or category is None:
         return KEPT.get(status, KEPT["pending_classification"])
     if session_hint:

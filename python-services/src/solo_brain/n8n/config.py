@@ -76,6 +76,9 @@ class N8nSettings(CommonSettings):
     capture_time_budget_s: float = Field(default=8.0, gt=0, le=60, alias="CAPTURE_TIME_BUDGET_S")
     long_note_chars: int = Field(default=600, ge=1, alias="LONG_NOTE_CHARS")
     retry_backoff_s: float = Field(default=60.0, gt=0, alias="RETRY_BACKOFF_S")
+    # The glue gives Whisper up to this over a long memo: capture-process waits as long for it,
+    # and retry-pending leases a capture it takes for longer, so that no run takes it twice.
+    whisper_timeout_max_s: float = Field(default=3600.0, gt=0, alias="WHISPER_TIMEOUT_MAX_S")
     delivery_backoff_s: float = Field(default=60.0, gt=0, alias="DELIVERY_BACKOFF_S")
     reminder_lead_days: int = Field(default=0, ge=0, le=30, alias="REMINDER_LEAD_DAYS")
     briefing_time: str = Field(default="07:30", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$",
@@ -137,6 +140,7 @@ class N8nSettings(CommonSettings):
             "CAPTURE_TIME_BUDGET_S": self.capture_time_budget_s,
             "LONG_NOTE_CHARS": self.long_note_chars, "RETRY_BACKOFF_S": self.retry_backoff_s,
             "DELIVERY_BACKOFF_S": self.delivery_backoff_s,
+            "WHISPER_TIMEOUT_MAX_S": self.whisper_timeout_max_s,
             "REMINDER_LEAD_DAYS": self.reminder_lead_days, "BRIEFING_TIME": self.briefing_time,
             "BRIEFING_CRON": self.briefing_cron, "REMINDERS_CRON": self.reminders_cron,
             "CLIENT_BRIEFING_LEAD_MIN": self.client_briefing_lead_min,

@@ -42,5 +42,6 @@ async def speech(body: SpeechRequest, tz: DefaultTz) -> SpeechResult:
             needs_review=capture.needs_review,
             deliveries=[Delivered(d.kind, d.state, d.action_id) for d in body.deliveries],
             long_note=(capture.text_chars or 0) > READ_CHARS,
+            refused=capture.refused,
         )
     )

@@ -134,7 +134,12 @@ BEGIN
     END IF;
 
     UPDATE assistant.captures c SET
-        transcript   = CASE WHEN p ? 'transcript' THEN NULLIF(p->>'transcript', '') ELSE c.transcript END,
+        -- A kept voice note's transcript without words is kept as '': Whisper heard nothing
+        -- (nothing_heard, filing.sql), which is not the same as not transcribed yet.
+        transcript   = CASE WHEN NOT p ? 'transcript' THEN c.transcript
+                            WHEN NOT created AND c.audio_ref IS NOT NULL AND c.text IS NULL
+                            THEN COALESCE(p->>'transcript', c.transcript)
+                            ELSE NULLIF(p->>'transcript', '') END,
         language     = CASE WHEN p ? 'language' THEN p->>'language' ELSE c.language END,
         duration_s   = CASE WHEN p ? 'duration_s' THEN (p->>'duration_s')::real ELSE c.duration_s END,
         audio_ref    = COALESCE(NULLIF(p->>'audio_ref', ''), c.audio_ref),
@@ -302,3 +307,12 @@ BEGIN
     VALUES (COALESCE(p->>'actor', 'user'), 'capture.retried', cap_id, '{}');
     RETURN assistant.capture_json(cap_id);
 END $$;
+
+-- A capture whose pass is still at work (classify's filing waiting on Whisper over a long memo):
+-- its updated_at moves, so that claim_retries' grace never takes it as left half-done.
+-- p = {capture_id}. Returns {capture_id}, or NULL for an unknown capture.
+CREATE OR REPLACE FUNCTION assistant.touch_capture(p jsonb) RETURNS jsonb
+LANGUAGE sql AS $$
+    UPDATE assistant.captures SET updated_at = now() WHERE id = p->>'capture_id'
+    RETURNING jsonb_build_object('capture_id', id)
+$$;

@@ -48,6 +48,13 @@ LANGUAGE sql STABLE AS $$
     FROM assistant.captures c WHERE c.id = cap_id
 $$;
 
+-- A voice note in which Whisper heard no words: its transcript is recorded and has none (what
+-- classify's filing calls NothingHeard). Nothing to classify, however often it is asked.
+CREATE OR REPLACE FUNCTION assistant.nothing_heard(c assistant.captures) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT c.transcript IS NOT NULL AND COALESCE(NULLIF(c.transcript, ''), c.text, '') !~ '\S'
+$$;
+
 -- The body of classify's POST /v1/speech for a capture: what it became and how far each of its
 -- deliveries got, so that the sentence promises only what was done. deferred: the caller is
 -- being answered before the outcome is known ("on it").
@@ -66,7 +73,10 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
             'session_hint', c.cc_prompt->>'session_hint',
             'needs_review', c.needs_review,
             'created_at', c.created_at,
-            'text_chars', length(COALESCE(c.transcript, c.text, ''))),
+            'text_chars', length(COALESCE(c.transcript, c.text, '')),
+            'refused', CASE WHEN c.last_error LIKE 'refused: %'
+                            THEN CASE WHEN assistant.nothing_heard(c) THEN 'nothing_heard'
+                                      ELSE 'content' END END),
         'deliveries', COALESCE((SELECT jsonb_agg(jsonb_build_object('kind', d.kind,
                                                                     'state', d.state,
                                                                     'action_id', d.action_id)
@@ -85,7 +95,9 @@ $$;
 -- Record what the model steps of capture-process gave for a capture, then plan its deliveries
 -- once it is filed. p = {capture_id, result, backoff_s?, max_attempts?, long_note_chars?} where
 -- result is what arrived at the node:
---   {error: ...}        Whisper or the classifier failed: the capture stays pending, attempts
+--   {error: ...}        for a voice note without words (nothing_heard): refused at once
+--                       (refuse_capture), never retried; otherwise
+--                       Whisper or the classifier failed: the capture stays pending, attempts
 --                       + 1, next try after backoff_s * 2^(attempts - 1) (6 h at most), given up
 --                       ('failed') after max_attempts (default 12);
 --   a classification    (classify's answer) recorded, unless the capture was classified by
@@ -109,7 +121,13 @@ BEGIN
         RAISE EXCEPTION 'unknown capture %', cap_id USING ERRCODE = 'P0002';
     END IF;
     was := c.status;
-    IF result ? 'error' AND c.status <> 'filed' THEN
+    IF result ? 'error' AND c.status <> 'filed' AND assistant.nothing_heard(c) THEN
+        -- The classifier refused a voice note without words (the retry path's /v1/classify):
+        -- given up at once, as classify's own filing does, never retried.
+        PERFORM assistant.refuse_capture(jsonb_build_object('capture_id', cap_id,
+            'reason', 'no words to classify: Whisper heard none in the voice note'));
+        SELECT * INTO c FROM assistant.captures WHERE id = cap_id;
+    ELSIF result ? 'error' AND c.status <> 'filed' THEN
         UPDATE assistant.captures SET
             attempts = attempts + 1,
             last_error = left(COALESCE(result->'error'->>'message', result->>'error'), 2000),

@@ -61,10 +61,18 @@ class WhisperClient:
         self._timeout = timeout
 
     async def transcribe(
-        self, data: bytes, filename: str, content_type: str, *, language: str | None = None
+        self,
+        data: bytes,
+        filename: str,
+        content_type: str,
+        *,
+        language: str | None = None,
+        limit_s: float | None = None,
     ) -> Transcription:
-        """The transcription of `data`; WhisperUnavailable or WhisperError when it fails."""
+        """The transcription of `data` within `limit_s` seconds (default: the client's);
+        WhisperUnavailable or WhisperError when it fails."""
         base = self._require_base()
+        limit = limit_s or self._timeout
         form = {
             "model": self._model,
             "language": language or self._language,
@@ -72,15 +80,15 @@ class WhisperClient:
         }
         url = f"{base}/v1/audio/transcriptions"
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(limit):
                 response = await self._http.post(
                     url,
                     data=form,
                     files={"file": (filename, data, content_type)},
-                    timeout=self._timeout,
+                    timeout=limit,
                 )
         except (TimeoutError, httpx.TimeoutException) as exc:
-            raise WhisperUnavailable(f"Whisper did not answer within {self._timeout:g} s") from exc
+            raise WhisperUnavailable(f"Whisper did not answer within {limit:g} s") from exc
         except httpx.TransportError as exc:
             raise WhisperUnavailable(f"Whisper is unreachable at {base}: {exc!r}") from exc
         raise_for_status(response, "Whisper", WhisperError, WhisperUnavailable)

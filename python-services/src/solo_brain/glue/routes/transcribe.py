@@ -15,11 +15,13 @@ from fastapi import APIRouter, Query, Request
 from solo_brain.errors import InvalidRequest, documented_errors
 from solo_brain.glue.clients.whisper import WhisperClient
 from solo_brain.glue.deps import Settings, Store, Whisper
+from solo_brain.glue.duration import audio_seconds, whisper_limit
 from solo_brain.glue.errors import WhisperError
 from solo_brain.glue.keep import ACCEPTED, keep_audio
 from solo_brain.glue.models import TranscribeResponse
 from solo_brain.glue.upload import audio_form_schema, read_audio_form
 from solo_brain.media import AudioRef
+from solo_brain.settings import GlueSettings
 
 router = APIRouter(prefix="/v1", tags=["transcribe"])
 
@@ -51,12 +53,13 @@ async def transcribe_upload(
     upload = await read_audio_form(request, file_field="audio", max_bytes=settings.max_audio_bytes)
     language = _language(upload.fields.get("language"))
     audio = await keep_audio(store, upload.data, f"{upload.filename!r} ({upload.content_type})")
-    return await _transcribe(whisper, audio, upload.data, language)
+    return await _transcribe(whisper, settings, audio, upload.data, language)
 
 
 @router.post("/transcribe/{audio_ref}", response_model=TranscribeResponse, responses=_ERRORS)
 async def transcribe_stored(
     audio_ref: str,
+    settings: Settings,
     store: Store,
     whisper: Whisper,
     language: str | None = Query(default=None, description="language code, e.g. fr"),
@@ -64,15 +67,26 @@ async def transcribe_stored(
     """Transcribe audio stored earlier (retry of a pending capture); 404 for an unknown ref."""
     lang = _language(language)
     audio, data = await asyncio.to_thread(store.read, audio_ref)
-    return await _transcribe(whisper, audio, data, lang)
+    return await _transcribe(whisper, settings, audio, data, lang)
 
 
 async def _transcribe(
-    whisper: WhisperClient, audio: AudioRef, data: bytes, language: str | None
+    whisper: WhisperClient,
+    settings: GlueSettings,
+    audio: AudioRef,
+    data: bytes,
+    language: str | None,
 ) -> TranscribeResponse:
+    # A long memo gets a time limit in proportion to its duration (glue/duration.py).
+    limit = whisper_limit(
+        await audio_seconds(audio.path, data),
+        settings.whisper_timeout_s,
+        settings.whisper_timeout_ratio,
+        settings.whisper_timeout_max_s,
+    )
     try:
         result = await whisper.transcribe(
-            data, f"{audio.ref}.{audio.ext}", audio.content_type, language=language
+            data, f"{audio.ref}.{audio.ext}", audio.content_type, language=language, limit_s=limit
         )
     except WhisperError as exc:
         exc.extra.update(audio_ref=audio.ref, format=audio.ext)
