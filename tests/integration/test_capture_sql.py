@@ -211,6 +211,22 @@ def test_retries_skip_captures_on_their_first_pass_and_lease_the_others(
     assert fresh not in claimed()
 
 
+def test_only_a_memo_still_to_transcribe_is_leased_for_the_longest_transcription(
+    db: psycopg.Connection,
+) -> None:
+    """A capture still to transcribe is leased for lease_s; any other for short_lease_s at
+    most, so a run that stops holds it minutes, not the longest transcription's lease."""
+    memo = call(db, "receive_capture", {"audio_ref": "e" * 32})["capture_id"]
+    untold = filed(db)
+    db.execute("UPDATE assistant.captures SET updated_at = now() - interval '10 min'")
+    taken = rows(db, "claim_retries", {"grace_s": 300, "lease_s": 3900, "short_lease_s": 300})
+    assert {r["capture_id"] for r in taken} == {memo, untold}
+    leases = {r["id"]: int(r["lease"]) for r in db.execute(
+        "SELECT id, round(extract(epoch FROM next_attempt_at - now())) AS lease"
+        " FROM assistant.captures WHERE id = ANY(%s)", ([memo, untold],))}  # fmt: skip
+    assert leases == {memo: 3900, untold: 300}
+
+
 def test_a_capture_left_half_way_is_taken_again(db: psycopg.Connection) -> None:
     """Filed but never told (its pass stopped): taken after the grace time, once per lease."""
     untold = filed(db)

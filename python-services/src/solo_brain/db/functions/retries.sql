@@ -4,13 +4,20 @@
 -- captures nobody scheduled that are still pending or filed but not yet told to the user (the
 -- process handling them stopped half-way). A capture on its first pass is never taken: it has
 -- no next_attempt_at until a model step fails, and it changes after each model call. Each
--- capture taken is leased for p.lease_s, so that overlapping runs never process one twice.
--- p = {limit?, lease_s? (300), grace_s? (300)}. Returns {capture_id, status, attempts} rows.
+-- capture taken is leased, so that overlapping runs never process one twice: one still to
+-- transcribe for p.lease_s (as long as the longest memo's transcription may take), any other
+-- for at most p.short_lease_s, so that one a stopped run held is taken again minutes later,
+-- not after the longest transcription's lease.
+-- p = {limit?, lease_s? (300), short_lease_s? (300), grace_s? (300)}.
+-- Returns {capture_id, status, attempts} rows.
 CREATE OR REPLACE FUNCTION assistant.claim_retries(p jsonb)
 RETURNS TABLE (capture_id text, status text, attempts integer)
 LANGUAGE sql AS $$
     UPDATE assistant.captures c
-       SET next_attempt_at = now() + make_interval(secs => COALESCE((p->>'lease_s')::numeric, 300))
+       SET next_attempt_at = now() + make_interval(secs => CASE
+               WHEN c.status = 'pending_transcription' THEN COALESCE((p->>'lease_s')::numeric, 300)
+               ELSE LEAST(COALESCE((p->>'lease_s')::numeric, 300),
+                          COALESCE((p->>'short_lease_s')::numeric, 300)) END)
      WHERE c.id IN (
         SELECT x.id FROM assistant.captures x
          WHERE (x.status IN ('pending_transcription', 'pending_classification')
