@@ -37,6 +37,17 @@ def browser(stack: Stack) -> Iterator[Browser]:
     api.client.request("DELETE", "/api/push/subscriptions")
 
 
+@pytest.fixture(autouse=True)
+def _calendar_emptied_after(stack: Stack) -> Iterator[None]:
+    """The fake calendar's events go with the test that added them: left in it, the schedule
+    (every 10 s in the stack) would keep planning and claiming every pending briefing send,
+    racing other tests' claims of their own."""
+    before = {calendar: list(events) for calendar, events in stack.calendar.events.items()}
+    yield
+    for calendar, events in stack.calendar.events.items():
+        events[:] = before.get(calendar, [])
+
+
 def _meeting(summary: str, minutes: int, *emails: str) -> dict[str, Any]:
     """An event starting in `minutes`, added to the calendar fake; the user attends it."""
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=minutes)
