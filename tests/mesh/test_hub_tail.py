@@ -50,17 +50,15 @@ class HistoryGate:
         for _ in range(batches):
             self.permits.release()
 
-    def wrap(
-        self, store: Callable[[Any, str, Any], Awaitable[None]]
-    ) -> Callable[[Any, str, Any], Awaitable[None]]:
+    def wrap(self, store: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """One of the hub's history stores (folded batches, runs of bytes), waiting for a
         permit (or the gate open) first."""
 
-        async def held(pool: Any, agent_id: str, batch: Messages | HistoryRun) -> None:
+        async def held(pool: Any, agent_id: str, batch: Messages | HistoryRun, *more: Any) -> None:
             while not self.open.is_set():
                 if await asyncio.to_thread(self.permits.acquire, True, 0.05):
                     break
-            await store(pool, agent_id, batch)
+            await store(pool, agent_id, batch, *more)
 
         return held
 

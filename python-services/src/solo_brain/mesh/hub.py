@@ -165,7 +165,7 @@ class Hub:
         """Commit a run of backfilled history kept as the transcript's bytes (never an event)
         and queue its ack (BadRun and OffsetGap propagate, nothing stored)."""
         async with self._locks[run.session_id]:
-            await history_runs.store_run(self.pool, link.agent_id, run)
+            await history_runs.store_run(self.pool, link.agent_id, run, link.runs_ahead)
         link.acks.put_nowait(
             Ack(session_id=run.session_id, file=run.file, offset=run.start_offset, part="history")
         )

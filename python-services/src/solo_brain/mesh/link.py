@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from fastapi import WebSocket
 from pydantic import BaseModel
 
 from mesh_protocol import Ack, dump_frame
+
+if TYPE_CHECKING:
+    from solo_brain.mesh.store.history_runs import ChecksAhead
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +27,7 @@ class AgentLink:
         self.closed = False
         self._send_lock = asyncio.Lock()
         self.acks: asyncio.Queue[Ack] = asyncio.Queue()  # committed, sent once on disk
+        self.runs_ahead: ChecksAhead | None = None  # history runs checked ahead of their commit
 
     async def send(self, frame: BaseModel) -> bool:
         """Send a frame; False when the socket is gone."""

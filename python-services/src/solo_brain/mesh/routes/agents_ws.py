@@ -55,6 +55,7 @@ from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.link import AgentLink
 from solo_brain.mesh.store import agents, history
+from solo_brain.mesh.store.history_runs import ChecksAhead
 from solo_brain.mesh.store.run_lines import no_nul
 from solo_brain.mesh.store.tokens import TokenInfo
 
@@ -180,6 +181,7 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
     inbox: asyncio.Queue[Received | None] = asyncio.Queue(READ_AHEAD)
     reader = asyncio.create_task(_read_frames(ws, hub, inbox))
     backlog = BacklogTask(link, lambda frame: _handle_one(frame, link, hub), BACKLOG_AHEAD)
+    ahead = link.runs_ahead = ChecksAhead()  # a run's check runs while those before commit
     pending: list[Received] = []
     ended = False
     try:
@@ -195,6 +197,8 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
             pending = coalesce(pending, hub.settings.max_frame_bytes)
             frame = pending.pop(0).frame
             if backlog.takes(frame):
+                if isinstance(frame, HistoryRun):
+                    ahead.start(frame)
                 if not await backlog.put(frame):
                     return
             elif not await _handle_one(frame, link, hub):
@@ -202,6 +206,7 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
     finally:
         reader.cancel()
         backlog.cancel()
+        ahead.cancel()
 
 
 def _queue(pending: list[Received], item: Received | None) -> bool:

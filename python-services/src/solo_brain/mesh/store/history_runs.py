@@ -51,10 +51,46 @@ def check(run: HistoryRun) -> bytes:
     return blob
 
 
-async def store_run(pool: Pool, agent_id: str, run: HistoryRun) -> None:
+class ChecksAhead:
+    """A connection's history runs checked ahead of their commits: a run's check (mostly zstd,
+    which lets go of the GIL) starts when the run is queued, on a worker thread, so that it
+    runs while the runs before it are committed (Postgres's work) instead of after them."""
+
+    def __init__(self) -> None:
+        self._checks: dict[int, tuple[HistoryRun, asyncio.Future[bytes]]] = {}
+
+    def start(self, run: HistoryRun) -> None:
+        """Start checking `run` (its commit takes the result)."""
+        check_ = asyncio.ensure_future(asyncio.to_thread(check, run))
+        check_.add_done_callback(_retrieved)
+        self._checks[id(run)] = (run, check_)  # the run kept: its id names no other meanwhile
+
+    async def blob(self, run: HistoryRun) -> bytes:
+        """`run`'s zstd frame once checked (BadRun otherwise); checked now if not started."""
+        started = self._checks.pop(id(run), None)
+        if started is None:
+            return await asyncio.to_thread(check, run)  # the loop serves on meanwhile
+        return await started[1]
+
+    def cancel(self) -> None:
+        """Forget the checks of runs that will not be committed (the connection ended)."""
+        for _, check_ in self._checks.values():
+            check_.cancel()
+        self._checks.clear()
+
+
+def _retrieved(check_: asyncio.Future[bytes]) -> None:
+    if not check_.cancelled():
+        check_.exception()  # a run never committed: its BadRun is not an unretrieved error
+
+
+async def store_run(
+    pool: Pool, agent_id: str, run: HistoryRun, ahead: ChecksAhead | None = None
+) -> None:
     """Commit the newest run of a file's missing history (BadRun before anything is stored;
-    OffsetGap when it ends below the history the hub holds; nothing when it holds it)."""
-    blob = await asyncio.to_thread(check, run)  # zstd lets go of the GIL: the loop serves on
+    OffsetGap when it ends below the history the hub holds; nothing when it holds it); its
+    check is taken from `ahead` when it started there."""
+    blob = await (ahead or ChecksAhead()).blob(run)
     lines = run.lines
     args: dict[str, Any] = {
         "agent": agent_id,
