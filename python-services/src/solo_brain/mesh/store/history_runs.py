@@ -90,7 +90,7 @@ async def store_run(
     """Commit the newest run of a file's missing history (BadRun before anything is stored;
     OffsetGap when it ends below the history the hub holds; nothing when it holds it); its
     check is taken from `ahead` when it started there."""
-    blob = await (ahead or ChecksAhead()).blob(run)
+    blob = await (ahead.blob(run) if ahead else asyncio.to_thread(check, run))
     lines = run.lines
     args: dict[str, Any] = {
         "agent": agent_id,
