@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.wait import wait_for
+
 OWNER = {
     "email": "owner@solo-brain.test",
     "firstName": "Solo",
@@ -156,6 +158,24 @@ class Editor:
         finally:
             self.call("POST", f"/workflows/{workflow_id}/archive")
             self.call("DELETE", f"/workflows/{workflow_id}")
+
+    @contextmanager
+    def paused(self, workflow_id: str, timeout_s: float = 60.0) -> Iterator[None]:
+        """The workflow deactivated for the block, none of its executions still running, then
+        activated again: a test that claims what its schedule claims gets it to itself."""
+        self.call("POST", f"/workflows/{workflow_id}/deactivate")
+        try:
+            query = json.dumps({"workflowId": workflow_id, "status": ["new", "running"]})
+            wait_for(
+                lambda: not self.call("GET", f"/executions?filter={query}")["results"],
+                timeout=timeout_s,
+                what=f"the executions of workflow {workflow_id} to end",
+            )
+            yield
+        finally:
+            stored = self.call("GET", f"/workflows/{workflow_id}")
+            self.call("POST", f"/workflows/{workflow_id}/activate",
+                      {"versionId": stored["versionId"]})  # fmt: skip
 
     @contextmanager
     def trying(self, node: dict[str, Any], **shape: Any) -> Iterator[NodeWorkflow]:

@@ -20,6 +20,7 @@ from tests.e2e.n8n.test_nodes_lifecycle import lifecycle, run
 
 pytestmark = pytest.mark.n8n
 
+CLIENT_BRIEFING = "sbClientBriefing"  # the shipped workflow's id
 CLASSIFY = {"soloBrainClassifyApi": {"id": "sbClassifyServ01", "name": "Solo Brain classify"}}
 
 
@@ -116,9 +117,12 @@ def test_a_client_briefing_is_planned_once_and_its_speech_recorded(editor: Edito
     plan = lifecycle("clientBriefing", "plan", briefings="={{ $json.body.briefings }}",
                      push=False, gotify=False, whatsappTo="")  # fmt: skip
 
-    [first] = run(editor, plan, briefings=[briefing])
-    [again] = run(editor, plan, briefings=[briefing])
-    speeches = run(editor, lifecycle("clientBriefing", "claimSends", stage="speech", options={}))
+    # The shipped client-briefing schedule (every 10 s here) claims every pending speech too.
+    with editor.paused(CLIENT_BRIEFING):
+        [first] = run(editor, plan, briefings=[briefing])
+        [again] = run(editor, plan, briefings=[briefing])
+        speeches = run(editor, lifecycle("clientBriefing", "claimSends", stage="speech",
+                                         options={}))  # fmt: skip
     [speech] = [s for s in speeches if s["event_id"] == briefing["event_id"]]
     [recorded] = run(editor, lifecycle("clientBriefing", "recordSend",
                      eventId="={{ $json.body.event_id }}", start="={{ $json.body.start }}",
