@@ -39,10 +39,8 @@ def lifecycle(resource: str, operation: str, **parameters: Any) -> dict[str, Any
 @pytest.fixture(scope="module")
 def paused(editor: Editor) -> Iterator[None]:
     """The retry schedule stopped for the module (it would claim the test's deliveries)."""
-    editor.call("POST", f"/workflows/{RETRY_PENDING}/deactivate")
-    yield
-    version = editor.call("GET", f"/workflows/{RETRY_PENDING}")["versionId"]
-    editor.call("POST", f"/workflows/{RETRY_PENDING}/activate", {"versionId": version})
+    with editor.paused(RETRY_PENDING):
+        yield
 
 
 def voice_capture(stack: Stack) -> str:
