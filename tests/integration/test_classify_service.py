@@ -82,7 +82,12 @@ def test_valid_answer_is_filed_with_dates_resolved_against_now(
         "client_id": None,
         "summary": "Benchmarker le NPU du i.MX8MP",
         "actions": [
-            {"text": "benchmarker le NPU 26 TOPS", "due": "2026-05-15", "due_phrase": "vendredi"}
+            {
+                "text": "benchmarker le NPU 26 TOPS",
+                "due": "2026-05-15",
+                "due_time": None,
+                "due_phrase": "vendredi",
+            }
         ],
         "cc_prompt": None,
         "speech": (
@@ -143,12 +148,33 @@ def test_two_unusable_answers_fall_back_to_the_heuristic(
     result = _classify(service, "Rappelle-moi d'appeler Paul demain")
     assert (result["classifier"], result["needs_review"]) == ("heuristic", True)
     assert result["actions"] == [
-        {"text": "appeler Paul", "due": "2026-05-14", "due_phrase": "demain"}
+        {"text": "appeler Paul", "due": "2026-05-14", "due_time": None, "due_phrase": "demain"}
     ]
     assert result["speech"] == "Capté, tâche notée pour demain. Classement à vérifier."
     first, second = state.chats
     assert "not valid JSON" in second["messages"][-1]["content"]
     assert second["messages"][:2] == first["messages"]
+
+
+def test_a_spoken_time_is_resolved_by_code_on_both_paths(
+    service: httpx.Client, ollama: tuple[OllamaState, str]
+) -> None:
+    """The model's « demain à 10h » and the rules' both give 10:00 tomorrow, and say it."""
+    state, _ = ollama
+    timed = [{"text": "appeler Martin", "due_phrase": "demain à 10h"}]
+    state.reply(answer(category="todo", project=None, actions=timed))
+    said = "Rappelle-moi demain à 10h d'appeler Martin"
+    expected = {
+        "text": "appeler Martin", "due": "2026-05-14", "due_time": "10:00",
+        "due_phrase": "demain à 10h",
+    }  # fmt: skip
+    result = _classify(service, said)
+    assert (result["classifier"], result["actions"]) == (f"ollama:{MODEL}", [expected])
+    assert result["speech"] == "Capté, tâche notée pour demain à 10h."
+    state.script.garbage = 2
+    rules = _classify(service, said)
+    assert (rules["classifier"], rules["actions"]) == ("heuristic", [expected])
+    assert rules["speech"] == "Capté, tâche notée pour demain à 10h. Classement à vérifier."
 
 
 def test_schema_violation_once_then_valid_keeps_the_model_answer(

@@ -81,6 +81,12 @@ ACTIONS = [
     ),
     ("Réunion avec Acme jeudi prochain", [("Réunion avec Acme", "jeudi prochain")]),
     ("Il faut aussi envoyer la facture", [("envoyer la facture", None)]),
+    ("Rappelle-moi demain à 10h d'appeler Martin", [("appeler Martin", "demain à 10h")]),
+    ("Appeler Martin demain à 10h30.", [("Appeler Martin", "demain à 10h30")]),
+    ("Il faut envoyer le devis à 15h", [("envoyer le devis", "à 15h")]),
+    ("Rappelle-moi à 9h du matin de payer l'URSSAF", [("payer l'URSSAF", "à 9h du matin")]),
+    ("remind me tomorrow at 3pm to call Bob", [("call Bob", "tomorrow at 3pm")]),
+    ("Il faut prévoir 10h de travail", [("prévoir 10h de travail", None)]),
 ]
 
 

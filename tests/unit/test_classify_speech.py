@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
@@ -17,6 +17,7 @@ from solo_brain.classify.speech import (
     build_speech,
     outcome_speech,
     spoken_date,
+    spoken_time,
 )
 
 WEDNESDAY = date(2026, 5, 13)
@@ -77,6 +78,33 @@ def test_a_single_todo_is_said_in_one_breath() -> None:
     assert _speech(category="todo", dues=[date(2026, 5, 14)]) == "Capté, tâche notée pour demain."
 
 
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [(time(10), "10h"), (time(10, 30), "10h30"), (time(9, 5), "9h05"), (time(12), "midi"),
+     (time(0), "minuit"), (time(12, 15), "12h15"), (time(0, 30), "0h30")],
+)  # fmt: skip
+def test_times_are_said_the_french_way(at: time, said: str) -> None:
+    """A time of day reads "10h", "10h30", "midi" or "minuit", as a French speaker says it."""
+    assert spoken_time(at) == said
+
+
+def test_a_timed_action_says_its_time() -> None:
+    """« Rappelle-moi demain à 10h… » is confirmed as "action notée pour demain à 10h"."""
+    said = _speech(project_name="Vision", dues=[date(2026, 5, 14)], due_times=[time(10)])
+    assert said == "Capté, idée R&D rangée dans le projet Vision, action notée pour demain à 10h."
+    todo = _speech(category="todo", dues=[date(2026, 5, 14)], due_times=[time(12)])
+    assert todo == "Capté, tâche notée pour demain à midi."
+
+
+def test_the_first_action_of_a_day_is_the_earliest_timed_after_the_whole_day() -> None:
+    """The soonest due is said: a day before its times, an earlier time before a later one."""
+    day = date(2026, 5, 14)
+    said = _speech(category="todo", dues=[day, day], due_times=[time(15), time(9, 30)])
+    assert said == "Capté, tâche notée, 2 actions notées, la première pour demain à 9h30."
+    whole = _speech(category="todo", dues=[day, day], due_times=[time(9)])
+    assert whole == "Capté, tâche notée, 2 actions notées, la première pour demain."
+
+
 def test_client_without_project_is_named() -> None:
     """A note for a client with no project says the client's name."""
     said = _speech(category="client", client_name="Acme Industries", dues=[None])
@@ -133,6 +161,10 @@ def test_the_calendar_is_promised_only_once_the_event_exists() -> None:
     assert _outcome(deliveries=done) == "Capté, tâche ajoutée à l'agenda pour demain."
     other = [Delivered("calendar_event", "done", 8)]
     assert _outcome(deliveries=other) == "Capté, tâche notée pour demain."
+    timed = [SpokenAction(7, date(2026, 5, 14), time(18, 45))]
+    assert _outcome(actions=timed, deliveries=done) == (
+        "Capté, tâche ajoutée à l'agenda pour demain à 18h45."
+    )
 
 
 def test_several_actions_are_in_the_calendar_only_when_all_are() -> None:

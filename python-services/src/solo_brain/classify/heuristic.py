@@ -7,8 +7,9 @@ always filed somewhere sensible (and flagged for review). French and English.
   "client", a Claude Code instruction for "note_tech", actions for "todo".
 - project / client: the first project or client the text names (slug, name or alias).
 - actions: sentences that ask for something ("rappelle-moi de…", "il faut…", "TODO",
-  "remind me to…", an imperative or infinitive verb first) or that carry a due date; the due
-  phrase comes from `find_due_phrase` and is cut out of the action's text.
+  "remind me to…", an imperative or infinitive verb first) or that carry a due date or time;
+  the due phrase (« demain à 10h ») comes from `times.find_due_pieces`, and each of its pieces
+  is cut out of the action's text.
 - summary: the first sentence, shortened.
 - question: a question about the user's own data (`questions.looks_like_question`) has no
   actions; its period is the one it names.
@@ -27,8 +28,8 @@ from solo_brain.classify.answer import (
 )
 from solo_brain.classify.catalog_index import CatalogIndex
 from solo_brain.classify.cc_prompt import find_cc_prompt
-from solo_brain.classify.dates import find_due_phrase
 from solo_brain.classify.questions import find_period_phrase, looks_like_question
+from solo_brain.classify.times import due_phrase_of, find_due_pieces
 from solo_brain.text import fold, sentences, shorten
 
 SUMMARY_CHARS = 120
@@ -94,6 +95,7 @@ _DANGLING = re.compile(
     r"^(?:pour|avant|d'ici|by|before|on|et|and|aussi|also|puis|ensuite|then)\s+|\s+(?:pour|avant|d'ici|by|before|on|le|la|et|and)$",
     re.IGNORECASE,
 )
+_AFTER_TRIGGER = re.compile(r"^[\s,]*(?:de |d'|to )", re.IGNORECASE)
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,;.])")
 
 
@@ -172,7 +174,8 @@ def find_actions(text: str) -> list[ModelAction]:
 def _action_in(sentence: str) -> ModelAction | None:
     body = _LABEL.sub("", sentence).strip()
     trigger = _TRIGGERS.search(body)
-    due_phrase = find_due_phrase(body)
+    pieces = find_due_pieces(body)
+    due_phrase = due_phrase_of(body, pieces)
     if trigger:
         wanted = body[trigger.end() :]
     else:
@@ -180,8 +183,11 @@ def _action_in(sentence: str) -> ModelAction | None:
         if first_word not in _VERBS and not (due_phrase and not _PAST.search(fold(body))):
             return None
         wanted = body
-    if due_phrase and due_phrase in wanted:
-        wanted = wanted.replace(due_phrase, " ", 1)
+    for piece in pieces:
+        wanted = wanted.replace(piece, " ", 1)
+    if trigger:
+        # « Rappelle-moi demain à 10h d'appeler Martin »: the « d' » followed the due phrase.
+        wanted = _AFTER_TRIGGER.sub("", wanted)
     wanted = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(wanted.split())).strip(" ,;:.!?-")
     while (trimmed := _DANGLING.sub("", wanted).strip(" ,;:.!?-")) != wanted:
         wanted = trimmed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -49,10 +49,14 @@ class ClassifyRequest(BaseModel):
 
 
 class Action(BaseModel):
-    """Something to do; `due` is resolved from the spoken `due_phrase`, never by a model."""
+    """Something to do; `due` and `due_time` are resolved from the spoken `due_phrase`, never
+    by a model."""
 
     text: str
     due: date | None
+    due_time: str | None = Field(
+        default=None, description="time of day on `due` (HH:MM, user's zone); null: all day"
+    )
     due_phrase: str | None
 
 
@@ -136,6 +140,7 @@ class SpeechAction(BaseModel):
     id: int | None = None
     text: str = Field(max_length=2000)
     due: date | None = None
+    due_time: time | None = Field(default=None, description="time of day on `due` (HH:MM)")
 
 
 class SpeechCapture(BaseModel):

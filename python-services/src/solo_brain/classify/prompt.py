@@ -26,8 +26,9 @@ Règles :
 - "client" : l'identifiant d'un client de la liste ci-dessous, sinon null.
 - "summary" : une phrase courte en français qui résume la note.
 - "actions" : chaque chose à faire, formulée à l'infinitif ("appeler Paul"). "due_phrase" est
-  l'échéance exactement comme elle a été dite ("vendredi", "demain matin", "dans 3 jours",
-  "le 17 mai"), sans la convertir en date ; null s'il n'y en a pas. Pas d'action inventée.
+  l'échéance exactement comme elle a été dite, heure comprise ("vendredi", "demain à 10h",
+  "dans 3 jours", "le 17 mai à 14h30"), sans la convertir en date ; null s'il n'y en a pas.
+  L'heure n'est pas répétée dans le texte de l'action. Pas d'action inventée.
 - "cc_prompt" : si la note est une consigne pour une session Claude Code ("pour la session
   orchestrator, ajoute un endpoint /health"), {"session_hint": "orchestrator", "prompt":
   "ajoute un endpoint /health"} ; sinon null.

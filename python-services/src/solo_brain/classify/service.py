@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -28,7 +28,7 @@ from solo_brain.classify.answer import ModelAnswer
 from solo_brain.classify.catalog_index import CatalogIndex, load_catalog
 from solo_brain.classify.cc_prompt import CcPrompt, find_cc_prompt
 from solo_brain.classify.clients import ModelClassifier
-from solo_brain.classify.dates import local_today, resolve_due
+from solo_brain.classify.dates import local_today
 from solo_brain.classify.errors import CatalogUnavailable, ClassifierError
 from solo_brain.classify.heuristic import classify_heuristically
 from solo_brain.classify.models import (
@@ -42,6 +42,7 @@ from solo_brain.classify.privacy import Backend, choose_backend
 from solo_brain.classify.prompt import build_messages
 from solo_brain.classify.questions import find_period_phrase, resolve_period
 from solo_brain.classify.speech import build_speech
+from solo_brain.classify.times import resolve_due_at
 from solo_brain.db.pool import DictPool
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,14 @@ def beginning(text: str, limit: int = READ_CHARS) -> str:
         parts = head.rsplit(None, 1)
         head = parts[0] if len(parts) == 2 else head
     return head.rstrip()
+
+
+def resolved_action(text: str, due_phrase: str | None, now: datetime, tz: str) -> Action:
+    """An action whose day and time of day are resolved from its spoken due phrase."""
+    due, at = resolve_due_at(due_phrase, now, tz)
+    return Action(
+        text=text, due=due, due_time=at.strftime("%H:%M") if at else None, due_phrase=due_phrase
+    )
 
 
 @dataclass
@@ -154,7 +163,7 @@ class ClassifyService:
                 end=period.end if period else None,
             )
         actions = [
-            Action(text=a.text, due=resolve_due(a.due_phrase, now, tz), due_phrase=a.due_phrase)
+            resolved_action(a.text, a.due_phrase, now, tz)
             for a in ([] if question else answer.actions)
         ]
         client = catalog.client(reviewed.client_id)
@@ -163,6 +172,7 @@ class ClassifyService:
             project_name=reviewed.project.name if reviewed.project else None,
             client_name=client.name if client else None,
             dues=[a.due for a in actions],
+            due_times=[time.fromisoformat(a.due_time) if a.due_time else None for a in actions],
             session_hint=cc_prompt.session_hint if cc_prompt else None,
             today=local_today(now, tz),
             needs_review=needs_review,

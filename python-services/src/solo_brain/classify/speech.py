@@ -1,7 +1,8 @@
 """The short French sentence the phone reads aloud after a capture: the only place it is made.
 
 Never written by a model: it must be short, always correct, and say dates the way a person
-would, relative to the capture day ("demain", "vendredi", "vendredi 22 mai", "le 17 juin").
+would, relative to the capture day ("demain", "vendredi", "vendredi 22 mai", "le 17 juin"), and
+times of day as said in French ("à 10h", "à 10h30", "à midi", "à minuit").
 It promises only what was done: `outcome_speech` reads the capture's status and how far each of
 its deliveries got ("action notée pour demain"; "ajoutée à l'agenda" only once the calendar
 event exists). The classify service serves it to n8n as `POST /v1/speech`.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = (
@@ -45,6 +46,18 @@ def spoken_date(day: date, today: date) -> str:
         return f"{weekday} {day_of_month} {month}"
     year = "" if day.year == today.year or 0 < delta < 300 else f" {day.year}"
     return f"le {day_of_month} {month}{year}"
+
+
+def spoken_time(at: time) -> str:
+    """A time of day as said aloud: "10h", "10h30", "9h05", "midi", "minuit"."""
+    if at.minute == 0 and at.hour in (0, 12):
+        return "minuit" if at.hour == 0 else "midi"
+    return f"{at.hour}h{at.minute:02d}" if at.minute else f"{at.hour}h"
+
+
+def spoken_due(day: date, at: time | None, today: date) -> str:
+    """A due day with its time, if any: "demain à 10h", "vendredi à midi"."""
+    return spoken_date(day, today) + (f" à {spoken_time(at)}" if at else "")
 
 
 # The answer given before the outcome is known (the models are slower than the time budget).
@@ -87,10 +100,11 @@ class Delivered:
 
 @dataclass(frozen=True)
 class SpokenAction:
-    """An action of the capture: its id (to find its calendar event) and due day."""
+    """An action of the capture: its id (to find its calendar event), due day and time."""
 
     id: int | None
     due: date | None
+    due_time: time | None = None
 
 
 def outcome_speech(
@@ -128,6 +142,7 @@ def outcome_speech(
         project_name=project_name,
         client_name=client_name,
         dues=[a.due for a in actions],
+        due_times=[a.due_time for a in actions],
         session_hint=None,
         today=today,
         needs_review=needs_review,
@@ -147,10 +162,12 @@ def build_speech(
     needs_review: bool,
     in_calendar: bool = False,
     long_note: bool = False,
+    due_times: Sequence[time | None] = (),
 ) -> str:
     """The confirmation read aloud: what was filed where, and when the first action is due.
 
-    `dues` has one entry per action (None when it has no date); `in_calendar`: every action
+    `dues` has one entry per action (None when it has no date), `due_times` its time of day
+    (missing or None: all day); `in_calendar`: every action
     is already an event of the calendar ("ajoutée à l'agenda" instead of "notée");
     `long_note`: only the beginning of the note was read (LONG_NOTE is said).
     """
@@ -165,8 +182,13 @@ def build_speech(
         filed = f"{label} rangée pour le client {client_name}"
     else:
         filed = f"{label} notée"
-    dated = sorted(d for d in dues if d is not None)
-    first = f"pour {spoken_date(dated[0], today)}" if dated else ""
+    times = list(due_times) + [None] * (len(dues) - len(due_times))
+    # The soonest first; a whole day's action before the timed ones of that day.
+    dated = sorted(
+        ((d, t) for d, t in zip(dues, times, strict=True) if d is not None),
+        key=lambda due: (due[0], due[1] is not None, due[1] or time.min),
+    )
+    first = f"pour {spoken_due(*dated[0], today)}" if dated else ""
     if len(dues) == 1 and category == "todo" and not (project_name or client_name):
         # "Capté, tâche notée pour demain." rather than "tâche notée, action notée pour demain".
         parts = [f"{label} {noted} {first}".rstrip()]

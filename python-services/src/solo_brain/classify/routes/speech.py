@@ -36,7 +36,7 @@ async def speech(body: SpeechRequest, tz: DefaultTz) -> SpeechResult:
             category=capture.category,
             project_name=capture.project_name,
             client_name=capture.client_name,
-            actions=[SpokenAction(a.id, a.due) for a in capture.actions],
+            actions=[SpokenAction(a.id, a.due, a.due_time) for a in capture.actions],
             session_hint=capture.session_hint,
             today=today,
             needs_review=capture.needs_review,
