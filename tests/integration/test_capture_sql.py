@@ -248,7 +248,9 @@ def test_capture_answer_has_the_api_shape(db: psycopg.Connection) -> None:
     assert set(answer) == {"capture_id", "status", "transcript", "category", "project",
                            "client_id", "actions", "stored_in", "speech", "tts_url"}  # fmt: skip
     assert answer["status"] == "filed" and answer["speech"] == "Capté."
-    assert answer["actions"] == [{"text": "Acheter des câbles", "due": "2026-05-15"}]
+    assert answer["actions"] == [
+        {"text": "Acheter des câbles", "due": "2026-05-15", "due_time": None}
+    ]
     assert answer["stored_in"][0] == f"pg:captures/{capture_id}"
     assert answer["stored_in"][1].startswith("pg:actions/")
     assert answer["stored_in"][2:] == ["gcal:sbevent1"]

@@ -44,7 +44,9 @@ def test_spoken_wav_todo_becomes_a_calendar_event(stack: Stack, audio_dir: Path)
     row = stack.capture_row(body["capture_id"])
     due = resolve_due("vendredi", row["created_at"], "Europe/Paris")
     assert due is not None
-    assert body["actions"] == [{"text": "Appeler le garage", "due": due.isoformat()}]
+    assert body["actions"] == [
+        {"text": "Appeler le garage", "due": due.isoformat(), "due_time": None}
+    ]
     today = row["created_at"].astimezone(ZoneInfo("Europe/Paris")).date()
     assert body["speech"] == f"Capté, tâche notée pour {spoken_date(due, today)}."
     assert (row["mode"], row["channel"]) == ("voice", "siri")

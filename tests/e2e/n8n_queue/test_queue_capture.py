@@ -52,7 +52,8 @@ def test_a_spoken_capture_is_filed_by_a_worker_and_answered_through_main(
     row = queue_stack.capture_row(body["capture_id"])
     due = resolve_due("vendredi", row["created_at"], "Europe/Paris")
     assert due is not None and body["actions"] == [{"text": "Appeler le garage",
-                                                    "due": due.isoformat()}]  # fmt: skip
+                                                    "due": due.isoformat(),
+                                                    "due_time": None}]  # fmt: skip
     # The calendar event is a delivery, attempted by the worker once the answer has left.
     (event,) = wait_for(lambda: queue_stack.events_of(body["capture_id"]), 30, "the event")
     assert event["start"] == {"date": due.isoformat()}

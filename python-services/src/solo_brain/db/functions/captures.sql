@@ -12,6 +12,7 @@ LANGUAGE sql STABLE AS $$
                 'actions', COALESCE((
                     SELECT jsonb_agg(jsonb_build_object(
                                'id', a.id, 'text', a.text, 'due', a.due,
+                               'due_time', to_char(a.due_time, 'HH24:MI'),
                                'due_phrase', a.due_phrase, 'done', a.done,
                                'reminded_at', a.reminded_at)
                            ORDER BY a.position, a.id)
@@ -22,8 +23,10 @@ $$;
 -- Make a capture's actions the list given, keeping the identity (id, done, reminded) of those
 -- that stay: an item with an "id" is that action (it must belong to the capture), updated in
 -- place; an item without one is the first action not claimed by an id with the same text and
--- due date (a classifier's answer has no ids), or else a new action. Actions not in the list
--- are deleted (plan_deliveries then removes their calendar events). Returns true when anything
+-- due date (a classifier's answer has no ids), or else a new action. An item without a
+-- "due_time" key keeps the time of the action it names (an older client knows no times), unless
+-- it has no day left; a time given without a day is refused. Actions not in the list are
+-- deleted (plan_deliveries then removes their calendar events). Returns true when anything
 -- changed.
 CREATE OR REPLACE FUNCTION assistant.replace_actions(cap_id text, new_actions jsonb)
 RETURNS boolean LANGUAGE plpgsql AS $$
@@ -31,6 +34,7 @@ DECLARE
     item jsonb;
     ord bigint;
     wanted_due date;
+    wanted_time time;
     claimed bigint[];
     kept bigint[] := '{}';
     match bigint;
@@ -49,6 +53,11 @@ BEGIN
             RAISE EXCEPTION 'an action needs a text' USING ERRCODE = '22023';
         END IF;
         wanted_due := NULLIF(item->>'due', '')::date;
+        wanted_time := NULLIF(item->>'due_time', '')::time;
+        IF wanted_time IS NOT NULL AND wanted_due IS NULL THEN
+            RAISE EXCEPTION 'an action''s time needs its due day: % has a time but no day',
+                item->>'text' USING ERRCODE = '22023';
+        END IF;
         match := NULL;
         IF NULLIF(item->>'id', '') IS NOT NULL THEN
             SELECT a.id INTO match FROM assistant.actions a
@@ -65,21 +74,27 @@ BEGIN
              ORDER BY a.position, a.id LIMIT 1;
         END IF;
         IF match IS NULL THEN
-            INSERT INTO assistant.actions (capture_id, position, text, due, due_phrase)
-            VALUES (cap_id, ord, item->>'text', wanted_due, NULLIF(item->>'due_phrase', ''))
+            INSERT INTO assistant.actions (capture_id, position, text, due, due_time, due_phrase)
+            VALUES (cap_id, ord, item->>'text', wanted_due, wanted_time,
+                    NULLIF(item->>'due_phrase', ''))
             RETURNING id INTO match;
             changed := true;
         ELSE
+            IF NOT item ? 'due_time' AND wanted_due IS NOT NULL THEN
+                SELECT a.due_time INTO wanted_time FROM assistant.actions a WHERE a.id = match;
+            END IF;
             UPDATE assistant.actions a SET
                 position = ord,
                 text = item->>'text',
                 due = wanted_due,
+                due_time = wanted_time,
                 due_phrase = CASE WHEN item ? 'due_phrase' THEN NULLIF(item->>'due_phrase', '')
                                   ELSE a.due_phrase END,
-                reminded_at = CASE WHEN a.due IS DISTINCT FROM wanted_due THEN NULL
-                                   ELSE a.reminded_at END
+                reminded_at = CASE WHEN (a.due, a.due_time) IS DISTINCT FROM (wanted_due, wanted_time)
+                                   THEN NULL ELSE a.reminded_at END
              WHERE a.id = match
-               AND (a.position, a.text, a.due) IS DISTINCT FROM (ord::int, item->>'text', wanted_due);
+               AND (a.position, a.text, a.due, a.due_time)
+                   IS DISTINCT FROM (ord::int, item->>'text', wanted_due, wanted_time);
             changed := changed OR FOUND;
         END IF;
         kept := kept || match;

@@ -20,10 +20,12 @@ LANGUAGE sql IMMUTABLE AS $$
                              '0123456789abcdefghijklmnopqrstuv')
 $$;
 
--- The key of an action's calendar event: a new event when the action's date or text changes.
+-- The key of an action's calendar event: a new event when the action's date, time or text
+-- changes (an action of the whole day keeps the key it had before times existed).
 CREATE OR REPLACE FUNCTION assistant.calendar_key(a assistant.actions) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT 'calendar_event:' || a.id || ':' || to_char(a.due, 'YYYY-MM-DD') || ':'
+    SELECT 'calendar_event:' || a.id || ':' || to_char(a.due, 'YYYY-MM-DD')
+           || COALESCE('T' || to_char(a.due_time, 'HH24:MI'), '') || ':'
            || left(md5(a.text), 12)
 $$;
 
@@ -62,7 +64,10 @@ BEGIN
     FOR a IN SELECT * FROM assistant.actions
               WHERE capture_id = cap_id AND due IS NOT NULL AND NOT done ORDER BY position, id LOOP
         PERFORM assistant.plan_delivery(cap_id, 'calendar_event', assistant.calendar_key(a),
-                                        jsonb_build_object('text', a.text, 'due', a.due), a.id);
+                                        jsonb_strip_nulls(jsonb_build_object(
+                                            'text', a.text, 'due', a.due,
+                                            'due_time', to_char(a.due_time, 'HH24:MI'))),
+                                        a.id);
     END LOOP;
     FOR stale IN SELECT d.* FROM assistant.deliveries d
                   WHERE d.capture_id = cap_id AND d.kind = 'calendar_event'
@@ -153,9 +158,28 @@ LANGUAGE sql IMMUTABLE AS $$
         ELSE 'WHATSAPP_PHONE_NUMBER_ID' END
 $$;
 
--- The request a delivery sends (the JSON body, or what its n8n branch needs).
-CREATE OR REPLACE FUNCTION assistant.delivery_request(d assistant.deliveries) RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
+-- When a calendar delivery's event starts and ends: the whole due day, or, for a timed action,
+-- 30 minutes from its time in the user's zone tz (Google wants the zone with a dateTime, and
+-- the same kind, date or dateTime, at both ends).
+CREATE OR REPLACE FUNCTION assistant.calendar_span(detail jsonb, tz text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN NULLIF(detail->>'due_time', '') IS NULL THEN jsonb_build_object(
+                'start', jsonb_build_object('date', detail->>'due'),
+                'end', jsonb_build_object('date', to_char((detail->>'due')::date + 1,
+                                                          'YYYY-MM-DD')))
+           ELSE jsonb_build_object(
+                'start', jsonb_build_object('dateTime', to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS'),
+                                            'timeZone', tz),
+                'end', jsonb_build_object('dateTime', to_char(at + interval '30 minutes',
+                                                              'YYYY-MM-DD"T"HH24:MI:SS'),
+                                          'timeZone', tz)) END
+      FROM (SELECT (detail->>'due')::date + NULLIF(detail->>'due_time', '')::time AS at) x
+$$;
+
+-- The request a delivery sends (the JSON body, or what its n8n branch needs); tz: the user's
+-- zone, for a timed calendar event.
+CREATE OR REPLACE FUNCTION assistant.delivery_request(d assistant.deliveries, tz text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     c assistant.captures;
     body text;
@@ -165,13 +189,10 @@ BEGIN
     SELECT * INTO c FROM assistant.captures WHERE id = d.capture_id;
     body := COALESCE(c.transcript, c.text, '');
     RETURN CASE d.kind
-        WHEN 'calendar_event' THEN jsonb_build_object(
+        WHEN 'calendar_event' THEN assistant.calendar_span(d.detail, tz) || jsonb_build_object(
             'id', assistant.google_event_id(d.id),
             'summary', d.detail->>'text',
             'description', 'Solo Brain — ' || c.id || E'\n\n' || body,
-            'start', jsonb_build_object('date', d.detail->>'due'),
-            'end', jsonb_build_object('date', to_char((d.detail->>'due')::date + 1,
-                                                      'YYYY-MM-DD')),
             'reminders', jsonb_build_object('useDefault', true),
             'extendedProperties', jsonb_build_object('private', jsonb_build_object(
                 'capture_id', c.id, 'action_id', d.action_id::text, 'delivery_id', d.id)))
@@ -218,7 +239,8 @@ END $$;
 -- The due pending deliveries of a capture, each leased to the caller for p.lease_s (default
 -- 120: longer than any attempt's requests), so that overlapping callers never take one twice.
 -- Pending deliveries whose destination is not configured are marked skipped first.
--- p = {capture_id, configured (see delivery_configured), lease_s?, limit?}.
+-- p = {capture_id, configured (see delivery_configured), tz? (the user's zone, for timed
+-- calendar events: SOLO_BRAIN_TZ, Europe/Paris when left out), lease_s?, limit?}.
 -- Returns one row per delivery to attempt: {id, kind, request}.
 CREATE OR REPLACE FUNCTION assistant.claim_deliveries(p jsonb)
 RETURNS TABLE (id text, kind text, request jsonb) LANGUAGE plpgsql AS $$
@@ -251,7 +273,8 @@ BEGIN
                      ORDER BY x.created_at, x.id
                      LIMIT COALESCE((p->>'limit')::int, 50)
                      FOR UPDATE SKIP LOCKED)
-    RETURNING d.id, d.kind, assistant.delivery_request(d);
+    RETURNING d.id, d.kind,
+              assistant.delivery_request(d, COALESCE(NULLIF(p->>'tz', ''), 'Europe/Paris'));
 END $$;
 
 -- How a kind of delivery is named in a notification.

@@ -39,7 +39,9 @@ LANGUAGE sql STABLE AS $$
         'category', c.category,
         'project', c.project,
         'client_id', c.client_id,
-        'actions', COALESCE((SELECT jsonb_agg(jsonb_build_object('text', a.text, 'due', a.due)
+        'actions', COALESCE((SELECT jsonb_agg(jsonb_build_object('text', a.text, 'due', a.due,
+                                                                 'due_time',
+                                                                 to_char(a.due_time, 'HH24:MI'))
                                               ORDER BY a.position, a.id)
                              FROM assistant.actions a WHERE a.capture_id = c.id), '[]'::jsonb),
         'stored_in', to_jsonb(assistant.capture_stored_in(c.id)),
@@ -67,7 +69,9 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
             'project_name', p.name,
             'client_name', cl.name,
             'actions', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'text', a.text,
-                                                                     'due', a.due)
+                                                                     'due', a.due,
+                                                                     'due_time',
+                                                                     to_char(a.due_time, 'HH24:MI'))
                                                   ORDER BY a.position, a.id)
                                  FROM assistant.actions a WHERE a.capture_id = c.id), '[]'),
             'session_hint', c.cc_prompt->>'session_hint',

@@ -12,13 +12,15 @@ BEGIN
     RETURN (now() AT TIME ZONE (p->>'tz'))::date;
 END $$;
 
--- Open actions due within p.lead_days (0: today or overdue), not yet reminded: each is marked
--- reminded in the same statement, so no action is ever reminded twice.
--- p = {tz, lead_days?, limit?}. Returns one row per action:
--- {action_id, capture_id, text, due (YYYY-MM-DD), overdue, today}.
+-- Open actions to remind now, not yet reminded: each is marked reminded in the same statement,
+-- so no action is ever reminded twice. An action of the whole day is taken once due within
+-- p.lead_days (0: today or overdue); a timed one once its time, in the zone p.tz, is within
+-- p.lead_min minutes (default 15) of now, never before (overdue ones at once).
+-- p = {tz, lead_days?, lead_min?, limit?}. Returns one row per action:
+-- {action_id, capture_id, text, due (YYYY-MM-DD), due_time (HH:MM or NULL), overdue, today}.
 CREATE OR REPLACE FUNCTION assistant.claim_reminders(p jsonb)
-RETURNS TABLE (action_id bigint, capture_id text, text text, due text, overdue boolean,
-               today boolean)
+RETURNS TABLE (action_id bigint, capture_id text, text text, due text, due_time text,
+               overdue boolean, today boolean)
 LANGUAGE sql AS $$
     WITH today AS (SELECT assistant.user_today(p) AS d)
     UPDATE assistant.actions a SET reminded_at = now()
@@ -26,12 +28,16 @@ LANGUAGE sql AS $$
      WHERE a.id IN (
         SELECT x.id FROM assistant.actions x, today
          WHERE NOT x.done AND x.reminded_at IS NULL AND x.due IS NOT NULL
-           AND x.due <= today.d + COALESCE((p->>'lead_days')::int, 0)
-         ORDER BY x.due, x.id
+           AND CASE WHEN x.due_time IS NULL
+                    THEN x.due <= today.d + COALESCE((p->>'lead_days')::int, 0)
+                    ELSE (x.due + x.due_time) AT TIME ZONE (p->>'tz')
+                         <= now() + make_interval(mins => COALESCE((p->>'lead_min')::int, 15))
+                    END
+         ORDER BY x.due, x.due_time NULLS FIRST, x.id
          LIMIT COALESCE((p->>'limit')::int, 50)
          FOR UPDATE SKIP LOCKED)
-    RETURNING a.id, a.capture_id, a.text, to_char(a.due, 'YYYY-MM-DD'), a.due < today.d,
-              a.due = today.d
+    RETURNING a.id, a.capture_id, a.text, to_char(a.due, 'YYYY-MM-DD'),
+              to_char(a.due_time, 'HH24:MI'), a.due < today.d, a.due = today.d
 $$;
 
 -- The morning briefing's material: open actions due today and overdue ones.

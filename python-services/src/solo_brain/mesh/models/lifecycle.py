@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from solo_brain.settings import DEFAULT_TZ, check_tz
 
 Destination = Literal["calendar", "onyx", "hub", "gotify", "whatsapp", "push"]
 DeliveryKind = Literal[
@@ -111,8 +113,20 @@ class ClaimDeliveriesIn(_Strict):
     configured: list[Destination] = Field(
         max_length=6, description="destinations set up; the others' deliveries are skipped"
     )
+    tz: str = Field(
+        default=DEFAULT_TZ,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_+\-/]+$",
+        description="the user's IANA time zone (SOLO_BRAIN_TZ): a timed calendar event's zone",
+    )
     lease_s: float = Field(default=120, ge=1, le=86400)
     limit: int = Field(default=50, ge=1, le=200)
+
+    @field_validator("tz")
+    @classmethod
+    def _known_tz(cls, value: str) -> str:
+        return check_tz(value) or DEFAULT_TZ
 
 
 class ClaimedDelivery(BaseModel):

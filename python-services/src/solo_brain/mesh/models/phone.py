@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from solo_brain.catalog import clean_domains
 
@@ -15,6 +15,8 @@ Category = Literal["client", "idee_rd", "todo", "note_tech", "admin", "perso"]
 StoredCategory = Literal["client", "idee_rd", "todo", "note_tech", "admin", "perso", "question"]
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 CLIENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+# An action's time of day, HH:MM on 24 hours, in the user's zone.
+DUE_TIME_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
 Aliases = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=50)]
 
 
@@ -59,6 +61,9 @@ class ActionOut(BaseModel):
     id: int
     text: str
     due: date | None
+    due_time: str | None = Field(
+        default=None, description="time of day on `due` (HH:MM, user's zone); null: all day"
+    )
     due_phrase: str | None = None
     done: bool
     calendar_event_id: str | None = Field(
@@ -157,6 +162,17 @@ class ActionIn(BaseModel):
     id: int | None = None
     text: str = Field(min_length=1, max_length=2000)
     due: date | None = None
+    due_time: str | None = Field(
+        default=None,
+        pattern=DUE_TIME_PATTERN,
+        description="HH:MM on `due` (null: all day; left out: the action keeps its time)",
+    )
+
+    @model_validator(mode="after")
+    def _time_needs_a_day(self) -> ActionIn:
+        if self.due_time is not None and self.due is None:
+            raise ValueError(f"due_time {self.due_time} needs a due day: set due too")
+        return self
 
 
 class ReclassifyIn(BaseModel):

@@ -21,10 +21,14 @@ class _Strict(BaseModel):
 
 
 class ClaimRemindersIn(_Strict):
-    """Which open actions to remind: due within `lead_days` days (0: today and overdue)."""
+    """Which open actions to remind: of the whole day, due within `lead_days` days (0: today and
+    overdue); timed, once their time is within `lead_min` minutes."""
 
     tz: str = TimeZone
     lead_days: int = Field(default=0, ge=0, le=365)
+    lead_min: int = Field(
+        default=15, ge=0, le=1440, description="a timed action is reminded this long before"
+    )
     limit: int = Field(default=50, ge=1, le=200)
 
 
@@ -35,6 +39,7 @@ class Reminder(BaseModel):
     capture_id: str
     text: str
     due: str
+    due_time: str | None = Field(default=None, description="HH:MM in tz; null: all day")
     overdue: bool
     today: bool
 

@@ -25,6 +25,7 @@ from solo_brain.media import AudioNotFound
 from solo_brain.mesh.clients.events import CAPTURE_RECLASSIFIED, CAPTURE_RETRY
 from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, CaptureIdPath, FullToken, HubDep, Media
 from solo_brain.mesh.models.phone import (
+    ActionIn,
     CaptureOut,
     CapturesPage,
     ReclassifyIn,
@@ -113,13 +114,18 @@ async def reclassify_capture(
     if "actions" in change:
         if change["actions"] is None:
             raise InvalidRequest("actions: a list of actions ([] removes them all), not null")
-        change["actions"] = [
-            {k: v for k, v in a.items() if v is not None or k == "due"} for a in change["actions"]
-        ]
+        change["actions"] = [_action_change(a) for a in body.actions or []]
     applied = await captures.reclassify(hub.pool, capture_id, change, token.actor, idempotency_key)
     if applied:
         hub.webhook.emit(CAPTURE_RECLASSIFIED, capture_id=capture_id, actor=token.actor)
     return _detail(await captures.get_capture(hub.pool, capture_id))
+
+
+def _action_change(action: ActionIn) -> dict[str, Any]:
+    # `due` is always said (null clears it); `due_time` only when sent: left out, the action
+    # keeps its time (an older app knows no times), null makes it an all-day action.
+    fields = action.model_dump(mode="json", include=action.model_fields_set | {"text", "due"})
+    return {k: v for k, v in fields.items() if v is not None or k in ("due", "due_time")}
 
 
 @router.post(

@@ -25,7 +25,8 @@ EXCERPT_CHARS = 280
 RETRY_LEASE_S = 300
 
 _ACTIONS = """COALESCE((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'text', a.text,
-    'due', a.due, 'due_phrase', a.due_phrase, 'done', a.done,
+    'due', a.due, 'due_time', to_char(a.due_time, 'HH24:MI'), 'due_phrase', a.due_phrase,
+    'done', a.done,
     'calendar_event_id', assistant.action_event_id(a.id)) ORDER BY a.position, a.id)
     FROM assistant.actions a WHERE a.capture_id = c.id), '[]'::jsonb) AS actions"""
 _DELIVERY_COUNTS = """COALESCE((SELECT jsonb_object_agg(state, n) FROM (
