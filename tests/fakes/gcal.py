@@ -9,9 +9,12 @@
                                                                   description or location)
 
 A Bearer access token is required (401 with Google's error body otherwise). An event needs
-`start` and `end`, each with `date` (all-day) or `dateTime`. A client-chosen `id` must be
-base32hex (`[a-v0-9]`, 5 to 1024 characters; 400 otherwise) and new: an id already used, even by
-a deleted event, is a 409 "The requested identifier already exists.". Errors use Google's shape
+`start` and `end`, each with `date` (all-day) or `dateTime`, the same kind at both ends (400
+otherwise); a `dateTime` without an offset needs a `timeZone`, which must be an IANA zone (400
+"Missing time zone definition for start time." / "Invalid time zone definition ...").
+A client-chosen `id` must be base32hex (`[a-v0-9]`, 5 to 1024 characters; 400 otherwise) and
+new: an id already used, even by a deleted event, is a 409 "The requested identifier already
+exists.". Errors use Google's shape
 `{"error": {"code", "message", "errors": [{"domain", "reason", "message"}], "status"}}`.
 
 Knobs on `CalendarState`: `latency_s`, `fail_with` (HTTP status of every answer),
@@ -29,6 +32,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -62,19 +66,52 @@ def _error(code: int, message: str, reason: str, status: str) -> JSONResponse:
     return JSONResponse(body, status_code=code)  # fmt: skip
 
 
+def _zone(value: dict[str, Any]) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(str(value["timeZone"])) if value.get("timeZone") else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def _moment(value: Any) -> datetime | None:
-    """The instant an EventDateTime names (all-day dates count from midnight UTC)."""
+    """The instant an EventDateTime names (all-day dates count from midnight UTC; a dateTime
+    without offset is in its timeZone)."""
     if not isinstance(value, dict):
         return None
     try:
         if value.get("dateTime"):
             moment = datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            return moment if moment.tzinfo else moment.replace(tzinfo=_zone(value) or UTC)
         if value.get("date"):
             day = date.fromisoformat(str(value["date"]))
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
     except ValueError:
         return None
+    return None
+
+
+def _span_error(body: dict[str, Any]) -> JSONResponse | None:
+    """What Google refuses in an event's start and end, checked before their instants."""
+    ends = {"start": body.get("start"), "end": body.get("end")}
+    kinds = set()
+    for name, value in ends.items():
+        if not isinstance(value, dict) or not (value.get("date") or value.get("dateTime")):
+            return _error(400, f"Missing {name} time.", "required", "INVALID_ARGUMENT")
+        kinds.add("dateTime" if value.get("dateTime") else "date")
+        if value.get("timeZone") and _zone(value) is None:
+            return _error(400, f"Invalid time zone definition for {name} time.",
+                          "invalid", "INVALID_ARGUMENT")  # fmt: skip
+        if value.get("dateTime") and not value.get("timeZone"):
+            try:
+                naive = datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if naive.tzinfo is None:
+                return _error(400, f"Missing time zone definition for {name} time.",
+                              "required", "INVALID_ARGUMENT")  # fmt: skip
+    if len(kinds) > 1:
+        return _error(400, "Start and end times must either both be date or both be dateTime.",
+                      "invalid", "INVALID_ARGUMENT")  # fmt: skip
     return None
 
 
@@ -111,6 +148,8 @@ def create_calendar_app(state: CalendarState) -> FastAPI:
             return _error(400, "Parse Error", "parseError", "INVALID_ARGUMENT")
         if not isinstance(body, dict):
             return _error(400, "Invalid value", "invalid", "INVALID_ARGUMENT")
+        if refused := _span_error(body):
+            return refused
         start, end = _moment(body.get("start")), _moment(body.get("end"))
         if start is None:
             return _error(400, "Missing start time.", "required", "INVALID_ARGUMENT")

@@ -71,8 +71,9 @@ def test_a_timed_action_is_reminded_near_its_time_and_once(db: psycopg.Connectio
     )
     first = rows(db, "claim_reminders", {"tz": "UTC", "lead_min": 15})
     assert sorted(r["text"] for r in first) == ["bientôt", "passé", "toute la journée"]
-    times = {r["text"]: r["due_time"] for r in first}
-    assert times["toute la journée"] is None and times["bientôt"] is not None
+    said = {r["text"]: (r["due_time"], r["at_said"]) for r in first}
+    assert said["toute la journée"] == (None, "")
+    assert said["bientôt"][1].startswith(" à ") and said["bientôt"][0] is not None
     assert rows(db, "claim_reminders", {"tz": "UTC", "lead_min": 15}) == []
     later = rows(db, "claim_reminders", {"tz": "UTC", "lead_min": 45})
     assert [r["text"] for r in later] == ["plus tard"]
@@ -87,6 +88,18 @@ def test_a_time_is_taken_in_the_users_zone(db: psycopg.Connection) -> None:
     # That wall-clock time in Honolulu (UTC-10) is 10 hours from now.
     assert rows(db, "claim_reminders", {"tz": "Pacific/Honolulu", "lead_min": 15}) == []
     assert [r["text"] for r in rows(db, "claim_reminders", {"tz": "UTC"})] == ["appel"]
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [("10:00", "10h"), ("10:30", "10h30"), ("09:05", "9h05"), ("12:00", "midi"),
+     ("00:00", "minuit"), ("00:30", "0h30")],
+)  # fmt: skip
+def test_times_and_days_are_said_in_french(db: psycopg.Connection, at: str, said: str) -> None:
+    """The reminder's words: "10h", "midi", "minuit" and "lundi 1 juin", as speech says them."""
+    row = db.execute("SELECT assistant.french_time(%s::time) AS t, "
+                     "assistant.french_day('2026-06-01') AS d", (at,)).fetchone()  # fmt: skip
+    assert row == {"t": said, "d": "lundi 1 juin"}
 
 
 def test_a_timed_action_becomes_a_timed_calendar_event(db: psycopg.Connection) -> None:

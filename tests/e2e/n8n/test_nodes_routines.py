@@ -55,10 +55,12 @@ def test_reminders_within_the_days_ahead_are_claimed_once(stack: Stack, editor: 
 
     assert cap not in [r["capture_id"] for r in early]
     [mine] = [r for r in taken if r["capture_id"] == cap]
-    assert mine.keys() == {"action_id", "capture_id", "text", "due", "overdue", "today"}
-    assert (mine["text"], mine["due"], mine["overdue"], mine["today"]) == (
-        "renouveler l'assurance du local", soon, False, False,
+    assert mine.keys() == {"action_id", "capture_id", "text", "due", "due_time", "overdue",
+                           "today", "due_said", "at_said"}  # fmt: skip
+    assert (mine["text"], mine["due"], mine["due_time"], mine["overdue"], mine["today"]) == (
+        "renouveler l'assurance du local", soon, None, False, False,
     )  # fmt: skip
+    assert mine["at_said"] == ""
     assert cap not in [r["capture_id"] for r in again]
 
 

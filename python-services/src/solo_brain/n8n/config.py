@@ -81,6 +81,7 @@ class N8nSettings(CommonSettings):
     whisper_timeout_max_s: float = Field(default=3600.0, gt=0, alias="WHISPER_TIMEOUT_MAX_S")
     delivery_backoff_s: float = Field(default=60.0, gt=0, alias="DELIVERY_BACKOFF_S")
     reminder_lead_days: int = Field(default=0, ge=0, le=30, alias="REMINDER_LEAD_DAYS")
+    reminder_lead_min: int = Field(default=15, ge=0, le=1440, alias="REMINDER_LEAD_MIN")
     briefing_time: str = Field(default="07:30", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$",
                                alias="BRIEFING_TIME")  # fmt: skip
     briefing_cron: str | None = Field(default=None, alias="BRIEFING_CRON")
@@ -141,7 +142,8 @@ class N8nSettings(CommonSettings):
             "LONG_NOTE_CHARS": self.long_note_chars, "RETRY_BACKOFF_S": self.retry_backoff_s,
             "DELIVERY_BACKOFF_S": self.delivery_backoff_s,
             "WHISPER_TIMEOUT_MAX_S": self.whisper_timeout_max_s,
-            "REMINDER_LEAD_DAYS": self.reminder_lead_days, "BRIEFING_TIME": self.briefing_time,
+            "REMINDER_LEAD_DAYS": self.reminder_lead_days,
+            "REMINDER_LEAD_MIN": self.reminder_lead_min, "BRIEFING_TIME": self.briefing_time,
             "BRIEFING_CRON": self.briefing_cron, "REMINDERS_CRON": self.reminders_cron,
             "CLIENT_BRIEFING_LEAD_MIN": self.client_briefing_lead_min,
             "CLIENT_BRIEFING_CRON": self.client_briefing_cron,

@@ -42,7 +42,10 @@ export const claimDescription: INodeProperties[] = [
 	]),
 ];
 
-/** The capture's due deliveries, leased to this run: one item each, `{id, kind, request}`. */
+/**
+ * The capture's due deliveries, leased to this run: one item each, `{id, kind, request}`. A
+ * timed calendar event is in n8n's time zone (GENERIC_TIMEZONE: SOLO_BRAIN_TZ).
+ */
 export async function claim(
 	this: IExecuteFunctions,
 	itemIndex: number,
@@ -57,6 +60,7 @@ export async function claim(
 					.split(',')
 					.map((d) => d.trim())
 					.filter(Boolean),
+		tz: this.getTimezone(),
 		...setOptions(options, { leaseS: 'lease_s', limit: 'limit' }),
 	};
 	return itemsOf(await lifecycleCall.call(this, 'POST', '/deliveries/claim', itemIndex, body));

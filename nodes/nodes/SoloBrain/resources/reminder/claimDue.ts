@@ -18,7 +18,17 @@ export const claimDueDescription: INodeProperties[] = [
 		typeOptions: { minValue: 0, maxValue: 365 },
 		displayOptions: { show },
 		description:
-			'Remind the actions due within this many days; 0: those due today and the overdue ones',
+			'Remind the actions of a whole day due within this many days; 0: those due today and the overdue ones',
+	},
+	{
+		displayName: 'Minutes Ahead',
+		name: 'leadMinutes',
+		type: 'number',
+		default: 15,
+		typeOptions: { minValue: 0, maxValue: 1440 },
+		displayOptions: { show },
+		description:
+			'Remind an action with a time of day once its time is within this many minutes (never earlier)',
 	},
 	{
 		displayName: 'Limit',
@@ -34,7 +44,9 @@ export const claimDueDescription: INodeProperties[] = [
 
 /**
  * The open actions due now, not reminded yet: one item each, `{action_id, capture_id, text,
- * due, overdue, today}`, marked reminded as they are taken (never twice).
+ * due, due_time, overdue, today, due_said, at_said}` (`due_time`: HH:MM, or null for a whole
+ * day; `due_said` "lundi 1 juin" and `at_said` " à 10h" or "": the reminder's words), marked
+ * reminded as they are taken (never twice).
  */
 export async function claimDue(
 	this: IExecuteFunctions,
@@ -44,6 +56,7 @@ export async function claimDue(
 	const body: IDataObject = {
 		tz: todayZoneOf.call(this, options),
 		lead_days: this.getNodeParameter('leadDays', itemIndex) as number,
+		lead_min: this.getNodeParameter('leadMinutes', itemIndex, 15) as number,
 		limit: this.getNodeParameter('limit', itemIndex) as number,
 	};
 	return itemsOf(await lifecycleCall.call(this, 'POST', '/reminders/claim', itemIndex, body));

@@ -42,6 +42,8 @@ class Reminder(BaseModel):
     due_time: str | None = Field(default=None, description="HH:MM in tz; null: all day")
     overdue: bool
     today: bool
+    due_said: str = Field(default="", description='the day in French words: "lundi 1 juin"')
+    at_said: str = Field(default="", description='" à 10h" for a timed action, else ""')
 
 
 class BriefingItem(BaseModel):
