@@ -101,8 +101,8 @@ def test_a_typed_capture_is_filed_by_n8n_and_shows_in_the_inbox(
 def test_a_reclassification_persists_after_a_reload_and_is_audited(
     phone: tuple[BrowserContext, Page], stack: Stack
 ) -> None:
-    """Category, project and a new dated action are saved; after a reload they are still there,
-    and the history names the change and the device that made it."""
+    """Category, project and a new action with its day and time are saved; after a reload they
+    are still there, and the history names the change and the device that made it."""
     _, page = phone
     [row] = _captures_of(stack, NOTE) or [None]
     if row is None:  # this test also stands alone
@@ -115,7 +115,9 @@ def test_a_reclassification_persists_after_a_reload_and_is_audited(
     form.get_by_label("Projet").select_option("orchestrator")
     form.get_by_role("button", name="Ajouter une action").click()
     form.get_by_label("Action 2", exact=True).fill("rappeler Hélène")
+    expect(form.get_by_label("Heure de l'action 2")).to_be_disabled()  # no day, no time
     form.get_by_label("Échéance de l'action 2").fill("2026-07-03")
+    form.get_by_label("Heure de l'action 2").fill("10:30")
     form.get_by_role("button", name="Enregistrer").click()
     expect(form).to_have_count(0)
     page.reload()
@@ -123,6 +125,7 @@ def test_a_reclassification_persists_after_a_reload_and_is_audited(
     expect(filed.get_by_text("À faire")).to_be_visible()
     expect(filed.get_by_text("Orchestrateur")).to_be_visible()
     expect(filed.get_by_text("rappeler Hélène")).to_be_visible()
+    expect(filed.get_by_text(re.compile(r" à 10h30$"))).to_be_visible()
     history = page.get_by_role("region", name="Historique")
     expect(history.get_by_text("Reclassée à la main")).to_be_visible()
     expect(history.get_by_text("Catégorie : Client → À faire")).to_be_visible()
@@ -139,6 +142,9 @@ def test_a_reclassification_persists_after_a_reload_and_is_audited(
         "SELECT category, project FROM assistant.captures WHERE id = %s", row["id"]
     )
     assert stored == {"category": "todo", "project": "orchestrator"}
+    [timed] = stack.rows("SELECT due::text, to_char(due_time, 'HH24:MI') AS at "
+                         "FROM assistant.actions WHERE text = 'rappeler Hélène'")  # fmt: skip
+    assert timed == {"due": "2026-07-03", "at": "10:30"}
 
 
 def test_search_finds_a_capture_with_and_without_accents(

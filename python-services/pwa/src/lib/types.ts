@@ -62,6 +62,7 @@ export interface Action {
   id: number;
   text: string;
   due: string | null;
+  due_time?: string | null; // HH:MM on `due` (null: the whole day)
   due_phrase?: string | null;
   done: boolean;
   calendar_event_id?: string | null;
@@ -147,7 +148,7 @@ export interface Reclassification {
   project?: string | null;
   client_id?: string | null;
   summary?: string | null;
-  actions?: { id?: number; text: string; due: string | null }[];
+  actions?: { id?: number; text: string; due: string | null; due_time?: string | null }[];
 }
 export interface RetryAnswer {
   capture_id: string;

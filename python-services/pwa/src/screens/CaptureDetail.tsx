@@ -134,6 +134,7 @@ export function CaptureDetailScreen({ id }: { id: string }) {
                           {a.due && (
                             <Badge tone="amber" icon="calendar">
                               {due(a.due)}
+                              {a.due_time && ` à ${hour(a.due_time)}`}
                             </Badge>
                           )}
                         </li>
@@ -292,6 +293,15 @@ interface DraftAction {
   id?: number;
   text: string;
   due: string | null;
+  due_time: string | null;
+}
+
+/** A time of day (HH:MM) as said in French: "10h", "10h30", "midi", "minuit". */
+function hour(value: string): string {
+  const [h, m] = value.split(":");
+  if (value === "12:00") return "midi";
+  if (value === "00:00") return "minuit";
+  return `${Number(h)}h${m === "00" ? "" : m}`;
 }
 
 function Reclassify({ capture, onDone }: { capture: CaptureDetail; onDone: (c?: CaptureDetail) => void }) {
@@ -304,7 +314,7 @@ function Reclassify({ capture, onDone }: { capture: CaptureDetail; onDone: (c?: 
   );
   const [project, setProject] = useState(capture.project);
   const [client, setClient] = useState(capture.client_id);
-  const [actions, setActions] = useState<DraftAction[]>(capture.actions.map((a) => ({ id: a.id, text: a.text, due: a.due })));
+  const [actions, setActions] = useState<DraftAction[]>(capture.actions.map((a) => ({ id: a.id, text: a.text, due: a.due, due_time: a.due_time ?? null })));
   const [busy, setBusy] = useState(false);
 
   function setAction(i: number, change: Partial<DraftAction>) {
@@ -320,7 +330,7 @@ function Reclassify({ capture, onDone }: { capture: CaptureDetail; onDone: (c?: 
       client_id: client || null,
       actions: actions
         .filter((a) => a.text.trim())
-        .map((a) => ({ ...(a.id !== undefined ? { id: a.id } : {}), text: a.text.trim(), due: a.due || null })),
+        .map((a) => ({ ...(a.id !== undefined ? { id: a.id } : {}), text: a.text.trim(), due: a.due || null, due_time: (a.due && a.due_time) || null })),
     };
     const key = `rcl_${ulid()}`;
     setBusy(true);
@@ -389,11 +399,12 @@ function Reclassify({ capture, onDone }: { capture: CaptureDetail; onDone: (c?: 
             {actions.map((a, i) => (
               <div key={a.id ?? `new-${i}`} class="flex flex-wrap items-center gap-2 sm:flex-nowrap">
                 <input class="field min-w-0 flex-1 basis-full sm:basis-auto" aria-label={`Action ${i + 1}`} value={a.text} onInput={(e) => setAction(i, { text: e.currentTarget.value })} placeholder="Que faut-il faire ?" />
-                <input type="date" class="field w-auto flex-1 sm:w-[10rem] sm:flex-none" aria-label={`Échéance de l'action ${i + 1}`} value={a.due ?? ""} onInput={(e) => setAction(i, { due: e.currentTarget.value || null })} />
+                <input type="date" class="field w-auto flex-1 sm:w-[10rem] sm:flex-none" aria-label={`Échéance de l'action ${i + 1}`} value={a.due ?? ""} onInput={(e) => setAction(i, e.currentTarget.value ? { due: e.currentTarget.value } : { due: null, due_time: null })} />
+                <input type="time" class="field w-auto sm:w-[7.5rem] sm:flex-none" aria-label={`Heure de l'action ${i + 1}`} title={a.due ? "Vide : toute la journée" : "Choisis d'abord une date"} disabled={!a.due} value={a.due_time ?? ""} onInput={(e) => setAction(i, { due_time: e.currentTarget.value || null })} />
                 <IconButton icon="trash" label={`Supprimer l'action ${i + 1}`} onClick={() => setActions(actions.filter((_, j) => j !== i))} />
               </div>
             ))}
-            <Button variant="ghost" icon="plus" onClick={() => setActions([...actions, { text: "", due: null }])}>
+            <Button variant="ghost" icon="plus" onClick={() => setActions([...actions, { text: "", due: null, due_time: null }])}>
               Ajouter une action
             </Button>
           </fieldset>
