@@ -280,6 +280,10 @@ def test_resolve_date_answers_the_day_or_null(service: httpx.Client) -> None:
     assert due("un de ces jours") is None
     assert due("demain", now="2026-05-13T23:30:00Z") == "2026-05-15"
     assert due("demain", now="2026-05-13T23:30:00Z", tz="UTC") == "2026-05-14"
+    timed = service.post("/v1/resolve-date", json={"phrase": "demain à 10h", "now": NOW})
+    assert timed.json() == {"due": "2026-05-14", "due_time": "10:00"}
+    alone = service.post("/v1/resolve-date", json={"phrase": "à 9h", "now": NOW})
+    assert alone.json() == {"due": "2026-05-14", "due_time": "09:00"}  # 9:00 has passed at 10:00
 
 
 @pytest.mark.parametrize(

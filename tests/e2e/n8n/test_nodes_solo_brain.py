@@ -206,7 +206,7 @@ def test_resolve_date_of_a_spoken_phrase(editor: Editor) -> None:
     with editor.trying(node) as workflow:
         (item,) = workflow.items(json={"phrase": "demain"})
 
-    assert item == {"phrase": "demain", "due": "2026-05-14"}
+    assert item == {"phrase": "demain", "due": "2026-05-14", "due_time": None}
 
 
 PHRASES = {

@@ -101,9 +101,12 @@ class ResolveDateRequest(BaseModel):
 
 
 class ResolveDateResult(BaseModel):
-    """The date the phrase names, or null when it names none."""
+    """The date the phrase names, or null when it names none, and the time of day it says."""
 
     due: date | None
+    due_time: str | None = Field(
+        default=None, description="HH:MM in tz (« demain à 10h »); null: no time said"
+    )
 
 
 class CatalogProject(BaseModel):

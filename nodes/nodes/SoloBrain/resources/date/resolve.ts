@@ -34,7 +34,10 @@ export const resolveDescription: INodeProperties[] = [
 	},
 ];
 
-/** The date a spoken phrase names, deterministically: `{phrase, due}` (due null if none). */
+/**
+ * The date and time a spoken phrase names, deterministically: `{phrase, due, due_time}` (due
+ * null if none; due_time "10:00" for « demain à 10h », null if no time is said).
+ */
 export async function resolve(
 	this: IExecuteFunctions,
 	itemIndex: number,
