@@ -150,3 +150,17 @@ def test_a_question_filed_by_hand_as_a_note_is_no_longer_one(db: psycopg.Connect
                      (asked,)).fetchone()  # fmt: skip
     assert row == {"category": "todo", "question": None}
     assert [d["kind"] for d in deliveries(db, asked)] == ["calendar_event"]
+
+
+def test_the_facts_give_each_action_its_time_soonest_first(db: psycopg.Connection[Any]) -> None:
+    """ "Demain": a whole day's action first, then the timed ones by time, each with its time."""
+    tomorrow = (_today() + timedelta(days=1)).isoformat()
+    actions = [{"text": "Dîner", "due": tomorrow, "due_time": "20:00"},
+               {"text": "Appeler Martin", "due": tomorrow, "due_time": "10:00"},
+               {"text": "Payer l'URSSAF", "due": tomorrow}]  # fmt: skip
+    filed(db, "Demain", actions=actions, summary="Demain")
+    asked = _question(db, "Qu'est-ce que j'ai demain ?")
+    question = {"period_phrase": "demain", "start": tomorrow, "end": tomorrow}
+    got = call(db, "question_facts", {"capture_id": asked, "tz": TZ, "question": question})
+    assert [(a["text"], a["due_time"]) for a in got["facts"]["actions"]] == [
+        ("Payer l'URSSAF", None), ("Appeler Martin", "10:00"), ("Dîner", "20:00")]  # fmt: skip

@@ -35,6 +35,13 @@ def test_the_model_reads_each_fact_with_its_date_written_out() -> None:
     ]
 
 
+def test_a_timed_action_is_read_with_its_time() -> None:
+    """An action with a time of day reads « (pour demain à 10h) »."""
+    timed = {**TOMORROW, "actions": [{"text": "appeler Martin", "due": "2026-11-30",
+                                      "due_time": "10:00"}]}  # fmt: skip
+    assert fact_lines(Facts.model_validate(timed), TZ)[-1] == "- appeler Martin (pour demain à 10h)"
+
+
 def test_the_model_gets_the_question_and_the_facts_only() -> None:
     """Two messages: the instructions, then the question followed by its facts."""
     request = AnswerRequest(question="Qu'est-ce que j'ai demain ?", facts=TOMORROW)  # type: ignore[arg-type]

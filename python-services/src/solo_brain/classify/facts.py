@@ -8,13 +8,13 @@ these facts reach the model (`fact_lines`); when the model cannot answer in time
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from solo_brain.classify.speech import MONTHS, WEEKDAYS, spoken_date
+from solo_brain.classify.speech import MONTHS, WEEKDAYS, spoken_date, spoken_due
 from solo_brain.settings import check_tz
 from solo_brain.text import not_blank, shorten
 
@@ -42,6 +42,7 @@ class FactAction(BaseModel):
 
     text: str = Field(max_length=2000)
     due: date | None = None
+    due_time: time | None = None
     project: str | None = Field(default=None, max_length=200)
     client: str | None = Field(default=None, max_length=200)
 
@@ -166,7 +167,9 @@ def fact_lines(facts: Facts, tz: str) -> list[str]:
         lines.append(f"- {_event_when(event, facts, tz)} : {event.summary}{where}")
     lines.append("Actions ouvertes :" if facts.actions else "Actions ouvertes : aucune.")
     for action in facts.actions:
-        due = f" (pour {spoken_date(action.due, facts.today)})" if action.due else ""
+        due = (
+            f" (pour {spoken_due(action.due, action.due_time, facts.today)})" if action.due else ""
+        )
         owner = ", ".join(x for x in (action.project, action.client) if x)
         lines.append(f"- {action.text}{due}{f' [{owner}]' if owner else ''}")
     if facts.captures:

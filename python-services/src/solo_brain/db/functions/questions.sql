@@ -47,10 +47,11 @@ BEGIN
                            THEN jsonb_build_object('id', cl.id, 'name', cl.name) END,
             'actions', COALESCE((
                 SELECT jsonb_agg(jsonb_build_object('text', x.text, 'due', x.due,
+                                                    'due_time', to_char(x.due_time, 'HH24:MI'),
                                                     'project', x.project_name,
                                                     'client', x.client_name)
-                                 ORDER BY x.due NULLS LAST, x.id)
-                  FROM (SELECT a.id, a.text, a.due, ap.name AS project_name,
+                                 ORDER BY x.due NULLS LAST, x.due_time NULLS FIRST, x.id)
+                  FROM (SELECT a.id, a.text, a.due, a.due_time, ap.name AS project_name,
                                acl.name AS client_name
                           FROM assistant.actions a
                           JOIN assistant.captures ac ON ac.id = a.capture_id
@@ -64,7 +65,7 @@ BEGIN
                                 OR COALESCE(ac.client_id, ap.client_id) = cl.id)
                            AND (first_day IS NOT NULL OR proj.slug IS NOT NULL
                                 OR cl.id IS NOT NULL OR a.due <= today + 7)
-                         ORDER BY a.due NULLS LAST, a.id
+                         ORDER BY a.due NULLS LAST, a.due_time NULLS FIRST, a.id
                          LIMIT lim) x), '[]'::jsonb),
             'captures', COALESCE((
                 SELECT jsonb_agg(jsonb_build_object('summary', y.summary,
