@@ -18,7 +18,8 @@ import compose
 import pytest
 
 from solo_brain.cli import build_parser
-from solo_brain.settings import MeshSettings, environment
+from solo_brain.secret_files import environment
+from solo_brain.settings import MeshSettings
 from tests.support.settings import isolated
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import pytest
 
 from solo_brain.n8n.runner import STATE_FILE
 from solo_brain.settings import CommonSettings
-from solo_brain.stack import plan
+from solo_brain.stack_plan import plan
 from tests.support.settings import isolated
 
 

@@ -24,7 +24,7 @@ from solo_brain.n8n.runner import (
     database_credential_env,
 )
 from solo_brain.n8n.templates import TemplateError, render_credentials
-from solo_brain.settings import environment
+from solo_brain.secret_files import environment
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -40,7 +40,7 @@ from solo_brain.n8n.templates import (
     load_workflows,
     render_credentials,
 )
-from solo_brain.settings import environment
+from solo_brain.secret_files import environment
 
 STATE_FILE = "solo-brain-import.json"
 STOP_GRACE_S = 20.0
