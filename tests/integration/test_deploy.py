@@ -214,6 +214,16 @@ def test_dockerfile_passes_hadolint_and_copies_what_exists() -> None:
             assert source == "." or (REPO / source).exists(), source
 
 
+def test_the_services_image_installs_ffprobe() -> None:
+    """The services stage installs Debian's ffmpeg (ffprobe measures a memo's duration for the
+    glue's Whisper limit), and leaves no apt lists behind in that layer."""
+    text = DOCKERFILE.read_text()
+    services = text[text.index(" AS services\n") : text.index(" AS n8n\n")]
+    install = re.search(r"apt-get install -y --no-install-recommends (?:\S+ )*ffmpeg\b[^\n]*"
+                        r"\n\s+&& rm -rf /var/lib/apt/lists/\*", services)  # fmt: skip
+    assert install, "the services stage does not install ffmpeg"
+
+
 def test_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     """`systemd-analyze verify` accepts every unit without a warning (the install folder mapped
     to this checkout, whose .venv holds the solo-brain command)."""
