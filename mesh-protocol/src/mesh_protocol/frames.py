@@ -213,17 +213,30 @@ class HistoryRun(_Frame):
     lines: list[RunLine] = Field(default_factory=list)
     part: Literal["history"] = "history"
     _blob: bytes | None = PrivateAttr(default=None)
+    # `lines` as JSON when the agent serialized them already (to size the run): not twice.
+    _lines_json: bytes | None = PrivateAttr(default=None)
 
     @property
     def blob(self) -> bytes | None:
         """The run's zstd frame when it came or goes as a binary message (None otherwise)."""
         return self._blob
 
-    def with_blob(self, blob: bytes) -> HistoryRun:
-        """This run carrying `blob`, its zstd frame, as bytes (`data` empty)."""
+    def with_blob(self, blob: bytes, lines_json: bytes | None = None) -> HistoryRun:
+        """This run carrying `blob`, its zstd frame, as bytes (`data` empty), and `lines_json`
+        when given: `to_json(self.lines)`, which its JSON then holds instead of serializing
+        `lines` again."""
         run = self.model_copy(update={"data": ""})
         run._blob = blob
+        run._lines_json = lines_json
         return run
+
+    def dump_json(self, *, data: bool = True) -> str:
+        """The run's JSON (without `data` unless `data`), its lines serialized once: the JSON
+        given to with_blob when there is one."""
+        if self._lines_json is None:
+            return self.model_dump_json(exclude=None if data else {"data"})
+        head = self.model_dump_json(exclude={"lines"} if data else {"lines", "data"})
+        return "".join((head[:-1], ',"lines":', self._lines_json.decode(), "}"))
 
     @model_validator(mode="after")
     def _sized(self) -> HistoryRun:
@@ -385,8 +398,10 @@ def parse_hub_frame(data: str | bytes) -> HubFrame:
 def dump_frame(frame: BaseModel) -> str:
     """The JSON text of a frame (None fields kept, so the shape is always the documented one;
     a history run that carries its zstd frame as bytes gets it base64-encoded in `data`)."""
-    if isinstance(frame, HistoryRun) and frame.blob is not None and not frame.data:
-        frame = frame.model_copy(update={"data": base64.b64encode(frame.blob).decode("ascii")})
+    if isinstance(frame, HistoryRun):
+        if frame.blob is not None and not frame.data:
+            frame = frame.model_copy(update={"data": base64.b64encode(frame.blob).decode("ascii")})
+        return frame.dump_json()
     return frame.model_dump_json()
 
 

@@ -50,7 +50,7 @@ def packed_size(blob_size: int) -> int:
 
 def dump_binary(run: HistoryRun) -> bytes:
     """The binary message of a run: MAGIC, its header's length, its header, its zstd frame."""
-    header = run.model_dump_json(exclude={"data"}).encode()
+    header = run.dump_json(data=False).encode()
     return b"".join((_HEADER.pack(MAGIC, len(header)), header, compressed(run)))
 
 
