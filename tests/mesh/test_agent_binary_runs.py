@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from mesh_agent.agent import Agent
 from mesh_agent.config import AgentConfig
-from mesh_agent.core import TAIL_ABOVE
+from mesh_agent.read_plan import TAIL_ABOVE
 from mesh_protocol import HistoryRun, RunLine, ack_key, dump_frame, parse_agent_frame
 from mesh_protocol.runs import compress, compressed, dump_binary, load_binary, unpack
 from tests.support.runtime import socket_dir

@@ -11,7 +11,7 @@ Per file, byte offsets, all on line boundaries:
     folded   metadata has been folded from here up to `scanned` (the tail's start, lowered by
              each history batch: the history is folded backwards, see SessionMeta.absorb_older)
 
-`advance(cursor)` reads the slice core.next_read picks: the tail of a big file new to the hub,
+`advance(cursor)` reads the slice read_plan.next_read picks: the tail of a big file new to the hub,
 else from min(sent, scanned) (lines past `scanned` update the session's metadata, lines past
 `sent` go into a batch), and once the end is sent, the missing history, newest first: the whole
 lines just below what the hub holds, at most one batch's worth. Memory stays bounded whatever
@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from mesh_agent.backfill import bytes_run, history_run
-from mesh_agent.core import HISTORY_BYTES, RUN_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
 from mesh_agent.parse import BATCH_BUDGET, parse
+from mesh_agent.read_plan import HISTORY_BYTES, RUN_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
 from mesh_agent.reader import (
     FileShrunk,
     Line,
