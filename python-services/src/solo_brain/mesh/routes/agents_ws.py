@@ -50,6 +50,7 @@ from solo_brain.mesh.coalesce import Received, coalesce
 from solo_brain.mesh.deps import authenticate
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.link import AgentLink
+from solo_brain.mesh.prompt_delivery import dispatch_held
 from solo_brain.mesh.store import agents, history
 from solo_brain.mesh.store.history_runs import ChecksAhead
 from solo_brain.mesh.store.tokens import TokenInfo
@@ -97,7 +98,7 @@ async def agent_socket(ws: WebSocket) -> None:
             agent_id=agent_id, acks=acks, history=backlog, history_runs=True, binary_runs=True
         )
         await link.send(welcome)
-        await hub.dispatch_held(agent_id)
+        await dispatch_held(hub, agent_id)
         await _serve(ws, link, hub)
     except Exception:
         log.exception("agent %s: unexpected error, closing its socket", hello.agent)
