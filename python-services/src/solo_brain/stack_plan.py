@@ -16,9 +16,9 @@ import httpx
 
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_secret, local_token, solo_brain_argv
 from solo_brain.n8n.config import N8nSettings
+from solo_brain.n8n.imports import STATE_FILE
 from solo_brain.n8n.install import find_install
 from solo_brain.n8n.runner import (
-    STATE_FILE,
     WEBHOOK_PROBE_HEADERS,
     WEBHOOK_PROBE_METHOD,
     webhook_registered,
