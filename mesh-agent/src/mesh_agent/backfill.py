@@ -31,7 +31,7 @@ from mesh_protocol.line_index import index_line
 from mesh_protocol.runs import compress, packed_size
 
 if TYPE_CHECKING:
-    from mesh_agent.index import FileCursor
+    from mesh_agent.cursor import FileCursor
 
 PRIME_BYTES = 16 * 1024  # below a run: the lines whose threads its first lines need
 RUN_FRAME_BYTES = 1024  # a history_run frame's own fields, at most
