@@ -222,7 +222,7 @@ def run(scratch: Path, size_mb: int) -> None:
         f"({rate / floor_rate:.1%} of orjson's rate)"
     )
     print(f"agent peak RSS             {rss:6.0f} MiB")
-    print(f"CPU seconds meanwhile      agent {cpu[0]:.1f}, hub {cpu[1]:.1f}, Postgres {cpu[2]:.1f}")
+    print(f"CPU seconds meanwhile      agent {cpu[0]:.2f}, hub {cpu[1]:.2f}, Postgres {cpu[2]:.2f}")
     if packed and packed[1]:
         print(
             f"history runs               {packed[2]} runs, {packed[0] / 1e6:.0f} MB of lines "

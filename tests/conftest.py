@@ -7,18 +7,16 @@ assistant tables before each test that uses it.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
-from solo_brain.db import apply_migrations
 from solo_brain.db.embedded import start_embedded
+from tests.support.databases import fresh_database
 from tests.support.runtime import remove_session_runtime
 
 PG_ROOT = Path(os.environ.get("SOLO_BRAIN_TEST_PGDATA", "/tmp/solo-brain-test-pg"))
@@ -40,18 +38,8 @@ def pg_server_url() -> str:
 @pytest.fixture(scope="session")
 def pg_dsn(pg_server_url: str) -> Iterator[str]:
     """A fresh database with the assistant schema migrated, dropped at the end."""
-    name = f"sb_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    params = conninfo_to_dict(pg_server_url)
-    params["dbname"] = name
-    dsn = make_conninfo(**params)
-    apply_migrations(dsn)
-    yield dsn
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    with fresh_database(pg_server_url, "sb_test") as dsn:
+        yield dsn
 
 
 @pytest.fixture

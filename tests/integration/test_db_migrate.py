@@ -14,13 +14,14 @@ from psycopg.rows import dict_row
 
 from solo_brain.db import MigrationError, SchemaNotReady, apply_migrations, ensure_schema
 from solo_brain.db.migrate import REWRITTEN, load_functions, load_migrations
-from tests.support.sql import new_database, schema_shape
+from tests.support.databases import fresh_database
+from tests.support.sql import schema_shape
 
 
 @pytest.fixture
 def empty_dsn(pg_server_url: str) -> Iterator[str]:
     """A database with nothing in it, dropped after the test."""
-    with new_database(pg_server_url, "sb_migrate") as dsn:
+    with fresh_database(pg_server_url, "sb_migrate", migrate=False) as dsn:
         yield dsn
 
 
@@ -160,7 +161,7 @@ def test_a_database_of_the_phone_backend_gets_deliveries_and_keeps_its_search(
             "assistant.capture_search_text(transcript, text, summary)) @@ "
             "assistant.french_search_query('reunion montreal')").fetchall()  # fmt: skip
     assert [r["id"] for r in found] == ["cap_01DDDDDDDDDDDDDDDDDDDDDDDD"]
-    with new_database(pg_server_url, "sb_new") as new:
+    with fresh_database(pg_server_url, "sb_new", migrate=False) as new:
         apply_migrations(new)
         assert schema_shape(empty_dsn) == schema_shape(new)
 

@@ -18,7 +18,8 @@ import compose
 import pytest
 
 from solo_brain.cli import build_parser
-from solo_brain.settings import MeshSettings, environment
+from solo_brain.secret_files import environment
+from solo_brain.settings import MeshSettings
 from tests.support.settings import isolated
 
 REPO = Path(__file__).resolve().parents[2]
@@ -211,6 +212,16 @@ def test_dockerfile_passes_hadolint_and_copies_what_exists() -> None:
             continue
         for source in sources.split():
             assert source == "." or (REPO / source).exists(), source
+
+
+def test_the_services_image_installs_ffprobe() -> None:
+    """The services stage installs Debian's ffmpeg (ffprobe measures a memo's duration for the
+    glue's Whisper limit), and leaves no apt lists behind in that layer."""
+    text = DOCKERFILE.read_text()
+    services = text[text.index(" AS services\n") : text.index(" AS n8n\n")]
+    install = re.search(r"apt-get install -y --no-install-recommends (?:\S+ )*ffmpeg\b[^\n]*"
+                        r"\n\s+&& rm -rf /var/lib/apt/lists/\*", services)  # fmt: skip
+    assert install, "the services stage does not install ffmpeg"
 
 
 def test_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:

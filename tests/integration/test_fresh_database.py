@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from solo_brain.db import open_pool
 from solo_brain.health import database_check
 from tests.fakes.server import free_port
-from tests.support.sql import new_database
+from tests.support.databases import fresh_database
 from tests.support.wait import wait_for
 
 SERVICE_ENV = {"OLLAMA_URL": "", "EXTERNAL_LLM_URL": "", "SOLO_BRAIN_TZ": "Europe/Paris"}
@@ -25,7 +25,7 @@ SERVICE_ENV = {"OLLAMA_URL": "", "EXTERNAL_LLM_URL": "", "SOLO_BRAIN_TZ": "Europ
 @pytest.fixture
 def never_migrated(pg_server_url: str) -> Iterator[str]:
     """An empty database, dropped after the test."""
-    with new_database(pg_server_url, "sb_fresh") as dsn:
+    with fresh_database(pg_server_url, "sb_fresh", migrate=False) as dsn:
         yield dsn
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from solo_brain.settings import CommonSettings
-from solo_brain.stack import plan
+from solo_brain.stack_plan import plan
 from tests.support.settings import isolated
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from solo_brain.n8n.runner import STATE_FILE
+from solo_brain.n8n.imports import STATE_FILE
 from solo_brain.settings import CommonSettings
-from solo_brain.stack import plan
+from solo_brain.stack_plan import plan
 from tests.support.settings import isolated
 
 

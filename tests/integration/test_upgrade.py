@@ -14,8 +14,9 @@ import pytest
 from psycopg.rows import dict_row
 
 from solo_brain.db import ensure_schema
+from tests.support.databases import fresh_database
 from tests.support.processes import bare_dir, service_env
-from tests.support.sql import new_database, schema_shape
+from tests.support.sql import schema_shape
 
 REPO = Path(__file__).resolve().parents[2]
 # main before tail-first transcripts (migration 0157) and captures through the hub.
@@ -58,7 +59,7 @@ def test_a_database_of_the_previous_release_is_upgraded_and_keeps_its_captures(
     """The new migrations and changed functions are applied at start; the captures stay as they
     were, old transcript messages keep their order, and an older hub's insert still works."""
     source = previous_source(tmp_path)
-    with new_database(pg_server_url, "sb_upgrade") as dsn:
+    with fresh_database(pg_server_url, "sb_upgrade", migrate=False) as dsn:
         migrate_with_previous_release(source, dsn)
         with psycopg.connect(dsn, autocommit=True, row_factory=dict_row) as conn:
             versions = {r["version"] for r in conn.execute(
@@ -87,6 +88,6 @@ def test_a_database_of_the_previous_release_is_upgraded_and_keeps_its_captures(
                                  "FROM assistant.messages ORDER BY pos").fetchall()  # fmt: skip
         assert [(m["uuid"], m["by_arrival"], m["history"]) for m in order] == [
             ("m1", True, False), ("m2", True, False), ("m3", True, False)]  # fmt: skip
-        with new_database(pg_server_url, "sb_new") as new:
+        with fresh_database(pg_server_url, "sb_new", migrate=False) as new:
             ensure_schema(new)
             assert schema_shape(dsn) == schema_shape(new)

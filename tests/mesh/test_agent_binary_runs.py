@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic_core import to_json
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from mesh_agent.agent import Agent
 from mesh_agent.config import AgentConfig
-from mesh_agent.core import TAIL_ABOVE
-from mesh_protocol import HistoryRun, ack_key, parse_agent_frame
-from mesh_protocol.runs import compressed, load_binary, unpack
+from mesh_agent.read_plan import TAIL_ABOVE
+from mesh_protocol import HistoryRun, RunLine, ack_key, dump_frame, parse_agent_frame
+from mesh_protocol.runs import compress, compressed, dump_binary, load_binary, unpack
 from tests.support.runtime import socket_dir
 from tests.support.transcripts import encoded, transcript_line
 from tests.support.wait import until
@@ -125,3 +126,19 @@ async def test_history_runs_go_binary_only_to_a_hub_that_takes_them(
     for run in runs:
         held = unpack(run, compressed(run))
         assert held == data[run.start_offset : run.end_offset]
+
+
+def test_a_run_carrying_its_sized_index_goes_as_the_same_frame() -> None:
+    """A run given the JSON of the lines it was sized with (not serialized again) goes, binary
+    or text, as the frame it would be serialized whole."""
+    lines = [
+        RunLine(at=0, size=40, uuid="u-1", role="user", timestamp="2026-11-30T10:00:00Z"),
+        RunLine(at=41, size=30, uuid="u-2", parent_uuid="u-1", role="assistant",
+                thread_parent_uuid="u-0"),
+    ]  # fmt: skip
+    run = HistoryRun(session_id=SID, file=f"{encoded(Path(CWD))}/{SID}.jsonl", start_offset=500,
+                     end_offset=572, lines=lines)  # fmt: skip
+    blob = compress(bytes(72))
+    sized, whole = run.with_blob(blob, to_json(lines)), run.with_blob(blob)
+    assert json.loads(dump_frame(sized)) == json.loads(dump_frame(whole))
+    assert load_binary(dump_binary(sized)) == load_binary(dump_binary(whole)) == whole

@@ -7,7 +7,7 @@ import httpx
 import psycopg
 
 from mesh_protocol import Ping, Pong, Prompt, PromptStatus
-from solo_brain.mesh.hub import LIVE_WARNING, OFFLINE_WARNING
+from solo_brain.mesh.prompt_delivery import LIVE_WARNING, OFFLINE_WARNING
 from tests.mesh.hub_harness import (
     auth,
     hub_settings,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mesh_agent import backfill
-from mesh_agent.index import FileCursor
+from mesh_agent.cursor import FileCursor
 from mesh_agent.light import decode, read
 from mesh_agent.reader import TranscriptRef
 from mesh_agent.threads import Threads

@@ -29,6 +29,7 @@ from solo_brain.glue.app import create_app as create_glue_app
 from solo_brain.mesh.app import create_app as create_hub_app
 from solo_brain.mesh.store.tokens import create_token
 from solo_brain.n8n.config import N8nSettings
+from solo_brain.n8n.imports import import_all
 from solo_brain.n8n.install import install_n8n
 from solo_brain.n8n.runner import N8nRunner
 from tests.fakes.gcal import CalendarState, create_calendar_app
@@ -280,7 +281,7 @@ def run_stack(dsn: str, tmp: Path, *, fresh: bool = False, **knobs: str) -> Iter
             }  # fmt: skip
         runner = N8nRunner(settings, install_n8n(settings), dsn,
                            environ={**os.environ, **secrets_env})  # fmt: skip
-        runner.import_all()
+        import_all(runner)
         # Ports are taken again right before n8n starts: the import takes seconds, long enough
         # for another process of this shared machine to take a port picked before it.
         settings.port, settings.broker_port = free_port(), free_port()

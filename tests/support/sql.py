@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 ALL_CONFIGURED = {"calendar": True, "onyx": True, "hub": True, "gotify": True,
@@ -60,21 +56,6 @@ def deliveries(conn: psycopg.Connection[Any], capture_id: str) -> list[dict[str,
         (capture_id,),
     )
     return [dict(r) for r in cur.fetchall()]
-
-
-@contextmanager
-def new_database(server_url: str, prefix: str) -> Iterator[str]:
-    """A database nobody migrated on the test server (its DSN), dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_conninfo(**{**conninfo_to_dict(server_url), "dbname": name})
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def schema_shape(dsn: str) -> dict[str, list[Any]]:

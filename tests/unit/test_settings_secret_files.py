@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from solo_brain.settings import (
-    ClassifySettings,
-    GlueSettings,
-    MeshSettings,
-    SecretFileError,
-    child_environment,
-    environment,
-)
+from solo_brain.secret_files import SecretFileError, child_environment, environment
+from solo_brain.settings import ClassifySettings, GlueSettings, MeshSettings
 
 
 @pytest.fixture(autouse=True)

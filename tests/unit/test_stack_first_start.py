@@ -16,6 +16,7 @@ import pytest
 from solo_brain import stack
 from solo_brain.n8n.nodes_package import NodesPackageError, build_package
 from solo_brain.serve_cli import QuietProbes
+from solo_brain.stack_plan import Child
 from tests.fakes.server import free_port
 
 
@@ -54,7 +55,7 @@ def test_a_failed_build_raises_with_the_end_of_its_output(tmp_path: Path) -> Non
 def test_up_says_a_child_is_still_starting(capsys: pytest.CaptureFixture[str]) -> None:
     """While a child's health URL does not answer, a line says so at each interval."""
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    child = stack.Child("n8n", [], f"http://127.0.0.1:{free_port()}/healthz", process=sleeper)
+    child = Child("n8n", [], f"http://127.0.0.1:{free_port()}/healthz", process=sleeper)
     try:
         ready = stack.wait_ready(child, time.monotonic() + 1.5, still_starting_every_s=0.5)
     finally:
@@ -70,10 +71,10 @@ def test_still_starting_counts_from_the_spawn_of_a_child_started_early(
 ) -> None:
     """n8n spawned before the services says how long it has been starting, not waited for."""
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    child = stack.Child("n8n", [], f"http://127.0.0.1:{free_port()}/healthz", process=sleeper,
-                        started_at=time.monotonic() - 100)  # fmt: skip
+    child = Child("n8n", [], f"http://127.0.0.1:{free_port()}/healthz", process=sleeper,
+                  started_at=time.monotonic() - 100)  # fmt: skip
     try:
-        stack.wait_ready(child, time.monotonic() + 0.8, still_starting_every_s=0.5)
+        stack.wait_ready(child, time.monotonic() + 2.0, still_starting_every_s=0.5)
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -84,10 +85,10 @@ def test_still_starting_counts_from_the_spawn_of_a_child_started_early(
 def test_once_up_the_stack_says_where_the_app_and_the_editor_are() -> None:
     """The app's URL comes with the command that pairs it; n8n's editor with its base URL."""
     children = [
-        stack.Child("glue", [], "http://127.0.0.1:8101/healthz"),
-        stack.Child("mesh", [], "http://127.0.0.1:18100/healthz"),
-        stack.Child("mesh-agent", [], None),
-        stack.Child("n8n", [], "http://127.0.0.1:15678/webhook/capture"),
+        Child("glue", [], "http://127.0.0.1:8101/healthz"),
+        Child("mesh", [], "http://127.0.0.1:18100/healthz"),
+        Child("mesh-agent", [], None),
+        Child("n8n", [], "http://127.0.0.1:15678/webhook/capture"),
     ]
     app, editor = stack.next_steps(children)
     assert "http://127.0.0.1:18100/ " in app and "solo-brain pair --name iPhone" in app

@@ -31,7 +31,7 @@ from mesh_protocol.line_index import index_line
 from mesh_protocol.runs import compress, packed_size
 
 if TYPE_CHECKING:
-    from mesh_agent.index import FileCursor
+    from mesh_agent.cursor import FileCursor
 
 PRIME_BYTES = 16 * 1024  # below a run: the lines whose threads its first lines need
 RUN_FRAME_BYTES = 1024  # a history_run frame's own fields, at most
@@ -151,37 +151,38 @@ def bytes_run(
         if indexed is not None:
             found.append((at, indexed))
         at = newline + 1
-    cut, blob = _fit(raw, starts, found, whole)
-    if blob is None:  # its newest line alone is too big compressed: that one goes folded
+    fit = _fit(raw, starts, found, whole)
+    if fit is None:  # its newest line alone is too big compressed: that one goes folded
         return history_run(threads, cursor, meta, start + starts[-1], stop)
+    cut, blob, lines, index = fit
     _settle(cursor, meta, older, start, start + cut)
     return HistoryRun(
         session_id=cursor.ref.session_id,
         file=cursor.ref.key,
         start_offset=start + cut,
         end_offset=stop,
-        lines=[
-            i if not cut else i.model_copy(update={"at": at - cut}) for at, i in found if at >= cut
-        ],
-    ).with_blob(blob)
+        lines=lines,
+    ).with_blob(blob, index)
 
 
 def _fit(
     raw: bytes, starts: list[int], found: list[tuple[int, RunLine]], whole: Future[bytes]
-) -> tuple[int, bytes | None]:
-    """Where the run starts (in `raw`) so that it fits one frame, text or binary, and its zstd
-    frame (None when not even its last line fits; `whole`: `raw` compressed): the oldest half
-    of the lines waits while it does not."""
+) -> tuple[int, bytes, list[RunLine], bytes] | None:
+    """Where the run starts (in `raw`) so that it fits one frame, text or binary, its zstd
+    frame (`whole`: `raw` compressed), its lines and their JSON (the frame's, serialized once);
+    None when not even its last line fits. The oldest half of the lines waits while it does
+    not."""
     first = 0
     while True:
         cut = starts[first]
         blob = whole.result() if not cut else compress(memoryview(raw)[cut:])
-        # at most: `at` only shrinks; one serialization of the index, not one per line
-        index = len(to_json([i for at, i in found if at >= cut]))
-        if packed_size(len(blob)) + index + RUN_FRAME_BYTES <= BATCH_BUDGET:
-            return cut, blob
+        lines = [i if not cut else i.model_copy(update={"at": at - cut})
+                 for at, i in found if at >= cut]  # fmt: skip
+        index = to_json(lines)
+        if packed_size(len(blob)) + len(index) + RUN_FRAME_BYTES <= BATCH_BUDGET:
+            return cut, blob, lines, index
         if first == len(starts) - 1:
-            return cut, None
+            return None
         first = max(first + 1, bisect_right(starts, (cut + len(raw)) // 2) - 1)
 
 

@@ -14,11 +14,8 @@ Reconnect       how long to pause after a connection ended (backoff.py's delays,
                 connection that lasted)
 Ended           why a permission's wait ended, and what the hub must then be told
                 (`resolution`); `hook_answer` maps the phone's decision for the hook
-next_read       which range of a transcript to read next: its tail first when the file is big
-                and new to the hub, then what follows, then the history below the tail,
-                newest first (backwards from the tail, a run of whole lines at a time)
-
-Which pending permissions the transcript has answered is the other pure core, terminal.py.
+Which range of a transcript to read next is read_plan.py's; which pending permissions the
+transcript has answered, terminal.py's.
 The asyncio adapters (hub_link.py, sync.py, permissions.py, agent.py) feed these events and
 the current time, and do what they answer.
 """
@@ -27,9 +24,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from collections.abc import Generator, Iterable
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import BaseModel
 
@@ -43,6 +38,7 @@ from mesh_protocol import (
     PermissionResolved,
     PromptStatus,
     SessionInfo,
+    Status,
 )
 
 WINDOW = 8  # un-acked batches in flight (each < 1 MiB)
@@ -50,12 +46,6 @@ LIVE_RESERVE = 2  # slots of the window a backlog never takes: a live line alway
 STABLE_AFTER_S = 30.0  # a connection that lasted this long resets the reconnection backoff
 KEEP_FRAMES = 1000  # statuses kept while offline
 REMEMBER_PROMPTS = 500  # last status of this many prompts
-TAIL_ABOVE = 8 * 1024 * 1024  # a new file larger than this is sent tail first
-TAIL_BYTES = 2 * 1024 * 1024  # how much of its end comes first (the newest pages)
-HISTORY_BYTES = 768 * 1024  # each history batch: about this much below what the hub holds
-RUN_BYTES = 2 * 1024 * 1024  # each history run sent as bytes (zstd, ~5× smaller): about this much
-
-Status = Literal["idle", "running", "waiting_permission", "live_terminal"]
 
 
 class Flow:
@@ -284,48 +274,3 @@ def hook_answer(decision: PermissionDecision | None) -> dict[str, str] | None:
     if decision.behavior == "deny":
         answer["message"] = decision.message or DENIED_BY_PHONE
     return answer
-
-
-@dataclass(frozen=True)
-class Read:
-    """The next read of a transcript file.
-
-    part        the batch's `part`: "tail" (from the first line start at or after `start`),
-                "next" (what follows the bytes sent), "history" (whole lines from the line
-                start at or before `start` up to `stop`, the start of the history the hub holds)
-    start       where reading starts
-    batch_from  lines ending after this go into the batch (those before were sent, or are
-                only scanned for metadata)
-    stop        where the read ends (a history batch ends where the hub's history begins),
-                None: the file's end
-    """
-
-    part: Part
-    start: int
-    batch_from: int
-    stop: int | None = None
-
-
-def next_read(
-    *,
-    size: int,
-    sent: int,
-    scanned: int,
-    history: int | None,
-    tail_ok: bool,
-    tail_above: int = TAIL_ABOVE,
-    tail_bytes: int = TAIL_BYTES,
-    history_bytes: int = HISTORY_BYTES,
-) -> Read | None:
-    """What to read next of a file of `size` bytes (None: nothing). A big file the hub has
-    nothing of is sent tail first (when the hub takes tails); new bytes then always go before
-    the missing history (`history`: [0, history) is missing), which goes newest first: about
-    `history_bytes` just below what the hub holds, then the bytes below those."""
-    if history is None and sent == 0 and tail_ok and size > tail_above:
-        return Read("tail", size - tail_bytes, size - tail_bytes)
-    if size > sent or size > scanned:
-        return Read("next", min(sent, scanned), sent)
-    if history is not None:
-        start = max(0, history - history_bytes)
-        return Read("history", start, start, history)
-    return None

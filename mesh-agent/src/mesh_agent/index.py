@@ -1,17 +1,7 @@
-"""The agent's index: every transcript's read positions and every session's metadata.
+"""The agent's index: every transcript's read positions (a FileCursor each, cursor.py) and every
+session's metadata.
 
-Per file, byte offsets, all on line boundaries:
-
-    acked    the hub has committed the messages before it (from `welcome` and `ack`)
-    sent     the next `messages` batch starts here (rewound to `acked` on every connection)
-    scanned  metadata has been folded up to here (never rewound, so "last wins" stays true)
-    noticed  tool uses, results and prompts have been reported (`seen`) up to here
-    history  for a file sent tail first: the missing history [0, history) (from `welcome`, then
-             lowered by each history batch built), None when there is none
-    folded   metadata has been folded from here up to `scanned` (the tail's start, lowered by
-             each history batch: the history is folded backwards, see SessionMeta.absorb_older)
-
-`advance(cursor)` reads the slice core.next_read picks: the tail of a big file new to the hub,
+`advance(cursor)` reads the slice read_plan.next_read picks: the tail of a big file new to the hub,
 else from min(sent, scanned) (lines past `scanned` update the session's metadata, lines past
 `sent` go into a batch), and once the end is sent, the missing history, newest first: the whole
 lines just below what the hub holds, at most one batch's worth. Memory stays bounded whatever
@@ -32,13 +22,14 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mesh_agent.backfill import bytes_run, history_run
-from mesh_agent.core import HISTORY_BYTES, RUN_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
+from mesh_agent.cursor import FileCursor
 from mesh_agent.parse import BATCH_BUDGET, parse
+from mesh_agent.read_plan import HISTORY_BYTES, RUN_BYTES, TAIL_ABOVE, TAIL_BYTES, Read, next_read
 from mesh_agent.reader import (
     FileShrunk,
     Line,
@@ -56,33 +47,6 @@ from mesh_protocol import HistoryRun, Message, Messages, ack_key
 
 INLINE_BYTES = 64 * 1024  # new bytes read on the event loop: well under a millisecond
 LIVE_BYTES = 1024 * 1024  # more new bytes than this: a backlog (a file copied in), read in turn
-
-
-@dataclass
-class FileCursor:
-    """Read positions of one transcript file."""
-
-    ref: TranscriptRef
-    acked: int = 0
-    sent: int = 0
-    scanned: int = 0
-    noticed: int = 0
-    history: int | None = None
-    folded: int = 0
-    tail_prompt: str = ""  # the first prompt of the lines folded while history was missing
-    head_prompt: str | None = None  # the first prompt found near the start (None: not looked)
-    # held for a whole advance of this file; its session's metadata by meta_lock (shared by the
-    # session's files)
-    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
-    meta_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
-
-    def behind(self, size: int) -> bool:
-        """Whether the file has bytes not yet scanned or sent, or history not yet sent."""
-        return size > self.sent or size > self.scanned or self.history is not None
-
-    def progress(self) -> tuple[int, int, int | None]:
-        """The positions an advance moves (equal before and after: nothing more to read)."""
-        return self.sent, self.scanned, self.history
 
 
 @dataclass(frozen=True)

@@ -1,56 +1,61 @@
 """The CC Mesh wire protocol between a mesh-agent and the hub (docs/mesh-protocol.md).
 
 Pydantic only, so that the hub does not install the agent and the agent does not install the
-hub. `frames` defines every frame and how to parse it, `texts` the French sentences both sides
+hub. `frames` defines every frame and how to parse it (`batches` the ones that carry
+transcript lines, `fields` their shared field types), `texts` the French sentences both sides
 send to Claude. Everything public is importable from `mesh_protocol` itself.
 """
 
-from mesh_protocol.frames import (
+from mesh_protocol.batches import (
+    MAX_RUN_BYTES,
+    HistoryRun,
+    Message,
+    Messages,
+    RunLine,
+    ToolResult,
+    ToolUse,
+)
+from mesh_protocol.fields import (
     FILE_KEY_PATTERN,
     MAX_FIELD_CHARS,
     MAX_FRAME_BYTES,
     MAX_HUB_FRAME_BYTES,
-    MAX_RUN_BYTES,
     PERMISSION_MODE_PATTERN,
+    SESSION_ID_PATTERN,
+    FileKey,
+    Offset,
+    Part,
+    PermissionMode,
+    ProtocolError,
+    SessionId,
+    Status,
+    is_valid_permission_mode,
+    is_valid_session_id,
+)
+from mesh_protocol.frames import (
     PROTOCOL_VERSION,
     RESOLVED_ANSWERED,
     RESOLVED_TERMINAL,
     RESOLVED_TIMEOUT,
-    SESSION_ID_PATTERN,
     WS_PATH,
     Ack,
     AgentFrame,
     ErrorFrame,
-    FileKey,
     Hello,
-    HistoryRun,
     HubFrame,
-    Message,
-    Messages,
-    Offset,
-    Part,
     PermissionDecision,
-    PermissionMode,
     PermissionRequest,
     PermissionResolved,
     Ping,
     Pong,
     Prompt,
     PromptStatus,
-    ProtocolError,
-    RunLine,
-    SessionId,
     SessionInfo,
-    Status,
-    ToolResult,
-    ToolUse,
     Welcome,
     ack_key,
     ack_offset,
     agent_ws_url,
     dump_frame,
-    is_valid_permission_mode,
-    is_valid_session_id,
     parse_agent_frame,
     parse_hub_frame,
 )

@@ -15,13 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import to_json
 
-from mesh_protocol.frames import (
-    MAX_FIELD_CHARS,
-    MAX_FRAME_BYTES,
-    Message,
-    ToolResult,
-    ToolUse,
-)
+from mesh_protocol.batches import Message, ToolResult, ToolUse
+from mesh_protocol.fields import MAX_FIELD_CHARS, MAX_FRAME_BYTES
 
 # Records worth parsing; any other line is skipped without running the JSON parser on it (what
 # a history run indexes of a line: mesh_protocol.line_index).

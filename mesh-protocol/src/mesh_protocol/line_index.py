@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from mesh_protocol.frames import RunLine, Timestamp
+from mesh_protocol.batches import RunLine
+from mesh_protocol.fields import Timestamp
 
 _TIMESTAMP: TypeAdapter[datetime | None] = TypeAdapter(Timestamp | None)
 _FIELDS = frozenset(RunLine.model_fields)

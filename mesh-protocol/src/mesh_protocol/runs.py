@@ -18,7 +18,9 @@ import struct
 
 import zstandard
 
-from mesh_protocol.frames import MAX_RUN_BYTES, HistoryRun, ProtocolError, parse_agent_frame
+from mesh_protocol.batches import MAX_RUN_BYTES, HistoryRun
+from mesh_protocol.fields import ProtocolError
+from mesh_protocol.frames import parse_agent_frame
 
 LEVEL = 1  # 5× smaller on transcripts at ~300 MB/s per core (level 3: 4 % smaller, slower)
 MAGIC = b"MHR1"  # a binary message that is a history run starts with these bytes
@@ -50,7 +52,7 @@ def packed_size(blob_size: int) -> int:
 
 def dump_binary(run: HistoryRun) -> bytes:
     """The binary message of a run: MAGIC, its header's length, its header, its zstd frame."""
-    header = run.model_dump_json(exclude={"data"}).encode()
+    header = run.dump_json(data=False).encode()
     return b"".join((_HEADER.pack(MAGIC, len(header)), header, compressed(run)))
 
 

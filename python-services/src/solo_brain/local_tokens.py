@@ -11,7 +11,8 @@ import secrets
 import subprocess
 import sys
 
-from solo_brain.settings import CommonSettings, child_environment
+from solo_brain.secret_files import child_environment
+from solo_brain.settings import CommonSettings
 
 # The name of the hub token n8n's credentials carry when HUB_TOKEN is unset.
 N8N_TOKEN_NAME = "local-n8n"  # noqa: S105 (a name, not the token)

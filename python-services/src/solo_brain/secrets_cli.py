@@ -1,7 +1,7 @@
 """`solo-brain secrets init DIR`: the secrets two components share, one file each in DIR, made
 on the first run and kept after (compose's one-shot `secrets` job writes them into a volume;
 the systemd install step into /etc/solo-brain/credentials). The services read them through
-NAME_FILE (settings.py): `MESH_EVENTS_SECRET_FILE=DIR/mesh-events-secret`.
+NAME_FILE (secret_files.py): `MESH_EVENTS_SECRET_FILE=DIR/mesh-events-secret`.
 
 A secret set in the environment (or `.env`) is written as it is, so a value chosen by hand
 survives the move to files; otherwise a file already there is kept, else a random one is made.
@@ -15,7 +15,7 @@ import secrets
 from pathlib import Path
 
 from solo_brain.errors import CommandError
-from solo_brain.settings import environment
+from solo_brain.secret_files import environment
 
 # file name -> the setting it gives (hub and n8n both read the events' signing secret).
 SHARED_SECRETS = {"mesh-events-secret": "MESH_EVENTS_SECRET"}

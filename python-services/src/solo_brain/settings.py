@@ -1,4 +1,5 @@
-"""Settings of every service, read once from the environment and `.env`.
+"""Settings of every service, read once from the environment, `.env` and the secrets given as
+files (secret_files.py).
 
 The names are the ones `.env.example` documents. Shared names (DATABASE_URL, SOLO_BRAIN_TZ, ...)
 have no prefix because the design fixes them; each service has its own class so that a service
@@ -7,18 +8,13 @@ only sees, and only validates, what it uses.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from solo_brain.errors import CommandError
+from solo_brain.secret_files import SecretFilesSource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
@@ -36,87 +32,6 @@ def check_tz(value: str | None) -> str | None:
         shown = value if len(value) <= 64 else value[:64] + "…"
         raise ValueError(f"unknown time zone {shown!r} (expected e.g. 'Europe/Paris')") from exc
     return value
-
-
-# The settings that are secrets: each may instead be given as a file, NAME_FILE=/path (the Docker
-# secrets convention; systemd's LoadCredential= gives such files too). Never both.
-SECRET_SETTINGS = (
-    "DATABASE_URL", "N8N_DATABASE_URL", "N8N_REDIS_URL", "HUB_TOKEN", "MESH_EVENTS_SECRET",
-    "MESH_CAPTURE_TOKEN", "CAPTURE_WEBHOOK_TOKEN", "EXTERNAL_LLM_KEY", "WHATSAPP_APP_SECRET",
-    "WHATSAPP_TOKEN", "WHATSAPP_VERIFY_TOKEN", "ONYX_API_KEY", "GOTIFY_TOKEN",
-    "GOOGLE_CLIENT_SECRET", "GOOGLE_OAUTH_TOKEN_JSON",
-)  # fmt: skip
-_SECRET_FILE_MAX_BYTES = 64 * 1024
-
-
-class SecretFileError(CommandError):
-    """A NAME_FILE setting cannot be used: both it and NAME are set, or its file is unreadable."""
-
-
-def read_secret_files(
-    environ: Mapping[str, str | None], names: tuple[str, ...] = SECRET_SETTINGS
-) -> dict[str, str]:
-    """NAME → the content of the file NAME_FILE names (trimmed), for each of `names` given so.
-
-    Raises SecretFileError naming the setting when NAME is set too, or the file is missing,
-    unreadable, empty or larger than 64 KB."""
-    values: dict[str, str] = {}
-    for name in names:
-        path = environ.get(f"{name}_FILE")
-        if not path:
-            continue
-        if environ.get(name):
-            raise SecretFileError(f"{name} and {name}_FILE are both set: keep only one of them")
-        try:
-            with open(path, "rb") as file:
-                raw = file.read(_SECRET_FILE_MAX_BYTES + 1)
-        except FileNotFoundError:
-            raise SecretFileError(f"{name}_FILE names {path}, which does not exist") from None
-        except OSError as exc:
-            raise SecretFileError(f"{name}_FILE: cannot read {path} ({exc.strerror})") from None
-        if len(raw) > _SECRET_FILE_MAX_BYTES:
-            raise SecretFileError(f"{name}_FILE: {path} is larger than 64 KB")
-        value = raw.decode("utf-8", errors="strict").strip()
-        if not value:
-            raise SecretFileError(f"{name}_FILE: {path} is empty")
-        values[name] = value
-    return values
-
-
-def child_environment(given: Mapping[str, str]) -> dict[str, str]:
-    """A child process's environment: this one's with `given` over it, without the NAME_FILE of
-    a NAME given (the child would see both and refuse to start)."""
-    shadowed = {f"{name}_FILE" for name in given}
-    return {**{k: v for k, v in os.environ.items() if k not in shadowed}, **given}
-
-
-def environment(env_file: str | Path = ".env") -> dict[str, str]:
-    """The process environment over the values of `.env` (as the settings classes read them),
-    with every secret given as a file (NAME_FILE) read into NAME."""
-    from_file = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
-    merged = {**from_file, **os.environ}
-    return {**merged, **read_secret_files(merged)}
-
-
-class _SecretFiles(PydanticBaseSettingsSource):
-    """The settings source of NAME_FILE: the secrets of this settings class given as files."""
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        """Unused: __call__ reads every secret at once."""
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        """NAME → the file's content, for the secrets this class reads."""
-        names: set[str] = set()
-        for field in self.settings_cls.model_fields.values():
-            names.add(str(field.alias))
-            if isinstance(field.validation_alias, AliasChoices):
-                names.update(str(choice) for choice in field.validation_alias.choices)
-        env_file = self.config.get("env_file") or ".env"
-        assert isinstance(env_file, (str, Path))
-        merged = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
-        merged.update(os.environ)
-        return read_secret_files(merged, tuple(n for n in SECRET_SETTINGS if n in names))
 
 
 class CommonSettings(BaseSettings):
@@ -146,7 +61,7 @@ class CommonSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """The environment, `.env`, then the secrets given as files (NAME_FILE)."""
-        secret_files = _SecretFiles(settings_cls)
+        secret_files = SecretFilesSource(settings_cls)
         return (init_settings, env_settings, dotenv_settings, secret_files, file_secret_settings)
 
     @field_validator("database_url", "media_dir", mode="before")

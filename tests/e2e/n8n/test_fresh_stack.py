@@ -17,7 +17,7 @@ from solo_brain.classify.facts import Facts, fallback_speech
 from tests.e2e.n8n.stack import Stack, run_stack, wait_for
 from tests.fakes.graph import meta_delivery, text_message
 from tests.support.audio import speech_file
-from tests.support.sql import new_database
+from tests.support.databases import fresh_database
 
 pytestmark = pytest.mark.n8n
 
@@ -28,7 +28,7 @@ PAUL = {"category": "todo", "summary": "Appeler Paul",
 @pytest.fixture(scope="module")
 def fresh(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The stack on a database nobody migrated, configured like a new user's."""
-    with new_database(pg_server_url, "sb_fresh") as dsn:
+    with fresh_database(pg_server_url, "sb_fresh", migrate=False) as dsn:
         with run_stack(dsn, tmp_path_factory.mktemp("fresh-stack"), fresh=True) as stack:
             stack.brain.when("paul", "devis", answer=PAUL)
             yield stack

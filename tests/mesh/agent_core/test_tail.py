@@ -9,8 +9,9 @@ import tracemalloc
 from itertools import pairwise
 from pathlib import Path
 
-from mesh_agent.core import Flow, Read, next_read
+from mesh_agent.core import Flow
 from mesh_agent.index import BATCH_BUDGET, Index
+from mesh_agent.read_plan import Read, next_read
 from mesh_agent.reader import line_start, line_start_before
 from mesh_protocol import Messages, ack_key
 from tests.support.transcripts import transcript_line

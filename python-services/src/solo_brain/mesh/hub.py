@@ -3,7 +3,7 @@
 Writes of one session (its messages, status and permission events) run under a per-session
 lock that also covers publishing to the SSE streams, so live events leave in seq order. Frames
 to an agent go through its `AgentLink`; when the agent is away, prompts wait in Postgres
-(`delivered_at IS NULL`) and decisions are re-sent when the agent re-sends its request.
+(prompt_delivery.py) and decisions are re-sent when the agent re-sends its request.
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ from mesh_protocol import (
     PermissionDecision,
     PermissionRequest,
     PermissionResolved,
-    Prompt,
     PromptStatus,
     SessionInfo,
     ack_offset,
 )
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
-from solo_brain.errors import NotFound, database_error
+from solo_brain.errors import database_error
 from solo_brain.mesh.broadcast import Broadcaster
 from solo_brain.mesh.clients.events import (
     AGENT_OFFLINE,
@@ -41,8 +40,9 @@ from solo_brain.mesh.clients.events import (
     EventsWebhook,
 )
 from solo_brain.mesh.link import AgentLink
-from solo_brain.mesh.models import DecisionOut, PromptIn, PromptOut
+from solo_brain.mesh.models import DecisionOut
 from solo_brain.mesh.notices import session_label, spoken_reply, tool_summary
+from solo_brain.mesh.prompt_delivery import dispatch_held
 from solo_brain.mesh.store import (
     Pool,
     agents,
@@ -57,12 +57,6 @@ from solo_brain.mesh.store.tokens import TokenInfo
 from solo_brain.settings import MeshSettings
 
 log = logging.getLogger(__name__)
-
-LIVE_WARNING = (
-    "Cette session est ouverte dans un terminal : le prompt attend qu'elle se libère. "
-    "Renvoyez-le en forçant pour l'exécuter tout de suite."
-)
-OFFLINE_WARNING = "La machine de cette session est hors ligne : le prompt partira à sa reconnexion."
 
 
 class Hub:
@@ -140,7 +134,7 @@ class Hub:
                 permission_mode=info.permission_mode or known_mode,
             )
         if before is not None and before["live"] and not info.live:
-            await self.dispatch_held(link.agent_id, info.session_id)
+            await dispatch_held(self, link.agent_id, info.session_id)
 
     async def on_messages(self, link: AgentLink, batch: Messages) -> None:
         """Commit a batch, publish its new messages, and queue its ack for `send_acks`, which
@@ -279,63 +273,7 @@ class Hub:
                     await link.send(decision)
         return count
 
-    # --- what the phone asks ----------------------------------------------------------------
-
-    async def submit_prompt(self, session_id: str, body: PromptIn, token: TokenInfo) -> PromptOut:
-        """Record a prompt and send it to the agent now, unless a terminal holds the session
-        (then it waits, with a warning) or the agent is away."""
-        found = await sessions.list_sessions(self.pool, session_id)
-        if not found:
-            raise NotFound(f"no session {session_id}")
-        session = found[0]
-        prompt = await prompts.create_prompt(
-            self.pool,
-            session_id,
-            body.text,
-            voice_reply=body.voice_reply,
-            force=body.force,
-            actor=token.actor,
-            capture_id=body.capture_id,
-            idempotency_key=body.idempotency_key,
-        )
-        eta = await prompts.eta_seconds(self.pool)
-        if prompt.get("existing"):  # a retried request: the prompt is already on its way
-            return PromptOut(prompt_id=prompt["id"], eta_seconds=eta,
-                             queued=not prompt["delivered"])  # fmt: skip
-        if session["live"] and not body.force:
-            return PromptOut(
-                prompt_id=prompt["id"], eta_seconds=eta, queued=True, warning=LIVE_WARNING
-            )
-        if await self._deliver(session["agent_id"], prompt):
-            return PromptOut(prompt_id=prompt["id"], eta_seconds=eta, queued=False)
-        return PromptOut(
-            prompt_id=prompt["id"], eta_seconds=eta, queued=True, warning=OFFLINE_WARNING
-        )
-
-    async def _deliver(self, agent_id: str, prompt: dict[str, Any]) -> bool:
-        link = self.links.get(agent_id)
-        if link is None or not await prompts.claim_delivery(self.pool, prompt["id"]):
-            return False
-        frame = Prompt(
-            prompt_id=prompt["id"],
-            session_id=prompt["session_id"],
-            text=prompt["text"],
-            force=prompt["force"],
-        )
-        if await link.send(frame):
-            return True
-        await prompts.release_delivery(self.pool, prompt["id"])
-        return False
-
-    async def dispatch_held(self, agent_id: str, session_id: str | None = None) -> int:
-        """Send an agent its waiting prompts whose session is free (or forced); return how many."""
-        sent = 0
-        for prompt in await prompts.held_prompts(self.pool, agent_id):
-            if session_id is not None and prompt["session_id"] != session_id:
-                continue
-            if (not prompt["live"] or prompt["force"]) and await self._deliver(agent_id, prompt):
-                sent += 1
-        return sent
+    # --- what the phone asks (its prompts: prompt_delivery.py) ---------------------------------
 
     async def decide(
         self,

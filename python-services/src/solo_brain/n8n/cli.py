@@ -15,16 +15,16 @@ from solo_brain.db import apply_migrations, database_url
 from solo_brain.errors import CommandError
 from solo_brain.local_tokens import N8N_TOKEN_NAME, local_token
 from solo_brain.n8n.config import N8nSettings
+from solo_brain.n8n.imports import ImportReport, import_all
 from solo_brain.n8n.install import N8nNotInstalled, install_n8n
 from solo_brain.n8n.nodes_package import NodesPackageError
 from solo_brain.n8n.runner import (
-    ImportReport,
     N8nCommandError,
     N8nRunner,
     database_credential_env,
 )
 from solo_brain.n8n.templates import TemplateError, render_credentials
-from solo_brain.settings import environment
+from solo_brain.secret_files import environment
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -80,7 +80,7 @@ def _import_with(runner: N8nRunner, force: bool) -> ImportReport:
         print(f"n8n: {step} [{time.monotonic() - started:.0f} s]", flush=True)
 
     try:
-        report = runner.import_all(force=force, progress=progress)
+        report = import_all(runner, force=force, progress=progress)
     except (TemplateError, N8nCommandError, NodesPackageError) as exc:
         raise CommandError(str(exc)) from exc
     print(f"n8n node package:         {report.package or 'unchanged'}")

@@ -1,63 +1,36 @@
-"""Run the local n8n: credentials and workflows imported, workflows activated, process supervised.
-
-The community node package of `nodes/` is built and installed into n8n's nodes folder first
-(as a user installs one), so that the workflows and credentials can use its nodes.
-Imports are incremental: the digest of every credential (as rendered) and workflow file (as
-patched) is kept in `{N8N_USER_FOLDER}/solo-brain-import.json`, and only what changed is
-imported again. So edits made in the n8n editor survive restarts until the file in the repository
-changes, and an OAuth token obtained in the editor (Google Calendar) is never overwritten.
-n8n's CLI deactivates what it imports; the workflows that have a trigger are then activated.
+"""Run the local n8n: its environment, its CLI, its process (and queue-mode workers) supervised
+until its webhooks answer. What it imports (credentials, workflows, the node package) and how
+only what changed is imported again: imports.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
 import signal
 import subprocess
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Iterator, Mapping
+from typing import IO
 
 import httpx
 from psycopg.conninfo import conninfo_to_dict
 
 from solo_brain.n8n.config import SECRET_NAMES, N8nSettings
 from solo_brain.n8n.install import N8nInstall
-from solo_brain.n8n.nodes_package import PACKAGE_NAME, build_package, install_package
 from solo_brain.n8n.queue import Workers, prepare_database, queue_env, worker_env
 from solo_brain.n8n.templates import (
     WEBHOOK_TYPES,
-    TemplateError,
-    Workflow,
-    check_workflow,
     load_workflows,
-    render_credentials,
 )
-from solo_brain.settings import environment
+from solo_brain.secret_files import environment
 
-STATE_FILE = "solo-brain-import.json"
 STOP_GRACE_S = 20.0
 
 
 class N8nCommandError(RuntimeError):
     """An n8n CLI command failed; the message carries the end of its output."""
-
-
-@dataclass
-class ImportReport:
-    """What one import did."""
-
-    credentials: list[str] = field(default_factory=list)
-    workflows: list[str] = field(default_factory=list)
-    activated: list[str] = field(default_factory=list)
-    package: str | None = None
 
 
 def database_credential_env(url: str) -> dict[str, str]:
@@ -88,7 +61,7 @@ class N8nRunner:
     ) -> None:
         self.settings, self.install = settings, install
         self._environ = environment() if environ is None else dict(environ)
-        self._database_url = database_url
+        self.database_url = database_url
         self.process: subprocess.Popen[bytes] | None = None
         self.workers = Workers(settings, install.n8n, self.worker_env)
 
@@ -99,7 +72,7 @@ class N8nRunner:
         return {
             **self._environ,
             **self.settings.workflow_env(),
-            **database_credential_env(self._database_url),
+            **database_credential_env(self.database_url),
         }
 
     def n8n_env(self) -> dict[str, str]:
@@ -112,7 +85,7 @@ class N8nRunner:
             **self.install.env(),
             **self.settings.process_env(),
             **self.settings.workflow_env(),
-            **queue_env(self.settings, self._database_url),
+            **queue_env(self.settings, self.database_url),
         }
 
     def worker_env(self, index: int) -> dict[str, str]:
@@ -135,118 +108,11 @@ class N8nRunner:
             raise N8nCommandError(f"n8n {' '.join(args)} failed:\n" + "\n".join(tail))
         return result.stdout
 
-    # --- import ------------------------------------------------------------------------------
-
-    def import_all(
-        self, *, force: bool = False, progress: Callable[[str], None] | None = None
-    ) -> ImportReport:
-        """Import the credentials and workflows that changed (all with `force`), then activate;
-        `progress` is told each step as it starts (each n8n command takes seconds)."""
-        say = progress or (lambda _: None)
-        self.settings.folder.mkdir(parents=True, exist_ok=True)
-        prepare_database(self.settings, self._database_url)
-        credentials = render_credentials(self.settings.workflows_dir / "credentials",
-                                         self.template_env())  # fmt: skip
-        workflows = load_workflows(self.settings.workflows_dir)
-        problems = [f"{w.path.name}: {p}" for w in workflows
-                    for p in check_workflow(w.doc, credentials)]  # fmt: skip
-        if problems:
-            raise TemplateError("workflows break the house rules:\n" + "\n".join(problems))
-        docs = {w.id: w.doc for w in workflows}
-
-        state = self._load_state()
-        new_state: dict[str, Any] = {"credentials": {}, "workflows": {}}
-        report = ImportReport(package=self._install_package(state, new_state, force, progress))
-        changed_credentials = []
-        for credential in credentials:
-            digest = _digest(credential)
-            new_state["credentials"][credential["id"]] = digest
-            if force or state.get("credentials", {}).get(credential["id"]) != digest:
-                changed_credentials.append(credential)
-        changed = []
-        for workflow in workflows:
-            digest = _digest(docs[workflow.id])
-            new_state["workflows"][workflow.id] = digest
-            if force or state.get("workflows", {}).get(workflow.id) != digest:
-                changed.append(workflow)
-
-        with tempfile.TemporaryDirectory(dir=self.settings.folder, prefix=".import-") as tmp:
-            if changed_credentials:
-                path = Path(tmp) / "credentials.json"
-                path.write_text(json.dumps(changed_credentials))
-                path.chmod(0o600)
-                say(f"importing {len(changed_credentials)} credentials")
-                self.cli("import:credentials", f"--input={path}")
-                report.credentials = [c["name"] for c in changed_credentials]
-            if changed:
-                folder = Path(tmp) / "workflows"
-                folder.mkdir()
-                for workflow in changed:
-                    (folder / workflow.path.name).write_text(json.dumps(docs[workflow.id]))
-                say(f"importing {len(changed)} workflows")
-                self.cli("import:workflow", "--separate", f"--input={folder}")
-                report.workflows = [str(w.doc.get("name")) for w in changed]
-        if any(w.has_trigger for w in changed):
-            say("activating the workflows that have a trigger")
-        report.activated = self._activate(changed, workflows)
-        self._save_state(new_state)
-        return report
-
-    def _install_package(
-        self,
-        state: dict[str, Any],
-        new_state: dict[str, Any],
-        force: bool,
-        progress: Callable[[str], None] | None,
-    ) -> str | None:
-        """Build and install the node package when it changed; its name when installed."""
-        nodes_dir = self.settings.nodes_dir
-        if not (nodes_dir / "package.json").is_file():
-            return None
-        env = self.n8n_env()  # n8n's Node.js first on PATH
-        echo = None
-        if progress is not None:
-            echo = lambda line: progress(f"node package: {line.removeprefix('build-nodes: ')}")  # noqa: E731
-        build_package(env, echo=echo)
-        known = None if force else state.get("nodes_package")
-        digest = install_package(nodes_dir, self.settings.folder, env, known)
-        new_state["nodes_package"] = digest or known
-        return PACKAGE_NAME if digest else None
-
-    def _activate(self, changed: list[Workflow], everything: list[Workflow]) -> list[str]:
-        wanted = [w for w in changed if w.has_trigger]
-        if not wanted:
-            return []
-        if {w.id for w in wanted} == {w.id for w in everything if w.has_trigger}:
-            # One CLI start instead of one per workflow: activate all, then undo the others.
-            self.cli("update:workflow", "--all", "--active=true")
-            for workflow in everything:
-                if not workflow.has_trigger:
-                    self.cli("update:workflow", f"--id={workflow.id}", "--active=false")
-        else:
-            for workflow in wanted:
-                self.cli("update:workflow", f"--id={workflow.id}", "--active=true")
-        return [str(w.doc.get("name")) for w in wanted]
-
-    def _load_state(self) -> dict[str, Any]:
-        path = self.settings.folder / STATE_FILE
-        try:
-            state = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return {}
-        if state.get("n8n_version") != self.settings.version:
-            return {}
-        return state if isinstance(state, dict) else {}
-
-    def _save_state(self, state: dict[str, Any]) -> None:
-        path = self.settings.folder / STATE_FILE
-        path.write_text(json.dumps({**state, "n8n_version": self.settings.version}, indent=1))
-
     # --- process -----------------------------------------------------------------------------
 
     def start(self, log: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
         """Start `n8n start` (its own process group); output to `log`, or inherited."""
-        prepare_database(self.settings, self._database_url)
+        prepare_database(self.settings, self.database_url)
         self.process = subprocess.Popen(
             [str(self.install.n8n), "start"],
             env=self.n8n_env(),
@@ -351,7 +217,3 @@ def webhook_registered(response: httpx.Response) -> bool:
     allowed = response.headers.get("access-control-allow-methods", "")
     methods = {m.strip().upper() for m in allowed.split(",")} - {"", "OPTIONS"}
     return response.status_code == 204 and bool(methods)
-
-
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()

@@ -1,7 +1,8 @@
 """The agents' WebSocket (`mesh_protocol`, docs/mesh-protocol.md): a thin I/O loop.
 
 Handshake: a bearer token of scope `agent` (else HTTP 401/403 before the upgrade), then `hello`
-→ `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub;
+→ `welcome {agent_id, acks}`. Then frames are handled one at a time, in order, by the Hub
+(agent_frames.py: parsed, handed over, or answered with an error frame);
 those that queued while the hub was busy are taken together, consecutive live batches of one
 file merged into one transaction (coalesce.py). A big file's tail and history go to a task of
 their own (backlog_task.py): a live batch does not wait for their checks and commits.
@@ -34,29 +35,24 @@ from mesh_protocol import (
     Hello,
     HistoryRun,
     Messages,
-    PermissionRequest,
-    PermissionResolved,
     Ping,
-    Pong,
-    PromptStatus,
     ProtocolError,
-    SessionInfo,
     Welcome,
     parse_agent_frame,
 )
-from mesh_protocol.runs import BadRun, NotARun, load_binary
+from mesh_protocol.runs import NotARun
 from mesh_protocol.trace import enabled as tracing
 from mesh_protocol.trace import trace
-from solo_brain.errors import DatabaseUnavailable, ServiceError, database_error
+from solo_brain.errors import ServiceError, database_error
+from solo_brain.mesh.agent_frames import frame_code, handle_one, parse, without_nul
 from solo_brain.mesh.backlog_task import BacklogTask
 from solo_brain.mesh.coalesce import Received, coalesce
 from solo_brain.mesh.deps import authenticate
-from solo_brain.mesh.errors import OffsetGap
 from solo_brain.mesh.hub import Hub
 from solo_brain.mesh.link import AgentLink
+from solo_brain.mesh.prompt_delivery import dispatch_held
 from solo_brain.mesh.store import agents, history
 from solo_brain.mesh.store.history_runs import ChecksAhead
-from solo_brain.mesh.store.run_lines import no_nul
 from solo_brain.mesh.store.tokens import TokenInfo
 
 log = logging.getLogger(__name__)
@@ -86,7 +82,7 @@ async def agent_socket(ws: WebSocket) -> None:
         error = database_error(exc)
         if error is None:
             raise
-        await _send(ws, ErrorFrame(code=_frame_code(error), message=error.message))
+        await _send(ws, ErrorFrame(code=frame_code(error), message=error.message))
         await _close(ws, 1008 if error.status_code == 400 else 1011, error.message[:120])
         return
     link = AgentLink(agent_id, hello.agent, ws)
@@ -102,7 +98,7 @@ async def agent_socket(ws: WebSocket) -> None:
             agent_id=agent_id, acks=acks, history=backlog, history_runs=True, binary_runs=True
         )
         await link.send(welcome)
-        await hub.dispatch_held(agent_id)
+        await dispatch_held(hub, agent_id)
         await _serve(ws, link, hub)
     except Exception:
         log.exception("agent %s: unexpected error, closing its socket", hello.agent)
@@ -180,7 +176,7 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
     a big file's tail and history are handed, in order, to their own task (backlog_task.py)."""
     inbox: asyncio.Queue[Received | None] = asyncio.Queue(READ_AHEAD)
     reader = asyncio.create_task(_read_frames(ws, hub, inbox))
-    backlog = BacklogTask(link, lambda frame: _handle_one(frame, link, hub), BACKLOG_AHEAD)
+    backlog = BacklogTask(link, lambda frame: handle_one(frame, link, hub), BACKLOG_AHEAD)
     ahead = link.runs_ahead = ChecksAhead()  # a run's check runs while those before commit
     pending: list[Received] = []
     ended = False
@@ -201,7 +197,7 @@ async def _serve(ws: WebSocket, link: AgentLink, hub: Hub) -> None:
                     ahead.start(frame)
                 if not await backlog.put(frame):
                     return
-            elif not await _handle_one(frame, link, hub):
+            elif not await handle_one(frame, link, hub):
                 return
     finally:
         reader.cancel()
@@ -223,7 +219,7 @@ async def _read_frames(ws: WebSocket, hub: Hub, inbox: asyncio.Queue[Received | 
     silence_s = hub.settings.agent_offline_after_s
     try:
         while (text := await _receive(ws, hub, silence_s)) is not None:
-            frame = _parse(text)
+            frame = parse(text)
             if isinstance(frame, NotARun):
                 await _close(ws, 1003, str(frame))
                 break
@@ -237,78 +233,6 @@ async def _read_frames(ws: WebSocket, hub: Hub, inbox: asyncio.Queue[Received | 
         task = asyncio.current_task()
         if task is None or not task.cancelling():
             await inbox.put(None)
-
-
-def _parse(text: str | bytes) -> object:
-    """The frame a message carries (a binary one: a history run), or what it raised instead:
-    ProtocolError (skipped), BadRun (invalid_run) or NotARun (1003)."""
-    try:
-        return load_binary(text) if isinstance(text, bytes) else parse_agent_frame(text)
-    except (ProtocolError, BadRun, NotARun) as exc:
-        return exc
-
-
-async def _handle_one(frame: object, link: AgentLink, hub: Hub) -> bool:
-    """Handle one frame (or report its protocol error); False when the connection must end."""
-    if isinstance(frame, ProtocolError):
-        await link.send(ErrorFrame(code="invalid_frame", message=str(frame)))
-        return True
-    try:
-        await _handle(frame, link, hub)
-    except OffsetGap as exc:
-        await link.send(ErrorFrame(code="offset_gap", message=str(exc)))
-        await link.close(1008, "offset gap")
-        return False
-    except BadRun as exc:  # skipping it would leave a gap: the connection ends
-        await link.send(ErrorFrame(code="invalid_run", message=str(exc)))
-        await link.close(1008, "invalid history run")
-        return False
-    except Exception as exc:
-        error = database_error(exc)
-        if error is None:
-            raise
-        await link.send(ErrorFrame(code=_frame_code(error), message=error.message))
-        if isinstance(error, DatabaseUnavailable):
-            await link.close(1011, "database unavailable")
-            return False
-    return True
-
-
-def _frame_code(error: ServiceError) -> str:
-    return "invalid_frame" if error.status_code == 400 else error.code
-
-
-async def _handle(frame: object, link: AgentLink, hub: Hub) -> None:
-    """Hand one parsed frame to the hub (OffsetGap and database errors propagate)."""
-    if isinstance(frame, Messages):
-        if tracing():
-            trace("hub.handled", [m.uuid for m in frame.messages])
-        await hub.on_messages(link, frame)
-    elif isinstance(frame, HistoryRun):
-        await hub.on_history_run(link, frame)
-    elif isinstance(frame, BadRun):  # a binary run whose header is not sound
-        raise frame
-    elif isinstance(frame, SessionInfo):
-        await hub.on_session(link, frame)
-    elif isinstance(frame, PromptStatus):
-        await hub.on_prompt_status(link, frame)
-    elif isinstance(frame, PermissionRequest):
-        await hub.on_permission_request(link, frame)
-    elif isinstance(frame, PermissionResolved):
-        await hub.on_permission_resolved(link, frame)
-    elif isinstance(frame, Ping):
-        await link.send(Pong(ts=frame.ts))
-    elif isinstance(frame, Hello):
-        await link.send(ErrorFrame(code="invalid_frame", message="hello was already sent"))
-
-
-def without_nul(batch: Messages) -> Messages:
-    """The batch with every NUL character of its text replaced by U+FFFD (Postgres refuses
-    NUL in text and jsonb); the same batch when it has none."""
-    text = batch.model_dump_json()
-    if "\\u0000" not in text:
-        return batch
-    return Messages.model_validate(no_nul(batch.model_dump(mode="json")))
 
 
 async def _heartbeat(link: AgentLink, every_s: float) -> None:

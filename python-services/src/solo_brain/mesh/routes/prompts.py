@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query
 from solo_brain.errors import documented_errors
 from solo_brain.mesh.deps import FULL_SCOPE, TOKEN_ERRORS, DbPool, FullToken, HubDep, SessionIdPath
 from solo_brain.mesh.models import PromptIn, PromptInfo, PromptOut
+from solo_brain.mesh.prompt_delivery import submit_prompt
 from solo_brain.mesh.store import prompts
 
 router = APIRouter(prefix="/api", tags=["prompts"], responses=TOKEN_ERRORS)
@@ -34,7 +35,7 @@ async def send_prompt(
     hub: HubDep, token: FullToken, session_id: SessionIdPath, body: PromptIn
 ) -> PromptOut:
     """Run a prompt in the session (waits while a terminal holds it, unless forced)."""
-    return await hub.submit_prompt(session_id, body, token)
+    return await submit_prompt(hub, session_id, body, token)
 
 
 @router.get(
