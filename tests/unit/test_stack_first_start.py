@@ -74,7 +74,7 @@ def test_still_starting_counts_from_the_spawn_of_a_child_started_early(
     child = Child("n8n", [], f"http://127.0.0.1:{free_port()}/healthz", process=sleeper,
                   started_at=time.monotonic() - 100)  # fmt: skip
     try:
-        stack.wait_ready(child, time.monotonic() + 2.0, still_starting_every_s=0.5)
+        stack.wait_ready(child, time.monotonic() + 2.0, still_starting_every_s=0.0)
     finally:
         sleeper.kill()
         sleeper.wait()
