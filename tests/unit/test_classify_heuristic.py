@@ -82,6 +82,8 @@ ACTIONS = [
     ("Réunion avec Acme jeudi prochain", [("Réunion avec Acme", "jeudi prochain")]),
     ("Il faut aussi envoyer la facture", [("envoyer la facture", None)]),
     ("Rappelle-moi demain à 10h d'appeler Martin", [("appeler Martin", "demain à 10h")]),
+    # Typed without the apostrophe (a shell's quotes, a dictation app): the same action.
+    ("Rappelle-moi demain à 10h d appeler Martin", [("appeler Martin", "demain à 10h")]),
     ("Appeler Martin demain à 10h30.", [("Appeler Martin", "demain à 10h30")]),
     ("Il faut envoyer le devis à 15h", [("envoyer le devis", "à 15h")]),
     ("Rappelle-moi à 9h du matin de payer l'URSSAF", [("payer l'URSSAF", "à 9h du matin")]),

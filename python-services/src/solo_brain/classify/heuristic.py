@@ -95,7 +95,7 @@ _DANGLING = re.compile(
     r"^(?:pour|avant|d'ici|by|before|on|et|and|aussi|also|puis|ensuite|then)\s+|\s+(?:pour|avant|d'ici|by|before|on|le|la|et|and)$",
     re.IGNORECASE,
 )
-_AFTER_TRIGGER = re.compile(r"^[\s,]*(?:de |d'|to )", re.IGNORECASE)
+_AFTER_TRIGGER = re.compile(r"^[\s,]*(?:de |d'|d |to )", re.IGNORECASE)
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,;.])")
 
 
