@@ -24,6 +24,10 @@ FAILED = (
     "WHERE e.id > {1} AND e.status IN ('error', 'crashed') ORDER BY e.id"
 )
 LAST_ID = "SELECT coalesce(max(id), 0) FROM {0}execution_entity"
+FAILED_OF = (
+    "SELECT count(*) FROM {0}execution_entity WHERE id > {1} "
+    "AND status IN ('error', 'crashed') AND \"workflowId\" = '{2}'"
+)
 
 
 def unflatten(text: str) -> Any:
@@ -60,14 +64,16 @@ class Mark:
     last_execution: int
 
 
-def _query(stack: Stack, template: str, since: int = 0) -> list[tuple[Any, ...]]:
+def _query(stack: Stack, template: str, since: int = 0, workflow: str = "") -> list[Any]:
+    assert workflow.isalnum() or not workflow, workflow
     database = stack.settings.folder / ".n8n" / "database.sqlite"
     if database.exists():
         with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as conn:
-            return conn.execute(template.format("", int(since))).fetchall()
+            return conn.execute(template.format("", int(since), workflow)).fetchall()
     schema = sql.Identifier(stack.settings.db_schema).as_string()
     with psycopg.connect(stack.dsn, autocommit=True, connect_timeout=5) as conn:
-        return conn.execute(template.format(f"{schema}.", int(since))).fetchall()  # type: ignore[arg-type]
+        query = template.format(f"{schema}.", int(since), workflow)
+        return conn.execute(query).fetchall()  # type: ignore[call-overload]
 
 
 def mark(stack: Stack) -> Mark:
@@ -78,6 +84,11 @@ def mark(stack: Stack) -> Mark:
     except (sqlite3.Error, psycopg.Error):
         last = 0
     return Mark(size, int(last))
+
+
+def failed_runs(stack: Stack, workflow_id: str, since: Mark) -> int:
+    """How many executions of a workflow failed since `since`."""
+    return int(_query(stack, FAILED_OF, since.last_execution, workflow_id)[0][0])
 
 
 def _error_lines(execution_id: int, name: str | None, status: str, data: str) -> list[str]:
