@@ -27,13 +27,17 @@ CLASSIFY = {"soloBrainClassifyApi": {"id": "sbClassifyServ01", "name": "Solo Bra
 
 def text_capture(stack: Stack, text: str, due: str | None = None, *, reminded: bool = True) -> str:
     """A text capture, with one open action due on `due` (YYYY-MM-DD) if given (marked
-    reminded unless told, so that the reminders schedule leaves it alone)."""
+    reminded unless told, so that the reminders schedule leaves it alone); one with an action
+    is filed and told, so that retry-pending never files it again (minutes later, in another
+    test, dropping its action from every fact that test compares)."""
+    note = {"mode": "text", "channel": "api", "text": text} | ({"category": "todo"} if due else {})
     with psycopg.connect(stack.dsn, autocommit=True) as conn:
         (capture,) = conn.execute(
-            "SELECT assistant.record_capture(%s::jsonb)",
-            (json.dumps({"mode": "text", "channel": "api", "text": text}),),
+            "SELECT assistant.record_capture(%s::jsonb)", (json.dumps(note),)
         ).fetchone()  # type: ignore[misc]
         if due:
+            conn.execute("UPDATE assistant.captures SET confirmation = 'answered' WHERE id = %s",
+                         (capture["capture_id"],))  # fmt: skip
             conn.execute(
                 "INSERT INTO assistant.actions (capture_id, position, text, due, reminded_at)"
                 " VALUES (%s, 0, %s, %s, CASE WHEN %s THEN now() END)",
