@@ -1,5 +1,6 @@
 """Fixtures of the CC Mesh end-to-end tests: the scripted fake model and a real hub, per module;
-for the terminal tests, a machine with its agent and hooks, and an interactive CLI."""
+for the terminal tests, a machine with its agent and hooks, and an interactive CLI; for the n8n
+packages, the session's cache of spoken audio."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ import pytest
 from tests.e2e.terminal import Terminal, hooked_machine, start_connected
 from tests.fakes.anthropic import FakeAnthropic, running_fake_anthropic
 from tests.support.mesh_stack import Hub, Machine, create_token
+
+
+@pytest.fixture(scope="session")
+def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where spoken test audio is cached for the session (the n8n packages share it)."""
+    return tmp_path_factory.mktemp("speech")
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,9 @@ exists.". Errors use Google's shape
 
 Knobs on `CalendarState`: `latency_s`, `fail_with` (HTTP status of every answer),
 `insert_failures` (statuses answered to the next inserts, one each: `[503, 503]` fails twice,
-then inserts work).
+then inserts work), `insert_failures_of` (the same for the inserts whose description names a
+key, a capture's id: other captures' inserts, which a schedule may send at any time, go
+through).
 `events` keeps the live events per calendar, `deleted` the ids deleted, `requests` every insert
 body in order.
 """
@@ -46,6 +48,7 @@ class CalendarState:
     latency_s: float = 0.0
     fail_with: int | None = None
     insert_failures: list[int] = field(default_factory=list)
+    insert_failures_of: dict[str, list[int]] = field(default_factory=dict)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -150,6 +153,10 @@ def create_calendar_app(state: CalendarState) -> FastAPI:
             return _error(400, "Invalid value", "invalid", "INVALID_ARGUMENT")
         if refused := _span_error(body):
             return refused
+        described = str(body.get("description") or "")
+        for key, statuses in state.insert_failures_of.items():
+            if statuses and key in described:
+                return _error(statuses.pop(0), "Backend Error", "backendError", "UNAVAILABLE")
         start, end = _moment(body.get("start")), _moment(body.get("end"))
         if start is None:
             return _error(400, "Missing start time.", "required", "INVALID_ARGUMENT")

@@ -65,6 +65,12 @@ class WhisperState:
         """Answer `transcript` whenever exactly these bytes are uploaded."""
         self.transcripts[hashlib.sha256(data).hexdigest()] = transcript
 
+    def heard(self, data: bytes) -> list[ReceivedAudio]:
+        """The requests that uploaded exactly these bytes (a shared stack's schedules may send
+        Whisper other captures' audio at any time)."""
+        digest = hashlib.sha256(data).hexdigest()
+        return [r for r in self.requests if r.sha256 == digest]
+
 
 def audio_duration(data: bytes) -> float:
     """The true length of the uploaded audio in seconds; ValueError when it is not audio."""

@@ -8,11 +8,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
+import pytest
 
 from tests.support.classify import seed_catalog
+from tests.support.clock import clear_of_midnight
 from tests.support.sql import call, classification, deliveries, filed, received
 
 TZ = "Europe/Paris"
+
+
+@pytest.fixture(autouse=True)
+def _one_paris_day() -> None:
+    """Each test sees one Paris day: it waits out midnight when midnight is under 2 min away."""
+    clear_of_midnight()
 
 
 def _today() -> date:

@@ -7,8 +7,16 @@ import json
 
 import httpx
 import psycopg
+import pytest
 
 from tests.mesh.hub_harness import auth, hub_settings, issue, running_hub
+from tests.support.clock import clear_of_midnight
+
+
+@pytest.fixture(autouse=True)
+def _one_paris_day() -> None:
+    """Each test sees one Paris day: it waits out midnight when midnight is under 2 min away."""
+    clear_of_midnight()
 
 
 def _capture_with_actions(db: psycopg.Connection, *dues: str) -> str:

@@ -86,11 +86,10 @@ def test_postgres_stopped_during_a_burst_loses_and_doubles_nothing(
         assert outbox.send(cap_id) == 200, outbox.seen[cap_id]
     # A voice capture waits on a slow Whisper when Postgres stops under it.
     stack.whisper_state.latency_s = 3.0
-    heard = len(stack.whisper_state.requests)
     voice = threading.Thread(target=outbox.send, args=(in_flight,))
     voice.start()
     try:
-        wait_for(lambda: len(stack.whisper_state.requests) > heard, 60, what="voice mid-capture")
+        wait_for(lambda: stack.whisper_state.heard(audio), 60, what="voice mid-capture")
         guarded_pg.stop()
         for cap_id in during:
             outbox.send(cap_id)

@@ -34,7 +34,6 @@ def test_n8n_killed_mid_capture_then_restarted_loses_and_doubles_nothing(
     stack.whisper_state.latency_s = 3.0
     ids = [new_id() for _ in range(3)]
     answers: dict[str, int] = {}
-    heard = len(stack.whisper_state.requests)
 
     def send(cap_id: str) -> None:
         try:
@@ -46,7 +45,7 @@ def test_n8n_killed_mid_capture_then_restarted_loses_and_doubles_nothing(
     senders = [threading.Thread(target=send, args=(cap_id,)) for cap_id in ids]
     for sender in senders:
         sender.start()
-    wait_for(lambda: len(stack.whisper_state.requests) > heard, timeout=60, what="mid-capture")
+    wait_for(lambda: stack.whisper_state.heard(audio), timeout=60, what="mid-capture")
     runner.terminate(force=True)
     runner.process.wait(timeout=30)
     for sender in senders:

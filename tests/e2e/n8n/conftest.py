@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -49,9 +48,3 @@ def stack(n8n_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
 def editor(stack: Stack) -> Editor:
     """The owner's session in the stack's n8n editor (the account is created on first use)."""
     return Editor.sign_in(stack.n8n_url)
-
-
-@pytest.fixture(scope="session")
-def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where spoken test audio is cached for the session."""
-    return tmp_path_factory.mktemp("speech")

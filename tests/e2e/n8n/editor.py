@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.n8n_report import unflatten
 from tests.support.wait import wait_for
 
 OWNER = {
@@ -31,32 +32,6 @@ PACKAGE = "n8n-nodes-solo-brain"
 
 class EditorError(AssertionError):
     """The editor API refused a call; the message carries its answer."""
-
-
-def unflatten(text: str) -> Any:
-    """Decode n8n's stored execution data (the `flatted` format: shared values by index)."""
-    table = json.loads(text)
-    done: dict[int, Any] = {}
-
-    def value(index: int) -> Any:
-        if index in done:
-            return done[index]
-        raw = table[index]
-        if isinstance(raw, list):
-            done[index] = out_list = []
-            out_list.extend(ref(item) for item in raw)
-            return out_list
-        if isinstance(raw, dict):
-            done[index] = out_dict = {}
-            out_dict.update({key: ref(item) for key, item in raw.items()})
-            return out_dict
-        done[index] = raw
-        return raw
-
-    def ref(item: Any) -> Any:
-        return value(int(item)) if isinstance(item, str) else item
-
-    return value(0)
 
 
 class Editor:
@@ -206,9 +181,16 @@ class NodeWorkflow:
         return httpx.post(f"{self.editor.base_url}/webhook/{self.path}", timeout=60.0, **request)
 
     def items(self, **request: Any) -> list[dict[str, Any]]:
-        """POST, then the node's output items (JSON), the call having succeeded."""
+        """POST, then the node's output items (JSON), the call having succeeded (else the error
+        n8n kept, read while the workflow still exists: it goes with it)."""
         answer = self.post(**request)
-        assert answer.status_code == 200, answer.text
+        if answer.status_code != 200:
+            try:
+                error = self.failure()
+                kept = f"{error.get('message')} ({error.get('description')})"
+            except (EditorError, ValueError, KeyError, TypeError) as unread:
+                kept = f"none readable ({unread})"
+            raise AssertionError(f"{answer.status_code} {answer.text[:500]}\nn8n's error: {kept}")
         body = answer.json()
         return body if isinstance(body, list) else [body]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from solo_brain.classify.speech import spoken_date
 from solo_brain.mesh.store.tokens import create_token
 from tests.e2e.n8n.stack import Stack, wait_for
 from tests.support.audio import speech_file
+from tests.support.n8n_report import failed_runs, mark
 
 pytestmark = pytest.mark.n8n
 
@@ -72,7 +72,7 @@ def test_m4a_from_the_phone_is_transcribed_and_filed(stack: Stack, audio_dir: Pa
     body = response.json()
     assert API_FIELDS <= body.keys()
     assert (body["transcript"], body["category"], body["actions"]) == (said, "idee_rd", [])
-    assert stack.whisper_state.requests[-1].size == len(m4a)
+    assert stack.whisper_state.heard(m4a)  # the phone's very bytes
     assert body["status"] == stack.capture_row(body["capture_id"])["status"] == "filed"
 
 
@@ -135,13 +135,16 @@ def test_claude_code_prompt_waits_while_the_hub_is_down_then_reaches_it_once(
     """With the hub down the prompt waits, pending (the workflows reach the deliveries through
     the hub, a required part of the stack); once it is back, it arrives once."""
     session_id = stack.add_session("orchestrator")
+    since = mark(stack)
     stack.hub.down()
     try:
         response = stack.capture(text="Pour la session orchestrator, ajoute un endpoint /health")
         assert response.status_code == 200, response.text
         capture_id = response.json()["capture_id"]
         assert response.json()["status"] == "filed"
-        time.sleep(6)  # deliver, then retry-pending (every 2 s) find the hub down a few times
+        # deliver, then retry-pending (every 2 s) find the hub down a few times
+        wait_for(lambda: failed_runs(stack, "sbRetryPending00", since) >= 2, 60,
+                 what="retry-pending to find the hub down twice")  # fmt: skip
         (waiting,) = stack.deliveries_of(capture_id, "cc_prompt")
         assert waiting["state"] == "pending"
     finally:

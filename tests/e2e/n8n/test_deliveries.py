@@ -36,9 +36,11 @@ def test_calendar_down_twice_the_capture_is_filed_at_once_and_one_event_follows(
     """Google answers 503 twice then 200: filed in the answer, then exactly one event."""
     stack.brain.when("banque", answer={"category": "admin", "summary": "Banque", "actions": [
         {"text": "Appeler la banque", "due_phrase": "demain"}]})  # fmt: skip
-    stack.calendar.insert_failures = [503, 503]
+    capture_id = stack.rows("SELECT 'cap_' || assistant.new_ulid() AS id")[0]["id"]
+    # its own inserts only: a schedule may send another capture's event meanwhile
+    stack.calendar.insert_failures_of[capture_id] = [503, 503]
 
-    response = stack.capture(text="Rappelle-moi d'appeler la banque demain")
+    response = stack.capture(text="Rappelle-moi d'appeler la banque demain", capture_id=capture_id)
 
     assert response.status_code == 200, response.text
     body = response.json()

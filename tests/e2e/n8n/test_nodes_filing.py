@@ -29,13 +29,18 @@ def filing(operation: str, **parameters: Any) -> dict[str, Any]:
     return package_node("soloBrain", CLASSIFY, "filing", operation, **parameters)
 
 
-def stored_capture(stack: Stack, text: str) -> str:
-    """A text capture recorded but not classified yet (as WhatsApp's inbox records one)."""
+def stored_capture(stack: Stack, text: str, *, told: bool = False) -> str:
+    """A text capture recorded but not classified yet (as WhatsApp's inbox records one), or,
+    `told`, filed and told: one left pending that its test never files, retry-pending's grace
+    pass would file minutes later, in another test."""
+    note = {"mode": "text", "channel": "api", "text": text} | ({"category": "todo"} if told else {})
     with psycopg.connect(stack.dsn, autocommit=True) as conn:
         (capture,) = conn.execute(
-            "SELECT assistant.record_capture(%s::jsonb)",
-            (json.dumps({"mode": "text", "channel": "api", "text": text}),),
+            "SELECT assistant.record_capture(%s::jsonb)", (json.dumps(note),)
         ).fetchone()  # type: ignore[misc]
+        if told:
+            conn.execute("UPDATE assistant.captures SET confirmation = 'answered' WHERE id = %s",
+                         (capture["capture_id"],))  # fmt: skip
     return str(capture["capture_id"])
 
 
@@ -121,7 +126,7 @@ def test_wait_refuses_an_unknown_or_malformed_id_naming_the_item(
     """Wait on the ID of a capture nobody recorded stops the run with a NodeOperationError
     saying so, and on a malformed ID with the service's refusal, each naming the item's index;
     continuing on fail, each of them (and an unknown capture's told answer) is an error item."""
-    known = stored_capture(stack, "Rappeler le garage")
+    known = stored_capture(stack, "Rappeler le garage", told=True)
     each = {"captureId": "={{ $json.id }}", "waitFor": "={{ $json.for }}", "until": ""}
     failures = []
     for wrong in (GHOST, "../../healthz"):

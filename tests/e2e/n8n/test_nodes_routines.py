@@ -17,6 +17,7 @@ from solo_brain.settings import DEFAULT_TZ
 from tests.e2e.n8n.editor import Editor, package_node
 from tests.e2e.n8n.stack import Stack
 from tests.e2e.n8n.test_nodes_lifecycle import lifecycle, run
+from tests.support.clock import clear_of_midnight
 
 pytestmark = pytest.mark.n8n
 
@@ -26,13 +27,17 @@ CLASSIFY = {"soloBrainClassifyApi": {"id": "sbClassifyServ01", "name": "Solo Bra
 
 def text_capture(stack: Stack, text: str, due: str | None = None, *, reminded: bool = True) -> str:
     """A text capture, with one open action due on `due` (YYYY-MM-DD) if given (marked
-    reminded unless told, so that the reminders schedule leaves it alone)."""
+    reminded unless told, so that the reminders schedule leaves it alone); one with an action
+    is filed and told, so that retry-pending never files it again (minutes later, in another
+    test, dropping its action from every fact that test compares)."""
+    note = {"mode": "text", "channel": "api", "text": text} | ({"category": "todo"} if due else {})
     with psycopg.connect(stack.dsn, autocommit=True) as conn:
         (capture,) = conn.execute(
-            "SELECT assistant.record_capture(%s::jsonb)",
-            (json.dumps({"mode": "text", "channel": "api", "text": text}),),
+            "SELECT assistant.record_capture(%s::jsonb)", (json.dumps(note),)
         ).fetchone()  # type: ignore[misc]
         if due:
+            conn.execute("UPDATE assistant.captures SET confirmation = 'answered' WHERE id = %s",
+                         (capture["capture_id"],))  # fmt: skip
             conn.execute(
                 "INSERT INTO assistant.actions (capture_id, position, text, due, reminded_at)"
                 " VALUES (%s, 0, %s, %s, CASE WHEN %s THEN now() END)",
@@ -44,6 +49,7 @@ def text_capture(stack: Stack, text: str, due: str | None = None, *, reminded: b
 def test_reminders_within_the_days_ahead_are_claimed_once(stack: Stack, editor: Editor) -> None:
     """Claim Due takes an action due in three days once Days Ahead reaches it, one item each
     with its fields, and never again (the schedule, 0 days ahead, leaves it alone)."""
+    clear_of_midnight(DEFAULT_TZ)  # the test's day is n8n's
     soon = (datetime.now(ZoneInfo(DEFAULT_TZ)) + timedelta(days=3)).date().isoformat()
     cap = text_capture(stack, "renouveler l'assurance du local", soon, reminded=False)
     claim = lifecycle("reminder", "claimDue", leadDays="={{ $json.body.days }}", limit=200,
@@ -66,6 +72,7 @@ def test_reminders_within_the_days_ahead_are_claimed_once(stack: Stack, editor: 
 
 def test_briefing_day_is_n8ns_today_and_a_bad_zone_is_named(stack: Stack, editor: Editor) -> None:
     """Get Day answers today's date in n8n's zone with today's actions; Mars/Olympus is refused."""
+    clear_of_midnight(DEFAULT_TZ)  # the test's day is n8n's
     today = datetime.now(ZoneInfo(DEFAULT_TZ)).date().isoformat()
     text_capture(stack, "déposer le dossier routines", today)
 
@@ -80,6 +87,7 @@ def test_briefing_day_is_n8ns_today_and_a_bad_zone_is_named(stack: Stack, editor
 
 def test_a_question_is_answered_from_its_facts_and_kept(stack: Stack, editor: Editor) -> None:
     """Gather Facts, Answer Question (the model gets those facts) and Tell Answer, by field."""
+    clear_of_midnight(DEFAULT_TZ)  # the test's day is n8n's
     tomorrow = (datetime.now(ZoneInfo(DEFAULT_TZ)) + timedelta(days=1)).date().isoformat()
     text_capture(stack, "rendre la clé du local B", tomorrow)
     cap = text_capture(stack, "qu'est-ce que j'ai demain ?")

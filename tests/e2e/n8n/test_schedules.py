@@ -10,12 +10,14 @@ import pytest
 
 from solo_brain.classify.speech import spoken_time
 from tests.e2e.n8n.stack import Stack, wait_for
+from tests.support.clock import clear_of_midnight
 
 pytestmark = pytest.mark.n8n
 
 
 def test_action_due_today_is_reminded_exactly_once(stack: Stack) -> None:
     """An open action due today gets one reminder (Gotify), never a second one."""
+    clear_of_midnight()  # "today" for the capture and for the reminder
     stack.brain.when("comptable", answer={"category": "admin", "summary": "Comptable",
         "actions": [{"text": "Appeler le comptable", "due_phrase": "aujourd'hui"}]})  # fmt: skip
     response = stack.capture(text="Rappelle-moi d'appeler le comptable aujourd'hui")

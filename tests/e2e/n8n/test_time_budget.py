@@ -52,9 +52,11 @@ def test_slow_model_answers_within_budget_then_confirms_as_soon_as_it_is_done(
     pushed = stack.gotify.wait_for(lambda m: row["tts_url"] in m["message"])
     confirmed = time.monotonic() - started
     # The model's one answer was used as soon as it came: no second call by retry-pending
-    # (which runs every 2 s here), and the push follows the answer by moments, not by a retry.
+    # (which runs every 2 s here), and the push follows the answer by moments, not by a retry
+    # (one would come after claim_retries' grace, minutes later; a loaded two-core machine
+    # takes a few seconds more to file, speak and push).
     assert _model_calls(stack, "facture du fournisseur") == 1
-    assert latency <= confirmed < latency + 4, confirmed
+    assert latency <= confirmed < latency + 12, confirmed
     assert len(pushed) == 1 and pushed[0]["message"].startswith(row["speech"])
     assert row["category"] == "admin" and row["attempts"] == 0
     (event,) = wait_for(lambda: stack.events_of(capture_id), what="the calendar event")

@@ -48,7 +48,7 @@ def test_a_spoken_capture_is_filed_by_a_worker_and_answered_through_main(
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["transcript"], body["category"], body["status"]) == (said, "todo", "filed")
-    assert queue_stack.whisper_state.requests[-1].size == len(wav)
+    assert queue_stack.whisper_state.heard(wav)  # the very bytes sent
     row = queue_stack.capture_row(body["capture_id"])
     due = resolve_due("vendredi", row["created_at"], "Europe/Paris")
     assert due is not None and body["actions"] == [{"text": "Appeler le garage",

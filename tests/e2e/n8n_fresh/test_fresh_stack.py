@@ -17,6 +17,7 @@ from solo_brain.classify.facts import Facts, fallback_speech
 from tests.e2e.n8n.stack import Stack, run_stack, wait_for
 from tests.fakes.graph import meta_delivery, text_message
 from tests.support.audio import speech_file
+from tests.support.clock import clear_of_midnight
 from tests.support.databases import fresh_database
 
 pytestmark = pytest.mark.n8n
@@ -101,6 +102,7 @@ def test_client_briefing_without_a_calendar_says_so_and_never_fails(fresh: Stack
 def test_a_question_without_model_nor_calendar_is_answered_from_postgres(fresh: Stack) -> None:
     """Ollama down, no Google account: the rules see the question and the facts are said as is."""
     tz = ZoneInfo("Europe/Paris")
+    clear_of_midnight()  # "demain" for the test and for the rules
     tomorrow = datetime.now(tz).date() + timedelta(days=1)
     seeded = {"text": "Signer le bail", "category": "admin", "summary": "Bail",
               "actions": [{"text": "Signer le bail", "due": tomorrow.isoformat()}]}  # fmt: skip
