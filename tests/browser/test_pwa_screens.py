@@ -164,6 +164,19 @@ def test_a_forked_transcript_shows_its_branches(
     shot(page, f"session-fork-{suffix}")
 
 
+def test_a_session_of_an_offline_machine_says_so_in_its_header(
+    browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
+) -> None:
+    """The header of a session whose machine is gone names it as offline, even though the
+    app's own stream to the hub is live."""
+    context, page = _open(browser, site[0], token, True)
+    page.goto(f"/sessions/{IDS['website']}")
+    expect(page.get_by_text("pc-maison (hors ligne)")).to_be_visible()
+    page.goto(f"/sessions/{IDS['orchestrator']}")
+    expect(page.get_by_text("gpu-server", exact=True)).to_be_visible()
+    context.close()
+
+
 def test_a_permission_settled_elsewhere_leaves_and_a_late_approval_says_why(
     browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
 ) -> None:

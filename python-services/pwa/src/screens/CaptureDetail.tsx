@@ -333,7 +333,12 @@ function Reclassify({ capture, onDone }: { capture: CaptureDetail; onDone: (c?: 
       if (e.transient) {
         // Offline or hub down: kept in the outbox and sent, once, as soon as possible.
         await enqueue({ key, kind: "reclassify", created_at: new Date().toISOString(), payload: { capture_id: capture.capture_id, body }, attempts: 0 });
-        toast("Hors ligne : le reclassement partira au retour du réseau.", "info");
+        toast(
+          navigator.onLine
+            ? "Le hub ne répond pas : le reclassement partira dès qu'il répondra."
+            : "Hors ligne : le reclassement partira au retour du réseau.",
+          "info",
+        );
         onDone();
       } else {
         toast(e.message, "error");

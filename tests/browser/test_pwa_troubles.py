@@ -1,0 +1,120 @@
+"""What the phone says when something goes wrong, in a real Chromium against the real hub:
+the hub's refusals in French (never its English envelope), a deep link to nothing, a project
+deleted under an open form, Web Push that the browser cannot give, and the hub going down
+then coming back while a screen stays open."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser import seed
+from tests.browser.pwa import new_context, pair_with_token
+from tests.support.databases import fresh_database
+from tests.support.mesh_stack import Hub, create_token
+
+pytestmark = pytest.mark.browser
+ENGLISH = re.compile(r"String should|no capture|unknown project|add it first|Registration failed")
+
+
+@pytest.fixture(scope="module")
+def site(
+    pg_server_url: str, tmp_path_factory: pytest.TempPathFactory, pwa_built: None
+) -> Iterator[tuple[Hub, dict[str, str]]]:
+    """The hub on a database of its own with the seeded inbox: (hub, capture ids by name)."""
+    with fresh_database(pg_server_url, "sb_pwa_troubles") as dsn:
+        media = tmp_path_factory.mktemp("troubles-media")
+        captures = seed.seed_inbox(dsn, media)
+        hub = Hub(dsn, tmp_path_factory.mktemp("troubles-hub"), MEDIA_DIR=str(media))
+        hub.start()
+        try:
+            yield hub, captures
+        finally:
+            hub.stop()
+
+
+@pytest.fixture
+def phone(browser: Browser, site: tuple[Hub, dict[str, str]]) -> Iterator[Page]:
+    """A paired iPhone-sized page that may ask for notifications."""
+    hub, _ = site
+    context: BrowserContext = new_context(browser, hub.url, permissions=["notifications"])
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    pair_with_token(page, create_token(hub.dsn, "full", "iPhone"), "iPhone")
+    yield page
+    context.close()
+
+
+def test_a_link_to_nothing_is_said_in_french(phone: Page) -> None:
+    """A mangled capture link and a capture that no longer exists each get a French sentence,
+    not the hub's English validation text."""
+    phone.goto("/captures/pas-une-capture")
+    expect(phone.get_by_text("Ce lien ne mène nulle part", exact=False)).to_be_visible()
+    phone.goto("/captures/cap_01JZZZZZZZZZZZZZZZZZZZZZZZ")
+    expect(phone.get_by_text("Introuvable", exact=True)).to_be_visible()
+    expect(phone.get_by_text("supprimé entre-temps", exact=False)).to_be_visible()
+    expect(phone.get_by_text(ENGLISH)).to_have_count(0)
+
+
+def test_a_project_deleted_under_the_open_form_is_said_in_french(
+    site: tuple[Hub, dict[str, str]], phone: Page
+) -> None:
+    """Re-filing under a project that another device deleted meanwhile: the hub refuses, the
+    app says so in French and keeps the form open."""
+    hub, ids = site
+    seed.run_sql(
+        hub.dsn,
+        "INSERT INTO assistant.projects (slug, name) VALUES ('ephemere', 'Projet éphémère')",
+    )
+    phone.goto(f"/captures/{ids['idea']}")
+    phone.get_by_role("button", name="Reclasser").first.click()
+    form = phone.get_by_role("form", name="Reclasser la capture")
+    form.get_by_label("Projet").select_option("ephemere")
+    other = create_token(hub.dsn, "full", "iPad")
+    gone = httpx.delete(
+        f"{hub.url}/api/projects/ephemere", headers={"Authorization": f"Bearer {other}"}
+    )
+    assert gone.status_code == 204, gone.text
+    form.get_by_role("button", name="Enregistrer").click()
+    expect(phone.get_by_role("alert").filter(has_text="n'existe plus")).to_be_visible()
+    expect(phone.get_by_text(ENGLISH)).to_have_count(0)
+    expect(form).to_be_visible()
+
+
+def test_push_the_browser_cannot_give_is_said_and_not_kept(phone: Page) -> None:
+    """Headless Chromium has no push service: turning notifications on says so in French,
+    the switch stays off, and the app does not keep trying on every open."""
+    phone.get_by_role("link", name="Réglages").first.click()
+    switch = phone.get_by_role("switch", name="Notifications")
+    switch.click()
+    expect(
+        phone.get_by_role("alert").filter(has_text="service de notifications de ce navigateur")
+    ).to_be_visible()
+    expect(phone.get_by_text(ENGLISH)).to_have_count(0)
+    expect(switch).to_have_attribute("aria-checked", "false")
+    assert phone.evaluate("localStorage.getItem('sb.push')") != "on"
+
+
+def test_the_hub_down_is_not_called_offline_and_its_return_is_seen(
+    site: tuple[Hub, dict[str, str]], phone: Page
+) -> None:
+    """With the phone online and the hub stopped, the inbox says the hub is unreachable (not
+    "offline"); once the hub is back, the note goes by itself, without a tap."""
+    hub, _ = site
+    listed = phone.get_by_role("list", name="Captures")
+    expect(listed.get_by_role("link").first).to_be_visible()
+    hub.stop()
+    try:
+        phone.get_by_role("link", name="Sessions").first.click()
+        phone.get_by_role("link", name="Boîte").first.click()
+        note = phone.get_by_role("status").filter(has_text="Hub injoignable")
+        expect(note).to_be_visible()
+        expect(phone.get_by_role("status").filter(has_text="Hors ligne")).to_have_count(0)
+    finally:
+        hub.start()
+    expect(note).to_have_count(0, timeout=20_000)
+    expect(listed.get_by_role("link").first).to_be_visible()
