@@ -283,6 +283,42 @@ def test_capture_settings_and_pairing(
     fresh.close()
 
 
+# Lines cut with an ellipsis although the text is wider than its box (CSS text-overflow).
+CUT_LINES = """root => [...root.querySelectorAll('*')]
+    .filter(el => getComputedStyle(el).textOverflow === 'ellipsis'
+                  && el.scrollWidth > el.clientWidth + 1)
+    .map(el => el.textContent)"""
+# How far (px) a section's title and its action button are apart vertically, centre to centre.
+MISALIGNED = """h => { const b = h.nextElementSibling; if (!b) return 0;
+    const r = h.getBoundingClientRect(), s = b.getBoundingClientRect();
+    return Math.abs((r.top + r.bottom) / 2 - (s.top + s.bottom) / 2); }"""
+
+
+def test_nothing_in_the_settings_is_cut_at_iphone_width(
+    browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
+) -> None:
+    """At 390 px the devices' last use, the catalog's details and the machines' lines wrap
+    instead of being cut; each section's action sits level with its title; the voice hint is
+    centred under its button."""
+    context, page = _open(browser, site[0], token, True)
+    page.get_by_role("link", name="Réglages").first.click()
+    for region in ("Appareils", "Projets", "Clients", "Machines (agents)"):
+        section = page.get_by_role("region", name=region)
+        expect(
+            section.get_by_role("listitem").or_(section.locator("button, div.p-4")).first
+        ).to_be_visible()
+        assert section.evaluate(CUT_LINES) == [], region
+    expect(
+        page.get_by_text(re.compile(r"Jeton créé en ligne de commande .* utilisé"))
+    ).to_be_visible()
+    for title in page.locator("section > div > h2").all():
+        assert title.evaluate(MISALIGNED) <= 2, title.inner_text()
+    page.get_by_role("link", name="Capturer").first.click()
+    hint = page.get_by_text(re.compile("^Maintiens pour parler"))
+    assert hint.evaluate("el => getComputedStyle(el).textAlign") == "center"
+    context.close()
+
+
 def test_dark_mode(
     browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
 ) -> None:

@@ -169,8 +169,10 @@ function PushToTalk({ disabled, onAudio }: { disabled: boolean; onAudio: (audio:
       >
         <Icon name={recording ? "pause" : "mic"} class="size-11 text-white" />
       </button>
-      <p class="text-sm font-medium text-slate-600 dark:text-slate-300" aria-live="polite">
-        {recording ? `Enregistrement… ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` : "Maintiens pour parler, relâche pour envoyer (ou touche deux fois)"}
+      <p class="text-center text-sm font-medium text-slate-600 dark:text-slate-300" aria-live="polite">
+        {recording
+          ? `Enregistrement… ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`
+          : "Maintiens pour parler, relâche pour envoyer ; ou touche pour commencer, touche encore pour envoyer"}
       </p>
       {error && (
         <p role="alert" class="text-sm text-rose-600 dark:text-rose-400">

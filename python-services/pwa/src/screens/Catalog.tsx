@@ -83,7 +83,7 @@ export function CatalogSection({ kind }: { kind: Kind }) {
               <Icon name={kind === "projects" ? "folder" : "user"} class="size-5 shrink-0 text-slate-400" />
               <div class="min-w-0 flex-1">
                 <p class="truncate text-[15px] font-medium">{item.name}</p>
-                <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
+                <p class="text-[13px] break-words text-slate-500 dark:text-slate-400">
                   <span class="font-mono text-[12px]">{item.key}</span>
                   {item.client_id ? ` · ${clientName(item.client_id)}` : ""}
                   {` · ${plural(item.captures, "capture", "captures", "aucune capture")}`}

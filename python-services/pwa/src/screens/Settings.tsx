@@ -281,7 +281,7 @@ function AgentsSection() {
               <Icon name="server" class="size-5 text-slate-400" />
               <div class="min-w-0 flex-1">
                 <p class="truncate text-[15px] font-medium">{a.name}</p>
-                <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
+                <p class="text-[13px] break-words text-slate-500 dark:text-slate-400">
                   {a.hostname ?? "—"} · {a.sessions} session{a.sessions > 1 ? "s" : ""} · {a.online ? "connectée" : "vue"} {ago(a.last_seen)}
                 </p>
               </div>

@@ -122,7 +122,7 @@ export function Section({
 }) {
   return (
     <section class="space-y-2" aria-labelledby={id}>
-      <div class="flex min-h-8 items-end justify-between px-1">
+      <div class="flex min-h-8 items-center justify-between px-1">
         <h2 id={id} class="text-[13px] font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">
           {title}
         </h2>
