@@ -16,6 +16,7 @@ from tests.browser import seed
 from tests.browser.pwa import new_context, pair_with_token
 from tests.support.databases import fresh_database
 from tests.support.mesh_stack import Hub, create_token
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.browser
 ENGLISH = re.compile(r"String should|no capture|unknown project|add it first|Registration failed")
@@ -118,3 +119,57 @@ def test_the_hub_down_is_not_called_offline_and_its_return_is_seen(
         hub.start()
     expect(note).to_have_count(0, timeout=20_000)
     expect(listed.get_by_role("link").first).to_be_visible()
+
+
+def test_a_reclassification_made_offline_is_replayed_once_back_online(
+    site: tuple[Hub, dict[str, str]], phone: Page
+) -> None:
+    """Re-filed with the network cut: kept on the phone and said so; back online, the hub gets
+    it once (one audit row) and the phone's outbox is empty."""
+    hub, ids = site
+    phone.goto(f"/captures/{ids['review']}")
+    expect(phone.get_by_role("region", name="Classement")).to_be_visible()
+    phone.context.set_offline(True)
+    phone.get_by_role("button", name="Reclasser").first.click()
+    form = phone.get_by_role("form", name="Reclasser la capture")
+    form.get_by_text("Note technique", exact=True).click()
+    form.get_by_role("button", name="Enregistrer").click()
+    expect(
+        phone.get_by_role("status").filter(has_text="Hors ligne : le reclassement")
+    ).to_be_visible()
+    phone.context.set_offline(False)
+    wait_for(
+        lambda: (
+            seed.run_sql(
+                hub.dsn, "SELECT category FROM assistant.captures WHERE id = %s", ids["review"]
+            )
+            == [{"category": "note_tech"}]
+        ),
+        30,
+        "the re-classification replayed",
+    )
+    phone.get_by_role("link", name="Réglages").first.click()
+    expect(phone.get_by_text("Envois en attente").locator("..")).to_contain_text("0")
+    audits = seed.run_sql(
+        hub.dsn,
+        "SELECT 1 FROM assistant.audit_log WHERE subject = %s AND action = 'capture.reclassified'",
+        ids["review"],
+    )
+    assert len(audits) == 1
+
+
+def test_toasts_do_not_pile_up_and_close_with_a_finger(phone: Page) -> None:
+    """Three quick changes leave two toasts on screen, not three; each closes with a target a
+    finger can hit (44 px)."""
+    phone.get_by_role("link", name="Réglages").first.click()
+    projects = phone.get_by_role("region", name="Projets")
+    for name in ("Banc A", "Banc B", "Banc C"):
+        projects.get_by_role("button", name="Ajouter").click()
+        phone.get_by_label("Nom", exact=True).fill(name)
+        phone.get_by_role("button", name="Enregistrer").click()
+        expect(projects.get_by_role("button", name=f"Modifier {name}")).to_be_visible()
+    shown = phone.get_by_role("status").filter(has_text="Ajouté.")
+    assert shown.count() <= 2  # read at once: waiting would let the first one expire
+    expect(shown.first).to_be_visible()
+    box = shown.first.get_by_role("button", name="Fermer").bounding_box()
+    assert box is not None and box["width"] >= 44 and box["height"] >= 44

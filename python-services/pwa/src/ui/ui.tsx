@@ -276,7 +276,12 @@ export function Toaster() {
               {t.action.label}
             </button>
           )}
-          <button type="button" aria-label="Fermer" class="opacity-70 hover:opacity-100" onClick={() => dismissToast(t.id)}>
+          <button
+            type="button"
+            aria-label="Fermer"
+            class="-my-2 -mr-3 flex size-11 shrink-0 items-center justify-center opacity-70 hover:opacity-100"
+            onClick={() => dismissToast(t.id)}
+          >
             <Icon name="x" class="size-4" />
           </button>
         </div>
