@@ -5,15 +5,19 @@ then coming back while a screen stays open."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI, Request
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser import seed
 from tests.browser.pwa import new_context, pair_with_token
+from tests.fakes.server import free_port, serve
 from tests.support.databases import fresh_database
 from tests.support.mesh_stack import Hub, create_token
 from tests.support.wait import wait_for
@@ -22,15 +26,25 @@ pytestmark = pytest.mark.browser
 ENGLISH = re.compile(r"String should|no capture|unknown project|add it first|Registration failed")
 
 
+# The capture webhook's port: nothing listens there (n8n down) until a test serves WEBHOOK on it.
+N8N_PORT = free_port()
+
+
 @pytest.fixture(scope="module")
 def site(
     pg_server_url: str, tmp_path_factory: pytest.TempPathFactory, pwa_built: None
 ) -> Iterator[tuple[Hub, dict[str, str]]]:
-    """The hub on a database of its own with the seeded inbox: (hub, capture ids by name)."""
+    """The hub on a database of its own with the seeded inbox: (hub, capture ids by name);
+    its capture webhook (n8n) is down until a test starts it."""
     with fresh_database(pg_server_url, "sb_pwa_troubles") as dsn:
         media = tmp_path_factory.mktemp("troubles-media")
         captures = seed.seed_inbox(dsn, media)
-        hub = Hub(dsn, tmp_path_factory.mktemp("troubles-hub"), MEDIA_DIR=str(media))
+        hub = Hub(
+            dsn,
+            tmp_path_factory.mktemp("troubles-hub"),
+            MEDIA_DIR=str(media),
+            MESH_CAPTURE_URL=f"http://127.0.0.1:{N8N_PORT}/webhook/capture",
+        )
         hub.start()
         try:
             yield hub, captures
@@ -173,3 +187,47 @@ def test_toasts_do_not_pile_up_and_close_with_a_finger(phone: Page) -> None:
     expect(shown.first).to_be_visible()
     box = shown.first.get_by_role("button", name="Fermer").bounding_box()
     assert box is not None and box["width"] >= 44 and box["height"] >= 44
+
+
+def _webhook(dsn: str) -> FastAPI:
+    """n8n's capture webhook as far as the app can tell: it files the form and answers the
+    capture API's answer for it."""
+    app = FastAPI()
+
+    @app.post("/webhook/capture")
+    async def capture(request: Request) -> dict[str, Any]:
+        form = await request.form()
+        fields = {k: str(form[k]) for k in ("capture_id", "channel", "mode", "text")}
+        [row] = seed.run_sql(
+            dsn,
+            "SELECT assistant.record_capture(%s::jsonb)->>'capture_id' AS id",
+            json.dumps({**fields, "category": "todo", "summary": fields["text"]}),
+        )
+        [answer] = seed.run_sql(dsn, "SELECT assistant.capture_answer(%s) AS a", row["id"])
+        return dict(answer["a"])
+
+    return app
+
+
+def test_a_capture_made_while_n8n_is_down_leaves_once_it_is_back(
+    site: tuple[Hub, dict[str, str]], phone: Page
+) -> None:
+    """n8n down, the phone online: the capture is kept and the app says it is n8n, not the
+    network; once n8n answers, it leaves by itself (no tap, no reconnection) and is filed."""
+    hub, _ = site
+    phone.get_by_role("link", name="Capturer").first.click()
+    phone.get_by_role("textbox").first.fill("racheter des sondes d'oscilloscope")
+    phone.get_by_role("button", name="Envoyer").click()
+    expect(phone.get_by_text("n8n ne répond pas : capture gardée sur l'appareil")).to_be_visible()
+    phone.get_by_role("link", name="Boîte").first.click()
+    waiting = phone.get_by_role("list", name="Captures en attente d'envoi")
+    expect(waiting).to_contain_text("n8n ne répond pas ; nouvel essai automatique")
+    with serve(_webhook(hub.dsn), port=N8N_PORT):
+        expect(waiting).to_have_count(0, timeout=30_000)
+        listed = phone.get_by_role("list", name="Captures")
+        expect(listed.get_by_text("racheter des sondes d'oscilloscope").first).to_be_visible()
+    rows = seed.run_sql(
+        hub.dsn,
+        "SELECT 1 FROM assistant.captures WHERE text = 'racheter des sondes d''oscilloscope'",
+    )
+    assert len(rows) == 1

@@ -19,6 +19,7 @@ export type Entry =
       payload: { text?: string; audio?: Blob; audio_name?: string; mode: "text" | "voice" };
       attempts: number;
       error?: string;
+      waiting?: Waiting;
     }
   | {
       key: string;
@@ -27,7 +28,24 @@ export type Entry =
       payload: { capture_id: string; body: Reclassification };
       attempts: number;
       error?: string;
+      waiting?: Waiting;
     };
+
+/** Why an entry still waits: the phone offline, the hub silent, or n8n behind it silent. */
+export type Waiting = "network" | "hub" | "n8n";
+/** How often what waits is tried again while the app is on screen and the phone online. */
+const RETRY_MS = 15_000;
+
+export function waitingFor(e: ApiError): Waiting {
+  if (e.network) return navigator.onLine ? "hub" : "network";
+  return e.code === "capture_unavailable" || e.code === "upstream_unavailable" ? "n8n" : "hub";
+}
+
+export const WAITING_LABELS: Record<Waiting, string> = {
+  network: "partira dès le retour du réseau",
+  hub: "le hub ne répond pas ; nouvel essai automatique",
+  n8n: "n8n ne répond pas ; nouvel essai automatique",
+};
 
 const DB = "solo-brain";
 const STORE = "outbox";
@@ -130,7 +148,7 @@ async function replayOnce(): Promise<number> {
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(0, "network", String(err));
       if (e.transient || e.status === 401) {
-        await tx("readwrite", (s) => s.put({ ...entry, attempts: entry.attempts + 1 }));
+        await tx("readwrite", (s) => s.put({ ...entry, attempts: entry.attempts + 1, waiting: waitingFor(e) }));
         break; // keep the order: later entries wait for this one
       }
       await tx("readwrite", (s) => s.put({ ...entry, attempts: entry.attempts + 1, error: e.message }));
@@ -146,7 +164,8 @@ async function replayOnce(): Promise<number> {
   return sent;
 }
 
-/** Replay on open, when the network returns, and when the app comes back to the foreground. */
+/** Replay on open, when the network returns, when the app comes back to the foreground, and
+ *  every RETRY_MS while something waits. */
 export function startOutbox(): void {
   const kick = () => void replay().catch(() => undefined);
   addEventListener("online", kick);
@@ -154,4 +173,9 @@ export function startOutbox(): void {
     if (document.visibilityState === "visible") kick();
   });
   void refreshOutbox().then(kick);
+  // The hub or n8n back while the app stays open: neither "online" nor "visible" fires then.
+  setInterval(() => {
+    const waiting = outboxEntries.value.some((e) => !e.error);
+    if (waiting && navigator.onLine && document.visibilityState === "visible") kick();
+  }, RETRY_MS);
 }

@@ -1,5 +1,5 @@
 // The inbox (home): the latest captures, filtered and searched, with what is still pending.
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
   STORED_CATEGORIES,
   PENDING_STATUSES,
@@ -22,7 +22,7 @@ import {
   due,
   plural,
 } from "../lib/format";
-import { outboxEntries, type Entry } from "../lib/outbox";
+import { WAITING_LABELS, outboxEntries, type Entry } from "../lib/outbox";
 import { useResource } from "../lib/resource";
 import { linkClick, navigate } from "../lib/router";
 import { Icon } from "../ui/icons";
@@ -98,6 +98,13 @@ export function InboxScreen() {
     setMore([]);
     setNext(page.data?.next_before ?? null);
   }, [page.data]);
+
+  // A capture that waited on the phone left: the hub has it now, so the list shows it.
+  const waitingBefore = useRef(queued.length);
+  useEffect(() => {
+    if (queued.length < waitingBefore.current) void page.reload();
+    waitingBefore.current = queued.length;
+  }, [queued.length, page.reload]);
 
   // The search box waits for a pause in typing; the filters live in the URL (back button, links).
   useEffect(() => {
@@ -194,7 +201,7 @@ export function InboxScreen() {
                 <div class="min-w-0 flex-1">
                   <p class="truncate text-[15px]">{e.payload.text ?? "Note vocale"}</p>
                   <p class="text-xs text-slate-500 dark:text-slate-400">
-                    {e.error ? `Refusée : ${e.error}` : "En attente d'envoi — partira dès le retour du réseau"}
+                    {e.error ? `Refusée : ${e.error}` : `En attente d'envoi — ${WAITING_LABELS[e.waiting ?? "network"]}`}
                   </p>
                 </div>
               </li>
