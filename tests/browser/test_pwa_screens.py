@@ -319,6 +319,47 @@ def test_nothing_in_the_settings_is_cut_at_iphone_width(
     context.close()
 
 
+# Controls a finger meets that are smaller than 44 × 44 px (Apple's minimum), as
+# "TAG W×H name"; a switch's 52 × 32 track is the platform's own size, and hidden radios are
+# tapped through their labels.
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+      'a[href], button:not([role=switch]), input:not([type=radio]), select, textarea, summary')]
+    .filter(el => { const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44)
+        && !el.matches('.sr-only, .sr-only *'); })
+    .map(el => { const r = el.getBoundingClientRect();
+      return `${el.tagName} ${Math.round(r.width)}×${Math.round(r.height)} `
+        + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 30); })"""
+
+
+def test_every_control_is_big_enough_for_a_finger(
+    browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
+) -> None:
+    """Pairing, the inbox with its filters, a capture, the capture screen, the sessions, a
+    session and the settings: no control under 44 × 44 px at iPhone size."""
+    hub, _, ids = site
+    context = new_context(browser, hub.url)
+    page = context.new_page()
+    page.goto("/")
+    expect(page.get_by_role("button", name="J'ai déjà un jeton")).to_be_visible()
+    small = {"pairing": page.evaluate(SMALL_TARGETS)}
+    context.close()
+    context, page = _open(browser, hub, token, True)
+    for name, path, ready in (
+        ("inbox", "/", page.get_by_role("list", name="Captures")),
+        ("capture", f"/captures/{ids['meeting']}", page.get_by_role("region", name="Classement")),
+        ("capture screen", "/capture", page.get_by_role("button", name="Maintenir pour parler")),
+        ("sessions", "/sessions", page.get_by_role("region", name="Machine gpu-server")),
+        ("session", f"/sessions/{IDS['orchestrator']}", page.get_by_role("list", name="Messages")),
+        ("settings", "/settings", page.get_by_role("region", name="Projets")),
+    ):
+        page.goto(path)
+        expect(ready).to_be_visible()
+        small[name] = page.evaluate(SMALL_TARGETS)
+    context.close()
+    assert {name: found for name, found in small.items() if found} == {}
+
+
 def test_dark_mode(
     browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
 ) -> None:
