@@ -231,3 +231,19 @@ def test_a_capture_made_while_n8n_is_down_leaves_once_it_is_back(
         "SELECT 1 FROM assistant.captures WHERE text = 'racheter des sondes d''oscilloscope'",
     )
     assert len(rows) == 1
+
+
+def test_a_retried_capture_shows_its_error_as_history(
+    site: tuple[Hub, dict[str, str]], phone: Page
+) -> None:
+    """A failed capture shows its error in red; once retried it is pending again and the same
+    error reads as the last one, with a new attempt planned, not as the capture's state."""
+    _, ids = site
+    phone.goto(f"/captures/{ids['failed']}")
+    expect(phone.get_by_text("Whisper ne répond pas", exact=False)).to_be_visible()
+    phone.get_by_role("button", name="Relancer maintenant").click()
+    expect(
+        phone.get_by_text(
+            re.compile("^Nouvel essai prévu. Dernière erreur : Whisper ne répond pas")
+        )
+    ).to_be_visible()

@@ -94,10 +94,19 @@ export function CaptureDetailScreen({ id }: { id: string }) {
               {c.transcript || c.text || <span class="text-slate-400">Pas encore de transcription.</span>}
             </blockquote>
             {c.audio_url && <AudioPlayer url={c.audio_url} />}
-            {c.last_error && c.status !== "filed" && (
+            {c.last_error && c.status === "failed" && (
               <p class="flex gap-2 rounded-xl bg-rose-50 p-3 text-sm text-rose-800 dark:bg-rose-400/10 dark:text-rose-300">
                 <Icon name="alert" class="mt-0.5 size-4 shrink-0" />
                 {c.last_error}
+              </p>
+            )}
+            {/* Pending again (retried): the error is history, not the capture's state. */}
+            {c.last_error && PENDING_STATUSES.includes(c.status) && (
+              <p class="flex gap-2 rounded-xl bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-400/10 dark:text-amber-200">
+                <Icon name="refresh" class="mt-0.5 size-4 shrink-0" />
+                <span>
+                  Nouvel essai prévu. Dernière erreur : {c.last_error}
+                </span>
               </p>
             )}
             {retryable && (
