@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.browser import seed
 from tests.browser.pwa import new_context, pair_with_token
@@ -247,3 +247,69 @@ def test_a_retried_capture_shows_its_error_as_history(
             re.compile("^Nouvel essai prévu. Dernière erreur : Whisper ne répond pas")
         )
     ).to_be_visible()
+
+
+def test_a_project_made_and_one_deleted_offline_are_replayed_back_online(
+    site: tuple[Hub, dict[str, str]], phone: Page
+) -> None:
+    """Offline, a project is added and another deleted: both wait on the phone, listed as
+    such; back online they reach the hub in order and the list shows the result."""
+    hub, _ = site
+    seed.run_sql(
+        hub.dsn, "INSERT INTO assistant.projects (slug, name) VALUES ('vieux-banc', 'Vieux banc')"
+    )
+    phone.get_by_role("link", name="Réglages").first.click()
+    projects = phone.get_by_role("region", name="Projets")
+    expect(projects.get_by_role("button", name="Modifier Vieux banc")).to_be_visible()
+    phone.context.set_offline(True)
+    projects.get_by_role("button", name="Ajouter").click()
+    phone.get_by_label("Nom", exact=True).fill("Banc Caméra")
+    phone.get_by_role("button", name="Enregistrer").click()
+    expect(
+        phone.get_by_role("status").filter(has_text="Hors ligne : la modification")
+    ).to_be_visible()
+    projects.get_by_role("button", name="Modifier Vieux banc").click()
+    phone.get_by_role("button", name="Supprimer").click()
+    waiting = projects.get_by_role("list", name="Projets : modifications en attente d'envoi")
+    expect(waiting.get_by_role("listitem")).to_have_count(2)
+    expect(waiting).to_contain_text("Ajouter « Banc Caméra »")
+    expect(waiting).to_contain_text("Supprimer « Vieux banc »")
+    phone.context.set_offline(False)
+    expect(waiting).to_have_count(0, timeout=30_000)
+    expect(projects.get_by_role("button", name="Modifier Banc Caméra")).to_be_visible()
+    expect(projects.get_by_role("button", name="Modifier Vieux banc")).to_have_count(0)
+    rows = seed.run_sql(
+        hub.dsn,
+        "SELECT slug FROM assistant.projects WHERE slug IN ('banc-camera', 'vieux-banc')",
+    )
+    assert rows == [{"slug": "banc-camera"}]
+
+
+def test_a_project_whose_answer_was_lost_is_not_made_twice_nor_refused(
+    site: tuple[Hub, dict[str, str]], phone: Page
+) -> None:
+    """The hub made the project but its answer never reached the phone: the change waits, is
+    sent again, finds the project there (409) and leaves quietly, with nothing refused."""
+    hub, _ = site
+    phone.get_by_role("link", name="Réglages").first.click()
+    projects = phone.get_by_role("region", name="Projets")
+    lost: list[str] = []
+
+    def lose_the_answer(route: Route) -> None:
+        if route.request.method != "POST" or lost:
+            route.continue_()
+            return
+        route.fetch()  # the hub makes the project...
+        lost.append(route.request.url)
+        route.abort()  # ...and the phone never hears of it
+
+    phone.route("**/api/projects", lose_the_answer)
+    projects.get_by_role("button", name="Ajouter").click()
+    phone.get_by_label("Nom", exact=True).fill("Banc Perdu")
+    phone.get_by_role("button", name="Enregistrer").click()
+    expect(phone.get_by_role("status").filter(has_text="la modification partira")).to_be_visible()
+    waiting = projects.get_by_role("list", name="Projets : modifications en attente d'envoi")
+    expect(waiting).to_have_count(0, timeout=30_000)
+    expect(projects.get_by_role("button", name="Modifier Banc Perdu")).to_be_visible()
+    expect(phone.get_by_text(re.compile("Refusée|refusé par le hub"))).to_have_count(0)
+    assert seed.run_sql(hub.dsn, "SELECT 1 FROM assistant.projects WHERE slug = 'banc-perdu'")
