@@ -309,7 +309,7 @@ def test_nothing_in_the_settings_is_cut_at_iphone_width(
         ).to_be_visible()
         assert section.evaluate(CUT_LINES) == [], region
     expect(
-        page.get_by_text(re.compile(r"Jeton créé en ligne de commande .* utilisé"))
+        page.get_by_text(re.compile(r"Jeton créé en ligne de commande .* utilisé")).first
     ).to_be_visible()
     for title in page.locator("section > div > h2").all():
         assert title.evaluate(MISALIGNED) <= 2, title.inner_text()
