@@ -2,12 +2,13 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, listClients, listProjects, request, type Client } from "../lib/api";
 import { toast, useSignal } from "../lib/bus";
-import { WAITING_LABELS, enqueue, outboxEntries, replay, type CatalogChange, type Entry } from "../lib/outbox";
+import { enqueue, outboxEntries, replay, type CatalogChange, type Entry } from "../lib/outbox";
 import { ulid } from "../lib/ulid";
 import { plural } from "../lib/format";
 import { useResource } from "../lib/resource";
 import { Icon } from "../ui/icons";
 import { Badge, Button, Card, ErrorNote, Field, Section, Sheet, Spinner } from "../ui/ui";
+import { WaitingList } from "../ui/WaitingList";
 
 type Kind = "projects" | "clients";
 interface Item {
@@ -63,21 +64,11 @@ export function CatalogSection({ kind }: { kind: Kind }) {
         </Button>
       }
     >
-      {waiting.length > 0 && (
-        <ul class="space-y-2" aria-label={`${title} : modifications en attente d'envoi`}>
-          {waiting.map((e) => (
-            <li key={e.key} class="card flex items-center gap-3 border-l-4 border-amber-400 p-4">
-              <Icon name={e.error ? "alert" : "refresh"} class="size-5 shrink-0 text-amber-500" />
-              <div class="min-w-0 flex-1">
-                <p class="text-[15px] break-words">{e.payload.label}</p>
-                <p class="text-xs text-slate-500 dark:text-slate-400">
-                  {e.error ? `Refusée : ${e.error}` : `En attente d'envoi — ${WAITING_LABELS[e.waiting ?? "network"]}`}
-                </p>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
+      <WaitingList
+        label={`${title} : modifications en attente d'envoi`}
+        entries={waiting}
+        title={(e) => (e.kind === "catalog" ? e.payload.label : "")}
+      />
       {list.error && !list.data && <ErrorNote error={list.error} retry={list.reload} />}
       {!list.data && list.loading && <Spinner />}
       {list.data && (

@@ -22,12 +22,13 @@ import {
   due,
   plural,
 } from "../lib/format";
-import { WAITING_LABELS, outboxEntries, type Entry } from "../lib/outbox";
+import { outboxEntries, type Entry } from "../lib/outbox";
 import { useResource } from "../lib/resource";
 import { linkClick, navigate } from "../lib/router";
 import { Icon } from "../ui/icons";
 import { Page } from "../ui/Layout";
 import { Badge, Button, EmptyState, ErrorNote, Spinner, StaleNote } from "../ui/ui";
+import { WaitingList } from "../ui/WaitingList";
 
 const FILTER_KEYS = ["q", "category", "project", "client", "status"] as const;
 type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
@@ -193,21 +194,11 @@ export function InboxScreen() {
           )}
         </div>
 
-        {queued.length > 0 && (
-          <ul class="space-y-2" aria-label="Captures en attente d'envoi">
-            {queued.map((e) => (
-              <li key={e.key} class="card flex items-center gap-3 border-l-4 border-amber-400 p-4">
-                <Icon name={e.error ? "alert" : "refresh"} class="size-5 shrink-0 text-amber-500" />
-                <div class="min-w-0 flex-1">
-                  <p class="truncate text-[15px]">{e.payload.text ?? "Note vocale"}</p>
-                  <p class="text-xs text-slate-500 dark:text-slate-400">
-                    {e.error ? `Refusée : ${e.error}` : `En attente d'envoi — ${WAITING_LABELS[e.waiting ?? "network"]}`}
-                  </p>
-                </div>
-              </li>
-            ))}
-          </ul>
-        )}
+        <WaitingList
+          label="Captures en attente d'envoi"
+          entries={queued}
+          title={(e) => (e.kind === "capture" ? (e.payload.text ?? "Note vocale") : "")}
+        />
 
         <StaleNote since={page.staleSince} error={page.data ? page.error : null} />
 
