@@ -23,6 +23,8 @@ from tests.support.mesh_stack import Hub, create_token
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.browser
+# The capture screen's stop icon (ui/icons.tsx): a rounded square.
+STOP_ICON = "M7 5h10a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z"
 ENGLISH = re.compile(r"String should|no capture|unknown project|add it first|Registration failed")
 
 
@@ -313,3 +315,28 @@ def test_a_project_whose_answer_was_lost_is_not_made_twice_nor_refused(
     expect(projects.get_by_role("button", name="Modifier Banc Perdu")).to_be_visible()
     expect(phone.get_by_text(re.compile("Refusée|refusé par le hub"))).to_have_count(0)
     assert seed.run_sql(hub.dsn, "SELECT 1 FROM assistant.projects WHERE slug = 'banc-perdu'")
+
+
+def test_a_voice_note_is_recorded_and_kept_while_n8n_is_down(
+    browser: Browser, site: tuple[Hub, dict[str, str]]
+) -> None:
+    """Tap to talk on the fake microphone: the button turns into a stop button (not a pause
+    one: the tap sends), the note is recorded, kept on the phone while n8n is down, and
+    listed in the inbox as a voice note waiting for n8n."""
+    hub, _ = site
+    context = new_context(browser, hub.url, permissions=["microphone"])
+    page = context.new_page()
+    pair_with_token(page, create_token(hub.dsn, "full", "iPhone micro"), "iPhone micro")
+    page.get_by_role("link", name="Capturer").first.click()
+    page.get_by_role("button", name="Maintenir pour parler").press("Enter")
+    stop = page.get_by_role("button", name="Arrêter et envoyer")
+    expect(stop).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_text(re.compile(r"^Enregistrement… 0:0[1-9]"))).to_be_visible()
+    assert stop.locator("svg path").get_attribute("d") == STOP_ICON
+    stop.press("Enter")
+    expect(page.get_by_text("n8n ne répond pas : capture gardée sur l'appareil")).to_be_visible()
+    page.get_by_role("link", name="Boîte").first.click()
+    waiting = page.get_by_role("list", name="Captures en attente d'envoi")
+    expect(waiting).to_contain_text("Note vocale")
+    expect(waiting).to_contain_text("n8n ne répond pas")
+    context.close()

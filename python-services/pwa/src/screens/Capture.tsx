@@ -173,7 +173,7 @@ function PushToTalk({ disabled, onAudio }: { disabled: boolean; onAudio: (audio:
         }}
         onContextMenu={(e) => e.preventDefault()}
       >
-        <Icon name={recording ? "pause" : "mic"} class="size-11 text-white" />
+        <Icon name={recording ? "stop" : "mic"} class="size-11 text-white" />
       </button>
       <p class="text-center text-sm font-medium text-slate-600 dark:text-slate-300" aria-live="polite">
         {recording
