@@ -340,3 +340,19 @@ def test_a_voice_note_is_recorded_and_kept_while_n8n_is_down(
     expect(waiting).to_contain_text("Note vocale")
     expect(waiting).to_contain_text("n8n ne répond pas")
     context.close()
+
+
+def test_no_line_of_a_summary_starts_with_a_colon(
+    site: tuple[Hub, dict[str, str]], phone: Page
+) -> None:
+    """French typography: the space before « : » in a summary is unbreakable, in the inbox and
+    in the capture, so that at 390 px « : devis et démo » never starts a line."""
+    _, ids = site
+    # Playwright's text matching folds every space into one: read the DOM's own characters.
+    written = "Caméra thermique IMX8MP pour Acmé\u00a0: devis et démo"
+    listed = phone.get_by_role("list", name="Captures")
+    shown = listed.get_by_text("Caméra thermique IMX8MP pour Acmé", exact=False).first
+    assert shown.evaluate("el => el.textContent") == written
+    phone.goto(f"/captures/{ids['meeting']}")
+    shown = phone.get_by_text("Caméra thermique IMX8MP pour Acmé", exact=False).first
+    assert shown.evaluate("el => el.textContent") == written

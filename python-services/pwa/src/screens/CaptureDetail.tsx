@@ -27,6 +27,7 @@ import {
   actorLabel,
   ago,
   due,
+  frenchSpaces,
   fullDate,
 } from "../lib/format";
 import { enqueue } from "../lib/outbox";
@@ -89,7 +90,7 @@ export function CaptureDetailScreen({ id }: { id: string }) {
                 </Badge>
               )}
             </div>
-            {c.summary && <p class="text-[17px] font-semibold leading-snug">{c.summary}</p>}
+            {c.summary && <p class="text-[17px] font-semibold leading-snug">{frenchSpaces(c.summary)}</p>}
             <blockquote class={`leading-relaxed whitespace-pre-wrap ${c.summary ? "text-[15px] text-slate-600 dark:text-slate-300" : "text-[17px]"}`}>
               {c.transcript || c.text || <span class="text-slate-400">Pas encore de transcription.</span>}
             </blockquote>

@@ -20,6 +20,7 @@ import {
   STATUS_LABELS,
   ago,
   due,
+  frenchSpaces,
   plural,
 } from "../lib/format";
 import { outboxEntries, type Entry } from "../lib/outbox";
@@ -282,8 +283,7 @@ function FilterChip({
 function CaptureRow({ capture: c, projects, clients }: { capture: CaptureSummary; projects: Map<string, string>; clients: Map<string, string> }) {
   const href = `/captures/${encodeURIComponent(c.capture_id)}`;
   const text =
-    c.summary ||
-    c.excerpt ||
+    frenchSpaces(c.summary || c.excerpt || "") ||
     (c.mode === "voice" ? (c.status === "failed" ? "Note vocale non transcrite" : "Note vocale (transcription en attente)") : "—");
   const dated = c.actions.filter((a) => a.due && !a.done).sort((a, b) => (a.due ?? "").localeCompare(b.due ?? ""));
   return (
