@@ -356,3 +356,24 @@ def test_no_line_of_a_summary_starts_with_a_colon(
     phone.goto(f"/captures/{ids['meeting']}")
     shown = phone.get_by_text("Caméra thermique IMX8MP pour Acmé", exact=False).first
     assert shown.evaluate("el => el.textContent") == written
+
+
+def test_notifications_refused_say_where_to_allow_them(
+    browser: Browser, site: tuple[Hub, dict[str, str]]
+) -> None:
+    """Refused at the browser's prompt: the card says where to allow them and the switch no
+    longer pretends it can, after a reload too (the browser will not ask again)."""
+    hub, _ = site
+    context = new_context(browser, hub.url)  # no permission granted: the prompt is refused
+    page = context.new_page()
+    pair_with_token(page, create_token(hub.dsn, "full", "iPhone refus"), "iPhone refus")
+    page.get_by_role("link", name="Réglages").first.click()
+    switch = page.get_by_role("switch", name="Notifications")
+    switch.click()
+    expect(page.get_by_role("alert").filter(has_text="refusées")).to_be_visible()
+    card = page.get_by_role("region", name="Notifications")
+    for _ in range(2):
+        expect(card.get_by_text(re.compile("bloquées pour cette app"))).to_be_visible()
+        expect(switch).to_be_disabled()
+        page.reload()
+    context.close()
