@@ -26,6 +26,9 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--no-first-run",
     "--lang=fr-FR",  # the browser's own widgets (date fields) in French, as on a French phone
+    # A microphone that plays a tone, granted without a prompt where a context allows it.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "pwa"
 PHONE: dict[str, Any] = {

@@ -164,6 +164,19 @@ def test_a_forked_transcript_shows_its_branches(
     shot(page, f"session-fork-{suffix}")
 
 
+def test_a_session_of_an_offline_machine_says_so_in_its_header(
+    browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
+) -> None:
+    """The header of a session whose machine is gone names it as offline, even though the
+    app's own stream to the hub is live."""
+    context, page = _open(browser, site[0], token, True)
+    page.goto(f"/sessions/{IDS['website']}")
+    expect(page.get_by_text("pc-maison (hors ligne)")).to_be_visible()
+    page.goto(f"/sessions/{IDS['orchestrator']}")
+    expect(page.get_by_text("gpu-server", exact=True)).to_be_visible()
+    context.close()
+
+
 def test_a_permission_settled_elsewhere_leaves_and_a_late_approval_says_why(
     browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
 ) -> None:
@@ -268,6 +281,83 @@ def test_capture_settings_and_pairing(
     expect(pairing.get_by_label("Code d'association")).to_have_value("ABCD2345")
     shot(pairing, f"pair-{suffix}")
     fresh.close()
+
+
+# Lines cut with an ellipsis although the text is wider than its box (CSS text-overflow).
+CUT_LINES = """root => [...root.querySelectorAll('*')]
+    .filter(el => getComputedStyle(el).textOverflow === 'ellipsis'
+                  && el.scrollWidth > el.clientWidth + 1)
+    .map(el => el.textContent)"""
+# How far (px) a section's title and its action button are apart vertically, centre to centre.
+MISALIGNED = """h => { const b = h.nextElementSibling; if (!b) return 0;
+    const r = h.getBoundingClientRect(), s = b.getBoundingClientRect();
+    return Math.abs((r.top + r.bottom) / 2 - (s.top + s.bottom) / 2); }"""
+
+
+def test_nothing_in_the_settings_is_cut_at_iphone_width(
+    browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
+) -> None:
+    """At 390 px the devices' last use, the catalog's details and the machines' lines wrap
+    instead of being cut; each section's action sits level with its title; the voice hint is
+    centred under its button."""
+    context, page = _open(browser, site[0], token, True)
+    page.get_by_role("link", name="Réglages").first.click()
+    for region in ("Appareils", "Projets", "Clients", "Machines (agents)"):
+        section = page.get_by_role("region", name=region)
+        expect(
+            section.get_by_role("listitem").or_(section.locator("button, div.p-4")).first
+        ).to_be_visible()
+        assert section.evaluate(CUT_LINES) == [], region
+    expect(
+        page.get_by_text(re.compile(r"Jeton créé en ligne de commande .* utilisé")).first
+    ).to_be_visible()
+    for title in page.locator("section > div > h2").all():
+        assert title.evaluate(MISALIGNED) <= 2, title.inner_text()
+    page.get_by_role("link", name="Capturer").first.click()
+    hint = page.get_by_text(re.compile("^Maintiens pour parler"))
+    assert hint.evaluate("el => getComputedStyle(el).textAlign") == "center"
+    context.close()
+
+
+# Controls a finger meets that are smaller than 44 × 44 px (Apple's minimum), as
+# "TAG W×H name"; a switch's 52 × 32 track is the platform's own size, and hidden radios are
+# tapped through their labels.
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+      'a[href], button:not([role=switch]), input:not([type=radio]), select, textarea, summary')]
+    .filter(el => { const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44)
+        && !el.matches('.sr-only, .sr-only *'); })
+    .map(el => { const r = el.getBoundingClientRect();
+      return `${el.tagName} ${Math.round(r.width)}×${Math.round(r.height)} `
+        + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 30); })"""
+
+
+def test_every_control_is_big_enough_for_a_finger(
+    browser: Browser, site: tuple[Hub, seed.SeededMachines, dict[str, str]], token: str
+) -> None:
+    """Pairing, the inbox with its filters, a capture, the capture screen, the sessions, a
+    session and the settings: no control under 44 × 44 px at iPhone size."""
+    hub, _, ids = site
+    context = new_context(browser, hub.url)
+    page = context.new_page()
+    page.goto("/")
+    expect(page.get_by_role("button", name="J'ai déjà un jeton")).to_be_visible()
+    small = {"pairing": page.evaluate(SMALL_TARGETS)}
+    context.close()
+    context, page = _open(browser, hub, token, True)
+    for name, path, ready in (
+        ("inbox", "/", page.get_by_role("list", name="Captures")),
+        ("capture", f"/captures/{ids['meeting']}", page.get_by_role("region", name="Classement")),
+        ("capture screen", "/capture", page.get_by_role("button", name="Maintenir pour parler")),
+        ("sessions", "/sessions", page.get_by_role("region", name="Machine gpu-server")),
+        ("session", f"/sessions/{IDS['orchestrator']}", page.get_by_role("list", name="Messages")),
+        ("settings", "/settings", page.get_by_role("region", name="Projets")),
+    ):
+        page.goto(path)
+        expect(ready).to_be_visible()
+        small[name] = page.evaluate(SMALL_TARGETS)
+    context.close()
+    assert {name: found for name, found in small.items() if found} == {}
 
 
 def test_dark_mode(

@@ -35,10 +35,12 @@ export interface Toast {
 
 export const toasts = new Signal<Toast[]>([]);
 let toastSeq = 0;
+const MAX_TOASTS = 2;
 
 export function toast(text: string, tone: Toast["tone"] = "info", action?: Toast["action"]): void {
   const id = ++toastSeq;
-  toasts.set([...toasts.value, { id, text, tone, action }]);
+  // Two at most: a third would cover a third of a phone's screen for seconds.
+  toasts.set([...toasts.value.slice(-(MAX_TOASTS - 1)), { id, text, tone, action }]);
   setTimeout(() => dismissToast(id), action ? 10000 : 4500);
 }
 

@@ -187,3 +187,9 @@ export function plural(n: number, one: string, many: string, none?: string): str
   if (n === 0 && none) return none;
   return `${n} ${n > 1 ? many : one}`;
 }
+
+/** French typography for text the classifier or a person wrote: the space before « : ; ! ? »
+ *  and inside « » becomes unbreakable, so that no line of a summary starts with a colon. */
+export function frenchSpaces(text: string): string {
+  return text.replace(/ ([:;!?»])/g, "\u00a0$1").replace(/« /g, "«\u00a0");
+}

@@ -2,13 +2,15 @@
 // `Authorization`, and a 401 that sends the app back to pairing.
 
 import { currentDevice, forgetDevice } from "./auth";
+import { frenchError } from "./errors";
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    /** The rest of the hub's error envelope (`state`, `reason`, `retry_after_s`, ...). */
+    /** The rest of the hub's error envelope (`state`, `reason`, `retry_after_s`, ...) and
+     *  `detail`: the hub's own (English) message, where `message` is the app's French. */
     readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
@@ -86,10 +88,11 @@ export async function errorOf(response: Response): Promise<ApiError> {
     const body = (await response.json()) as { error?: { code?: string; message?: string } };
     if (body?.error?.code) {
       const { code, message, ...extra } = body.error;
-      return new ApiError(response.status, code, message ?? code, extra);
+      const detail = message ?? code;
+      return new ApiError(response.status, code, frenchError(response.status, code, detail), { ...extra, detail });
     }
   } catch {
     /* not the envelope: fall through */
   }
-  return new ApiError(response.status, "http_error", `Le hub a répondu ${response.status}.`);
+  return new ApiError(response.status, "http_error", frenchError(response.status, "http_error", ""));
 }

@@ -1,4 +1,5 @@
-// The outbox: mutations made offline (a capture, a re-classification) kept in IndexedDB and
+// The outbox: mutations made offline (a capture, a re-classification, a project or client
+// made, changed or deleted) kept in IndexedDB and
 // replayed in order, exactly once, when the app opens, comes back online or becomes visible
 // (iOS has no Background Sync).
 //
@@ -8,7 +9,7 @@
 // tabs (Web Locks), and an entry leaves the outbox as soon as the hub accepted it.
 // Approvals and prompts never come here: they need the live session.
 
-import { ApiError, reclassify, sendCapture, type CaptureAnswer, type Reclassification } from "./api";
+import { ApiError, reclassify, request, sendCapture, type CaptureAnswer, type Reclassification } from "./api";
 import { Signal, toast } from "./bus";
 
 export type Entry =
@@ -19,6 +20,16 @@ export type Entry =
       payload: { text?: string; audio?: Blob; audio_name?: string; mode: "text" | "voice" };
       attempts: number;
       error?: string;
+      waiting?: Waiting;
+    }
+  | {
+      key: string;
+      kind: "catalog";
+      created_at: string;
+      payload: CatalogChange;
+      attempts: number;
+      error?: string;
+      waiting?: Waiting;
     }
   | {
       key: string;
@@ -27,7 +38,34 @@ export type Entry =
       payload: { capture_id: string; body: Reclassification };
       attempts: number;
       error?: string;
+      waiting?: Waiting;
     };
+
+/** A project or client made, changed or deleted: the very request, and what the user did. */
+export interface CatalogChange {
+  method: "POST" | "PATCH" | "DELETE";
+  path: string;
+  body?: unknown;
+  query?: Record<string, boolean>;
+  /** What the app lists while it waits, e.g. « Ajouter Banc NPU ». */
+  label: string;
+}
+
+/** Why an entry still waits: the phone offline, the hub silent, or n8n behind it silent. */
+export type Waiting = "network" | "hub" | "n8n";
+/** How often what waits is tried again while the app is on screen and the phone online. */
+const RETRY_MS = 15_000;
+
+export function waitingFor(e: ApiError): Waiting {
+  if (e.network) return navigator.onLine ? "hub" : "network";
+  return e.code === "capture_unavailable" || e.code === "upstream_unavailable" ? "n8n" : "hub";
+}
+
+export const WAITING_LABELS: Record<Waiting, string> = {
+  network: "partira dès le retour du réseau",
+  hub: "le hub ne répond pas ; nouvel essai automatique",
+  n8n: "n8n ne répond pas ; nouvel essai automatique",
+};
 
 const DB = "solo-brain";
 const STORE = "outbox";
@@ -102,9 +140,18 @@ export function captureForm(entry: Extract<Entry, { kind: "capture" }>): FormDat
 async function send(entry: Entry): Promise<void> {
   if (entry.kind === "capture") {
     captureAnswers.set({ key: entry.key, answer: await sendCapture(captureForm(entry)) });
+  } else if (entry.kind === "catalog") {
+    const { method, path, body, query } = entry.payload;
+    await request(method, path, { body, query });
   } else {
     await reclassify(entry.payload.capture_id, entry.payload.body, entry.key);
   }
+}
+
+/** A catalog change sent before whose answer was lost: the hub already made it. A catalog
+ *  request carries no idempotency key, so a second try of the same change finds it done. */
+function alreadyDone(change: CatalogChange, e: ApiError): boolean {
+  return (change.method === "POST" && e.status === 409) || (change.method !== "POST" && e.status === 404);
 }
 
 let running: Promise<number> | null = null;
@@ -129,8 +176,14 @@ async function replayOnce(): Promise<number> {
       await send(entry);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(0, "network", String(err));
+      if (entry.kind === "catalog" && entry.attempts > 0 && alreadyDone(entry.payload, e)) {
+        await tx("readwrite", (s) => s.delete(entry.seq));
+        sent++;
+        waited++;
+        continue;
+      }
       if (e.transient || e.status === 401) {
-        await tx("readwrite", (s) => s.put({ ...entry, attempts: entry.attempts + 1 }));
+        await tx("readwrite", (s) => s.put({ ...entry, attempts: entry.attempts + 1, waiting: waitingFor(e) }));
         break; // keep the order: later entries wait for this one
       }
       await tx("readwrite", (s) => s.put({ ...entry, attempts: entry.attempts + 1, error: e.message }));
@@ -146,7 +199,8 @@ async function replayOnce(): Promise<number> {
   return sent;
 }
 
-/** Replay on open, when the network returns, and when the app comes back to the foreground. */
+/** Replay on open, when the network returns, when the app comes back to the foreground, and
+ *  every RETRY_MS while something waits. */
 export function startOutbox(): void {
   const kick = () => void replay().catch(() => undefined);
   addEventListener("online", kick);
@@ -154,4 +208,9 @@ export function startOutbox(): void {
     if (document.visibilityState === "visible") kick();
   });
   void refreshOutbox().then(kick);
+  // The hub or n8n back while the app stays open: neither "online" nor "visible" fires then.
+  setInterval(() => {
+    const waiting = outboxEntries.value.some((e) => !e.error);
+    if (waiting && navigator.onLine && document.visibilityState === "visible") kick();
+  }, RETRY_MS);
 }

@@ -5,6 +5,8 @@
 import { ApiError, deletePushSubscription, pushKey, savePushSubscription } from "./api";
 
 const PREF = "sb.push";
+export const PUSH_UNAVAILABLE =
+  "Le service de notifications de ce navigateur ne répond pas : réessaie plus tard (sur iPhone, depuis l'app installée).";
 
 export function pushSupported(): boolean {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
@@ -48,10 +50,16 @@ async function subscribe(): Promise<void> {
       sub = null;
     }
   }
-  sub ??= await registration.pushManager.subscribe({
-    userVisibleOnly: true,
-    applicationServerKey: keyBytes(public_key),
-  });
+  try {
+    sub ??= await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: keyBytes(public_key),
+    });
+  } catch {
+    // The browser's own words ("Registration failed - push service not available") are English
+    // and say nothing the user can act on.
+    throw new ApiError(0, "push_unavailable", PUSH_UNAVAILABLE);
+  }
   await savePushSubscription(sub.toJSON());
 }
 
@@ -62,8 +70,9 @@ export async function enablePush(): Promise<void> {
   if (permission !== "granted") {
     throw new ApiError(0, "denied", "Les notifications sont refusées dans les réglages du téléphone.");
   }
-  localStorage.setItem(PREF, "on");
   await subscribe();
+  // Only once it worked: a failed subscription must not be retried silently on every open.
+  localStorage.setItem(PREF, "on");
 }
 
 export async function disablePush(): Promise<void> {

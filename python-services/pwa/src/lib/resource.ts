@@ -14,6 +14,7 @@ export interface Resource<T> {
   set: (data: T) => void;
 }
 
+const RETRY_MS = 5000;
 const memory = new Map<string, { at: number; data: unknown }>();
 
 function remembered<T>(key: string): { at: number; data: T } | undefined {
@@ -85,6 +86,14 @@ export function useResource<T>(key: string | null, load: () => Promise<T>, persi
       removeEventListener("online", onVisible);
     };
   }, [key, reload, persist]);
+
+  // No answer (hub restarting, network back): try again by itself, so that a screen left open
+  // does not say "unreachable" long after the hub came back.
+  useEffect(() => {
+    if (!error?.network) return;
+    const t = setTimeout(() => document.visibilityState === "visible" && void reload(), RETRY_MS);
+    return () => clearTimeout(t);
+  }, [error, reload]);
 
   const set = useCallback((value: T) => {
     setData(value);

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { listClients, listProjects, type CaptureAnswer } from "../lib/api";
 import { online, useSignal } from "../lib/bus";
 import { CATEGORY_LABELS, answerLabel, due } from "../lib/format";
-import { captureAnswers, enqueue, outboxEntries, replay } from "../lib/outbox";
+import { captureAnswers, enqueue, outboxEntries, replay, type Waiting } from "../lib/outbox";
 import { Recording, extensionFor, pickMimeType } from "../lib/recorder";
 import { useResource } from "../lib/resource";
 import { linkClick } from "../lib/router";
@@ -13,6 +13,12 @@ import { captureId } from "../lib/ulid";
 import { Icon } from "../ui/icons";
 import { Page } from "../ui/Layout";
 import { Badge, Button, Card } from "../ui/ui";
+
+const KEPT: Record<Waiting, string> = {
+  network: "Hors ligne : capture gardée sur l'appareil, elle partira au retour du réseau.",
+  hub: "Le hub ne répond pas : capture gardée sur l'appareil, nouvel essai automatique.",
+  n8n: "n8n ne répond pas : capture gardée sur l'appareil, nouvel essai automatique.",
+};
 
 type Phase = { kind: "idle" } | { kind: "sending"; key: string } | { kind: "queued"; key: string } | { kind: "done"; answer: CaptureAnswer };
 
@@ -85,7 +91,7 @@ export function CaptureScreen() {
         {phase.kind === "queued" && (
           <Card class="flex items-center gap-3 border-l-4 border-amber-400 p-4">
             <Icon name="offline" class="size-5 shrink-0 text-amber-500" />
-            <p class="text-[15px]">Capture gardée sur l'appareil : elle partira dès que le hub répondra.</p>
+            <p class="text-[15px]">{KEPT[entries.find((e) => e.key === phase.key)?.waiting ?? "network"]}</p>
           </Card>
         )}
         {phase.kind === "done" && <AnswerCard answer={phase.answer} />}
@@ -167,10 +173,12 @@ function PushToTalk({ disabled, onAudio }: { disabled: boolean; onAudio: (audio:
         }}
         onContextMenu={(e) => e.preventDefault()}
       >
-        <Icon name={recording ? "pause" : "mic"} class="size-11 text-white" />
+        <Icon name={recording ? "stop" : "mic"} class="size-11 text-white" />
       </button>
-      <p class="text-sm font-medium text-slate-600 dark:text-slate-300" aria-live="polite">
-        {recording ? `Enregistrement… ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` : "Maintiens pour parler, relâche pour envoyer (ou touche deux fois)"}
+      <p class="text-center text-sm font-medium text-slate-600 dark:text-slate-300" aria-live="polite">
+        {recording
+          ? `Enregistrement… ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`
+          : "Maintiens pour parler, relâche pour envoyer ; ou touche pour commencer, touche encore pour envoyer"}
       </p>
       {error && (
         <p role="alert" class="text-sm text-rose-600 dark:text-rose-400">

@@ -27,6 +27,7 @@ import {
   actorLabel,
   ago,
   due,
+  frenchSpaces,
   fullDate,
 } from "../lib/format";
 import { enqueue } from "../lib/outbox";
@@ -89,15 +90,24 @@ export function CaptureDetailScreen({ id }: { id: string }) {
                 </Badge>
               )}
             </div>
-            {c.summary && <p class="text-[17px] font-semibold leading-snug">{c.summary}</p>}
+            {c.summary && <p class="text-[17px] font-semibold leading-snug">{frenchSpaces(c.summary)}</p>}
             <blockquote class={`leading-relaxed whitespace-pre-wrap ${c.summary ? "text-[15px] text-slate-600 dark:text-slate-300" : "text-[17px]"}`}>
               {c.transcript || c.text || <span class="text-slate-400">Pas encore de transcription.</span>}
             </blockquote>
             {c.audio_url && <AudioPlayer url={c.audio_url} />}
-            {c.last_error && c.status !== "filed" && (
+            {c.last_error && c.status === "failed" && (
               <p class="flex gap-2 rounded-xl bg-rose-50 p-3 text-sm text-rose-800 dark:bg-rose-400/10 dark:text-rose-300">
                 <Icon name="alert" class="mt-0.5 size-4 shrink-0" />
                 {c.last_error}
+              </p>
+            )}
+            {/* Pending again (retried): the error is history, not the capture's state. */}
+            {c.last_error && PENDING_STATUSES.includes(c.status) && (
+              <p class="flex gap-2 rounded-xl bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-400/10 dark:text-amber-200">
+                <Icon name="refresh" class="mt-0.5 size-4 shrink-0" />
+                <span>
+                  Nouvel essai prévu. Dernière erreur : {c.last_error}
+                </span>
               </p>
             )}
             {retryable && (
@@ -343,7 +353,12 @@ function Reclassify({ capture, onDone }: { capture: CaptureDetail; onDone: (c?: 
       if (e.transient) {
         // Offline or hub down: kept in the outbox and sent, once, as soon as possible.
         await enqueue({ key, kind: "reclassify", created_at: new Date().toISOString(), payload: { capture_id: capture.capture_id, body }, attempts: 0 });
-        toast("Hors ligne : le reclassement partira au retour du réseau.", "info");
+        toast(
+          navigator.onLine
+            ? "Le hub ne répond pas : le reclassement partira dès qu'il répondra."
+            : "Hors ligne : le reclassement partira au retour du réseau.",
+          "info",
+        );
         onDone();
       } else {
         toast(e.message, "error");

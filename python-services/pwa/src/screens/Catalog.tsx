@@ -1,22 +1,14 @@
 // Projects and clients: what the classifier files notes under, with the aliases it listens for.
-import { useState } from "preact/hooks";
-import {
-  ApiError,
-  createClient,
-  createProject,
-  deleteClient,
-  deleteProject,
-  listClients,
-  listProjects,
-  updateClient,
-  updateProject,
-  type Client,
-} from "../lib/api";
-import { toast } from "../lib/bus";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, listClients, listProjects, request, type Client } from "../lib/api";
+import { toast, useSignal } from "../lib/bus";
+import { enqueue, outboxEntries, replay, type CatalogChange, type Entry } from "../lib/outbox";
+import { ulid } from "../lib/ulid";
 import { plural } from "../lib/format";
 import { useResource } from "../lib/resource";
 import { Icon } from "../ui/icons";
 import { Badge, Button, Card, ErrorNote, Field, Section, Sheet, Spinner } from "../ui/ui";
+import { WaitingList } from "../ui/WaitingList";
 
 type Kind = "projects" | "clients";
 interface Item {
@@ -51,6 +43,15 @@ export function CatalogSection({ kind }: { kind: Kind }) {
       ? (projects.data ?? []).map((p) => ({ key: p.slug, name: p.name, aliases: p.aliases, client_id: p.client_id, captures: p.captures }))
       : (clients.data ?? []).map((c) => ({ key: c.id, name: c.name, aliases: c.aliases, domains: c.domains, captures: c.captures, projects: c.projects }));
   const title = kind === "projects" ? "Projets" : "Clients";
+  const waiting = useSignal(outboxEntries).filter(
+    (e): e is Extract<Entry, { kind: "catalog" }> => e.kind === "catalog" && e.payload.path.startsWith(`/api/${kind}`),
+  );
+  // A change that waited on the phone left: the hub has it now, so the list shows it.
+  const waitingBefore = useRef(waiting.length);
+  useEffect(() => {
+    if (waiting.length < waitingBefore.current) void list.reload();
+    waitingBefore.current = waiting.length;
+  }, [waiting.length, list.reload]);
   const clientName = (id: string | null | undefined) => clients.data?.find((c) => c.id === id)?.name ?? id;
 
   return (
@@ -63,6 +64,11 @@ export function CatalogSection({ kind }: { kind: Kind }) {
         </Button>
       }
     >
+      <WaitingList
+        label={`${title} : modifications en attente d'envoi`}
+        entries={waiting}
+        title={(e) => (e.kind === "catalog" ? e.payload.label : "")}
+      />
       {list.error && !list.data && <ErrorNote error={list.error} retry={list.reload} />}
       {!list.data && list.loading && <Spinner />}
       {list.data && (
@@ -83,7 +89,7 @@ export function CatalogSection({ kind }: { kind: Kind }) {
               <Icon name={kind === "projects" ? "folder" : "user"} class="size-5 shrink-0 text-slate-400" />
               <div class="min-w-0 flex-1">
                 <p class="truncate text-[15px] font-medium">{item.name}</p>
-                <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
+                <p class="text-[13px] break-words text-slate-500 dark:text-slate-400">
                   <span class="font-mono text-[12px]">{item.key}</span>
                   {item.client_id ? ` · ${clientName(item.client_id)}` : ""}
                   {` · ${plural(item.captures, "capture", "captures", "aucune capture")}`}
@@ -144,6 +150,15 @@ function ItemForm({ kind, item, clients, onDone }: { kind: Kind; item: Item | nu
     .map((d) => d.trim().toLowerCase().replace(/^.*@/, ""))
     .filter(Boolean);
 
+  /** No answer (offline, hub down): kept in the outbox and sent as soon as the hub answers. */
+  async function later(change: CatalogChange) {
+    // One attempt already: this form's, whose answer may have been lost after the hub acted.
+    await enqueue({ key: `cat_${ulid()}`, kind: "catalog", created_at: new Date().toISOString(), payload: change, attempts: 1 });
+    void replay().catch(() => undefined);
+    toast(navigator.onLine ? "Le hub ne répond pas : la modification partira dès qu'il répondra." : "Hors ligne : la modification partira au retour du réseau.", "info");
+    onDone();
+  }
+
   async function save(event: Event) {
     event.preventDefault();
     if (!SLUG.test(slug)) {
@@ -157,22 +172,22 @@ function ItemForm({ kind, item, clients, onDone }: { kind: Kind; item: Item | nu
     }
     setBusy(true);
     setError(null);
+    const renamed = item && slug !== item.key ? slug : undefined;
+    const body =
+      kind === "projects"
+        ? { slug: item ? renamed : slug, name: name.trim(), aliases: aliasList, client_id: client || null }
+        : { id: item ? renamed : slug, name: name.trim(), aliases: aliasList, domains: domainList };
+    const change: CatalogChange = item
+      ? { method: "PATCH", path: `/api/${kind}/${encodeURIComponent(item.key)}`, body, label: `Modifier « ${name.trim()} »` }
+      : { method: "POST", path: `/api/${kind}`, body, label: `Ajouter « ${name.trim()} »` };
     try {
-      const renamed = item && slug !== item.key ? slug : undefined;
-      if (kind === "projects") {
-        const body = { slug, name: name.trim(), aliases: aliasList, client_id: client || null };
-        if (item) await updateProject(item.key, { ...body, slug: renamed });
-        else await createProject(body);
-      } else {
-        const body = { id: slug, name: name.trim(), aliases: aliasList, domains: domainList };
-        if (item) await updateClient(item.key, { ...body, id: renamed });
-        else await createClient(body);
-      }
+      await request(change.method, change.path, { body: change.body });
       toast(item ? "Modifié." : "Ajouté.", "success");
       onDone();
     } catch (err) {
       const e = err as ApiError;
-      setError(e.status === 409 ? "Cet identifiant est déjà pris." : e.message);
+      if (e.transient) await later(change);
+      else setError(e.status === 409 ? "Cet identifiant est déjà pris." : e.message);
     } finally {
       setBusy(false);
     }
@@ -186,13 +201,20 @@ function ItemForm({ kind, item, clients, onDone }: { kind: Kind; item: Item | nu
       : `Supprimer « ${item.name} » ?`;
     if (!confirm(warning)) return;
     setBusy(true);
+    const change: CatalogChange = {
+      method: "DELETE",
+      path: `/api/${kind}/${encodeURIComponent(item.key)}`,
+      query: { force: used > 0 },
+      label: `Supprimer « ${item.name} »`,
+    };
     try {
-      if (kind === "projects") await deleteProject(item.key, used > 0);
-      else await deleteClient(item.key, used > 0);
+      await request(change.method, change.path, { query: change.query });
       toast("Supprimé.", "success");
       onDone();
     } catch (err) {
-      setError((err as ApiError).message);
+      const e = err as ApiError;
+      if (e.transient) await later(change);
+      else setError(e.message);
     } finally {
       setBusy(false);
     }

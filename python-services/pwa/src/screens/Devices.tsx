@@ -58,8 +58,8 @@ export function DevicesSection() {
                   {d.current && <Badge tone="accent">cet appareil</Badge>}
                   {d.push && <Icon name="bell" class="size-3.5 shrink-0 text-slate-400" label="Notifications activées" />}
                 </p>
-                <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
-                  {d.paired ? "Associé" : "Jeton en ligne de commande"} {ago(d.created_at)} · utilisé{" "}
+                <p class="text-[13px] text-slate-500 dark:text-slate-400">
+                  {d.paired ? "Associé" : "Jeton créé en ligne de commande"} {ago(d.created_at)} · utilisé{" "}
                   {d.last_used_at ? ago(d.last_used_at) : "jamais"}
                 </p>
               </div>

@@ -1,5 +1,5 @@
 // The inbox (home): the latest captures, filtered and searched, with what is still pending.
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
   STORED_CATEGORIES,
   PENDING_STATUSES,
@@ -20,6 +20,7 @@ import {
   STATUS_LABELS,
   ago,
   due,
+  frenchSpaces,
   plural,
 } from "../lib/format";
 import { outboxEntries, type Entry } from "../lib/outbox";
@@ -28,6 +29,7 @@ import { linkClick, navigate } from "../lib/router";
 import { Icon } from "../ui/icons";
 import { Page } from "../ui/Layout";
 import { Badge, Button, EmptyState, ErrorNote, Spinner, StaleNote } from "../ui/ui";
+import { WaitingList } from "../ui/WaitingList";
 
 const FILTER_KEYS = ["q", "category", "project", "client", "status"] as const;
 type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
@@ -99,6 +101,13 @@ export function InboxScreen() {
     setNext(page.data?.next_before ?? null);
   }, [page.data]);
 
+  // A capture that waited on the phone left: the hub has it now, so the list shows it.
+  const waitingBefore = useRef(queued.length);
+  useEffect(() => {
+    if (queued.length < waitingBefore.current) void page.reload();
+    waitingBefore.current = queued.length;
+  }, [queued.length, page.reload]);
+
   // The search box waits for a pause in typing; the filters live in the URL (back button, links).
   useEffect(() => {
     const t = setTimeout(() => update("q", search.trim()), 300);
@@ -155,7 +164,7 @@ export function InboxScreen() {
             enterKeyHint="search"
           />
         </label>
-        <div class="-mx-4 flex gap-2 overflow-x-auto px-4 pb-1 [scrollbar-width:none]" role="group" aria-label="Filtres">
+        <div class="-mx-4 -mt-1 flex gap-2 overflow-x-auto px-4 pt-1 pb-1 [scrollbar-width:none]" role="group" aria-label="Filtres">
           <FilterChip
             label="Catégorie"
             value={filters.category}
@@ -186,21 +195,11 @@ export function InboxScreen() {
           )}
         </div>
 
-        {queued.length > 0 && (
-          <ul class="space-y-2" aria-label="Captures en attente d'envoi">
-            {queued.map((e) => (
-              <li key={e.key} class="card flex items-center gap-3 border-l-4 border-amber-400 p-4">
-                <Icon name={e.error ? "alert" : "refresh"} class="size-5 shrink-0 text-amber-500" />
-                <div class="min-w-0 flex-1">
-                  <p class="truncate text-[15px]">{e.payload.text ?? "Note vocale"}</p>
-                  <p class="text-xs text-slate-500 dark:text-slate-400">
-                    {e.error ? `Refusée : ${e.error}` : "En attente d'envoi — partira dès le retour du réseau"}
-                  </p>
-                </div>
-              </li>
-            ))}
-          </ul>
-        )}
+        <WaitingList
+          label="Captures en attente d'envoi"
+          entries={queued}
+          title={(e) => (e.kind === "capture" ? (e.payload.text ?? "Note vocale") : "")}
+        />
 
         <StaleNote since={page.staleSince} error={page.data ? page.error : null} />
 
@@ -263,8 +262,9 @@ function FilterChip({
     >
       <span>{selected ? selected[1] : label}</span>
       <Icon name="down" class="size-4 opacity-70" />
+      {/* 44 px tall to the finger, while the chip itself looks 36 px. */}
       <select
-        class="absolute inset-0 cursor-pointer opacity-0"
+        class="absolute inset-x-0 -inset-y-[5px] cursor-pointer opacity-0"
         aria-label={label}
         value={value ?? ""}
         onChange={(e) => onChange(e.currentTarget.value)}
@@ -283,8 +283,7 @@ function FilterChip({
 function CaptureRow({ capture: c, projects, clients }: { capture: CaptureSummary; projects: Map<string, string>; clients: Map<string, string> }) {
   const href = `/captures/${encodeURIComponent(c.capture_id)}`;
   const text =
-    c.summary ||
-    c.excerpt ||
+    frenchSpaces(c.summary || c.excerpt || "") ||
     (c.mode === "voice" ? (c.status === "failed" ? "Note vocale non transcrite" : "Note vocale (transcription en attente)") : "—");
   const dated = c.actions.filter((a) => a.due && !a.done).sort((a, b) => (a.due ?? "").localeCompare(b.due ?? ""));
   return (

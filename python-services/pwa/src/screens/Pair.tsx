@@ -141,7 +141,7 @@ export function PairScreen() {
         </form>
         <button
           type="button"
-          class="mx-auto mt-5 block rounded-lg px-3 py-2 text-sm font-medium text-accent-600 dark:text-accent-300"
+          class="mx-auto mt-5 block min-h-11 rounded-lg px-3 py-2 text-sm font-medium text-accent-600 dark:text-accent-300"
           onClick={() => {
             setWithToken(!withToken);
             setError(null);

@@ -284,7 +284,7 @@ function SessionSubtitle({ session: s, stream }: { session: Session; stream: { s
       <span class={`size-2 rounded-full ${dot}`} aria-hidden="true" />
       <span>{label}</span>
       <span aria-hidden="true">·</span>
-      <span>{s.agent}</span>
+      <span>{s.agent_online === false ? `${s.agent} (hors ligne)` : s.agent}</span>
       {s.git_branch && (
         <>
           <span aria-hidden="true">·</span>
@@ -330,7 +330,7 @@ function PermissionCard({ session, permission: p, onDecided }: { session: Sessio
       toast(verb === "approve" ? `${p.tool_name} autorisé.` : `${p.tool_name} refusé.`, "success");
     } catch (err) {
       const e = err as ApiError;
-      toast(e.status === 409 ? tooLate(String(e.extra.state ?? ""), e.message) : e.message, "error");
+      toast(e.status === 409 ? tooLate(String(e.extra.state ?? ""), String(e.extra.detail ?? "")) : e.message, "error");
       if (e.status === 409 || e.status === 404) onDecided(p.id);
     } finally {
       setBusy(null);

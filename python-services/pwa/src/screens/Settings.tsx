@@ -59,6 +59,8 @@ function Toggle({ checked, label, busy, onChange }: { checked: boolean; label: s
 function NotificationsSection() {
   const [on, setOn] = useState(pushWanted() && pushSupported() && Notification.permission === "granted");
   const [busy, setBusy] = useState(false);
+  // Refused once, the browser never asks again: only its own settings can undo it.
+  const [blocked, setBlocked] = useState(pushSupported() && Notification.permission === "denied");
   const install = needsInstallForPush();
 
   async function change(value: boolean) {
@@ -70,6 +72,7 @@ function NotificationsSection() {
       toast(value ? "Notifications activées." : "Notifications désactivées.", "success");
     } catch (err) {
       toast((err as ApiError).message, "error");
+      setBlocked(pushSupported() && Notification.permission === "denied");
     } finally {
       setBusy(false);
     }
@@ -86,7 +89,7 @@ function NotificationsSection() {
             <p class="text-[15px] font-medium">Notifications sur cet appareil</p>
             <p class="text-[13px] text-slate-500 dark:text-slate-400">Permissions à décider, prompts terminés, captures rangées.</p>
           </div>
-          {pushSupported() && !install && <Toggle checked={on} busy={busy} label="Notifications" onChange={change} />}
+          {pushSupported() && !install && <Toggle checked={on} busy={busy || blocked} label="Notifications" onChange={change} />}
         </div>
         {install && (
           <p class="mt-3 rounded-xl bg-sky-50 p-3 text-sm text-sky-900 dark:bg-sky-400/10 dark:text-sky-200">
@@ -94,6 +97,12 @@ function NotificationsSection() {
           </p>
         )}
         {!pushSupported() && !install && <p class="mt-3 text-sm text-slate-500">Ce navigateur ne reçoit pas de notifications.</p>}
+        {blocked && !install && (
+          <p class="mt-3 rounded-xl bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-400/10 dark:text-amber-200">
+            Les notifications sont bloquées pour cette app : autorise-les dans les réglages du téléphone (ou du
+            navigateur), puis reviens ici.
+          </p>
+        )}
       </Card>
     </Section>
   );
@@ -281,7 +290,7 @@ function AgentsSection() {
               <Icon name="server" class="size-5 text-slate-400" />
               <div class="min-w-0 flex-1">
                 <p class="truncate text-[15px] font-medium">{a.name}</p>
-                <p class="truncate text-[13px] text-slate-500 dark:text-slate-400">
+                <p class="text-[13px] break-words text-slate-500 dark:text-slate-400">
                   {a.hostname ?? "—"} · {a.sessions} session{a.sessions > 1 ? "s" : ""} · {a.online ? "connectée" : "vue"} {ago(a.last_seen)}
                 </p>
               </div>

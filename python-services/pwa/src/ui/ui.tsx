@@ -122,7 +122,7 @@ export function Section({
 }) {
   return (
     <section class="space-y-2" aria-labelledby={id}>
-      <div class="flex min-h-8 items-end justify-between px-1">
+      <div class="flex min-h-8 items-center justify-between px-1">
         <h2 id={id} class="text-[13px] font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">
           {title}
         </h2>
@@ -156,7 +156,8 @@ export function EmptyState({
 /** Says plainly that what is shown is not fresh, and since when. */
 export function StaleNote({ since, error }: { since: number | null; error: ApiError | null }) {
   if (!error) return null;
-  const what = error.network ? "Hors ligne" : error.message;
+  // The phone online but no answer: it is the hub that is down, not the network.
+  const what = error.network ? (navigator.onLine ? "Hub injoignable" : "Hors ligne") : error.message;
   return (
     <div
       role="status"
@@ -172,7 +173,9 @@ export function StaleNote({ since, error }: { since: number | null; error: ApiEr
 }
 
 export function ErrorNote({ error, retry }: { error: ApiError; retry?: () => void }) {
-  const missing = error.status === 404 || error.status === 405;
+  // A route this hub lacks (older hub) is not a thing that was deleted.
+  const missing = error.status === 405 || (error.status === 404 && error.extra.detail === "Not Found");
+  const gone = error.status === 404 && !missing;
   return (
     <Card class="p-5">
       <div class="flex gap-3">
@@ -185,7 +188,9 @@ export function ErrorNote({ error, retry }: { error: ApiError; retry?: () => voi
               ? "Le hub est injoignable"
               : missing
                 ? "Pas encore disponible sur ce hub"
-                : "Le hub a refusé"}
+                : gone
+                  ? "Introuvable"
+                  : "Le hub a refusé"}
           </p>
           <p class="mt-0.5 text-sm break-words text-slate-500 dark:text-slate-400">{error.message}</p>
           {retry && (
@@ -271,7 +276,12 @@ export function Toaster() {
               {t.action.label}
             </button>
           )}
-          <button type="button" aria-label="Fermer" class="opacity-70 hover:opacity-100" onClick={() => dismissToast(t.id)}>
+          <button
+            type="button"
+            aria-label="Fermer"
+            class="-my-2 -mr-3 flex size-11 shrink-0 items-center justify-center opacity-70 hover:opacity-100"
+            onClick={() => dismissToast(t.id)}
+          >
             <Icon name="x" class="size-4" />
           </button>
         </div>
